@@ -1,0 +1,652 @@
+//! One image, resolved: its index (if it was chosen from one), manifest, config and layers,
+//! with where each layer's bytes lie. Made from a few small reads, whatever the archive's size,
+//! so the overview, history and inspect views are ready before any layer is read.
+
+use crate::archive::{
+    Archive, ArchiveFormat, ImageTarget, ManifestChoice, default_choice, digest_from_path,
+};
+use crate::diagnostic::Diagnostic;
+use crate::digest::{DiffId, Digest};
+use crate::error::Error;
+use crate::limits::Limits;
+use crate::model::{
+    Descriptor, Document, ImageConfig, MediaKind, Platform, RawJson, media_type, parse_document,
+    parse_json,
+};
+use crate::source::{ReadAt, read_exact_at};
+use serde::{Deserialize, Serialize};
+
+/// How a layer blob is stored, from its first bytes (docker-archive layers carry no media type,
+/// and media types have been seen to lie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn sniff(magic: &[u8]) -> Compression {
+        match magic {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// How people name it: `tar` for an uncompressed layer.
+    pub fn label(self) -> &'static str {
+        match self {
+            Compression::None => "tar",
+            Compression::Gzip => "tar+gzip",
+            Compression::Zstd => "tar+zstd",
+        }
+    }
+
+    /// What a media type claims, if it says.
+    pub fn from_media_type(mt: &str) -> Option<Compression> {
+        if mt.ends_with("+gzip") || mt.ends_with(".tar.gzip") {
+            Some(Compression::Gzip)
+        } else if mt.ends_with("+zstd") || mt.ends_with(".tar.zstd") {
+            Some(Compression::Zstd)
+        } else if mt.ends_with(".tar") {
+            Some(Compression::None)
+        } else {
+            None
+        }
+    }
+}
+
+/// Where a blob's bytes are in the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobLocation {
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// One layer of the image, before its content is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layer {
+    /// 0-based position in the image (the `rootfs.diff_ids` order).
+    pub index: usize,
+    /// Path of the blob in the archive, or its digest for a registry.
+    pub path: String,
+    pub media_type: Option<String>,
+    /// The digest the blob's bytes must have: the descriptor's, or for an uncompressed layer
+    /// without a descriptor (`docker save`), its diff_id.
+    pub digest: Option<Digest>,
+    /// The config's `rootfs.diff_ids[index]`: the digest of the uncompressed tar.
+    pub diff_id: Option<DiffId>,
+    /// The size the descriptor declares.
+    pub declared_size: Option<u64>,
+    /// Where the blob is; `None` when it is missing from the archive.
+    pub location: Option<BlobLocation>,
+    /// From the blob's first bytes; `None` when the blob is missing.
+    pub compression: Option<Compression>,
+}
+
+impl Layer {
+    /// The stored size: the blob's, or the declared one when the blob is missing.
+    pub fn size(&self) -> Option<u64> {
+        self.location.map(|l| l.len).or(self.declared_size)
+    }
+}
+
+/// An image resolved from an archive (or a registry).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    pub format: ArchiveFormat,
+    /// Tags (`RepoTags`).
+    pub repo_tags: Vec<String>,
+    /// The index the manifest was chosen from, when there was one.
+    pub index: Option<RawJson>,
+    /// The manifests the index offered (empty without an index).
+    pub choices: Vec<ManifestChoice>,
+    /// Which of `choices` this is.
+    pub chosen: Option<usize>,
+    /// The image manifest. For a `docker save` archive, which has none, the Docker v2 schema 2
+    /// manifest that skopeo and podman derive from it (see `manifest_synthesized`).
+    pub manifest: RawJson,
+    pub manifest_synthesized: bool,
+    pub manifest_media_type: String,
+    /// The config as stored; its digest is the image ID.
+    pub config: RawJson,
+    #[serde(skip)]
+    pub parsed_config: ImageConfig,
+    pub layers: Vec<Layer>,
+    pub platform: Platform,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Image {
+    /// The image ID: sha256 of the config bytes, as docker and podman print it.
+    pub fn id(&self) -> &Digest {
+        &self.config.digest
+    }
+
+    /// Re-parses the config after the image crossed a worker boundary (it is not serialised).
+    pub fn restore_config(&mut self) {
+        self.parsed_config = serde_json::from_slice(&self.config.bytes).unwrap_or_default();
+    }
+
+    /// Sum of stored layer sizes (what a pull downloads for an archive's compressed layers).
+    pub fn stored_size(&self) -> u64 {
+        self.layers.iter().filter_map(Layer::size).sum()
+    }
+}
+
+/// Which manifest to open in an image that has an index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ManifestPick {
+    /// `linux/amd64` where present, else the first real platform.
+    #[default]
+    Default,
+    /// `os/arch[/variant]`.
+    Platform(String),
+    /// A manifest digest.
+    Digest(Digest),
+}
+
+/// Resolves image `image` of the archive: reads its index (if any), manifest and config, and
+/// locates its layers. Never reads a layer's content beyond its first bytes.
+pub fn load_image<S: ReadAt + ?Sized>(
+    archive: &Archive,
+    source: &S,
+    image: usize,
+    pick: &ManifestPick,
+    limits: &Limits,
+) -> Result<Image, Error> {
+    let entry = archive.image(image)?;
+    let mut diagnostics = archive.diagnostics.clone();
+    match &entry.target {
+        ImageTarget::DockerSave(save) => load_docker_save(
+            archive,
+            source,
+            entry.names.clone(),
+            save,
+            limits,
+            diagnostics,
+        ),
+        ImageTarget::Descriptor(top) => {
+            let top_digest = top.digest().map_err(|e| Error::BadManifest {
+                path: "index.json".into(),
+                detail: e,
+            })?;
+            let mut index = None;
+            let mut choices = Vec::new();
+            let mut chosen = None;
+            let mut manifest_desc = top.clone();
+            if classify(top) == MediaKind::Index {
+                let bytes = archive.read_blob(
+                    source,
+                    &top_digest,
+                    "index.json",
+                    limits,
+                    &mut diagnostics,
+                )?;
+                index = Some(RawJson::new(archive.blob_path(&top_digest), bytes));
+                choices = archive.manifest_choices(source, image, limits, &mut diagnostics)?;
+                let i = pick_choice(&choices, pick)?;
+                chosen = Some(i);
+                manifest_desc = choices[i].descriptor.clone();
+            } else if let ManifestPick::Digest(d) = pick
+                && d != &top_digest
+            {
+                return Err(Error::NoSuchImage {
+                    wanted: format!("manifest {d}"),
+                    available: top_digest.to_string(),
+                });
+            }
+            let digest = manifest_desc.digest().map_err(|e| Error::BadManifest {
+                path: "index".into(),
+                detail: e,
+            })?;
+            let bytes =
+                archive.read_blob(source, &digest, "the index", limits, &mut diagnostics)?;
+            let path = if archive.blob(&digest).is_some() {
+                archive.blob_path(&digest)
+            } else {
+                "manifest.json".into()
+            };
+            if let Some(declared) = manifest_desc.size()
+                && declared != bytes.len() as u64
+            {
+                diagnostics.push(Diagnostic::error(
+                    "size-mismatch",
+                    path.clone(),
+                    format!(
+                        "the descriptor says {declared} bytes, the manifest is {} bytes",
+                        bytes.len()
+                    ),
+                ));
+            }
+            let manifest = match parse_document(&path, &bytes, &manifest_desc.media_type, limits)? {
+                Document::Manifest(m) => m,
+                Document::Index(_) => {
+                    return Err(Error::BadManifest {
+                        path,
+                        detail: "expected an image manifest, found an index".into(),
+                    });
+                }
+                Document::Schema1 => {
+                    return Err(Error::BadManifest {
+                        path,
+                        detail: "Docker schema 1 manifests are obsolete and not supported; convert with `skopeo copy --format v2s2`".into(),
+                    });
+                }
+                Document::Other => {
+                    return Err(Error::BadManifest {
+                        path,
+                        detail: "it is neither a manifest nor an index".into(),
+                    });
+                }
+            };
+            if classify_media_type_str(&manifest.config.media_type) != MediaKind::Config {
+                diagnostics.push(Diagnostic::warning(
+                    "not-an-image",
+                    path.clone(),
+                    format!(
+                        "the config's media type is `{}`: this is an artifact, not a container image",
+                        crate::text::clip(&manifest.config.media_type, 100)
+                    ),
+                ));
+            }
+            let config_digest = manifest.config.digest().map_err(|e| Error::BadManifest {
+                path: path.clone(),
+                detail: format!("config: {e}"),
+            })?;
+            let config_bytes = archive.read_blob(
+                source,
+                &config_digest,
+                "the manifest",
+                limits,
+                &mut diagnostics,
+            )?;
+            if let Some(declared) = manifest.config.size()
+                && declared != config_bytes.len() as u64
+            {
+                diagnostics.push(Diagnostic::error(
+                    "size-mismatch",
+                    "config",
+                    format!(
+                        "the manifest says {declared} bytes, the config is {} bytes",
+                        config_bytes.len()
+                    ),
+                ));
+            }
+            let config = RawJson::new(archive.blob_path(&config_digest), config_bytes);
+            let parsed_config: ImageConfig = parse_json(&config.source, &config.bytes, limits)
+                .unwrap_or_else(|e| {
+                    diagnostics.push(Diagnostic::error("bad-config", "config", e.to_string()));
+                    ImageConfig::default()
+                });
+            if manifest.layers.len() as u64 > limits.max_layers {
+                return Err(limits.exceeded(
+                    "max_layers",
+                    format!("the manifest lists {} layers", manifest.layers.len()),
+                ));
+            }
+            let diff_ids = parsed_config.rootfs.clone().unwrap_or_default().diff_ids();
+            let mut layers = Vec::with_capacity(manifest.layers.len());
+            for (i, desc) in manifest.layers.iter().enumerate() {
+                let digest = desc.digest().ok();
+                let blob = digest.as_ref().and_then(|d| archive.blob(d));
+                let location = blob.map(|b| BlobLocation {
+                    offset: b.data_offset,
+                    len: b.size,
+                });
+                layers.push(Layer {
+                    index: i,
+                    path: digest
+                        .as_ref()
+                        .map_or_else(|| desc.digest.clone(), |d| archive.blob_path(d)),
+                    media_type: Some(desc.media_type.clone()),
+                    digest,
+                    diff_id: diff_ids.get(i).cloned().flatten(),
+                    declared_size: desc.size(),
+                    location,
+                    compression: None,
+                });
+            }
+            let mut platform = platform_of(&parsed_config);
+            if let Some(p) = chosen.and_then(|i| choices[i].platform.clone())
+                && platform.os.is_empty()
+            {
+                platform = p;
+            }
+            let mut image = Image {
+                format: archive.format,
+                repo_tags: entry.names.clone(),
+                index,
+                choices,
+                chosen,
+                manifest_media_type: manifest
+                    .media_type
+                    .clone()
+                    .unwrap_or_else(|| manifest_desc.media_type.clone()),
+                manifest: RawJson::new(path, bytes),
+                manifest_synthesized: false,
+                config,
+                parsed_config,
+                layers,
+                platform,
+                diagnostics,
+            };
+            finish_layers(&mut image, source)?;
+            Ok(image)
+        }
+    }
+}
+
+fn classify(d: &Descriptor) -> MediaKind {
+    classify_media_type_str(&d.media_type)
+}
+
+fn classify_media_type_str(mt: &str) -> MediaKind {
+    crate::model::classify_media_type(mt)
+}
+
+fn pick_choice(choices: &[ManifestChoice], pick: &ManifestPick) -> Result<usize, Error> {
+    let available = || {
+        choices
+            .iter()
+            .map(ManifestChoice::label)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let i = match pick {
+        ManifestPick::Default => default_choice(choices),
+        ManifestPick::Platform(spec) => choices
+            .iter()
+            .position(|c| c.available && c.platform.as_ref().is_some_and(|p| p.matches(spec)))
+            .or_else(|| {
+                choices
+                    .iter()
+                    .position(|c| c.platform.as_ref().is_some_and(|p| p.matches(spec)))
+            }),
+        ManifestPick::Digest(d) => choices
+            .iter()
+            .position(|c| c.descriptor.digest == d.as_str()),
+    };
+    let i = i.ok_or_else(|| Error::NoSuchImage {
+        wanted: match pick {
+            ManifestPick::Default => "with a platform".into(),
+            ManifestPick::Platform(p) => format!("for platform {p}"),
+            ManifestPick::Digest(d) => format!("with manifest {d}"),
+        },
+        available: available(),
+    })?;
+    if !choices[i].available {
+        return Err(Error::MissingFile {
+            path: format!(
+                "blobs/sha256/{}",
+                choices[i].descriptor.digest.trim_start_matches("sha256:")
+            ),
+            referenced_by: format!(
+                "the index (for {}; this archive holds the blobs of other platforms only)",
+                choices[i].label()
+            ),
+        });
+    }
+    Ok(i)
+}
+
+fn platform_of(config: &ImageConfig) -> Platform {
+    Platform {
+        os: config.os.clone().unwrap_or_default(),
+        architecture: config.architecture.clone().unwrap_or_default(),
+        variant: config.variant.clone().filter(|v| !v.is_empty()),
+        os_version: config.os_version.clone().filter(|v| !v.is_empty()),
+        os_features: None,
+    }
+}
+
+fn load_docker_save<S: ReadAt + ?Sized>(
+    archive: &Archive,
+    source: &S,
+    repo_tags: Vec<String>,
+    save: &crate::archive::DockerSaveEntry,
+    limits: &Limits,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Result<Image, Error> {
+    let config_bytes = archive.read_file(source, &save.config, "manifest.json", limits)?;
+    let config = RawJson::new(save.config.clone(), config_bytes);
+    if let Some(named) = digest_from_path(&save.config)
+        && named != config.digest
+    {
+        diagnostics.push(Diagnostic::error(
+            "digest-mismatch",
+            save.config.clone(),
+            format!(
+                "the config's name says {named}, but its bytes hash to {}",
+                config.digest
+            ),
+        ));
+    }
+    let parsed_config: ImageConfig = parse_json(&config.source, &config.bytes, limits)
+        .unwrap_or_else(|e| {
+            diagnostics.push(Diagnostic::error("bad-config", "config", e.to_string()));
+            ImageConfig::default()
+        });
+    if save.layers.len() as u64 > limits.max_layers {
+        return Err(limits.exceeded(
+            "max_layers",
+            format!("manifest.json lists {} layers", save.layers.len()),
+        ));
+    }
+    let diff_ids = parsed_config.rootfs.clone().unwrap_or_default().diff_ids();
+    let sources = save.layer_sources.clone().unwrap_or_default();
+    let mut layers = Vec::with_capacity(save.layers.len());
+    for (i, path) in save.layers.iter().enumerate() {
+        let named = digest_from_path(path);
+        let desc = named.as_ref().and_then(|d| sources.get(d.as_str()));
+        let location = match archive
+            .entries
+            .resolve(&format!("{}{path}", archive.root), "manifest.json")
+        {
+            Ok(e) => Some(BlobLocation {
+                offset: e.data_offset,
+                len: e.size,
+            }),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(
+                    "missing-blob",
+                    format!("layer {}", i + 1),
+                    format!("its blob is missing from the archive: {e}"),
+                ));
+                None
+            }
+        };
+        layers.push(Layer {
+            index: i,
+            path: path.clone(),
+            media_type: desc.map(|d| d.media_type.clone()),
+            digest: desc.and_then(|d| d.digest().ok()).or(named),
+            diff_id: diff_ids.get(i).cloned().flatten(),
+            declared_size: desc.and_then(Descriptor::size),
+            location,
+            compression: None,
+        });
+    }
+    let platform = platform_of(&parsed_config);
+    let mut image = Image {
+        format: archive.format,
+        repo_tags,
+        index: None,
+        choices: Vec::new(),
+        chosen: None,
+        manifest: RawJson::new("manifest.json", Vec::new()),
+        manifest_synthesized: true,
+        manifest_media_type: media_type::DOCKER_MANIFEST.into(),
+        config,
+        parsed_config,
+        layers,
+        platform,
+        diagnostics,
+    };
+    finish_layers(&mut image, source)?;
+    image.manifest = RawJson::new("manifest.json", synthesize_manifest(&image));
+    Ok(image)
+}
+
+/// The Docker v2 schema 2 manifest containers/image (skopeo, podman) derives for a
+/// `docker save` archive: config and layers as descriptors, each layer named by its diff_id
+/// with the size of its tar, serialised as Go's `json.Marshal` does (no spaces, this key order).
+/// Its digest is what `skopeo inspect` and `podman images --digests` show for the archive.
+fn synthesize_manifest(image: &Image) -> Vec<u8> {
+    use serde_json::json;
+    let layers: Vec<serde_json::Value> = image
+        .layers
+        .iter()
+        .map(|l| {
+            let digest = l.diff_id.as_ref().map(|d| d.to_string()).or_else(|| l.digest.as_ref().map(|d| d.to_string()));
+            json!({"mediaType": media_type::DOCKER_LAYER_GZIP, "size": l.size().unwrap_or(0), "digest": digest.unwrap_or_default()})
+        })
+        .collect();
+    let doc = json!({
+        "schemaVersion": 2,
+        "mediaType": media_type::DOCKER_MANIFEST,
+        "config": {"mediaType": media_type::DOCKER_CONFIG, "size": image.config.bytes.len(), "digest": image.config.digest.to_string()},
+        "layers": layers,
+    });
+    // serde_json's `preserve_order` is off: build the text by hand to keep Go's key order.
+    go_json(&doc)
+}
+
+/// Serialises with keys in the order Go's struct tags give for manifests and descriptors.
+fn go_json(v: &serde_json::Value) -> Vec<u8> {
+    fn write(v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::Object(map) => {
+                const ORDER: [&str; 6] = [
+                    "schemaVersion",
+                    "mediaType",
+                    "config",
+                    "layers",
+                    "size",
+                    "digest",
+                ];
+                out.push('{');
+                let mut first = true;
+                for key in ORDER.iter().filter(|k| map.contains_key(**k)) {
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push_str(&serde_json::Value::String((*key).to_owned()).to_string());
+                    out.push(':');
+                    write(&map[*key], out);
+                }
+                out.push('}');
+            }
+            serde_json::Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut s = String::new();
+    write(v, &mut s);
+    s.into_bytes()
+}
+
+/// Sniffs each present layer's compression from its first bytes, fills in digests of
+/// uncompressed layers from their diff_ids, and checks the layers against the config.
+fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<(), Error> {
+    let n_diff_ids = image
+        .parsed_config
+        .rootfs
+        .as_ref()
+        .map_or(0, |r| r.diff_ids.len());
+    if n_diff_ids != image.layers.len() {
+        image.diagnostics.push(Diagnostic::error(
+            "layer-count-mismatch",
+            "config",
+            format!(
+                "the config lists {n_diff_ids} diff_ids but the {} lists {} layers",
+                if image.manifest_synthesized {
+                    "archive"
+                } else {
+                    "manifest"
+                },
+                image.layers.len()
+            ),
+        ));
+    }
+    for layer in &mut image.layers {
+        let Some(loc) = layer.location else { continue };
+        let mut magic = [0u8; 4];
+        let n = usize::try_from(loc.len.min(4)).unwrap_or(0);
+        read_exact_at(
+            source,
+            loc.offset,
+            &mut magic[..n],
+            &format!("layer {}", layer.index + 1),
+        )?;
+        let sniffed = Compression::sniff(&magic[..n]);
+        layer.compression = Some(sniffed);
+        if let Some(claimed) = layer
+            .media_type
+            .as_deref()
+            .and_then(Compression::from_media_type)
+            && claimed != sniffed
+        {
+            image.diagnostics.push(Diagnostic::warning(
+                "media-type-mismatch",
+                format!("layer {}", layer.index + 1),
+                format!(
+                    "the media type says {} but the blob is {}; it is read as {}",
+                    claimed.name(),
+                    sniffed.name(),
+                    sniffed.name()
+                ),
+            ));
+        }
+        if layer.digest.is_none() && sniffed == Compression::None {
+            layer.digest = layer.diff_id.as_ref().map(DiffId::as_uncompressed_digest);
+        }
+        if let Some(declared) = layer.declared_size
+            && declared != loc.len
+        {
+            image.diagnostics.push(Diagnostic::error(
+                "size-mismatch",
+                format!("layer {}", layer.index + 1),
+                format!(
+                    "the descriptor says {declared} bytes, the blob is {} bytes",
+                    loc.len
+                ),
+            ));
+        }
+    }
+    for layer in &image.layers {
+        if layer.location.is_none()
+            && !image
+                .diagnostics
+                .iter()
+                .any(|d| d.subject == format!("layer {}", layer.index + 1))
+        {
+            image.diagnostics.push(Diagnostic::error(
+                "missing-blob",
+                format!("layer {}", layer.index + 1),
+                format!("its blob `{}` is not in the archive", layer.path),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Strata's engine: it understands container image archives and does no I/O.
+//!
+//! Hosts (the web app's workers, the `strata` CLI, the tests) implement [`ReadAt`] over
+//! whatever holds the bytes and hand it to [`open_archive`]. The engine asks for byte ranges,
+//! never for the whole archive, and returns data: an [`Archive`] listing the images, an
+//! [`Image`] with its manifest, config and layer locations, and view models ([`Overview`]).
+//! Problems a user can live with are [`Diagnostic`]s in that data; problems that stop the
+//! reading are [`Error`]s that say what is wrong and where.
+//!
+//! `clippy.toml` beside this crate bans file, network, environment and clock calls, so the same
+//! code runs natively and in `wasm32-unknown-unknown`.
+
+pub mod archive;
+pub mod diagnostic;
+pub mod digest;
+pub mod error;
+pub mod image;
+pub mod limits;
+pub mod model;
+pub mod overview;
+pub mod source;
+pub mod tar;
+pub mod text;
+
+pub use archive::{
+    Archive, ArchiveFormat, ArchiveImage, ImageTarget, ManifestChoice, open_archive,
+};
+pub use diagnostic::{Diagnostic, Severity};
+pub use digest::{DiffId, Digest, Sha256Stream};
+pub use error::Error;
+pub use image::{BlobLocation, Compression, Image, Layer, ManifestPick, load_image};
+pub use limits::Limits;
+pub use model::{Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform, RawJson};
+pub use overview::{Overview, overview};
+pub use source::{MemorySource, ReadAt, ShortReads, SliceSource, SourceError};

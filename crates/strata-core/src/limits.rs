@@ -1,0 +1,156 @@
+//! Named bounds on untrusted input (invariant 4). Exceeding one is
+//! [`crate::Error::LimitExceeded`] (or, for one entry of a layer, a diagnostic) naming the limit
+//! and its value, never a panic, a hang or an out-of-memory. Hosts may raise them: the CLI with
+//! `--limit NAME=VALUE`, the app in its settings. ARCHITECTURE.md lists them with their reasons.
+
+use crate::error::Error;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Largest JSON document read whole (manifest.json, index.json, a manifest, a config).
+    pub max_json_bytes: u64,
+    /// Deepest nesting of JSON arrays and objects.
+    pub max_json_depth: u64,
+    /// Most entries in the outer archive tar.
+    pub max_archive_entries: u64,
+    /// Largest PAX extended header or GNU long-name record.
+    pub max_tar_meta_bytes: u64,
+    /// Most images listed in one archive or index.
+    pub max_images: u64,
+    /// Most layers in one image.
+    pub max_layers: u64,
+    /// Deepest chain of indexes pointing at indexes.
+    pub max_index_depth: u64,
+    /// Most entries in one layer.
+    pub max_layer_entries: u64,
+    /// Most entries in all layers of one image together.
+    pub max_image_entries: u64,
+    /// Longest path in a layer, in bytes (Linux's PATH_MAX is 4096).
+    pub max_path_bytes: u64,
+    /// Most components in one path.
+    pub max_path_depth: u64,
+    /// Most uncompressed bytes in one layer.
+    pub max_layer_bytes: u64,
+    /// Most uncompressed bytes per compressed byte, checked once a layer has produced more than
+    /// 64 MiB (deflate cannot exceed about 1032:1, so only bombs trip it).
+    pub max_decompression_ratio: u64,
+    /// Most registry requests in flight at once.
+    pub max_concurrent_fetches: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_json_bytes: 16 << 20,
+            max_json_depth: 128,
+            max_archive_entries: 1_000_000,
+            max_tar_meta_bytes: 1 << 20,
+            max_images: 10_000,
+            max_layers: 1_000,
+            max_index_depth: 8,
+            max_layer_entries: 5_000_000,
+            max_image_entries: 20_000_000,
+            max_path_bytes: 4096,
+            max_path_depth: 1024,
+            max_layer_bytes: 64 << 30,
+            max_decompression_ratio: 2_000,
+            max_concurrent_fetches: 6,
+        }
+    }
+}
+
+/// Output past which the decompression ratio is checked.
+pub const RATIO_CHECK_AFTER: u64 = 64 << 20;
+
+impl Limits {
+    /// The names hosts accept in `--limit NAME=VALUE` and in settings, with their defaults.
+    pub fn named(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("max_json_bytes", self.max_json_bytes),
+            ("max_json_depth", self.max_json_depth),
+            ("max_archive_entries", self.max_archive_entries),
+            ("max_tar_meta_bytes", self.max_tar_meta_bytes),
+            ("max_images", self.max_images),
+            ("max_layers", self.max_layers),
+            ("max_index_depth", self.max_index_depth),
+            ("max_layer_entries", self.max_layer_entries),
+            ("max_image_entries", self.max_image_entries),
+            ("max_path_bytes", self.max_path_bytes),
+            ("max_path_depth", self.max_path_depth),
+            ("max_layer_bytes", self.max_layer_bytes),
+            ("max_decompression_ratio", self.max_decompression_ratio),
+            ("max_concurrent_fetches", self.max_concurrent_fetches),
+        ]
+    }
+
+    /// Sets one limit by name; unknown names are an error that lists the known ones.
+    pub fn set(&mut self, name: &str, value: u64) -> Result<(), Error> {
+        let slot = match name {
+            "max_json_bytes" => &mut self.max_json_bytes,
+            "max_json_depth" => &mut self.max_json_depth,
+            "max_archive_entries" => &mut self.max_archive_entries,
+            "max_tar_meta_bytes" => &mut self.max_tar_meta_bytes,
+            "max_images" => &mut self.max_images,
+            "max_layers" => &mut self.max_layers,
+            "max_index_depth" => &mut self.max_index_depth,
+            "max_layer_entries" => &mut self.max_layer_entries,
+            "max_image_entries" => &mut self.max_image_entries,
+            "max_path_bytes" => &mut self.max_path_bytes,
+            "max_path_depth" => &mut self.max_path_depth,
+            "max_layer_bytes" => &mut self.max_layer_bytes,
+            "max_decompression_ratio" => &mut self.max_decompression_ratio,
+            "max_concurrent_fetches" => &mut self.max_concurrent_fetches,
+            _ => {
+                let known: Vec<&str> = self.named().into_iter().map(|(n, _)| n).collect();
+                return Err(Error::Invalid {
+                    what: format!("limit `{name}`"),
+                    detail: format!("no such limit; known limits: {}", known.join(", ")),
+                });
+            }
+        };
+        *slot = value;
+        Ok(())
+    }
+
+    /// The error for exceeding `limit` (a field name) with `detail` saying by what.
+    pub fn exceeded(&self, limit: &'static str, detail: impl Into<String>) -> Error {
+        let value = self
+            .named()
+            .into_iter()
+            .find(|(n, _)| *n == limit)
+            .map_or(0, |(_, v)| v);
+        Error::LimitExceeded {
+            limit,
+            value,
+            detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_limit_can_be_set_back() {
+        let mut limits = Limits::default();
+        for (name, value) in Limits::default().named() {
+            limits.set(name, value + 1).unwrap();
+        }
+        for ((_, a), (_, b)) in limits.named().into_iter().zip(Limits::default().named()) {
+            assert_eq!(a, b + 1);
+        }
+        assert_eq!(limits.set("max_nonsense", 1).unwrap_err().kind(), "invalid");
+    }
+
+    #[test]
+    fn exceeded_names_limit_and_value() {
+        let err = Limits::default().exceeded("max_layers", "the manifest lists 5000 layers");
+        assert_eq!(
+            err.to_string(),
+            "limit `max_layers` exceeded: the manifest lists 5000 layers (the limit is 1000)"
+        );
+    }
+}

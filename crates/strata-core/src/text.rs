@@ -1,0 +1,118 @@
+//! Small text helpers shared by view models and messages: byte sizes as people read them, and
+//! clipping hostile strings before they go into a message.
+
+/// Sizes as `docker history` and `docker images` print them: SI units and Go's `%.3g`
+/// (go-units `HumanSizeWithPrecision(size, 3)`), so `1048576` is `1.05MB`.
+pub fn format_bytes_si(n: u64) -> String {
+    const UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{}{}", format_g(value, 3), UNITS[unit])
+}
+
+/// `1.5 MiB`-style sizes with binary units, for the app.
+pub fn format_bytes(n: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else if value >= 10.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
+}
+
+/// Go's `%.{precision}g` for a non-negative value: `precision` significant digits, trailing
+/// zeros dropped, and the exponent form where Go uses it (`1e+03` when 999.6 rounds up).
+pub fn format_g(v: f64, precision: usize) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let exp = v.log10().floor() as i32;
+    let p = precision as i32;
+    // Round to `precision` significant digits first: rounding may carry into a new digit.
+    let scale = 10f64.powi(p - 1 - exp);
+    let rounded = (v * scale).round() / scale;
+    let exp = if rounded > 0.0 {
+        rounded.log10().floor() as i32
+    } else {
+        exp
+    };
+    if exp < -4 || exp >= p {
+        let mantissa = rounded / 10f64.powi(exp);
+        let m = trim_zeros(format!("{mantissa:.prec$}", prec = (p - 1).max(0) as usize));
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{m}e{sign}{:02}", exp.abs());
+    }
+    let decimals = (p - 1 - exp).max(0) as usize;
+    trim_zeros(format!("{rounded:.decimals$}"))
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// At most `max` characters of `s`, with `…` when cut; control characters shown escaped.
+pub fn clip(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn si_sizes_match_docker() {
+        assert_eq!(format_bytes_si(0), "0B");
+        assert_eq!(format_bytes_si(999), "999B");
+        assert_eq!(format_bytes_si(1000), "1kB");
+        assert_eq!(format_bytes_si(1_048_576), "1.05MB");
+        assert_eq!(format_bytes_si(5_860_000), "5.86MB");
+        assert_eq!(format_bytes_si(77_800_000), "77.8MB");
+        assert_eq!(format_bytes_si(123_456_789_012), "123GB");
+        assert_eq!(format_bytes_si(999_700), "1e+03kB");
+        assert_eq!(format_g(0.000_012_34, 3), "1.23e-05");
+    }
+
+    #[test]
+    fn binary_sizes() {
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(1536), "1.50 KiB");
+        assert_eq!(format_bytes(50 << 20), "50.0 MiB");
+    }
+
+    #[test]
+    fn clip_cuts_and_escapes() {
+        assert_eq!(clip("abc", 2), "ab…");
+        assert_eq!(clip("a\nb", 10), "a\\nb");
+    }
+}
