@@ -2,17 +2,23 @@
 //! web app. All I/O lives here; the meaning of the bytes lives in strata-core.
 
 mod file_source;
+mod open;
 mod serve;
 
-use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
-use file_source::FileSource;
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use open::ImageArgs;
 use std::io::Write;
 use std::path::PathBuf;
-use strata_core::{Limits, block_on_ready, check_layer, format_bytes, load_overview, open_archive};
 
 #[derive(Parser)]
-#[command(name = "strata", version, about = "Inspect container images: archives from docker/podman/skopeo, in a shell or in the browser")]
+#[command(
+    name = "strata",
+    version,
+    about = "Inspect container images: archives from docker, podman and skopeo, in a shell or in the browser",
+    after_help = "IMAGE is an archive written by `docker save`, `podman save` or `skopeo copy` \
+(docker-archive, oci-archive, a tarred OCI layout or dir: copy), or an OCI layout directory."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,20 +26,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Show what an image archive holds: tags, image ID, platform, layers, config
-    Overview {
-        /// An image archive (`docker save`, `podman save`, `skopeo copy docker-archive:`/`oci-archive:`)
-        image: PathBuf,
-        /// Which image of a multi-image archive (0-based, in archive order)
-        #[arg(long, default_value_t = 0)]
-        image_index: usize,
-        /// Stream every layer through sha256 and check it against its digest
+    /// What an image is: tags, IDs, digests, platform, layers, config
+    Overview(FormatArgs),
+    /// The raw manifest (or, with --index, the index), byte for byte, like `crane manifest`
+    Manifest {
+        #[command(flatten)]
+        image: ImageArgs,
+        /// Print the index the manifest was chosen from instead
         #[arg(long)]
-        verify: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        index: bool,
     },
-    /// Serve the built web app (a Trunk `dist/` folder) on this machine
+    /// The raw image config, byte for byte, like `crane config`
+    Config {
+        #[command(flatten)]
+        image: ImageArgs,
+    },
+    /// List the images (and platforms) an archive holds
+    Images(FormatArgs),
+    /// Serve the built web app on this machine
     Serve {
         /// Address to listen on; port 0 picks a free port (the chosen address is printed)
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -44,73 +54,167 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Args)]
+struct FormatArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Format {
-    Text,
+    Table,
     Json,
 }
 
-fn main() -> Result<()> {
+fn main() {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Overview { image, image_index, verify, format } => overview(&image, image_index, verify, format),
-        Command::Serve { addr, dist } => serve::run(&addr, &dist),
+    let result = match cli.command {
+        Command::Overview(a) => overview(&a),
+        Command::Manifest { image, index } => {
+            raw(&image, if index { Raw::Index } else { Raw::Manifest })
+        }
+        Command::Config { image } => raw(&image, Raw::Config),
+        Command::Images(a) => images(&a),
+        Command::Serve { addr, dist } => serve::run(serve::ServeOptions { addr, dist }),
+    };
+    if let Err(e) = result {
+        eprintln!("strata: {e:#}");
+        std::process::exit(2);
     }
 }
 
-fn overview(path: &std::path::Path, image_index: usize, verify: bool, format: Format) -> Result<()> {
-    let source = FileSource::open(path)?;
-    let limits = Limits::default();
-    let what = path.display();
-    let run = async {
-        let archive = open_archive(&source, &limits, &mut |_| {}).await?;
-        let mut overview = load_overview(&source, &archive, image_index, &limits).await?;
-        if verify {
-            for layer in overview.layers.clone() {
-                if let Some(check) = check_layer(&source, &layer, 4 << 20, &mut |_| {}).await? {
-                    overview.diagnostics.extend(check.diagnostic());
-                    overview.layers[layer.index].declared_digest.get_or_insert(check.digest);
-                }
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn overview(a: &FormatArgs) -> Result<()> {
+    let opened = a.image.open()?;
+    let ov = strata_core::overview(&opened.image);
+    if a.format == Format::Json {
+        return print_json(&ov);
+    }
+    let mut out = std::io::stdout().lock();
+    let tags = if ov.repo_tags.is_empty() {
+        "<none>".to_owned()
+    } else {
+        ov.repo_tags.join(", ")
+    };
+    writeln!(out, "Format:     {}", ov.format)?;
+    writeln!(out, "Tags:       {tags}")?;
+    writeln!(out, "Image ID:   {}", ov.image_id)?;
+    writeln!(
+        out,
+        "Manifest:   {}{}",
+        ov.manifest_digest,
+        if ov.manifest_synthesized {
+            " (derived, as skopeo/podman derive it)"
+        } else {
+            ""
+        }
+    )?;
+    if let Some(i) = &ov.index_digest {
+        writeln!(out, "Index:      {i}")?;
+    }
+    writeln!(out, "Platform:   {}", ov.platform)?;
+    writeln!(out, "Created:    {}", ov.created.as_deref().unwrap_or("-"))?;
+    if let Some(a) = &ov.author {
+        writeln!(out, "Author:     {a}")?;
+    }
+    writeln!(
+        out,
+        "Layers:     {} ({} stored)",
+        ov.n_layers, ov.stored_size_text
+    )?;
+    for l in &ov.layers {
+        let digest = l.digest.as_deref().unwrap_or("-");
+        let comp = l.compression.map_or("missing", |c| c.name());
+        writeln!(
+            out,
+            "  {:>3}  {digest}  {:>10}  {comp}",
+            l.number, l.size_text
+        )?;
+    }
+    writeln!(
+        out,
+        "History:    {} entries ({} empty layers)",
+        ov.n_history, ov.n_empty_history
+    )?;
+    if let Some(u) = &ov.user {
+        writeln!(out, "User:       {u}")?;
+    }
+    if let Some(e) = &ov.entrypoint {
+        writeln!(out, "Entrypoint: {}", serde_json::to_string(e)?)?;
+    }
+    if let Some(c) = &ov.cmd {
+        writeln!(out, "Cmd:        {}", serde_json::to_string(c)?)?;
+    }
+    if let Some(w) = &ov.working_dir {
+        writeln!(out, "WorkingDir: {w}")?;
+    }
+    for e in &ov.env {
+        writeln!(out, "Env:        {e}")?;
+    }
+    for (k, v) in &ov.labels {
+        writeln!(out, "Label:      {k}={v}")?;
+    }
+    for d in &ov.diagnostics {
+        writeln!(out, "{:?}: {}: {}", d.severity, d.subject, d.message)?;
+    }
+    Ok(())
+}
+
+enum Raw {
+    Manifest,
+    Index,
+    Config,
+}
+
+fn raw(a: &ImageArgs, which: Raw) -> Result<()> {
+    let opened = a.open()?;
+    let bytes = match which {
+        Raw::Manifest => &opened.image.manifest.bytes,
+        Raw::Config => &opened.image.config.bytes,
+        Raw::Index => match &opened.image.index {
+            Some(i) => &i.bytes,
+            None => anyhow::bail!("this image was not chosen from an index"),
+        },
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    Ok(())
+}
+
+fn images(a: &FormatArgs) -> Result<()> {
+    let listing = a.image.list()?;
+    if a.format == Format::Json {
+        return print_json(&listing);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Format: {}", listing.format)?;
+    for img in &listing.images {
+        writeln!(
+            out,
+            "{:>3}  {}  {}",
+            img.number,
+            img.digest.as_deref().unwrap_or("-"),
+            img.label
+        )?;
+        for c in &img.platforms {
+            let note = if c.available {
+                ""
+            } else {
+                "  (not in this archive)"
+            };
+            writeln!(out, "       {}  {}{note}", c.digest, c.label)?;
+            for att in &c.attestations {
+                writeln!(out, "         attestation {att}")?;
             }
         }
-        Ok::<_, strata_core::Error>(overview)
-    };
-    let overview = block_on_ready(run)
-        .context("internal error: a file read did not complete synchronously")?
-        .with_context(|| format!("cannot read {what}"))?;
-    let mut out = std::io::stdout().lock();
-    if format == Format::Json {
-        serde_json::to_writer_pretty(&mut out, &overview)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    writeln!(out, "Format:      {}", overview.format)?;
-    writeln!(out, "Tags:        {}", if overview.repo_tags.is_empty() { "<none>".into() } else { overview.repo_tags.join(", ") })?;
-    writeln!(out, "Image ID:    {}", overview.image_id)?;
-    if let Some(d) = &overview.manifest_digest {
-        writeln!(out, "Manifest:    {d}")?;
-    }
-    writeln!(out, "Platform:    {}", overview.platform)?;
-    writeln!(out, "Created:     {}", overview.created.as_deref().unwrap_or("-"))?;
-    writeln!(out, "Layers:      {} ({})", overview.layers.len(), format_bytes(overview.total_size))?;
-    for l in &overview.layers {
-        let digest = l.declared_digest.as_ref().map_or("-".to_string(), ToString::to_string);
-        writeln!(out, "  {:>3}  {digest}  {}", l.index, l.size.map_or("missing".into(), format_bytes))?;
-    }
-    if let Some(cmd) = &overview.cmd {
-        writeln!(out, "Cmd:         {cmd:?}")?;
-    }
-    if let Some(ep) = &overview.entrypoint {
-        writeln!(out, "Entrypoint:  {ep:?}")?;
-    }
-    for e in &overview.env {
-        writeln!(out, "Env:         {e}")?;
-    }
-    for (k, v) in &overview.labels {
-        writeln!(out, "Label:       {k}={v}")?;
-    }
-    for d in &overview.diagnostics {
-        writeln!(out, "{:?}: {}: {}", d.severity, d.subject, d.message)?;
     }
     Ok(())
 }

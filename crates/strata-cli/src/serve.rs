@@ -2,39 +2,68 @@
 //!
 //! Strict by design, because the page it serves opens untrusted images:
 //! - only GET and HEAD; only regular files below `--dist`; no directory listing;
-//! - any path with a `..`, `\`, NUL or encoded `/` segment is refused before it touches the disk,
-//!   and the resolved file must still lie inside the canonical `--dist`;
-//! - a Content-Security-Policy allowing only this origin, `'wasm-unsafe-eval'` for WebAssembly,
-//!   and the exact sha256 hashes of `index.html`'s inline scripts (Trunk's loader), so no other
-//!   inline script can ever run; plus `nosniff` and `no-referrer`;
-//! - gzip for text and wasm when the client accepts it (compressed once, then cached).
+//! - a path with a `..` or `.` segment, a backslash, a NUL or an encoded slash is refused
+//!   before it touches the disk, and the file must still lie inside the canonical `--dist`
+//!   once symlinks are resolved;
+//! - a Content-Security-Policy that allows only this origin's scripts (no inline script, no
+//!   eval beyond `'wasm-unsafe-eval'`), `nosniff`, `no-referrer`, no framing;
+//! - gzip for text and wasm when the client accepts it (compressed once, then cached);
+//! - a log line per request with method, status and path only: never headers, which may carry
+//!   credentials.
 
 use anyhow::{Context, Result};
-use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
+use sha2_free::etag_of;
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+use tiny_http::{Header, Method, Request, Response, Server};
 
-const WORKERS: usize = 4;
 /// Longest request target accepted: nothing the app asks for comes close.
-const MAX_URL_BYTES: usize = 2048;
+pub const MAX_URL_BYTES: usize = 4096;
+const THREADS: usize = 8;
 
-pub fn run(addr: &str, dist: &Path) -> Result<()> {
-    let dist = dist
-        .canonicalize()
-        .with_context(|| format!("--dist {}: no such folder (build the app with `trunk build --release` first)", dist.display()))?;
-    anyhow::ensure!(dist.join("index.html").is_file(), "--dist {}: no index.html in it (is this a Trunk build?)", dist.display());
-    let server = Server::http(addr).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let bound = server.server_addr().to_ip().context("listening on a non-IP address")?;
-    println!("strata serve: serving {} at http://{bound}/", dist.display());
+/// The policy every response carries. Style attributes are allowed (the app positions virtual
+/// rows and draws bars with them); style elements, scripts and everything else come from this
+/// origin only.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; \
+style-src-attr 'unsafe-inline'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
+form-action 'none'; frame-ancestors 'none'; object-src 'none'";
+
+#[derive(Debug)]
+pub struct ServeOptions {
+    pub addr: String,
+    pub dist: PathBuf,
+}
+
+pub fn run(options: ServeOptions) -> Result<()> {
+    let dist = options.dist.canonicalize().with_context(|| {
+        format!(
+            "--dist {}: no such folder (build the app first: `trunk build --release`)",
+            options.dist.display()
+        )
+    })?;
+    anyhow::ensure!(
+        dist.join("index.html").is_file(),
+        "--dist {}: no index.html in it (is this a Trunk build?)",
+        dist.display()
+    );
+    let server = Server::http(&options.addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.addr))?;
+    let bound = server
+        .server_addr()
+        .to_ip()
+        .context("listening on a non-IP address")?;
+    println!("strata serve: http://{bound}/ serving {}", dist.display());
     std::io::stdout().flush()?;
-    let state = Arc::new(State { dist, gzip_cache: Mutex::new(HashMap::new()) });
+    let state = Arc::new(Static {
+        dist,
+        gzip_cache: Mutex::new(HashMap::new()),
+    });
     let server = Arc::new(server);
-    let workers: Vec<_> = (0..WORKERS)
+    let threads: Vec<_> = (0..THREADS)
         .map(|_| {
             let server = Arc::clone(&server);
             let state = Arc::clone(&state);
@@ -45,118 +74,208 @@ pub fn run(addr: &str, dist: &Path) -> Result<()> {
             })
         })
         .collect();
-    for w in workers {
-        let _ = w.join();
+    for t in threads {
+        let _ = t.join();
     }
     Ok(())
 }
 
-struct State {
+/// Gzipped bodies by (file, modification time).
+type GzipCache = Mutex<HashMap<(PathBuf, SystemTime), Arc<Vec<u8>>>>;
+
+/// The static files of the app.
+struct Static {
     dist: PathBuf,
-    /// Gzipped bodies by (path, modification time).
-    gzip_cache: Mutex<HashMap<(PathBuf, SystemTime), Arc<Vec<u8>>>>,
+    gzip_cache: GzipCache,
 }
 
-impl State {
+/// What to send: status, body, extra headers.
+struct Reply {
+    status: u16,
+    body: Arc<Vec<u8>>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn text(status: u16, message: &str) -> Reply {
+        Reply {
+            status,
+            body: Arc::new(format!("{message}\n").into_bytes()),
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+        }
+    }
+}
+
+impl Static {
     fn handle(&self, request: Request) {
         let method = request.method().clone();
-        let url = request.url().to_owned();
-        let status = match self.respond(&request) {
-            Ok((status, body, headers)) => {
-                let mut response = Response::from_data(if method == Method::Head { Vec::new() } else { body.to_vec() })
-                    .with_status_code(status);
-                for h in security_headers(&self.dist).into_iter().chain(headers) {
-                    response.add_header(h);
-                }
-                let _ = request.respond(response);
-                status
-            }
-            Err(e) => {
-                eprintln!("strata serve: {e}");
-                500
-            }
+        let url: String = request.url().chars().take(200).collect();
+        let reply = self.respond(&request);
+        let status = reply.status;
+        let body = if method == Method::Head {
+            Vec::new()
+        } else {
+            reply.body.to_vec()
         };
-        // Log the method, status and path only: never headers (they may carry credentials).
-        let shown: String = url.chars().take(200).collect();
-        eprintln!("{method} {status} {shown}");
+        let mut response = Response::from_data(body).with_status_code(status);
+        for (name, value) in security_headers().into_iter().chain(reply.headers) {
+            if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+                response.add_header(h);
+            }
+        }
+        if let Err(e) = request.respond(response) {
+            eprintln!("strata serve: {method} {url}: cannot answer: {e}");
+            return;
+        }
+        // Method, status and path only: never headers (they may carry credentials).
+        eprintln!("strata serve: {method} {status} {url}");
     }
 
-    fn respond(&self, request: &Request) -> Result<(u16, Arc<Vec<u8>>, Vec<Header>)> {
-        let text = |status: u16, msg: &str| {
-            Ok((status, Arc::new(format!("{msg}\n").into_bytes()), vec![header("Content-Type", "text/plain; charset=utf-8")]))
-        };
+    fn respond(&self, request: &Request) -> Reply {
         if !matches!(request.method(), Method::Get | Method::Head) {
-            let mut r = text(405, "method not allowed: strata serve answers GET and HEAD only")?;
-            r.2.push(header("Allow", "GET, HEAD"));
-            return Ok(r);
+            let mut r = Reply::text(
+                405,
+                "method not allowed: strata serve answers GET and HEAD only",
+            );
+            r.headers.push(("Allow", "GET, HEAD".into()));
+            return r;
         }
         if request.url().len() > MAX_URL_BYTES {
-            return text(414, "request target too long");
+            return Reply::text(414, "request target too long");
         }
-        let Some(rel) = safe_relative_path(request.url()) else {
-            return text(400, "bad path: `..`, `\\`, NUL and encoded `/` are not allowed");
+        let path = match safe_path(request.url()) {
+            Ok(p) => p,
+            Err(why) => return Reply::text(400, &format!("bad path: {why}")),
         };
-        let file = if rel.as_os_str().is_empty() { self.dist.join("index.html") } else { self.dist.join(&rel) };
-        // Defence in depth against symlinks inside dist pointing out of it.
-        let Ok(file) = file.canonicalize() else { return text(404, "not found") };
-        if !file.starts_with(&self.dist) {
-            return text(404, "not found");
-        }
-        let Ok(meta) = std::fs::metadata(&file) else { return text(404, "not found") };
-        if !meta.is_file() {
-            return text(404, "not found"); // directories are never listed
-        }
-        let content_type = content_type(&file);
-        let mut headers = vec![header("Content-Type", content_type), header("Cache-Control", "no-cache")];
-        let compressible = content_type.starts_with("text/")
-            || matches!(content_type, "application/wasm" | "application/json" | "image/svg+xml" | "application/manifest+json");
-        let accepts_gzip = request
-            .headers()
-            .iter()
-            .any(|h| h.field.equiv("Accept-Encoding") && h.value.as_str().split(',').any(|v| v.trim().starts_with("gzip")));
-        let body = if compressible && accepts_gzip {
-            headers.push(header("Content-Encoding", "gzip"));
-            headers.push(header("Vary", "Accept-Encoding"));
-            self.gzipped(&file, meta.modified().unwrap_or(SystemTime::UNIX_EPOCH))?
+        let relative = if path.is_empty() {
+            "index.html".to_owned()
         } else {
-            if compressible {
-                headers.push(header("Vary", "Accept-Encoding"));
-            }
-            Arc::new(std::fs::read(&file)?)
+            path
         };
-        Ok((200, body, headers))
-    }
-
-    fn gzipped(&self, file: &Path, mtime: SystemTime) -> Result<Arc<Vec<u8>>> {
-        let key = (file.to_path_buf(), mtime);
-        if let Some(hit) = self.gzip_cache.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?.get(&key) {
-            return Ok(Arc::clone(hit));
+        let file = self.dist.join(&relative);
+        // Symlinks inside dist must not lead out of it.
+        let Ok(real) = file.canonicalize() else {
+            return Reply::text(404, "not found");
+        };
+        if !real.starts_with(&self.dist) || !real.is_file() {
+            return Reply::text(404, "not found");
         }
-        let raw = std::fs::read(file)?;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&raw)?;
-        let gz = Arc::new(enc.finish()?);
-        self.gzip_cache.lock().map_err(|_| anyhow::anyhow!("cache lock poisoned"))?.insert(key, Arc::clone(&gz));
-        Ok(gz)
+        let Ok(meta) = std::fs::metadata(&real) else {
+            return Reply::text(404, "not found");
+        };
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        let Ok(bytes) = std::fs::read(&real) else {
+            return Reply::text(500, "cannot read the file");
+        };
+        let mime = mime_of(&relative);
+        let etag = etag_of(&bytes);
+        let mut headers = vec![
+            ("Content-Type", mime.to_owned()),
+            ("Cache-Control", "no-cache".to_owned()),
+            ("ETag", etag.clone()),
+            ("Vary", "Accept-Encoding".to_owned()),
+        ];
+        if header(request, "If-None-Match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+        {
+            return Reply {
+                status: 304,
+                body: Arc::new(Vec::new()),
+                headers,
+            };
+        }
+        let accepts_gzip = header(request, "Accept-Encoding").is_some_and(|v| {
+            v.split(',').any(|e| {
+                e.split(';')
+                    .next()
+                    .is_some_and(|name| name.trim() == "gzip")
+            })
+        });
+        if accepts_gzip && compressible(mime) && bytes.len() > 256 {
+            let key = (real.clone(), modified);
+            let cached = self
+                .gzip_cache
+                .lock()
+                .ok()
+                .and_then(|c| c.get(&key).cloned());
+            let gz = match cached {
+                Some(gz) => gz,
+                None => {
+                    let gz = Arc::new(gzip(&bytes));
+                    if let Ok(mut c) = self.gzip_cache.lock() {
+                        c.insert(key, Arc::clone(&gz));
+                    }
+                    gz
+                }
+            };
+            headers.push(("Content-Encoding", "gzip".into()));
+            return Reply {
+                status: 200,
+                body: gz,
+                headers,
+            };
+        }
+        Reply {
+            status: 200,
+            body: Arc::new(bytes),
+            headers,
+        }
     }
 }
 
-/// The request path as a relative path below dist, or `None` if it tries to leave it.
-fn safe_relative_path(url: &str) -> Option<PathBuf> {
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    if !path.starts_with('/') {
-        return None;
-    }
-    let mut out = PathBuf::new();
-    for raw in path.split('/').filter(|s| !s.is_empty()) {
-        let seg = percent_decode(raw)?;
-        // `.`/`..` and dotfiles are refused alike; so are separators smuggled in by encoding.
-        if seg.starts_with('.') || seg.contains(['/', '\\', '\0']) {
-            return None;
+fn header<'a>(request: &'a Request, name: &'static str) -> Option<&'a str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str())
+}
+
+/// The security headers on every response, errors included.
+pub fn security_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY.into()),
+        ("X-Content-Type-Options", "nosniff".into()),
+        ("Referrer-Policy", "no-referrer".into()),
+        ("X-Frame-Options", "DENY".into()),
+        ("Cross-Origin-Opener-Policy", "same-origin".into()),
+        ("Cross-Origin-Resource-Policy", "same-origin".into()),
+        (
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=()".into(),
+        ),
+    ]
+}
+
+/// Decodes and checks a request target's path: returns the path below the root without the
+/// leading `/`, or why it is refused. Refused: `.` and `..` segments, empty segments,
+/// backslashes, NULs and other control characters, encoded slashes, invalid percent escapes or
+/// UTF-8.
+pub fn safe_path(target: &str) -> Result<String, &'static str> {
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let Some(path) = path.strip_prefix('/') else {
+        return Err("the path must start with /");
+    };
+    let mut segments = Vec::new();
+    for raw in path.split('/') {
+        if raw.is_empty() {
+            if segments.is_empty() && path.is_empty() {
+                break;
+            }
+            return Err("empty path segment");
         }
-        out.push(seg);
+        let decoded = percent_decode(raw).ok_or("invalid percent-encoding")?;
+        if decoded.contains('/') {
+            return Err("encoded slash");
+        }
+        if decoded == "." || decoded == ".." {
+            return Err("dot segment");
+        }
+        if decoded.contains('\\') || decoded.chars().any(char::is_control) {
+            return Err("backslash or control character");
+        }
+        segments.push(decoded);
     }
-    Some(out)
+    Ok(segments.join("/"))
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -165,9 +284,8 @@ fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let v = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-            out.push(v);
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -177,72 +295,50 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+pub fn mime_of(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
         "html" => "text/html; charset=utf-8",
         "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
         "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
         "json" => "application/json",
         "webmanifest" => "application/manifest+json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "ico" => "image/x-icon",
         "txt" | "md" => "text/plain; charset=utf-8",
+        "woff2" => "font/woff2",
         "tar" => "application/x-tar",
+        "gz" => "application/gzip",
         _ => "application/octet-stream",
     }
 }
 
-/// The Content-Security-Policy for the app in `dist`: inline scripts of index.html are allowed by
-/// their exact hash, nothing else inline is.
-pub fn content_security_policy(dist: &Path) -> String {
-    let html = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
-    let hashes: String = inline_scripts(&html)
-        .iter()
-        .map(|s| format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()))))
-        .collect();
-    format!(
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' blob: data:; \
-         connect-src 'self'; worker-src 'self' blob:; manifest-src 'self'; font-src 'self'; base-uri 'none'; \
-         form-action 'none'; frame-ancestors 'none'; object-src 'none'"
-    )
+fn compressible(mime: &str) -> bool {
+    mime.starts_with("text/")
+        || mime.starts_with("application/wasm")
+        || mime.contains("json")
+        || mime.contains("svg")
 }
 
-/// Bodies of `<script>` elements without a `src` attribute.
-fn inline_scripts(html: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<script") {
-        let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
-        let tag = &after[..tag_end];
-        let body_and_rest = &after[tag_end + 1..];
-        let Some(close) = body_and_rest.find("</script>") else { break };
-        if !tag.contains(" src=") {
-            out.push(&body_and_rest[..close]);
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// ETags without a hashing dependency: FNV-1a over the bytes is plenty to tell versions apart.
+mod sha2_free {
+    pub fn etag_of(bytes: &[u8]) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
         }
-        rest = &body_and_rest[close..];
+        format!("\"{h:016x}-{}\"", bytes.len())
     }
-    out
-}
-
-fn security_headers(dist: &Path) -> Vec<Header> {
-    vec![
-        header("Content-Security-Policy", &content_security_policy(dist)),
-        header("X-Content-Type-Options", "nosniff"),
-        header("Referrer-Policy", "no-referrer"),
-        header("Cross-Origin-Opener-Policy", "same-origin"),
-        header("Cross-Origin-Resource-Policy", "same-origin"),
-        header("X-Frame-Options", "DENY"),
-    ]
-}
-
-fn header(name: &str, value: &str) -> Header {
-    // Names and values here are ASCII constants or built from hashes; tiny_http rejects only
-    // non-ASCII, which cannot occur.
-    #[allow(clippy::expect_used)]
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("ASCII header")
 }
 
 #[cfg(test)]
@@ -250,18 +346,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_paths_that_leave_dist() {
-        for bad in ["/../x", "/a/../../x", "/%2e%2e/x", "/..%2fx", "/a%5c..%5cx", "/a%00b", "x", "/.git/config", "/%zz"] {
-            assert_eq!(safe_relative_path(bad), None, "{bad}");
+    fn safe_paths() {
+        assert_eq!(safe_path("/"), Ok(String::new()));
+        assert_eq!(safe_path("/index.html?x=1#y"), Ok("index.html".into()));
+        assert_eq!(safe_path("/a%20b/c.js"), Ok("a b/c.js".into()));
+        for bad in [
+            "/../etc/passwd",
+            "/a/../../x",
+            "/%2e%2e/x",
+            "/a%2fb",
+            "/a\\b",
+            "/a//b",
+            "/./x",
+            "/%00",
+            "/%zz",
+            "x",
+            "/%c0%ae%c0%ae/x",
+        ] {
+            assert!(safe_path(bad).is_err(), "{bad} should be refused");
         }
-        assert_eq!(safe_relative_path("/"), Some(PathBuf::new()));
-        assert_eq!(safe_relative_path("/a/b.js?x=1#f"), Some(PathBuf::from("a/b.js")));
-        assert_eq!(safe_relative_path("/caf%C3%A9.txt"), Some(PathBuf::from("café.txt")));
     }
 
     #[test]
-    fn finds_inline_scripts_only() {
-        let html = r#"<script src="/a.js"></script><script type="module">import x from '/x.js';</script>"#;
-        assert_eq!(inline_scripts(html), vec!["import x from '/x.js';"]);
+    fn mime_types() {
+        assert_eq!(mime_of("strata-web_bg.wasm"), "application/wasm");
+        assert_eq!(mime_of("a/b.js"), "text/javascript; charset=utf-8");
+        assert_eq!(mime_of("x"), "application/octet-stream");
     }
 }
