@@ -1,0 +1,115 @@
+//! The page's end of the worker: spawn it, send it [`Request`]s, hand its [`Response`]s to a
+//! callback. Requests sent before the worker's wasm is loaded wait in a queue until it says
+//! `Ready`. Cancelling work means terminating the worker (its loops are synchronous, so it
+//! would not read a "stop" message until done); the page spawns a new one when needed.
+
+use crate::platform::blob_source::js_text;
+use crate::protocol::{ErrorInfo, Request, Response};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{MessageEvent, Worker};
+use yew::Callback;
+
+/// Trunk writes the worker's loader here (`data-loader-shim` in index.html).
+const WORKER_URL: &str = "./worker_loader.js";
+
+type Queue = Rc<RefCell<Vec<JsValue>>>;
+
+pub struct WorkerClient {
+    worker: Worker,
+    ready: Rc<Cell<bool>>,
+    queue: Queue,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl std::fmt::Debug for WorkerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerClient")
+            .field("ready", &self.ready.get())
+            .finish()
+    }
+}
+
+impl WorkerClient {
+    pub fn spawn(on_response: Callback<Response>) -> Result<WorkerClient, ErrorInfo> {
+        let worker = Worker::new(WORKER_URL).map_err(|e| {
+            ErrorInfo::browser(
+                "The browser could not start the background worker.",
+                js_text(&e),
+            )
+        })?;
+        let ready = Rc::new(Cell::new(false));
+        let queue: Queue = Rc::new(RefCell::new(Vec::new()));
+        let on_message = {
+            let (ready, queue, worker, on_response) = (
+                ready.clone(),
+                queue.clone(),
+                worker.clone(),
+                on_response.clone(),
+            );
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                let text = event.data().as_string().unwrap_or_default();
+                let response =
+                    serde_json::from_str::<Response>(&text).unwrap_or_else(|e| Response::Failed {
+                        error: ErrorInfo::browser(
+                            "The background worker sent a message the page does not understand.",
+                            e.to_string(),
+                        ),
+                    });
+                if matches!(response, Response::Ready) {
+                    ready.set(true);
+                    for message in queue.borrow_mut().drain(..) {
+                        let _ = worker.post_message(&message);
+                    }
+                    return;
+                }
+                on_response.emit(response);
+            })
+        };
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let detail = event
+                .dyn_ref::<web_sys::ErrorEvent>()
+                .map_or_else(|| "the worker failed to load".to_owned(), |e| e.message());
+            on_response.emit(Response::Failed {
+                error: ErrorInfo::browser("The background worker stopped unexpectedly.", detail),
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(WorkerClient {
+            worker,
+            ready,
+            queue,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends a request, with a `File` (or other JS value) beside it when it needs one.
+    pub fn send(&self, request: &Request, attachment: Option<&JsValue>) {
+        let message = js_sys::Object::new();
+        let json = serde_json::to_string(request).unwrap_or_default();
+        let _ = js_sys::Reflect::set(&message, &"json".into(), &json.into());
+        if let Some(a) = attachment {
+            let _ = js_sys::Reflect::set(&message, &"attachment".into(), a);
+        }
+        let message: JsValue = message.into();
+        if self.ready.get() {
+            let _ = self.worker.post_message(&message);
+        } else {
+            self.queue.borrow_mut().push(message);
+        }
+    }
+}
+
+impl Drop for WorkerClient {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}

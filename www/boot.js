@@ -1,0 +1,11 @@
+// Loads the app. A file of its own (not an inline script) so the Content-Security-Policy
+// can forbid inline scripts entirely.
+import init from "./strata-web.js";
+
+init({ module_or_path: new URL("./strata-web_bg.wasm", import.meta.url) }).catch((e) => {
+  const p = document.createElement("p");
+  p.className = "boot-error";
+  p.textContent = "Strata could not start: " + e;
+  document.body.append(p);
+  throw e;
+});
