@@ -1,253 +1,431 @@
 #!/usr/bin/env bash
-# Build small, REAL container image fixtures for Strata's tests.
+# Builds Strata's test images with the real tools people use (buildah, skopeo, podman, umoci,
+# containerd), exports them in every archive flavour, and records what those tools say about
+# them (the oracles the tests compare Strata with). Nothing here is hand-made except the
+# deliberately broken copies and the attestation manifest (no buildx here).
 #
-#   scripts/fixtures.sh [OUT_DIR]        (default: <repo>/target/fixtures)
+#   scripts/fixtures.sh [OUT_DIR]     default: target/fixtures
 #
-# Requirements (Debian 12, run as root, works offline):
-#   apt-get install skopeo umoci busybox-static jq zstd   (+ python3, GNU tar)
-#
-# The image is built with umoci on an OCI layout and exported with skopeo.
-# Everything is rebuilt from scratch on every run ($OUT/work is wiped first).
-# Output is reproducible: all file mtimes, history and config timestamps are
-# derived from SOURCE_DATE_EPOCH (default 1700000000).  The bytes of the image
-# do depend on /bin/busybox, so digests are only stable for a given
-# busybox-static package version.
+# Needs root (buildah's overlay storage, umoci unpack) and the Debian packages installed by
+# scripts/setup.sh test. Idempotent: skips the work when OUT_DIR/STAMP matches this script.
+# OUT_DIR/README.md (written at the end) explains every file.
 set -euo pipefail
 umask 022
 export LC_ALL=C.UTF-8 TZ=UTC
 
-SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd)
-OUT=${1:-"$REPO_ROOT/target/fixtures"}
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
-
-IMAGE_NAME=strata/fixture
-IMAGE_TAG=1.0
-PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-step() { printf '==> %s\n' "$*"; }
-die() { printf 'fixtures.sh: error: %s\n' "$*" >&2; exit 1; }
-
-for tool in umoci skopeo jq python3 tar find touch head tr sha256sum; do
-    command -v "$tool" >/dev/null 2>&1 || die "missing required tool: $tool"
-done
-[ -x /bin/busybox ] || die "/bin/busybox not found (apt-get install busybox-static)"
-[ "$(id -u)" -eq 0 ] || die "must run as root (umoci unpack needs to chown)"
-
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${1:-$ROOT/target/fixtures}
 mkdir -p "$OUT"
-OUT=$(cd -- "$OUT" && pwd)
-WORK=$OUT/work
-LAYOUT=$WORK/oci
-BUNDLE=$WORK/bundle
-ROOTFS=$BUNDLE/rootfs
-POLICY=$WORK/policy.json
+OUT=$(cd "$OUT" && pwd)
+STAMP="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)-$(dpkg-query -W -f='${Version}' buildah skopeo podman umoci 2>/dev/null | tr -d '\n' | sha256sum | cut -c1-8)"
+if [[ -f $OUT/STAMP && $(cat "$OUT/STAMP") == "$STAMP" && "${FORCE:-}" != 1 ]]; then
+  echo "[fixtures] up to date in $OUT (FORCE=1 to rebuild)"
+  exit 0
+fi
 
-# RFC 3339 timestamp for SOURCE_DATE_EPOCH + $1 seconds.
-ts() { date -u -d "@$((SOURCE_DATE_EPOCH + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+export SOURCE_DATE_EPOCH=1700000000
+W=$OUT/work
+IMG=$OUT/images
+ORA=$OUT/oracle
+step() { printf '[fixtures] %s\n' "$*"; }
+die() { printf '[fixtures] error: %s\n' "$*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "must run as root (buildah overlay storage, umoci unpack)"
+for t in buildah skopeo podman umoci jq python3 tar gzip zstd sha256sum; do
+  command -v "$t" >/dev/null || die "missing $t (run scripts/setup.sh test)"
+done
 
-# Reset the mtime of every path modified since the bundle was unpacked (i.e.
-# newer than the previous step's timestamp) to this step's timestamp, so the
-# layer tar is byte-for-byte reproducible.  -h: don't follow symlinks.
-stamp_changes() {
-    local since=$1 now=$2
-    find "$ROOTFS" -newermt "@$((SOURCE_DATE_EPOCH + since))" \
-        -exec touch -h -d "@$((SOURCE_DATE_EPOCH + now))" {} +
+cleanup() {
+  if [[ -n "${CONTAINERD_PID:-}" ]]; then kill "$CONTAINERD_PID" 2>/dev/null || true; wait "$CONTAINERD_PID" 2>/dev/null || true; fi
+  # Unmount whatever the overlay storage left mounted below the work dir.
+  { grep -o " $W[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
+trap cleanup EXIT
+cleanup
+rm -rf "$W" "$IMG" "$ORA"
+mkdir -p "$W" "$IMG" "$ORA"
 
-unpack() { rm -rf "$BUNDLE"; umoci unpack --image "$LAYOUT:$IMAGE_TAG" "$BUNDLE" >/dev/null; }
-
-# repack OFFSET CREATED_BY
-repack() {
-    umoci repack --image "$LAYOUT:$IMAGE_TAG" \
-        --history.created "$(ts "$1")" \
-        --history.author "Strata Tests" \
-        --history.created_by "$2" \
-        "$BUNDLE"
-    rm -rf "$BUNDLE"
-}
-
-# ---------------------------------------------------------------------------
-step "cleaning $WORK and previous outputs"
-rm -rf "$WORK"
-rm -f "$OUT"/fixture-docker.tar "$OUT"/fixture-oci.tar "$OUT"/fixture-truncated.tar \
-      "$OUT"/random.bin "$OUT"/fixture-docker.skopeo-*.json "$OUT"/README.md
-mkdir -p "$WORK"
-cat >"$POLICY" <<'EOF'
-{"default":[{"type":"insecureAcceptAnything"}]}
+# --- private container configuration: nothing touches the machine's defaults --------------
+cat >"$W/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+runroot = "$W/run"
+graphroot = "$W/graph"
 EOF
+cat >"$W/storage-vfs.conf" <<EOF
+[storage]
+driver = "vfs"
+runroot = "$W/run-vfs"
+graphroot = "$W/graph-vfs"
+EOF
+cat >"$W/containers.conf" <<EOF
+[engine]
+runtime = "runc"
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+netns = "none"
+EOF
+cat >"$W/registries.conf" <<EOF
+unqualified-search-registries = []
+EOF
+echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$W/policy.json"
+export CONTAINERS_STORAGE_CONF=$W/storage.conf CONTAINERS_CONF=$W/containers.conf CONTAINERS_REGISTRIES_CONF=$W/registries.conf
+BUILDAH=(buildah)
+POLICY=(--signature-policy "$W/policy.json")
+SKOPEO=(skopeo --policy "$W/policy.json")
+build() { # build TAG CONTEXT [extra buildah args]
+  local tag=$1 ctx=$2; shift 2
+  "${BUILDAH[@]}" build "${POLICY[@]}" --quiet --layers --timestamp "$SOURCE_DATE_EPOCH" -t "$tag" "$@" "$ctx" >/dev/null
+}
 
-step "umoci init --layout $LAYOUT; umoci new $IMAGE_TAG"
-umoci init --layout "$LAYOUT"
-umoci new --image "$LAYOUT:$IMAGE_TAG"
-# Image-level metadata; no history entry for this (it is not a Dockerfile step).
-umoci config --image "$LAYOUT:$IMAGE_TAG" --no-history \
-    --created "$(ts 0)" --author "Strata Tests" --architecture amd64 --os linux
+# --- the base: a busybox rootfs, no network needed -----------------------------------------
+step "base image (busybox rootfs)"
+mkdir -p "$W/rootfs/bin" "$W/rootfs/etc" "$W/rootfs/tmp" "$W/rootfs/root"
+cp /bin/busybox "$W/rootfs/bin/busybox"
+for a in $(/bin/busybox --list); do [[ $a == busybox ]] || ln -sf busybox "$W/rootfs/bin/$a"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$W/rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$W/rootfs/etc/group"
+chmod 1777 "$W/rootfs/tmp"
+find "$W/rootfs" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+ctr=$("${BUILDAH[@]}" from "${POLICY[@]}" scratch)
+"${BUILDAH[@]}" copy --quiet "$ctr" "$W/rootfs" / >/dev/null
+"${BUILDAH[@]}" config --created-by "COPY busybox rootfs /" --os linux --arch amd64 "$ctr"
+"${BUILDAH[@]}" commit "${POLICY[@]}" --quiet --timestamp "$SOURCE_DATE_EPOCH" "$ctr" localhost/strata/base:1 >/dev/null
+"${BUILDAH[@]}" rm "$ctr" >/dev/null
 
-# --- layer 1: busybox rootfs ------------------------------------------------
-step "layer 1: busybox rootfs (/bin, /etc/passwd, /data/{a,b}.txt)"
-unpack
-mkdir -p "$ROOTFS/bin" "$ROOTFS/etc" "$ROOTFS/data"
-cp /bin/busybox "$ROOTFS/bin/busybox"
-chmod 0755 "$ROOTFS/bin/busybox"
-for applet in sh ls cat; do ln -s busybox "$ROOTFS/bin/$applet"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$ROOTFS/etc/passwd"
-chmod 0644 "$ROOTFS/etc/passwd"
-printf 'alpha\n' >"$ROOTFS/data/a.txt"
-printf 'bravo\n' >"$ROOTFS/data/b.txt"
-chmod 0755 "$ROOTFS" "$ROOTFS/bin" "$ROOTFS/etc" "$ROOTFS/data"
-find "$ROOTFS" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-repack 0 "/bin/sh -c #(nop) ADD dir:busybox in / "
+# --- the layers image: every change a layer can make ----------------------------------------
+# Layer by layer (see README.md at the end for the list). Names with HTML in them are here on
+# purpose: the app must show them as text.
+step "layers image (adds, modifies, whiteouts, opaque dirs, type changes, links, odd names)"
+mkdir -p "$W/ctx-layers"
+LONG=app/nested/directory-with-a-rather-long-name-0123456789/another-directory-with-a-long-name-abcdefghij/file-longer-than-100-bytes.txt
+cat >"$W/ctx-layers/Containerfile" <<EOF
+FROM localhost/strata/base:1
+RUN mkdir -p /data /dir1/sub /d2f/child /hl /app && \\
+    echo keep > /data/keep.txt && echo gone > /data/del.txt && echo again > /data/readd.txt && \\
+    echo x > /dir1/x && echo y > /dir1/sub/y && echo child > /d2f/child/c && echo f > /f2d && \\
+    echo target > /target.txt && ln -s target.txt /sym && \\
+    echo original > /hl/orig && ln /hl/orig /hl/link && \\
+    echo suid > /app/suid && chmod 4755 /app/suid && echo sgid > /app/sgid && chmod 2750 /app/sgid && \\
+    mkdir -p /app/sticky && chmod 1777 /app/sticky && \\
+    echo café > '/app/café.txt' && echo 日本 > '/app/日本語.txt' && echo sp > '/app/with space.txt' && \\
+    echo html > '/app/<script>alert(1)<script>.txt' && echo img > '/app/<img src=x onerror=alert(2)>' && \\
+    mkdir -p \$(dirname /$LONG) && echo deep > /$LONG && \\
+    echo owned > /app/owned && chown 65534:65534 /app/owned && \\
+    mkfifo /app/fifo 2>/dev/null || true
+RUN rm /data/del.txt /data/readd.txt && \\
+    rm -rf /dir1 && mkdir /dir1 && echo z > /dir1/z && \\
+    rm /f2d && mkdir /f2d && echo inner > /f2d/inner && \\
+    rm -rf /d2f && echo nowfile > /d2f && \\
+    rm /sym && echo real > /sym && \\
+    echo modified >> /hl/orig && \\
+    chmod 600 /data/keep.txt
+RUN echo again-and-different > /data/readd.txt && dd if=/dev/zero of=/app/zeros bs=1024 count=64 2>/dev/null
+ENV GREETING="hello <b>world</b>" PATH=/usr/local/bin:/usr/bin:/bin
+LABEL org.opencontainers.image.title="strata layers fixture" evil="<script>window.__xss=1</script>" rtl="שלום ‮עולם" emoji="🐳📦"
+WORKDIR /app
+USER 65534
+EXPOSE 8080/tcp
+CMD ["/bin/sh", "-c", "cat /data/keep.txt"]
+EOF
+build localhost/strata/layers:1 "$W/ctx-layers"
 
-# Metadata-only step: umoci config adds a history entry with empty_layer=true.
-step "config: ENV PATH (empty_layer history entry)"
-umoci config --image "$LAYOUT:$IMAGE_TAG" \
-    --config.env "PATH=$PATH_ENV" \
-    --history.created "$(ts 60)" --history.author "Strata Tests" \
-    --history.created_by "/bin/sh -c #(nop)  ENV PATH=$PATH_ENV"
+# --- the waste images: known wasted bytes -----------------------------------------------------
+step "waste images (10 MB written in 3 layers; 50 MB added then deleted)"
+mkdir -p "$W/ctx-waste3" "$W/ctx-waste50"
+cat >"$W/ctx-waste3/Containerfile" <<'EOF'
+FROM localhost/strata/base:1
+RUN dd if=/dev/zero bs=1000000 count=10 2>/dev/null | tr '\0' a > /blob
+RUN dd if=/dev/zero bs=1000000 count=10 2>/dev/null | tr '\0' b > /blob
+RUN dd if=/dev/zero bs=1000000 count=10 2>/dev/null | tr '\0' c > /blob
+EOF
+build localhost/strata/waste3:1 "$W/ctx-waste3"
+cat >"$W/ctx-waste50/Containerfile" <<'EOF'
+FROM localhost/strata/base:1
+RUN dd if=/dev/zero bs=1000000 count=50 2>/dev/null | tr '\0' z > /big
+RUN rm /big
+EOF
+build localhost/strata/waste50:1 "$W/ctx-waste50"
 
-# --- layer 2: add, modify, delete (whiteout), non-ASCII name -----------------
-step "layer 2: add /app/hello.txt, /app/café.txt; modify /data/a.txt; delete /data/b.txt"
-unpack
-mkdir -p "$ROOTFS/app"
-printf 'hello strata\n' >"$ROOTFS/app/hello.txt"
-printf 'alpha v2 (modified in layer 2)\n' >"$ROOTFS/data/a.txt"
-rm "$ROOTFS/data/b.txt"
-printf 'caf\xc3\xa9 au lait\n' >"$ROOTFS/app/café.txt"
-stamp_changes 0 120
-repack 120 "/bin/sh -c mkdir -p /app && echo 'hello strata' > /app/hello.txt && echo 'alpha v2 (modified in layer 2)' > /data/a.txt && rm /data/b.txt && echo 'café au lait' > /app/café.txt"
+# --- a big gzip layer: a file in the middle of > 50 MB of compressed data ---------------------
+step "big image (a > 50 MB gzip layer with a file in its middle)"
+mkdir -p "$W/ctx-big"
+python3 - "$W/ctx-big" <<'EOF'
+import hashlib, os, sys
+d = sys.argv[1]
+os.makedirs(os.path.join(d, "payload"), exist_ok=True)
+# Incompressible, reproducible bytes: sha256 in counter mode.
+def blob(seed, n):
+    out = bytearray()
+    i = 0
+    while len(out) < n:
+        out += hashlib.sha256(b"%s-%d" % (seed, i)).digest()
+        i += 1
+    return bytes(out[:n])
+for i in range(12):
+    with open(os.path.join(d, "payload", "part%02d.bin" % i), "wb") as f:
+        f.write(blob(b"part%d" % i, 5_000_000))
+    if i == 6:
+        with open(os.path.join(d, "payload", "part06-middle.txt"), "w") as f:
+            f.write("the middle of a big gzip layer\n" * 100)
+EOF
+cat >"$W/ctx-big/Containerfile" <<'EOF'
+FROM localhost/strata/base:1
+COPY payload /payload
+EOF
+build localhost/strata/big:1 "$W/ctx-big"
 
-# --- layer 3: 1 MiB file and paths longer than 100 bytes --------------------
-LONG_DIR=app/nested/directory-with-a-rather-long-name-0123456789/another-directory-with-a-long-name-abcdefghij
-LONG_FILE=$LONG_DIR/file-in-a-path-longer-than-one-hundred-bytes.txt
-LONG_BASENAME=app/long/$(printf 'n%.0s' $(seq 1 110)).txt
-step "layer 3: /app/big.bin (1 MiB) and long paths (${#LONG_FILE} and ${#LONG_BASENAME} bytes)"
-unpack
-head -c 1048576 /dev/zero | tr '\0' 'x' >"$ROOTFS/app/big.bin"
-mkdir -p "$ROOTFS/$LONG_DIR" "$ROOTFS/app/long"
-printf 'deep\n' >"$ROOTFS/$LONG_FILE"
-printf 'long basename\n' >"$ROOTFS/$LONG_BASENAME"
-stamp_changes 120 180
-repack 180 "/bin/sh -c head -c 1048576 /dev/zero | tr '\\0' x > /app/big.bin && mkdir -p /$LONG_DIR /app/long && echo deep > /$LONG_FILE && echo 'long basename' > /$LONG_BASENAME"
+# --- multi-platform index, plus an attestation manifest -------------------------------------
+step "multi-arch index (linux/amd64, linux/arm64, linux/arm/v7) with an attestation manifest"
+mkdir -p "$W/ctx-multi"
+echo "hello from every platform" >"$W/ctx-multi/hello.txt"
+cat >"$W/ctx-multi/Containerfile" <<'EOF'
+FROM scratch
+ARG TARGETPLATFORM
+COPY hello.txt /hello.txt
+ENV PLATFORM_NOTE="built for each platform"
+EOF
+"${BUILDAH[@]}" build "${POLICY[@]}" --quiet --timestamp "$SOURCE_DATE_EPOCH" --platform linux/amd64,linux/arm64,linux/arm/v7 \
+  --manifest localhost/strata/multiarch:1 "$W/ctx-multi" >/dev/null
 
-# --- metadata-only steps ------------------------------------------------------
-step "config: ENV GREETING, WORKDIR, LABEL, CMD (empty_layer history entries)"
-umoci config --image "$LAYOUT:$IMAGE_TAG" \
-    --config.env "GREETING=hello" \
-    --history.created "$(ts 240)" --history.author "Strata Tests" \
-    --history.created_by "/bin/sh -c #(nop)  ENV GREETING=hello"
-umoci config --image "$LAYOUT:$IMAGE_TAG" \
-    --config.workingdir /app \
-    --history.created "$(ts 250)" --history.author "Strata Tests" \
-    --history.created_by "/bin/sh -c #(nop) WORKDIR /app"
-umoci config --image "$LAYOUT:$IMAGE_TAG" \
-    --config.label "org.opencontainers.image.title=strata-fixture" \
-    --config.label "maintainer=strata-tests" \
-    --history.created "$(ts 260)" --history.author "Strata Tests" \
-    --history.created_by "/bin/sh -c #(nop)  LABEL org.opencontainers.image.title=strata-fixture maintainer=strata-tests"
-umoci config --image "$LAYOUT:$IMAGE_TAG" \
-    --config.cmd /bin/sh --config.cmd -c --config.cmd "cat /app/hello.txt" \
-    --created "$(ts 270)" \
-    --history.created "$(ts 270)" --history.author "Strata Tests" \
-    --history.created_by '/bin/sh -c #(nop)  CMD ["/bin/sh" "-c" "cat /app/hello.txt"]'
+# --- exports -------------------------------------------------------------------------------------
+step "exports: docker-archive, oci-archive (gzip, zstd, uncompressed), oci dir, dir:, podman save"
+cs() { echo "containers-storage:localhost/strata/$1"; }
+"${SKOPEO[@]}" copy -q "$(cs layers:1)" "docker-archive:$IMG/layers.docker.tar:strata/layers:1"
+"${SKOPEO[@]}" copy -q "$(cs layers:1)" "oci-archive:$IMG/layers.oci.tar:1"
+"${SKOPEO[@]}" copy -q --dest-compress-format zstd "$(cs layers:1)" "oci-archive:$IMG/layers.oci-zstd.tar:1"
+"${SKOPEO[@]}" copy -q --dest-decompress "$(cs layers:1)" "oci-archive:$IMG/layers.oci-uncompressed.tar:1"
+"${SKOPEO[@]}" copy -q "$(cs layers:1)" "oci:$W/layers-oci:1"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
+  -cf "$IMG/layers.ocidir.tar" -C "$W" --transform 's,^layers-oci,layers-oci-layout,' layers-oci
+"${SKOPEO[@]}" copy -q "$(cs layers:1)" "dir:$W/layers-dir"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf "$IMG/layers.dir.tar" -C "$W/layers-dir" .
+podman save -q --format oci-archive -o "$IMG/layers.podman-oci.tar" localhost/strata/layers:1
+podman save -q --format docker-archive -o "$IMG/layers.podman-docker.tar" localhost/strata/layers:1
+podman save -q -m --format docker-archive -o "$IMG/multi-image.docker.tar" localhost/strata/base:1 localhost/strata/layers:1 localhost/strata/waste3:1
+for n in base waste3 waste50 big; do
+  "${SKOPEO[@]}" copy -q "$(cs $n:1)" "docker-archive:$IMG/$n.docker.tar:strata/$n:1"
+done
+"${SKOPEO[@]}" copy -q "$(cs big:1)" "oci-archive:$IMG/big.oci.tar:1"
+"${BUILDAH[@]}" manifest push "${POLICY[@]}" -q --all --format oci localhost/strata/multiarch:1 "oci:$W/multiarch-oci:1" >/dev/null
 
-step "umoci gc (drop intermediate blobs)"
-umoci gc --layout "$LAYOUT"
-umoci stat --image "$LAYOUT:$IMAGE_TAG" >"$WORK/umoci-stat.txt"
+# The attestation manifest buildx would add: platform unknown/unknown, annotated with the
+# manifest it describes, an in-toto layer. Added to the index the way buildx lays it out.
+python3 - "$W/multiarch-oci" <<'EOF'
+import hashlib, json, os, sys
+lay = sys.argv[1]
+def put(data):
+    d = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(lay, "blobs", "sha256", d), "wb") as f:
+        f.write(data)
+    return "sha256:" + d, len(data)
+top = json.load(open(os.path.join(lay, "index.json")))
+idx_desc = top["manifests"][0]
+idx_path = os.path.join(lay, "blobs", "sha256", idx_desc["digest"].split(":")[1])
+idx = json.load(open(idx_path))
+amd64 = next(m for m in idx["manifests"] if m["platform"]["architecture"] == "amd64")
+statement = json.dumps({"_type": "https://in-toto.io/Statement/v0.1", "predicateType": "https://spdx.dev/Document",
+    "subject": [{"name": "strata/multiarch", "digest": {"sha256": amd64["digest"].split(":")[1]}}], "predicate": {}}).encode()
+layer_digest, layer_size = put(statement)
+config_digest, config_size = put(json.dumps({"architecture": "unknown", "os": "unknown", "config": {}, "rootfs": {"type": "layers", "diff_ids": [layer_digest]}}).encode())
+manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
+    "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": layer_digest, "size": layer_size,
+                "annotations": {"in-toto.io/predicate-type": "https://spdx.dev/Document"}}]}).encode()
+m_digest, m_size = put(manifest)
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": m_digest, "size": m_size,
+    "annotations": {"vnd.docker.reference.digest": amd64["digest"], "vnd.docker.reference.type": "attestation-manifest"},
+    "platform": {"architecture": "unknown", "os": "unknown"}})
+new_idx = json.dumps(idx).encode()
+os.remove(idx_path)
+d, n = put(new_idx)
+idx_desc["digest"], idx_desc["size"] = d, n
+json.dump(top, open(os.path.join(lay, "index.json"), "w"))
+EOF
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf "$IMG/multiarch.oci.tar" -C "$W/multiarch-oci" .
 
-# --- exports --------------------------------------------------------------------
-step "skopeo copy -> fixture-docker.tar ($IMAGE_NAME:$IMAGE_TAG)"
-skopeo --policy "$POLICY" copy --quiet \
-    "oci:$LAYOUT:$IMAGE_TAG" "docker-archive:$OUT/fixture-docker.tar:$IMAGE_NAME:$IMAGE_TAG"
+# --- Docker 25+ / containerd layout, from containerd itself ---------------------------------
+if command -v containerd >/dev/null && command -v ctr >/dev/null; then
+  step "containerd exports (the Docker 25+ layout): one image, and a multi-arch image with one platform's blobs"
+  mkdir -p "$W/containerd"
+  cat >"$W/containerd/config.toml" <<EOF
+version = 2
+root = "$W/containerd/root"
+state = "$W/containerd/state"
+[grpc]
+  address = "$W/containerd/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = true
+EOF
+  containerd --config "$W/containerd/config.toml" >"$W/containerd/log" 2>&1 &
+  CONTAINERD_PID=$!
+  for _ in $(seq 50); do [[ -S $W/containerd/containerd.sock ]] && break; sleep 0.2; done
+  CTR=(ctr -a "$W/containerd/containerd.sock" -n strata)
+  "${CTR[@]}" images import --no-unpack --base-name docker.io/strata/layers "$IMG/layers.oci.tar" >/dev/null
+  "${CTR[@]}" images import --no-unpack --all-platforms --base-name docker.io/strata/multiarch "$IMG/multiarch.oci.tar" >/dev/null
+  "${CTR[@]}" images ls -q >"$W/containerd/images.txt"
+  layers_ref=$(grep '^docker.io/strata/layers' "$W/containerd/images.txt" | head -n1)
+  multi_ref=$(grep '^docker.io/strata/multiarch' "$W/containerd/images.txt" | head -n1)
+  "${CTR[@]}" images export "$IMG/layers.containerd.tar" "$layers_ref"
+  "${CTR[@]}" images export --platform linux/arm64 "$IMG/multiarch.containerd.tar" "$multi_ref"
+  kill "$CONTAINERD_PID"; wait "$CONTAINERD_PID" 2>/dev/null || true; CONTAINERD_PID=
+else
+  die "containerd and ctr are needed for the Docker 25+ layout fixtures (apt-get install containerd)"
+fi
 
-step "tar OCI layout -> fixture-oci.tar"
-# --mtime/--owner/--sort make the archive independent of the build time.
-tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
-    --mtime="@$SOURCE_DATE_EPOCH" -cf "$OUT/fixture-oci.tar" -C "$LAYOUT" .
-
-step "truncate -> fixture-truncated.tar"
-size=$(stat -c %s "$OUT/fixture-docker.tar")
-head -c "$((size / 2))" "$OUT/fixture-docker.tar" >"$OUT/fixture-truncated.tar"
-
-step "random.bin (64 KiB, SHA-256 counter mode)"
-python3 - "$OUT/random.bin" <<'EOF'
-import hashlib, sys
+# --- broken copies ------------------------------------------------------------------------------
+step "broken copies: truncated, random bytes, flipped byte, missing blob"
+python3 - "$IMG" <<'EOF'
+import hashlib, io, json, os, sys, tarfile
+img = sys.argv[1]
+src = os.path.join(img, "layers.docker.tar")
+data = open(src, "rb").read()
+open(os.path.join(img, "broken.truncated.tar"), "wb").write(data[: len(data) // 2])
 out = bytearray()
 i = 0
 while len(out) < 65536:
     out += hashlib.sha256(b"strata-random-%d" % i).digest()
     i += 1
-with open(sys.argv[1], "wb") as f:
-    f.write(bytes(out[:65536]))
+open(os.path.join(img, "broken.random.bin"), "wb").write(bytes(out))
+with tarfile.open(src) as t:
+    manifest = json.load(t.extractfile("manifest.json"))
+    layers = manifest[0]["Layers"]
+    # Flip one byte in the middle of the second layer's data.
+    m = t.getmember(layers[1])
+    while m.issym():
+        m = t.getmember(os.path.normpath(os.path.join(os.path.dirname(m.name), m.linkname)))
+    flipped = bytearray(data)
+    at = m.offset_data + m.size // 2
+    flipped[at] ^= 0x01
+    open(os.path.join(img, "broken.flipped.tar"), "wb").write(bytes(flipped))
+    json.dump({"layer": 2, "offset": at, "member": m.name}, open(os.path.join(img, "broken.flipped.json"), "w"))
+    # Leave the last layer's blob out.
+    missing = layers[-1]
+    with tarfile.open(os.path.join(img, "broken.missing.tar"), "w", format=tarfile.GNU_FORMAT) as o:
+        for member in t.getmembers():
+            if member.name == missing or member.linkname.endswith(os.path.basename(missing)):
+                continue
+            o.addfile(member, t.extractfile(member) if member.isfile() else None)
 EOF
 
-step "skopeo inspect oracles"
-skopeo inspect "docker-archive:$OUT/fixture-docker.tar" >"$OUT/fixture-docker.skopeo-inspect.json"
-skopeo inspect --raw "docker-archive:$OUT/fixture-docker.tar" >"$OUT/fixture-docker.skopeo-raw.json"
-skopeo inspect --config "docker-archive:$OUT/fixture-docker.tar" >"$OUT/fixture-docker.skopeo-config.json"
-for f in "$OUT"/fixture-docker.skopeo-*.json; do jq -e . "$f" >/dev/null || die "invalid JSON: $f"; done
+# --- oracles: what the real tools say -----------------------------------------------------------
+step "oracles: skopeo inspect, podman (vfs) inspect and history, umoci unpack, tar -tv per layer"
+oracle() { # oracle NAME ARCHIVE-FLAVOUR-PATH TRANSPORT
+  local name=$1 archive=$2 transport=$3 dir=$ORA/$1
+  mkdir -p "$dir"
+  "${SKOPEO[@]}" inspect "$transport:$archive" >"$dir/skopeo-inspect.json"
+  "${SKOPEO[@]}" inspect --config "$transport:$archive" >"$dir/skopeo-config.json"
+  "${SKOPEO[@]}" inspect --raw "$transport:$archive" >"$dir/skopeo-raw.json"
+}
+for f in layers.docker layers.podman-docker base.docker waste3.docker waste50.docker big.docker; do
+  oracle "$f" "$IMG/$f.tar" docker-archive
+done
+for f in layers.oci layers.oci-zstd layers.oci-uncompressed layers.podman-oci big.oci; do
+  oracle "$f" "$IMG/$f.tar" oci-archive
+done
 
-# --- sanity checks ----------------------------------------------------------------
-step "checking layers"
-layers=$(tar -xOf "$OUT/fixture-docker.tar" manifest.json | jq -r '.[0].Layers[]')
-[ "$(printf '%s\n' "$layers" | wc -l)" -eq 3 ] || die "expected 3 layers"
-l1=$(printf '%s\n' "$layers" | sed -n 1p)
-l2=$(printf '%s\n' "$layers" | sed -n 2p)
-l3=$(printf '%s\n' "$layers" | sed -n 3p)
-# Capture listings first: `tar | grep -q` would SIGPIPE tar under pipefail.
-list() { tar -xOf "$OUT/fixture-docker.tar" "$1" | tar -tf -; }
-ls1=$(list "$l1"); ls2=$(list "$l2"); ls3=$(list "$l3")
-has() { grep -Fqx -- "$2" <<<"$1" || die "$3 lacks $2"; }
-has "$ls1" bin/busybox "layer 1"
-has "$ls1" bin/sh "layer 1"
-has "$ls1" data/b.txt "layer 1"
-has "$ls2" data/.wh.b.txt "layer 2"
-has "$ls2" app/café.txt "layer 2"
-has "$ls2" app/hello.txt "layer 2"
-has "$ls3" app/big.bin "layer 3"
-has "$ls3" "$LONG_FILE" "layer 3"
-has "$ls3" "$LONG_BASENAME" "layer 3"
-# skopeo's docker-archive writer stores the fully qualified name in RepoTags
-# (docker.io/strata/fixture:1.0), unlike `docker save` (strata/fixture:1.0).
-tar -xOf "$OUT/fixture-docker.tar" manifest.json \
-    | jq -e '.[0].RepoTags == ["docker.io/'"$IMAGE_NAME:$IMAGE_TAG"'"]' >/dev/null \
-    || die "unexpected RepoTags in manifest.json"
+# podman, on its own vfs storage, as the issue asks: load each archive, then inspect and history.
+(
+  export CONTAINERS_STORAGE_CONF=$W/storage-vfs.conf
+  for f in layers.docker layers.oci layers.oci-zstd waste3.docker base.docker; do
+    dir=$ORA/$f
+    loaded=$(podman load -q -i "$IMG/$f.tar" | sed -n 's/^Loaded image[^:]*: //p' | head -n1)
+    [[ -n $loaded ]] || die "podman load of $f printed no image name"
+    podman image inspect "$loaded" >"$dir/podman-inspect.json"
+    podman history --no-trunc --format json "$loaded" >"$dir/podman-history.json"
+    podman rmi -f "$loaded" >/dev/null
+  done
+)
 
-# --- README ----------------------------------------------------------------------
-step "writing README.md"
+# The merged filesystem: umoci unpack of the OCI layout, listed with every attribute compared.
+list_tree() { # list_tree DIR OUT.json
+  python3 - "$1" "$2" <<'EOF'
+import json, os, stat, sys
+root, out = sys.argv[1], sys.argv[2]
+entries = []
+for dirpath, dirnames, filenames in os.walk(root):
+    for name in sorted(dirnames + filenames):
+        full = os.path.join(dirpath, name)
+        st = os.lstat(full)
+        rel = os.path.relpath(full, root)
+        kind = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink", stat.S_IFCHR: "char",
+                stat.S_IFBLK: "block", stat.S_IFIFO: "fifo"}.get(stat.S_IFMT(st.st_mode), "other")
+        entries.append({"path": rel, "type": kind, "mode": "%04o" % stat.S_IMODE(st.st_mode),
+                        "size": st.st_size if kind == "file" else 0, "uid": st.st_uid, "gid": st.st_gid,
+                        "linkname": os.readlink(full) if kind == "symlink" else ""})
+entries.sort(key=lambda e: e["path"])
+json.dump(entries, open(out, "w"), indent=1, ensure_ascii=False)
+EOF
+}
+for n in layers waste3 waste50; do
+  "${SKOPEO[@]}" copy -q "$(cs $n:1)" "oci:$W/umoci-$n:1"
+  umoci unpack --image "$W/umoci-$n:1" "$W/bundle-$n" >/dev/null
+  list_tree "$W/bundle-$n/rootfs" "$ORA/$n.docker/merged.json"
+done
+# The rootfs of the layers image, kept: `strata cat` is compared with these files byte for byte.
+mv "$W/bundle-layers/rootfs" "$OUT/layers-rootfs"
+"${SKOPEO[@]}" copy -q "$(cs big:1)" "oci:$W/umoci-big:1"
+umoci unpack --image "$W/umoci-big:1" "$W/bundle-big" >/dev/null
+mv "$W/bundle-big/rootfs" "$OUT/big-rootfs"
+
+# Each layer as GNU tar lists it.
+for f in layers.docker waste3.docker big.docker; do
+  n=0
+  for l in $(tar -xOf "$IMG/$f.tar" manifest.json | jq -r '.[0].Layers[]'); do
+    n=$((n + 1))
+    tar -xOf "$IMG/$f.tar" "$l" | tar --numeric-owner --full-time -tvf - >"$ORA/$f/layer$n.tar-tv.txt"
+    tar -xOf "$IMG/$f.tar" "$l" | sha256sum | cut -d' ' -f1 >"$ORA/$f/layer$n.sha256"
+  done
+done
+
+# --- README and stamp ---------------------------------------------------------------------------
 cat >"$OUT/README.md" <<EOF
 # Strata test fixtures
 
-Generated by \`scripts/fixtures.sh\` (umoci $(umoci --version | awk '{print $3}'),
-skopeo $(skopeo --version | awk '{print $3}'), SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH).
-Do not edit; re-run the script instead. Digests depend on the /bin/busybox binary
-copied into layer 1 (busybox-static package version).
+Generated by \`scripts/fixtures.sh\` with $(buildah --version), $(skopeo --version), $(podman --version),
+umoci $(umoci --version | awk '{print $NF}'), $(containerd --version 2>/dev/null | awk '{print "containerd", $3}').
+Do not edit: rerun the script (\`FORCE=1\` to rebuild).
 
-The image \`$IMAGE_NAME:$IMAGE_TAG\` (linux/amd64, author "Strata Tests") has 3 layers:
+## Images (\`images/\`)
 
-1. busybox rootfs: /bin/busybox, /bin/{sh,ls,cat} -> busybox, /etc/passwd,
-   /data/a.txt ("alpha"), /data/b.txt.
-2. adds /app/hello.txt ("hello strata"), /app/café.txt (non-ASCII name),
-   modifies /data/a.txt, deletes /data/b.txt (whiteout \`data/.wh.b.txt\`).
-3. adds /app/big.bin (1 MiB of 'x'), /$LONG_FILE
-   (${#LONG_FILE} bytes) and /$LONG_BASENAME (${#LONG_BASENAME} bytes).
+- \`layers.*\`: \`strata/layers:1\`, built by buildah from the busybox base with three RUN layers:
+  1. busybox rootfs (/bin/busybox and applet symlinks, /etc/passwd, /etc/group, /tmp 1777);
+  2. adds /data/{keep,del,readd}.txt, /dir1/{x,sub/y}, /d2f/child/c (a directory), /f2d (a file),
+     /sym -> target.txt, /hl/orig with hard link /hl/link, setuid /app/suid, setgid /app/sgid,
+     sticky /app/sticky, non-ASCII and HTML names in /app, a > 100-byte path, /app/owned owned by 65534;
+  3. deletes /data/del.txt and /data/readd.txt (whiteouts), deletes and recreates /dir1 (opaque
+     whiteout), turns /f2d into a directory and /d2f into a file, replaces the symlink /sym by a file,
+     appends to /hl/orig (breaking the hard link), chmods /data/keep.txt to 600;
+  4. re-adds /data/readd.txt with new content, adds /app/zeros (64 KiB of zeros).
+  Then ENV, LABEL (with HTML, RTL and emoji values), WORKDIR, USER, EXPOSE, CMD: empty-layer history entries.
+  Flavours: \`.docker\` (skopeo docker-archive), \`.podman-docker\` and \`.podman-oci\` (podman save),
+  \`.oci\` (gzip), \`.oci-zstd\`, \`.oci-uncompressed\` (skopeo oci-archive), \`.ocidir\` (an \`oci:\`
+  directory tarred with its folder), \`.dir\` (a skopeo \`dir:\` copy tarred), \`.containerd\`
+  (\`ctr images export\`: the Docker 25+ layout, OCI layout plus manifest.json).
+- \`multi-image.docker.tar\`: \`podman save -m\` of base, layers and waste3.
+- \`multiarch.oci.tar\`: an OCI index for linux/amd64, linux/arm64 and linux/arm/v7 (buildah), plus an
+  attestation manifest (platform unknown/unknown, \`vnd.docker.reference.type: attestation-manifest\`)
+  describing the amd64 manifest, added as buildx lays it out.
+- \`multiarch.containerd.tar\`: the same image exported by containerd for linux/arm64 only: nested
+  indexes, blobs present for one platform.
+- \`waste3.docker.tar\`: the same 10 MB path written in three layers (20 MB wasted).
+  \`waste50.docker.tar\`: a 50 MB file added, then deleted (50 MB wasted).
+- \`big.docker.tar\`, \`big.oci.tar\`: 60 MB of incompressible files in one layer, with
+  /payload/part06-middle.txt in its middle (a > 50 MB gzip layer in the OCI flavour).
+- \`base.docker.tar\`: the busybox base alone.
+- \`broken.truncated.tar\` (first half of layers.docker.tar), \`broken.random.bin\` (64 KiB of
+  sha256-counter bytes), \`broken.flipped.tar\` (one bit flipped in layer 2's data; where in
+  \`broken.flipped.json\`), \`broken.missing.tar\` (the last layer's blob left out).
 
-Config: Cmd ["/bin/sh","-c","cat /app/hello.txt"], Env PATH=... and GREETING=hello,
-WorkingDir /app, Labels org.opencontainers.image.title=strata-fixture and
-maintainer=strata-tests. History has 8 entries: 3 layer entries plus 5
-metadata-only (\`empty_layer: true\`) entries (ENV PATH, ENV GREETING, WORKDIR,
-LABEL, CMD).
+## Oracles (\`oracle/<flavour>/\`)
 
-| File | Contents |
-|------|----------|
-| \`fixture-docker.tar\` | \`docker save\`-format archive written by \`skopeo copy ... docker-archive:\`: manifest.json (RepoTags \`docker.io/$IMAGE_NAME:$IMAGE_TAG\`; skopeo writes the fully qualified name), repositories, \`<config-digest>.json\`, uncompressed \`<diff-id>.tar\` layers, and legacy \`<v1-id>/{VERSION,json,layer.tar}\` entries (layer.tar is a symlink). |
-| \`fixture-oci.tar\` | The OCI image layout (oci-layout, index.json, blobs/sha256/..., gzip layers) as a deterministic GNU tar. Tag \`$IMAGE_TAG\`. |
-| \`fixture-truncated.tar\` | First half (by bytes) of fixture-docker.tar; a corrupt/truncated archive. |
-| \`random.bin\` | 64 KiB of pseudo-random bytes: concat of sha256("strata-random-<i>") for i = 0, 1, ...; not a tar. |
-| \`fixture-docker.skopeo-inspect.json\` | \`skopeo inspect docker-archive:fixture-docker.tar\` (oracle). |
-| \`fixture-docker.skopeo-raw.json\` | \`skopeo inspect --raw\` (the Docker v2s2 manifest skopeo synthesises; note it labels the layers \`tar.gzip\` although they are stored uncompressed, and sizes/digests are of the uncompressed tars). |
-| \`fixture-docker.skopeo-config.json\` | \`skopeo inspect --config\` (the image config JSON). |
-| \`work/\` | umoci scratch space (OCI layout in work/oci); wiped on every run. |
+\`skopeo-inspect.json\`, \`skopeo-config.json\`, \`skopeo-raw.json\` (skopeo inspect, --config, --raw);
+\`podman-inspect.json\` and \`podman-history.json\` (podman load into vfs storage, then
+\`podman image inspect\` and \`podman history --no-trunc --format json\`); \`merged.json\` (the rootfs
+\`umoci unpack\` produces, every entry with type, mode, size, uid, gid, link target);
+\`layerN.tar-tv.txt\` (\`tar --numeric-owner --full-time -tvf\` of layer N) and \`layerN.sha256\`.
+\`layers-rootfs/\` and \`big-rootfs/\` are the unpacked root filesystems, for byte comparisons.
 EOF
-
-step "done: $OUT"
-(cd "$OUT" && sha256sum fixture-docker.tar fixture-oci.tar fixture-truncated.tar random.bin)
+cleanup
+rm -rf "$W"
+echo "$STAMP" >"$OUT/STAMP"
+step "done: $OUT ($(du -sh "$OUT" | cut -f1))"

@@ -1,0 +1,109 @@
+// Shared harness for Strata's end-to-end tests: starts `strata serve` on a free port,
+// launches Debian's Chromium through playwright-core (never a downloaded browser), records
+// console errors and uncaught exceptions, and drops real files on the page.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, "../../..");
+export const FIXTURES = process.env.STRATA_FIXTURES ?? path.join(ROOT, "target/fixtures");
+export const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
+const STRATA = process.env.STRATA_BIN ?? path.join(ROOT, "target/debug/strata");
+const DIST = process.env.STRATA_DIST ?? path.join(ROOT, "dist");
+
+export function fixture(name) {
+  return path.join(FIXTURES, "images", name);
+}
+
+/** Starts `strata serve` on 127.0.0.1 with a free port; resolves to { url, stop, log }. */
+export async function startServer(extraArgs = []) {
+  const child = spawn(STRATA, ["serve", "--addr", "127.0.0.1:0", "--dist", DIST, ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log = [];
+  child.stderr.on("data", (d) => log.push(String(d)));
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("strata serve did not start: " + out + log.join(""))), 10000);
+    child.stdout.on("data", (d) => {
+      out += String(d);
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}/`);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`strata serve exited with ${code}: ${log.join("")}`)));
+  });
+  return {
+    url,
+    log,
+    stop: () => new Promise((resolve) => {
+      child.once("exit", resolve);
+      child.kill("SIGTERM");
+    }),
+  };
+}
+
+/** Launches Chromium the way this machine allows (see ../shared/SETUP.md). */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** A page that records console errors and uncaught exceptions in `page.problems`. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") page.problems.push(`console error: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => page.problems.push(`uncaught: ${err.message}`));
+  return page;
+}
+
+/** Waits until the app has mounted (the header is rendered by wasm). */
+export async function openApp(page, url) {
+  await page.goto(url);
+  await page.waitForSelector("header.topbar", { timeout: 20000 });
+}
+
+/**
+ * Drops a real file on the page: the file is given to a temporary <input type=file> (that is
+ * how Playwright hands files to a page), then a `drop` event carrying it in a DataTransfer is
+ * dispatched on the app, as a drag from the desktop would.
+ */
+export async function dropFile(page, filePath) {
+  await page.evaluate(() => {
+    const input = document.createElement("input");
+    input.type = "file";
+    input.id = "__test_drop_input";
+    input.style.display = "none";
+    document.body.append(input);
+  });
+  await page.setInputFiles("#__test_drop_input", filePath);
+  await page.evaluate(() => {
+    const input = document.getElementById("__test_drop_input");
+    const dt = new DataTransfer();
+    dt.items.add(input.files[0]);
+    const target = document.querySelector(".app");
+    target.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    input.remove();
+  });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}

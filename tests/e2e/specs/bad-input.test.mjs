@@ -1,0 +1,45 @@
+// Broken files get a clear error in the page, naming the problem; never a blank page, never
+// an uncaught error in the console.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { dropFile, fixture, launchBrowser, newPage, openApp, screenshot, startServer } from "../lib/harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+for (const [file, summary, detail] of [
+  ["broken.truncated.tar", /truncated/i, /needs \d+ more bytes of data/],
+  ["broken.random.bin", /not a container image archive \(it is not a tar file\)/i, /not a tar archive/],
+]) {
+  test(`${file} shows an error naming the problem`, async () => {
+    const page = await newPage(browser);
+    await openApp(page, server.url);
+    await dropFile(page, fixture(file));
+    await page.waitForSelector(".error-panel", { timeout: 30000 });
+    assert.match(await page.textContent(".error-panel h2"), new RegExp(file.replace(".", "\\.")));
+    assert.match(await page.textContent(".error-summary"), summary);
+    await page.click(".error-panel summary");
+    assert.match(await page.textContent(".error-detail"), detail);
+    await screenshot(page, `error-${file}`);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+}
+
+test("a flipped byte still opens, and a missing blob is reported while the rest shows", async () => {
+  const page = await newPage(browser);
+  await openApp(page, server.url);
+  await dropFile(page, fixture("broken.missing.tar"));
+  await page.waitForSelector("#overview", { timeout: 30000 });
+  assert.match(await page.textContent(".diagnostics"), /missing/);
+  assert.equal(await page.locator("#layers-table tbody tr.missing").count(), 1);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
