@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-rm -rf "$W" "$IMG" "$ORA"
+rm -rf "$W" "$IMG" "$ORA" "$OUT/layers-rootfs" "$OUT/big-rootfs"
 mkdir -p "$W" "$IMG" "$ORA"
 
 # --- private container configuration: nothing touches the machine's defaults --------------
@@ -289,15 +289,25 @@ open(os.path.join(img, "broken.random.bin"), "wb").write(bytes(out))
 with tarfile.open(src) as t:
     manifest = json.load(t.extractfile("manifest.json"))
     layers = manifest[0]["Layers"]
-    # Flip one byte in the middle of the second layer's data.
+    # Flip one byte in the middle of the biggest file of layer 2 (a content byte, so the tar
+    # still reads and only the digests can tell).
     m = t.getmember(layers[1])
     while m.issym():
         m = t.getmember(os.path.normpath(os.path.join(os.path.dirname(m.name), m.linkname)))
+    inner = tarfile.open(fileobj=io.BytesIO(data[m.offset_data:m.offset_data + m.size]))
+    biggest = max((x for x in inner.getmembers() if x.isfile()), key=lambda x: x.size)
+    at = m.offset_data + biggest.offset_data + biggest.size // 2
     flipped = bytearray(data)
-    at = m.offset_data + m.size // 2
     flipped[at] ^= 0x01
     open(os.path.join(img, "broken.flipped.tar"), "wb").write(bytes(flipped))
-    json.dump({"layer": 2, "offset": at, "member": m.name}, open(os.path.join(img, "broken.flipped.json"), "w"))
+    json.dump({"layer": 2, "offset": at, "member": m.name, "file": biggest.name}, open(os.path.join(img, "broken.flipped.json"), "w"))
+    # And one in a tar header of layer 3: the layer is damaged, the rest still loads.
+    m3 = t.getmember(layers[2])
+    while m3.issym():
+        m3 = t.getmember(os.path.normpath(os.path.join(os.path.dirname(m3.name), m3.linkname)))
+    header = bytearray(data)
+    header[m3.offset_data + 512 * 3 + 10] ^= 0x01
+    open(os.path.join(img, "broken.header.tar"), "wb").write(bytes(header))
     # Leave the last layer's blob out.
     missing = layers[-1]
     with tarfile.open(os.path.join(img, "broken.missing.tar"), "w", format=tarfile.GNU_FORMAT) as o:
@@ -414,7 +424,8 @@ Do not edit: rerun the script (\`FORCE=1\` to rebuild).
 - \`base.docker.tar\`: the busybox base alone.
 - \`broken.truncated.tar\` (first half of layers.docker.tar), \`broken.random.bin\` (64 KiB of
   sha256-counter bytes), \`broken.flipped.tar\` (one bit flipped in layer 2's data; where in
-  \`broken.flipped.json\`), \`broken.missing.tar\` (the last layer's blob left out).
+  \`broken.flipped.json\`), \`broken.header.tar\` (one bit flipped in a tar header of layer 3),
+  \`broken.missing.tar\` (the last layer's blob left out).
 
 ## Oracles (\`oracle/<flavour>/\`)
 

@@ -4,7 +4,7 @@
 //! (structured clone, no copy of its bytes).
 
 use serde::{Deserialize, Serialize};
-use strata_core::{Error, Image, Limits, Overview};
+use strata_core::{Image, Limits, Overview};
 
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,30 +63,13 @@ pub struct ListedImage {
 }
 
 /// An error as the page shows it: a sentence first, the technical detail one click away.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorInfo {
-    pub kind: String,
-    pub summary: String,
-    pub detail: String,
-}
+pub use strata_core::error::ErrorReport as ErrorInfo;
 
-impl From<&Error> for ErrorInfo {
-    fn from(e: &Error) -> Self {
-        ErrorInfo {
-            kind: e.kind().to_owned(),
-            summary: e.summary(),
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl ErrorInfo {
-    /// A failure outside the engine (the browser refused something).
-    pub fn browser(summary: &str, detail: impl Into<String>) -> Self {
-        ErrorInfo {
-            kind: "browser".into(),
-            summary: summary.to_owned(),
-            detail: detail.into(),
-        }
+/// A failure outside the engine (the browser refused something).
+pub fn browser_error(summary: &str, detail: impl Into<String>) -> ErrorInfo {
+    ErrorInfo {
+        kind: "browser".into(),
+        summary: summary.to_owned(),
+        detail: detail.into(),
     }
 }

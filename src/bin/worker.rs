@@ -18,7 +18,9 @@ mod worker {
     use std::rc::Rc;
     use strata_core::{Archive, Limits, ManifestPick, load_image, open_archive, overview};
     use strata_web::platform::blob_source::BlobSource;
-    use strata_web::protocol::{ArchiveListing, ErrorInfo, ListedImage, Request, Response};
+    use strata_web::protocol::{
+        ArchiveListing, ErrorInfo, ListedImage, Request, Response, browser_error,
+    };
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -47,7 +49,7 @@ mod worker {
                 match serde_json::from_str::<Request>(&json) {
                     Ok(request) => handle(&mut state.borrow_mut(), request, attachment, &post),
                     Err(e) => post(&Response::Failed {
-                        error: ErrorInfo::browser(
+                        error: browser_error(
                             "The page sent the worker a message it does not understand.",
                             e.to_string(),
                         ),
@@ -82,10 +84,7 @@ mod worker {
             Request::Open { limits } => {
                 let Some(file) = attachment.and_then(|a| a.dyn_into::<web_sys::File>().ok()) else {
                     post(&Response::Failed {
-                        error: ErrorInfo::browser(
-                            "No file was given to open.",
-                            "Open without a File",
-                        ),
+                        error: browser_error("No file was given to open.", "Open without a File"),
                     });
                     return;
                 };
@@ -93,7 +92,7 @@ mod worker {
                     Ok(s) => s,
                     Err(e) => {
                         post(&Response::Failed {
-                            error: ErrorInfo::browser("The browser could not read the file.", e.0),
+                            error: browser_error("The browser could not read the file.", e.0),
                         });
                         return;
                     }
@@ -152,7 +151,7 @@ mod worker {
     ) {
         let (Some(source), Some(archive)) = (&state.source, &state.archive) else {
             post(&Response::Failed {
-                error: ErrorInfo::browser("No archive is open.", "Load before Open"),
+                error: browser_error("No archive is open.", "Load before Open"),
             });
             return;
         };
@@ -161,7 +160,7 @@ mod worker {
             Some(Ok(d)) => ManifestPick::Digest(d),
             Some(Err(e)) => {
                 post(&Response::Failed {
-                    error: ErrorInfo::browser("That platform does not exist.", e),
+                    error: browser_error("That platform does not exist.", e),
                 });
                 return;
             }

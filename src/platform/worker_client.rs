@@ -4,7 +4,7 @@
 //! would not read a "stop" message until done); the page spawns a new one when needed.
 
 use crate::platform::blob_source::js_text;
-use crate::protocol::{ErrorInfo, Request, Response};
+use crate::protocol::{ErrorInfo, Request, Response, browser_error};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -37,7 +37,7 @@ impl std::fmt::Debug for WorkerClient {
 impl WorkerClient {
     pub fn spawn(on_response: Callback<Response>) -> Result<WorkerClient, ErrorInfo> {
         let worker = Worker::new(WORKER_URL).map_err(|e| {
-            ErrorInfo::browser(
+            browser_error(
                 "The browser could not start the background worker.",
                 js_text(&e),
             )
@@ -55,7 +55,7 @@ impl WorkerClient {
                 let text = event.data().as_string().unwrap_or_default();
                 let response =
                     serde_json::from_str::<Response>(&text).unwrap_or_else(|e| Response::Failed {
-                        error: ErrorInfo::browser(
+                        error: browser_error(
                             "The background worker sent a message the page does not understand.",
                             e.to_string(),
                         ),
@@ -75,7 +75,7 @@ impl WorkerClient {
                 .dyn_ref::<web_sys::ErrorEvent>()
                 .map_or_else(|| "the worker failed to load".to_owned(), |e| e.message());
             on_response.emit(Response::Failed {
-                error: ErrorInfo::browser("The background worker stopped unexpectedly.", detail),
+                error: browser_error("The background worker stopped unexpectedly.", detail),
             });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

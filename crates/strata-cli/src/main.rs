@@ -1,14 +1,13 @@
 //! `strata`, the native face of the engine: inspect image archives from a shell, and serve the
 //! web app. All I/O lives here; the meaning of the bytes lives in strata-core.
 
+mod commands;
 mod file_source;
 mod open;
 mod serve;
 
-use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use open::ImageArgs;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -17,7 +16,8 @@ use std::path::PathBuf;
     version,
     about = "Inspect container images: archives from docker, podman and skopeo, in a shell or in the browser",
     after_help = "IMAGE is an archive written by `docker save`, `podman save` or `skopeo copy` \
-(docker-archive, oci-archive, a tarred OCI layout or dir: copy), or an OCI layout directory."
+(docker-archive, oci-archive, a tarred OCI layout or dir: copy).\n\
+Exit codes: 0 success, 1 a `ci` rule failed, 2 an error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,7 +27,25 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// What an image is: tags, IDs, digests, platform, layers, config
-    Overview(FormatArgs),
+    Overview {
+        #[command(flatten)]
+        out: FormatArgs,
+        /// Also read every layer: check digests and diff_ids, count files
+        #[arg(long)]
+        verify: bool,
+    },
+    /// The images (and platforms) an archive holds
+    Images(FormatArgs),
+    /// Like `docker image inspect`: a JSON array with one object
+    Inspect(FormatArgs),
+    /// Like `docker image history`: one row per build step, newest first
+    History {
+        #[command(flatten)]
+        out: FormatArgs,
+        /// Do not truncate CREATED BY
+        #[arg(long)]
+        no_trunc: bool,
+    },
     /// The raw manifest (or, with --index, the index), byte for byte, like `crane manifest`
     Manifest {
         #[command(flatten)]
@@ -41,8 +59,52 @@ enum Command {
         #[command(flatten)]
         image: ImageArgs,
     },
-    /// List the images (and platforms) an archive holds
-    Images(FormatArgs),
+    /// List files: the final filesystem, a layer's entries, or a layer's changes
+    Ls {
+        #[command(flatten)]
+        out: FormatArgs,
+        /// A layer (1-based): its entries as `tar -tvf` lists them, minus whiteouts; with
+        /// --merged, the filesystem up to that layer
+        #[arg(long)]
+        layer: Option<usize>,
+        /// The merged filesystem (the default without --layer)
+        #[arg(long)]
+        merged: bool,
+        /// Only what the layer added, modified or deleted
+        #[arg(long)]
+        changes_only: bool,
+    },
+    /// Write a file's bytes to standard output
+    Cat {
+        #[command(flatten)]
+        image: ImageArgs,
+        /// The path in the image (`/etc/os-release` or `etc/os-release`)
+        file: String,
+        /// Read it as it is after this layer (1-based) instead of in the final filesystem
+        #[arg(long)]
+        layer: Option<usize>,
+    },
+    /// Every layer that touched a path, with what it did and the step that did it
+    Timeline {
+        #[command(flatten)]
+        out: FormatArgs,
+        /// The path in the image
+        file: String,
+    },
+    /// Wasted space and efficiency, with dive's CI rules; exit code 1 when a rule fails
+    Ci {
+        #[command(flatten)]
+        out: FormatArgs,
+        /// Fail below this efficiency (0..1); dive's `lowestEfficiency`
+        #[arg(long, default_value_t = 0.9)]
+        lowest_efficiency: f64,
+        /// Fail above this many wasted bytes; dive's `highestWastedBytes` (off by default)
+        #[arg(long)]
+        highest_wasted_bytes: Option<u64>,
+        /// Fail above this share (0..1) of wasted bytes in user layers; dive's `highestUserWastedPercent`
+        #[arg(long, default_value_t = 0.1)]
+        highest_user_wasted_percent: f64,
+    },
     /// Serve the built web app on this machine
     Serve {
         /// Address to listen on; port 0 picks a free port (the chosen address is printed)
@@ -58,12 +120,13 @@ enum Command {
 struct FormatArgs {
     #[command(flatten)]
     image: ImageArgs,
+    /// `table` for people, `json` for scripts
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
-enum Format {
+pub enum Format {
     Table,
     Json,
 }
@@ -71,150 +134,54 @@ enum Format {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Overview(a) => overview(&a),
-        Command::Manifest { image, index } => {
-            raw(&image, if index { Raw::Index } else { Raw::Manifest })
-        }
-        Command::Config { image } => raw(&image, Raw::Config),
-        Command::Images(a) => images(&a),
-        Command::Serve { addr, dist } => serve::run(serve::ServeOptions { addr, dist }),
-    };
-    if let Err(e) = result {
-        eprintln!("strata: {e:#}");
-        std::process::exit(2);
-    }
-}
-
-fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
-}
-
-fn overview(a: &FormatArgs) -> Result<()> {
-    let opened = a.image.open()?;
-    let ov = strata_core::overview(&opened.image);
-    if a.format == Format::Json {
-        return print_json(&ov);
-    }
-    let mut out = std::io::stdout().lock();
-    let tags = if ov.repo_tags.is_empty() {
-        "<none>".to_owned()
-    } else {
-        ov.repo_tags.join(", ")
-    };
-    writeln!(out, "Format:     {}", ov.format)?;
-    writeln!(out, "Tags:       {tags}")?;
-    writeln!(out, "Image ID:   {}", ov.image_id)?;
-    writeln!(
-        out,
-        "Manifest:   {}{}",
-        ov.manifest_digest,
-        if ov.manifest_synthesized {
-            " (derived, as skopeo/podman derive it)"
-        } else {
-            ""
-        }
-    )?;
-    if let Some(i) = &ov.index_digest {
-        writeln!(out, "Index:      {i}")?;
-    }
-    writeln!(out, "Platform:   {}", ov.platform)?;
-    writeln!(out, "Created:    {}", ov.created.as_deref().unwrap_or("-"))?;
-    if let Some(a) = &ov.author {
-        writeln!(out, "Author:     {a}")?;
-    }
-    writeln!(
-        out,
-        "Layers:     {} ({} stored)",
-        ov.n_layers, ov.stored_size_text
-    )?;
-    for l in &ov.layers {
-        let digest = l.digest.as_deref().unwrap_or("-");
-        let comp = l.compression.map_or("missing", |c| c.name());
-        writeln!(
-            out,
-            "  {:>3}  {digest}  {:>10}  {comp}",
-            l.number, l.size_text
-        )?;
-    }
-    writeln!(
-        out,
-        "History:    {} entries ({} empty layers)",
-        ov.n_history, ov.n_empty_history
-    )?;
-    if let Some(u) = &ov.user {
-        writeln!(out, "User:       {u}")?;
-    }
-    if let Some(e) = &ov.entrypoint {
-        writeln!(out, "Entrypoint: {}", serde_json::to_string(e)?)?;
-    }
-    if let Some(c) = &ov.cmd {
-        writeln!(out, "Cmd:        {}", serde_json::to_string(c)?)?;
-    }
-    if let Some(w) = &ov.working_dir {
-        writeln!(out, "WorkingDir: {w}")?;
-    }
-    for e in &ov.env {
-        writeln!(out, "Env:        {e}")?;
-    }
-    for (k, v) in &ov.labels {
-        writeln!(out, "Label:      {k}={v}")?;
-    }
-    for d in &ov.diagnostics {
-        writeln!(out, "{:?}: {}: {}", d.severity, d.subject, d.message)?;
-    }
-    Ok(())
-}
-
-enum Raw {
-    Manifest,
-    Index,
-    Config,
-}
-
-fn raw(a: &ImageArgs, which: Raw) -> Result<()> {
-    let opened = a.open()?;
-    let bytes = match which {
-        Raw::Manifest => &opened.image.manifest.bytes,
-        Raw::Config => &opened.image.config.bytes,
-        Raw::Index => match &opened.image.index {
-            Some(i) => &i.bytes,
-            None => anyhow::bail!("this image was not chosen from an index"),
-        },
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)?;
-    Ok(())
-}
-
-fn images(a: &FormatArgs) -> Result<()> {
-    let listing = a.image.list()?;
-    if a.format == Format::Json {
-        return print_json(&listing);
-    }
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "Format: {}", listing.format)?;
-    for img in &listing.images {
-        writeln!(
-            out,
-            "{:>3}  {}  {}",
-            img.number,
-            img.digest.as_deref().unwrap_or("-"),
-            img.label
-        )?;
-        for c in &img.platforms {
-            let note = if c.available {
-                ""
+        Command::Overview { out, verify } => commands::overview(&out.image, out.format, verify),
+        Command::Images(a) => commands::images(&a.image, a.format),
+        Command::Inspect(a) => commands::inspect(&a.image),
+        Command::History { out, no_trunc } => commands::history(&out.image, out.format, no_trunc),
+        Command::Manifest { image, index } => commands::raw(
+            &image,
+            if index {
+                commands::Raw::Index
             } else {
-                "  (not in this archive)"
-            };
-            writeln!(out, "       {}  {}{note}", c.digest, c.label)?;
-            for att in &c.attestations {
-                writeln!(out, "         attestation {att}")?;
+                commands::Raw::Manifest
+            },
+        ),
+        Command::Config { image } => commands::raw(&image, commands::Raw::Config),
+        Command::Ls {
+            out,
+            layer,
+            merged,
+            changes_only,
+        } => commands::ls(&out.image, out.format, layer, merged, changes_only),
+        Command::Cat { image, file, layer } => commands::cat(&image, &file, layer),
+        Command::Timeline { out, file } => commands::timeline(&out.image, out.format, &file),
+        Command::Ci {
+            out,
+            lowest_efficiency,
+            highest_wasted_bytes,
+            highest_user_wasted_percent,
+        } => commands::ci(
+            &out.image,
+            out.format,
+            commands::CiRules {
+                lowest_efficiency,
+                highest_wasted_bytes,
+                highest_user_wasted_percent,
+            },
+        ),
+        Command::Serve { addr, dist } => serve::run(serve::ServeOptions { addr, dist }).map(|()| 0),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            // A closed pipe (`strata ls … | head`) is not an error worth a message.
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                std::process::exit(0);
             }
+            eprintln!("strata: {e:#}");
+            std::process::exit(2);
         }
     }
-    Ok(())
 }

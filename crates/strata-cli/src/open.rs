@@ -6,7 +6,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
-use strata_core::{Archive, Digest, Image, Limits, ManifestPick, load_image, open_archive};
+use strata_core::{
+    Analysis, Archive, Digest, Image, Limits, ManifestPick, load_image, open_archive, scan_image,
+    scan_layer,
+};
 
 #[derive(Args, Debug, Clone)]
 pub struct ImageArgs {
@@ -26,7 +29,47 @@ pub struct ImageArgs {
 
 #[derive(Debug)]
 pub struct Opened {
+    pub source: FileSource,
     pub image: Image,
+    pub limits: Limits,
+}
+
+impl Opened {
+    /// Reads every layer: digests checked, files indexed, the tree built.
+    pub fn analyse(&mut self) -> Result<Analysis> {
+        Ok(scan_image(
+            &mut self.image,
+            &self.source,
+            &self.limits,
+            &mut |_, _, _| true,
+        )?)
+    }
+
+    /// Makes every layer's uncompressed size exact, reading only the layers whose size the
+    /// gzip trailer or zstd header did not give.
+    pub fn exact_sizes(&mut self) -> Result<Vec<Option<u64>>> {
+        for layer in &mut self.image.layers {
+            if layer.uncompressed_size.is_some() {
+                continue;
+            }
+            if let Some(loc) = layer.location {
+                let scan =
+                    scan_layer(&self.source, loc.offset, loc.len, &self.limits, &mut |_| {
+                        true
+                    })?;
+                if scan.error.is_none() {
+                    layer.uncompressed_size = Some(scan.tar_size);
+                    layer.uncompressed_size_exact = true;
+                }
+            }
+        }
+        Ok(self
+            .image
+            .layers
+            .iter()
+            .map(|l| l.uncompressed_size)
+            .collect())
+    }
 }
 
 impl ImageArgs {
@@ -67,7 +110,11 @@ impl ImageArgs {
         };
         let image = load_image(&archive, &source, index, &pick, &limits)
             .with_context(|| format!("{}", self.path.display()))?;
-        Ok(Opened { image })
+        Ok(Opened {
+            source,
+            image,
+            limits,
+        })
     }
 
     /// What `strata images` prints: every image and, for indexes, every platform.

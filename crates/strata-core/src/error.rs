@@ -127,3 +127,24 @@ impl Error {
         }
     }
 }
+
+/// An error as data: to cross a worker boundary, to sit in a report beside what did load.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorReport {
+    /// [`Error::kind`].
+    pub kind: String,
+    /// [`Error::summary`]: the sentence a user reads first.
+    pub summary: String,
+    /// The technical detail (`Display`).
+    pub detail: String,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(e: &Error) -> Self {
+        ErrorReport {
+            kind: e.kind().to_owned(),
+            summary: e.summary(),
+            detail: e.to_string(),
+        }
+    }
+}

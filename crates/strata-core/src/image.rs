@@ -92,6 +92,11 @@ pub struct Layer {
     pub location: Option<BlobLocation>,
     /// From the blob's first bytes; `None` when the blob is missing.
     pub compression: Option<Compression>,
+    /// Size of the uncompressed tar: exact for uncompressed layers and after a scan; before a
+    /// scan, read from the gzip trailer or the zstd frame header when they say.
+    pub uncompressed_size: Option<u64>,
+    /// Whether `uncompressed_size` is known exactly (not taken from a trailer or header).
+    pub uncompressed_size_exact: bool,
 }
 
 impl Layer {
@@ -315,6 +320,8 @@ pub fn load_image<S: ReadAt + ?Sized>(
                     declared_size: desc.size(),
                     location,
                     compression: None,
+                    uncompressed_size: None,
+                    uncompressed_size_exact: false,
                 });
             }
             let mut platform = platform_of(&parsed_config);
@@ -475,6 +482,8 @@ fn load_docker_save<S: ReadAt + ?Sized>(
             declared_size: desc.and_then(Descriptor::size),
             location,
             compression: None,
+            uncompressed_size: None,
+            uncompressed_size_exact: false,
         });
     }
     let platform = platform_of(&parsed_config);
@@ -566,6 +575,51 @@ fn go_json(v: &serde_json::Value) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// The gzip trailer's ISIZE: the uncompressed size modulo 4 GiB of the last member (every
+/// tool writes one member; sizes are refined when the layer is read).
+fn gzip_isize<S: ReadAt + ?Sized>(source: &S, loc: BlobLocation) -> Result<Option<u64>, Error> {
+    if loc.len < 18 {
+        return Ok(None);
+    }
+    let mut t = [0u8; 4];
+    read_exact_at(source, loc.offset + loc.len - 4, &mut t, "a gzip trailer")?;
+    Ok(Some(u64::from(u32::from_le_bytes(t))))
+}
+
+/// The zstd frame header's content size, when the (first) frame declares it.
+fn zstd_content_size<S: ReadAt + ?Sized>(
+    source: &S,
+    loc: BlobLocation,
+) -> Result<Option<u64>, Error> {
+    let mut h = [0u8; 18];
+    let n = usize::try_from(loc.len.min(18)).unwrap_or(0);
+    read_exact_at(source, loc.offset, &mut h[..n], "a zstd frame header")?;
+    if n < 6 {
+        return Ok(None);
+    }
+    let fhd = h[4];
+    let single_segment = fhd & 0x20 != 0;
+    let fcs_size = match fhd >> 6 {
+        0 => usize::from(single_segment),
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    };
+    if fcs_size == 0 {
+        return Ok(None);
+    }
+    let dict_size = [0usize, 1, 2, 4][usize::from(fhd & 3)];
+    let at = 5 + usize::from(!single_segment) + dict_size;
+    if at + fcs_size > n {
+        return Ok(None);
+    }
+    let mut v = 0u64;
+    for (i, b) in h[at..at + fcs_size].iter().enumerate() {
+        v |= u64::from(*b) << (8 * i);
+    }
+    Ok(Some(if fcs_size == 2 { v + 256 } else { v }))
+}
+
 /// Sniffs each present layer's compression from its first bytes, fills in digests of
 /// uncompressed layers from their diff_ids, and checks the layers against the config.
 fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<(), Error> {
@@ -601,6 +655,12 @@ fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<()
         )?;
         let sniffed = Compression::sniff(&magic[..n]);
         layer.compression = Some(sniffed);
+        layer.uncompressed_size_exact = sniffed == Compression::None;
+        layer.uncompressed_size = match sniffed {
+            Compression::None => Some(loc.len),
+            Compression::Gzip => gzip_isize(source, loc)?,
+            Compression::Zstd => zstd_content_size(source, loc)?,
+        };
         if let Some(claimed) = layer
             .media_type
             .as_deref()

@@ -10,18 +10,26 @@
 //! `clippy.toml` beside this crate bans file, network, environment and clock calls, so the same
 //! code runs natively and in `wasm32-unknown-unknown`.
 
+pub mod analysis;
 pub mod archive;
+pub mod content;
 pub mod diagnostic;
 pub mod digest;
 pub mod error;
+pub mod history;
 pub mod image;
+pub mod inspect;
+pub mod layer;
 pub mod limits;
 pub mod model;
 pub mod overview;
+pub mod paths;
 pub mod source;
 pub mod tar;
 pub mod text;
+pub mod tree;
 
+pub use analysis::{Analysis, analyse, scan_image};
 pub use archive::{
     Archive, ArchiveFormat, ArchiveImage, ImageTarget, ManifestChoice, open_archive,
 };
@@ -29,7 +37,10 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use digest::{DiffId, Digest, Sha256Stream};
 pub use error::Error;
 pub use image::{BlobLocation, Compression, Image, Layer, ManifestPick, load_image};
+pub use layer::{LayerIndex, LayerScan, LayerScanner, scan_layer};
 pub use limits::Limits;
 pub use model::{Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform, RawJson};
 pub use overview::{Overview, overview};
+pub use paths::{PathId, PathTable};
 pub use source::{MemorySource, ReadAt, ShortReads, SliceSource, SourceError};
+pub use tree::{Change, ChangeCounts, FileInfo, ImageTree, WasteReport};

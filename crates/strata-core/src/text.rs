@@ -69,6 +69,53 @@ fn trim_zeros(s: String) -> String {
     }
 }
 
+/// `2023-11-14 22:13:20` (UTC) for seconds since 1970, as `tar --full-time -tv` prints them.
+pub fn format_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `-rwsr-xr-x`, as `ls -l` shows a mode (setuid/setgid/sticky as s/S and t/T).
+pub fn mode_string(kind: crate::tar::EntryKind, mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    s.push(kind.letter());
+    let bit = |b: u32, c: char| if mode & b != 0 { c } else { '-' };
+    let special =
+        |x: u32, special: u32, lower: char, upper: char| match (mode & x != 0, mode & special != 0)
+        {
+            (true, true) => lower,
+            (false, true) => upper,
+            (true, false) => 'x',
+            (false, false) => '-',
+        };
+    s.push(bit(0o400, 'r'));
+    s.push(bit(0o200, 'w'));
+    s.push(special(0o100, 0o4000, 's', 'S'));
+    s.push(bit(0o040, 'r'));
+    s.push(bit(0o020, 'w'));
+    s.push(special(0o010, 0o2000, 's', 'S'));
+    s.push(bit(0o004, 'r'));
+    s.push(bit(0o002, 'w'));
+    s.push(special(0o001, 0o1000, 't', 'T'));
+    s
+}
+
 /// At most `max` characters of `s`, with `…` when cut; control characters shown escaped.
 pub fn clip(s: &str, max: usize) -> String {
     let mut out = String::new();
@@ -108,6 +155,17 @@ mod tests {
         assert_eq!(format_bytes(512), "512 B");
         assert_eq!(format_bytes(1536), "1.50 KiB");
         assert_eq!(format_bytes(50 << 20), "50.0 MiB");
+    }
+
+    #[test]
+    fn times_and_modes() {
+        assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(format_time(0), "1970-01-01 00:00:00");
+        use crate::tar::EntryKind;
+        assert_eq!(mode_string(EntryKind::File, 0o4755), "-rwsr-xr-x");
+        assert_eq!(mode_string(EntryKind::Dir, 0o1777), "drwxrwxrwt");
+        assert_eq!(mode_string(EntryKind::File, 0o2640), "-rw-r-S---");
+        assert_eq!(mode_string(EntryKind::Symlink, 0o777), "lrwxrwxrwx");
     }
 
     #[test]

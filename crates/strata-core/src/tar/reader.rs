@@ -104,9 +104,11 @@ enum State {
         entry: Box<TarEntry>,
         map: Vec<(u64, u64)>,
     },
-    /// Passing over a body (and its padding): `remaining` bytes, of which `data` are data.
+    /// Passing over a body and its padding: `remaining` bytes, of which the first
+    /// `remaining - padding` are the entry's data.
     Body {
         remaining: u64,
+        padding: u64,
         entry_end: u64,
         path: Vec<u8>,
     },
@@ -175,6 +177,16 @@ impl TarReader {
             State::Header | State::SparseExt { .. } => BLOCK - self.buf.len() as u64,
             State::Meta { size, .. } => size.div_ceil(BLOCK) * BLOCK - self.buf.len() as u64,
             State::Body { .. } | State::End => 0,
+        }
+    }
+
+    /// Bytes of the current entry's data still to come (0 outside a body, and in padding).
+    pub fn data_remaining(&self) -> u64 {
+        match &self.state {
+            State::Body {
+                remaining, padding, ..
+            } => remaining.saturating_sub(*padding),
+            _ => 0,
         }
     }
 
@@ -402,6 +414,7 @@ impl TarReader {
         if padded > 0 {
             self.state = State::Body {
                 remaining: padded,
+                padding: padded - stored,
                 entry_end: entry.data_offset.saturating_add(stored),
                 path: entry.path.clone(),
             };

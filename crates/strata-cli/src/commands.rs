@@ -1,0 +1,682 @@
+//! The subcommands' output: tables shaped like docker's, tar's and dive's, or JSON for
+//! scripts. The engine computes; this file only prints.
+
+use crate::Format;
+use crate::open::ImageArgs;
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use std::io::Write;
+use strata_core::history::{
+    DockerHistoryJson, history as history_of, parse_rfc3339, relative_time,
+};
+use strata_core::paths::PathId;
+use strata_core::tar::EntryKind;
+use strata_core::text::{format_bytes, format_bytes_si, format_time, mode_string};
+use strata_core::tree::{Change, FileInfo, ImageTree};
+
+fn out() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
+    let mut o = out();
+    serde_json::to_writer_pretty(&mut o, value)?;
+    writeln!(o)?;
+    Ok(0)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Columns padded like docker's tabwriter (three spaces between).
+fn print_table(rows: &[Vec<String>]) -> Result<()> {
+    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..n)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut o = out();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < r.len() {
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[c] - cell.chars().count() + 3,
+                ));
+            }
+        }
+        writeln!(o, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
+    let mut opened = a.open()?;
+    let mut extra = Vec::new();
+    if verify {
+        let analysis = opened.analyse()?;
+        extra = analysis.diagnostics;
+    }
+    let mut ov = strata_core::overview(&opened.image);
+    ov.diagnostics.extend(extra);
+    if format == Format::Json {
+        return print_json(&ov);
+    }
+    let mut o = out();
+    let tags = if ov.repo_tags.is_empty() {
+        "<none>".to_owned()
+    } else {
+        ov.repo_tags.join(", ")
+    };
+    writeln!(o, "Format:     {}", ov.format)?;
+    writeln!(o, "Tags:       {tags}")?;
+    writeln!(o, "Image ID:   {}", ov.image_id)?;
+    let derived = if ov.manifest_synthesized {
+        " (derived, as skopeo/podman derive it)"
+    } else {
+        ""
+    };
+    writeln!(o, "Manifest:   {}{derived}", ov.manifest_digest)?;
+    if let Some(i) = &ov.index_digest {
+        writeln!(o, "Index:      {i}")?;
+    }
+    writeln!(o, "Platform:   {}", ov.platform)?;
+    writeln!(o, "Created:    {}", ov.created.as_deref().unwrap_or("-"))?;
+    if let Some(a) = &ov.author {
+        writeln!(o, "Author:     {a}")?;
+    }
+    writeln!(
+        o,
+        "Layers:     {} ({} stored)",
+        ov.n_layers, ov.stored_size_text
+    )?;
+    for l in &ov.layers {
+        let digest = l.digest.as_deref().unwrap_or("-");
+        let comp = l.compression.map_or("missing", |c| c.label());
+        writeln!(
+            o,
+            "  {:>3}  {digest}  {:>10}  {comp}",
+            l.number, l.size_text
+        )?;
+    }
+    writeln!(
+        o,
+        "History:    {} entries ({} empty layers)",
+        ov.n_history, ov.n_empty_history
+    )?;
+    if let Some(u) = &ov.user {
+        writeln!(o, "User:       {u}")?;
+    }
+    if let Some(e) = &ov.entrypoint {
+        writeln!(o, "Entrypoint: {}", serde_json::to_string(e)?)?;
+    }
+    if let Some(c) = &ov.cmd {
+        writeln!(o, "Cmd:        {}", serde_json::to_string(c)?)?;
+    }
+    if let Some(w) = &ov.working_dir {
+        writeln!(o, "WorkingDir: {w}")?;
+    }
+    for e in &ov.env {
+        writeln!(o, "Env:        {e}")?;
+    }
+    for (k, v) in &ov.labels {
+        writeln!(o, "Label:      {k}={v}")?;
+    }
+    for d in &ov.diagnostics {
+        writeln!(o, "{:?}: {}: {}", d.severity, d.subject, d.message)?;
+    }
+    Ok(
+        if ov
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == strata_core::Severity::Error)
+            && verify
+        {
+            1
+        } else {
+            0
+        },
+    )
+}
+
+pub fn images(a: &ImageArgs, format: Format) -> Result<i32> {
+    let listing = a.list()?;
+    if format == Format::Json {
+        return print_json(&listing);
+    }
+    let mut o = out();
+    writeln!(o, "Format: {}", listing.format)?;
+    for img in &listing.images {
+        writeln!(
+            o,
+            "{:>3}  {}  {}",
+            img.number,
+            img.digest.as_deref().unwrap_or("-"),
+            img.label
+        )?;
+        for c in &img.platforms {
+            let note = if c.available {
+                ""
+            } else {
+                "  (not in this archive)"
+            };
+            writeln!(o, "       {}  {}{note}", c.digest, c.label)?;
+            for att in &c.attestations {
+                writeln!(o, "         attestation {att}")?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub fn inspect(a: &ImageArgs) -> Result<i32> {
+    let mut opened = a.open()?;
+    let sizes = opened.exact_sizes()?;
+    let size = sizes.iter().flatten().sum();
+    print_json(&[strata_core::inspect::inspect(&opened.image, size)])
+}
+
+pub fn history(a: &ImageArgs, format: Format, no_trunc: bool) -> Result<i32> {
+    let mut opened = a.open()?;
+    let sizes = opened.exact_sizes()?;
+    let h = history_of(&opened.image, &sizes);
+    let now = now();
+    if format == Format::Json {
+        let rows: Vec<DockerHistoryJson> = h.rows.iter().map(|r| r.to_docker_json(now)).collect();
+        return print_json(&rows);
+    }
+    let mut rows = vec![vec![
+        "IMAGE".into(),
+        "CREATED".into(),
+        "CREATED BY".into(),
+        "SIZE".into(),
+        "COMMENT".into(),
+    ]];
+    for r in &h.rows {
+        let image = if r.image == "<missing>" || no_trunc {
+            r.image.clone()
+        } else {
+            r.image
+                .trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect()
+        };
+        let created = r
+            .created
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .map_or_else(|| "N/A".into(), |t| relative_time(t, now));
+        let created_by = r.created_by.replace(['\t', '\n'], " ");
+        let created_by = if no_trunc || created_by.chars().count() <= 45 {
+            created_by
+        } else {
+            format!("{}…", created_by.chars().take(44).collect::<String>())
+        };
+        let size = r.size.map_or_else(|| "?".into(), format_bytes_si);
+        rows.push(vec![image, created, created_by, size, r.comment.clone()]);
+    }
+    print_table(&rows)?;
+    for d in &h.diagnostics {
+        eprintln!("strata: {}: {}", d.subject, d.message);
+    }
+    Ok(0)
+}
+
+pub enum Raw {
+    Manifest,
+    Index,
+    Config,
+}
+
+pub fn raw(a: &ImageArgs, which: Raw) -> Result<i32> {
+    let opened = a.open()?;
+    let bytes = match which {
+        Raw::Manifest => &opened.image.manifest.bytes,
+        Raw::Config => &opened.image.config.bytes,
+        Raw::Index => match &opened.image.index {
+            Some(i) => &i.bytes,
+            None => bail!("this image was not chosen from an index"),
+        },
+    };
+    out().write_all(bytes)?;
+    Ok(0)
+}
+
+/// `strata ls` rows: the `tar -tvf`-like line, with the change letter when there is one.
+fn print_files(files: &[FileInfo], format: Format) -> Result<i32> {
+    if format == Format::Json {
+        return print_json(files);
+    }
+    let mut o = out();
+    for f in files {
+        let mode = mode_string(f.kind, u32::from_str_radix(&f.mode, 8).unwrap_or(0));
+        let change = f.change.map_or(' ', Change::letter);
+        let link = match f.kind {
+            EntryKind::Symlink => format!(" -> {}", f.linkname),
+            EntryKind::Hardlink => format!(" link to {}", f.linkname),
+            _ => String::new(),
+        };
+        writeln!(
+            o,
+            "{change} {mode} {}/{} {:>12} {} {}{link}",
+            f.uid,
+            f.gid,
+            f.size,
+            format_time(f.mtime),
+            f.path
+        )?;
+    }
+    Ok(0)
+}
+
+fn layer_number(tree: &ImageTree, n: usize) -> Result<usize> {
+    if n == 0 || n > tree.n_layers() {
+        bail!("--layer {n}: the image has layers 1 to {}", tree.n_layers());
+    }
+    Ok(n - 1)
+}
+
+pub fn ls(
+    a: &ImageArgs,
+    format: Format,
+    layer: Option<usize>,
+    merged: bool,
+    changes_only: bool,
+) -> Result<i32> {
+    let mut opened = a.open()?;
+    let analysis = opened.analyse()?;
+    for d in analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == strata_core::Severity::Error)
+    {
+        eprintln!("strata: {}: {}", d.subject, d.message);
+    }
+    let tree = &analysis.tree;
+    let files = match (layer, merged, changes_only) {
+        (None, _, true) => bail!("--changes-only needs --layer N"),
+        (Some(n), false, true) => {
+            let l = layer_number(tree, n)?;
+            tree.changes(l)
+                .into_iter()
+                .filter(|f| f.change != Some(Change::Unchanged))
+                .collect()
+        }
+        (Some(n), false, false) => layer_entries(tree, layer_number(tree, n)?),
+        (Some(n), true, _) => tree.merged(layer_number(tree, n)?),
+        (None, _, false) => tree.merged(tree.n_layers().saturating_sub(1)),
+    };
+    print_files(&files, format)
+}
+
+/// A layer's entries in tar order, whiteouts left out, each with its change.
+fn layer_entries(tree: &ImageTree, l: usize) -> Vec<FileInfo> {
+    let index = &tree.layers[l];
+    index
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let path = tree.global(l, e.path);
+            let change = tree.event_in(path, l).map(|ev| ev.change);
+            let ev = strata_core::tree::Event {
+                layer: l as u16,
+                change: change.unwrap_or(Change::Added),
+                entry: i as u32,
+                deleted_by: None,
+            };
+            let mut info = tree.info(path, &ev, change);
+            // As tar lists it: a hard link has no size of its own.
+            if e.kind == EntryKind::Hardlink {
+                info.size = 0;
+            }
+            info
+        })
+        .collect()
+}
+
+/// Finds `path` after layer `l`, following symlinks inside the image as a container would.
+fn resolve(tree: &ImageTree, path: &str, l: usize) -> Result<(PathId, strata_core::tree::Event)> {
+    let mut current = strata_core::paths::normalise_layer_path(path)
+        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?
+        .unwrap_or_default();
+    for _ in 0..40 {
+        let id = tree
+            .paths
+            .lookup(&current)
+            .with_context(|| format!("{path}: no such file in the image"))?;
+        let ev = *tree
+            .state_at(id, l)
+            .filter(|e| e.is_present())
+            .with_context(|| {
+                format!(
+                    "{path}: no such file in the image (deleted in layer {})",
+                    tree.state_at(id, l).map_or(0, |e| e.layer as usize + 1)
+                )
+            })?;
+        let entry = tree.entry(&ev);
+        match entry.map(|e| e.kind) {
+            Some(EntryKind::Symlink) => {
+                let target = tree.layers[ev.layer as usize]
+                    .link(entry.context("no entry")?)
+                    .unwrap_or("");
+                let base = if target.starts_with('/') {
+                    String::new()
+                } else {
+                    current
+                        .rsplit_once('/')
+                        .map_or(String::new(), |(d, _)| format!("{d}/"))
+                };
+                current = strata_core::paths::normalise_layer_path(&format!("{base}{target}"))
+                    .map_err(|_| {
+                        anyhow::anyhow!("{path}: its symlink target `{target}` leaves the image")
+                    })?
+                    .unwrap_or_default();
+            }
+            _ => return Ok((id, ev)),
+        }
+    }
+    bail!("{path}: too many levels of symbolic links")
+}
+
+pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
+    let mut opened = a.open()?;
+    let analysis = opened.analyse()?;
+    let tree = &analysis.tree;
+    let l = match layer {
+        Some(n) => layer_number(tree, n)?,
+        None => tree.n_layers().saturating_sub(1),
+    };
+    let (_, ev) = resolve(tree, path, l)?;
+    let layer_no = ev.layer as usize;
+    let entry = tree
+        .entry(&ev)
+        .with_context(|| format!("{path}: is a directory"))?;
+    let entry = tree
+        .hardlink_target(layer_no, entry)
+        .with_context(|| format!("{path}: a hard link whose target is not in its layer"))?;
+    if entry.kind != EntryKind::File {
+        bail!("{path}: is a {}, not a file", entry.kind.name());
+    }
+    let blob = opened.image.layers[layer_no]
+        .location
+        .context("the layer's blob is missing")?;
+    let compression = opened.image.layers[layer_no]
+        .compression
+        .unwrap_or(strata_core::Compression::None);
+    let index = &tree.layers[layer_no];
+    let i = index
+        .entries
+        .iter()
+        .position(|e| std::ptr::eq(e, entry))
+        .unwrap_or(0);
+    let mut o = out();
+    strata_core::content::read_entry(
+        &opened.source,
+        blob,
+        compression,
+        entry,
+        index.sparse_map(i),
+        &mut |chunk| {
+            o.write_all(chunk).map_err(|e| strata_core::Error::Invalid {
+                what: "standard output".into(),
+                detail: e.to_string(),
+            })
+        },
+    )?;
+    Ok(0)
+}
+
+#[derive(Serialize)]
+struct TimelineRow {
+    layer: usize,
+    change: Change,
+    #[serde(rename = "type")]
+    kind: Option<EntryKind>,
+    size: u64,
+    mode: String,
+    created_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_by: Option<String>,
+}
+
+pub fn timeline(a: &ImageArgs, format: Format, path: &str) -> Result<i32> {
+    let mut opened = a.open()?;
+    let analysis = opened.analyse()?;
+    let tree = &analysis.tree;
+    let sizes: Vec<Option<u64>> = opened
+        .image
+        .layers
+        .iter()
+        .map(|l| l.uncompressed_size)
+        .collect();
+    let h = history_of(&opened.image, &sizes);
+    let created_by = |l: usize| {
+        h.rows
+            .iter()
+            .find(|r| r.layer == Some(l))
+            .map(|r| r.created_by.clone())
+            .unwrap_or_default()
+    };
+    let norm = strata_core::paths::normalise_layer_path(path)
+        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?
+        .unwrap_or_default();
+    let id = tree
+        .paths
+        .lookup(&norm)
+        .with_context(|| format!("{path}: no layer touches this path"))?;
+    let rows: Vec<TimelineRow> = tree
+        .timeline(id)
+        .iter()
+        .map(|e| {
+            let info = tree.info(id, e, Some(e.change));
+            TimelineRow {
+                layer: e.layer as usize + 1,
+                change: e.change,
+                kind: (e.change != Change::Deleted).then_some(info.kind),
+                size: if e.change == Change::Deleted {
+                    0
+                } else {
+                    info.size
+                },
+                mode: if e.change == Change::Deleted {
+                    String::new()
+                } else {
+                    info.mode
+                },
+                created_by: created_by(e.layer as usize),
+                deleted_by: e.deleted_by.map(|d| match d {
+                    strata_core::tree::DeletedBy::Whiteout(p) => {
+                        format!("whiteout of {}", tree.paths.path(p))
+                    }
+                    strata_core::tree::DeletedBy::Opaque(p) => {
+                        format!("opaque directory {}", tree.paths.path(p))
+                    }
+                    strata_core::tree::DeletedBy::Replaced(p) => {
+                        format!("{} replaced by a non-directory", tree.paths.path(p))
+                    }
+                }),
+            }
+        })
+        .collect();
+    if format == Format::Json {
+        return print_json(&rows);
+    }
+    let mut table = vec![vec![
+        "LAYER".into(),
+        "CHANGE".into(),
+        "TYPE".into(),
+        "SIZE".into(),
+        "MODE".into(),
+        "CREATED BY".into(),
+    ]];
+    for r in &rows {
+        let by = match &r.deleted_by {
+            Some(d) => format!("({d}) {}", r.created_by),
+            None => r.created_by.clone(),
+        };
+        table.push(vec![
+            r.layer.to_string(),
+            r.change.name().into(),
+            r.kind.map_or("-", EntryKind::name).into(),
+            format_bytes(r.size),
+            r.mode.clone(),
+            by.chars().take(100).collect(),
+        ]);
+    }
+    print_table(&table)?;
+    Ok(0)
+}
+
+pub struct CiRules {
+    pub lowest_efficiency: f64,
+    pub highest_wasted_bytes: Option<u64>,
+    pub highest_user_wasted_percent: f64,
+}
+
+#[derive(Serialize)]
+struct CiReport {
+    efficiency: f64,
+    wasted_bytes: u64,
+    user_wasted_percent: f64,
+    total_file_bytes: u64,
+    rules: Vec<CiRule>,
+    passed: bool,
+    inefficient_files: Vec<strata_core::tree::WastedPath>,
+}
+
+#[derive(Serialize)]
+struct CiRule {
+    name: &'static str,
+    status: &'static str,
+    detail: String,
+}
+
+pub fn ci(a: &ImageArgs, format: Format, rules: CiRules) -> Result<i32> {
+    let mut opened = a.open()?;
+    let analysis = opened.analyse()?;
+    let w = analysis.tree.waste();
+    let mut results = Vec::new();
+    let eff_ok = w.efficiency >= rules.lowest_efficiency;
+    results.push(CiRule {
+        name: "lowestEfficiency",
+        status: if eff_ok { "PASS" } else { "FAIL" },
+        detail: if eff_ok {
+            String::new()
+        } else {
+            format!(
+                "image efficiency is too low (efficiency={:.4} < threshold={})",
+                w.efficiency, rules.lowest_efficiency
+            )
+        },
+    });
+    match rules.highest_wasted_bytes {
+        None => results.push(CiRule {
+            name: "highestWastedBytes",
+            status: "SKIP",
+            detail: "rule disabled".into(),
+        }),
+        Some(max) => {
+            let ok = w.wasted_bytes <= max;
+            results.push(CiRule {
+                name: "highestWastedBytes",
+                status: if ok { "PASS" } else { "FAIL" },
+                detail: if ok {
+                    String::new()
+                } else {
+                    format!(
+                        "too many bytes wasted (wasted-bytes={} > threshold={max})",
+                        w.wasted_bytes
+                    )
+                },
+            });
+        }
+    }
+    let user_ok = w.user_wasted_percent <= rules.highest_user_wasted_percent;
+    results.push(CiRule {
+        name: "highestUserWastedPercent",
+        status: if user_ok { "PASS" } else { "FAIL" },
+        detail: if user_ok {
+            String::new()
+        } else {
+            format!(
+                "too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes={:.4} > threshold={})",
+                w.user_wasted_percent, rules.highest_user_wasted_percent
+            )
+        },
+    });
+    let passed = results.iter().all(|r| r.status != "FAIL");
+    let code = i32::from(!passed);
+    if format == Format::Json {
+        print_json(&CiReport {
+            efficiency: w.efficiency,
+            wasted_bytes: w.wasted_bytes,
+            user_wasted_percent: w.user_wasted_percent,
+            total_file_bytes: w.total_file_bytes,
+            rules: results,
+            passed,
+            inefficient_files: w.wasted_paths,
+        })?;
+        return Ok(code);
+    }
+    let mut o = out();
+    writeln!(o, "  efficiency: {:.4} %", w.efficiency * 100.0)?;
+    writeln!(
+        o,
+        "  wastedBytes: {} bytes ({})",
+        w.wasted_bytes,
+        format_bytes_si(w.wasted_bytes)
+    )?;
+    writeln!(
+        o,
+        "  userWastedPercent: {:.4} %",
+        w.user_wasted_percent * 100.0
+    )?;
+    writeln!(o, "Inefficient Files:")?;
+    let mut table = vec![vec![
+        "Count".into(),
+        "Wasted Space".into(),
+        "File Path".into(),
+    ]];
+    for p in w.wasted_paths.iter().take(20) {
+        let copies = p.layers.len() + usize::from(!p.deleted);
+        table.push(vec![
+            copies.to_string(),
+            format_bytes_si(p.wasted_bytes),
+            format!("/{}", p.path),
+        ]);
+    }
+    drop(o);
+    print_table(&table)?;
+    let mut o = out();
+    writeln!(o, "Results:")?;
+    for r in &results {
+        if r.detail.is_empty() {
+            writeln!(o, "  {}: {}", r.status, r.name)?;
+        } else {
+            writeln!(o, "  {}: {}: {}", r.status, r.name, r.detail)?;
+        }
+    }
+    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    writeln!(
+        o,
+        "Result:{} [Total:{}] [Passed:{}] [Failed:{}] [Warn:0] [Skipped:{}]",
+        if passed { "PASS" } else { "FAIL" },
+        results.len(),
+        count("PASS"),
+        count("FAIL"),
+        count("SKIP")
+    )?;
+    Ok(code)
+}

@@ -1,0 +1,161 @@
+//! An image with its layers read: every layer scanned (digest and diff_id checked), the tree
+//! built, and the image's sizes made exact.
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::image::{Compression, Image};
+use crate::layer::{LayerIndex, LayerScan, scan_layer};
+use crate::limits::Limits;
+use crate::source::ReadAt;
+use crate::tree::ImageTree;
+
+/// The layers of an image, read.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Per layer; `None` when the blob is missing.
+    pub scans: Vec<Option<LayerScanSummary>>,
+    pub tree: ImageTree,
+    /// Digest mismatches, damaged layers, and the tree's own notes.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A scan without its index (which moved into the tree).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LayerScanSummary {
+    pub compression: Compression,
+    pub digest: crate::Digest,
+    pub diff_id: Option<crate::DiffId>,
+    pub stored_size: u64,
+    pub tar_size: u64,
+    pub entries: usize,
+    pub error: Option<crate::error::ErrorReport>,
+}
+
+/// Compares a scan with what the manifest and config declare.
+pub fn verify_layer(image: &Image, i: usize, scan: &LayerScan) -> Vec<Diagnostic> {
+    let layer = &image.layers[i];
+    let subject = format!("layer {}", i + 1);
+    let mut out = Vec::new();
+    if let Some(e) = &scan.error {
+        out.push(Diagnostic::error(
+            "layer-damaged",
+            subject.clone(),
+            format!(
+                "{} ({} files were read before the damage)",
+                e.detail,
+                scan.index.entries.len()
+            ),
+        ));
+    }
+    let uncompressed = scan.compression == Compression::None;
+    if let Some(want) = layer.digest.as_ref().filter(|d| d.is_verifiable())
+        && *want != scan.digest
+    {
+        out.push(Diagnostic::error(
+            "digest-mismatch",
+            subject.clone(),
+            format!(
+                "the manifest names the blob {want}, but its bytes hash to {}",
+                scan.digest
+            ),
+        ));
+    }
+    if let (Some(want), Some(got)) = (&layer.diff_id, &scan.diff_id) {
+        // For an uncompressed layer the digest and the diff_id are the same hash: say it once.
+        let said = uncompressed
+            && layer
+                .digest
+                .as_ref()
+                .is_some_and(|d| d.as_str() == want.as_str() && *d != scan.digest);
+        if want != got && !said {
+            out.push(Diagnostic::error(
+                "diff-id-mismatch",
+                subject.clone(),
+                format!(
+                    "the config's diff_id is {want}, but the uncompressed layer hashes to {got}"
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// Builds the analysis from scans (in layer order; `None` for missing blobs).
+pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
+    let mut diagnostics = Vec::new();
+    let mut indexes = Vec::with_capacity(scans.len());
+    let mut summaries = Vec::with_capacity(scans.len());
+    for (i, scan) in scans.into_iter().enumerate() {
+        match scan {
+            Some(scan) => {
+                diagnostics.extend(verify_layer(image, i, &scan));
+                for d in &scan.index.diagnostics {
+                    let mut d = d.clone();
+                    d.subject = format!("layer {}: {}", i + 1, d.subject);
+                    diagnostics.push(d);
+                }
+                if scan.error.is_none() {
+                    image.layers[i].uncompressed_size = Some(scan.tar_size);
+                    image.layers[i].uncompressed_size_exact = true;
+                }
+                summaries.push(Some(LayerScanSummary {
+                    compression: scan.compression,
+                    digest: scan.digest,
+                    diff_id: scan.diff_id,
+                    stored_size: scan.stored_size,
+                    tar_size: scan.tar_size,
+                    entries: scan.index.entries.len(),
+                    error: scan.error,
+                }));
+                indexes.push(scan.index);
+            }
+            None => {
+                summaries.push(None);
+                indexes.push(LayerIndex {
+                    paths: crate::paths::PathTable::new(),
+                    ..LayerIndex::default()
+                });
+            }
+        }
+    }
+    let tree = ImageTree::build(indexes);
+    diagnostics.extend(tree.diagnostics.iter().cloned());
+    Analysis {
+        scans: summaries,
+        tree,
+        diagnostics,
+    }
+}
+
+/// Scans every present layer of `image` from `source`, in order. `progress(layer, done, total)`
+/// gets compressed bytes read; returning `false` cancels.
+pub fn scan_image<S: ReadAt + ?Sized>(
+    image: &mut Image,
+    source: &S,
+    limits: &Limits,
+    progress: &mut dyn FnMut(usize, u64, u64) -> bool,
+) -> Result<Analysis, Error> {
+    let mut scans = Vec::with_capacity(image.layers.len());
+    let mut total_entries = 0u64;
+    for (i, layer) in image.layers.iter().enumerate() {
+        let Some(loc) = layer.location else {
+            scans.push(None);
+            continue;
+        };
+        let scan = scan_layer(source, loc.offset, loc.len, limits, &mut |done| {
+            progress(i, done, loc.len)
+        })?;
+        total_entries += scan.index.entries.len() as u64;
+        if total_entries > limits.max_image_entries {
+            return Err(limits.exceeded(
+                "max_image_entries",
+                format!(
+                    "the image's layers hold more than {} entries",
+                    limits.max_image_entries
+                ),
+            ));
+        }
+        scans.push(Some(scan));
+    }
+    Ok(analyse(image, scans))
+}

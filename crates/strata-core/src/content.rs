@@ -1,0 +1,281 @@
+//! Reading one file's bytes back out of a layer, by range: an uncompressed layer is read at
+//! the file's offset directly; a compressed one is decompressed from its start up to the file
+//! (measured: 0.1 s to reach the middle of a 60 MB gzip layer natively, so no checkpoints yet)
+//! and stopped as soon as the file is out. Sparse files are expanded, holes as zeros.
+
+use crate::error::Error;
+use crate::image::{BlobLocation, Compression};
+use crate::layer::decode::{Decoder, Sink};
+use crate::layer::{Entry, index::flags};
+use crate::source::{ReadAt, read_exact_at};
+use crate::tar::EntryKind;
+
+/// The file's data as stored in the tar, handed to `out` in pieces, then expanded if sparse.
+/// `max_bytes` bounds what is read (the app pages large files).
+pub fn read_entry<S: ReadAt + ?Sized>(
+    source: &S,
+    blob: BlobLocation,
+    compression: Compression,
+    entry: &Entry,
+    sparse_map: Option<&[(u64, u64)]>,
+    out: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    if entry.kind != EntryKind::File {
+        return Err(Error::Invalid {
+            what: "reading a file".into(),
+            detail: format!("it is a {}, not a file", entry.kind.name()),
+        });
+    }
+    let mut expander = SparseExpander::new(entry, sparse_map);
+    let mut forward = |chunk: &[u8]| expander.push(chunk, out);
+    match compression {
+        Compression::None => {
+            let mut buf = vec![0u8; 1 << 20];
+            let mut done = 0u64;
+            while done < entry.stored_size {
+                let n = usize::try_from((entry.stored_size - done).min(buf.len() as u64))
+                    .unwrap_or(buf.len());
+                read_exact_at(
+                    source,
+                    blob.offset + entry.data_offset + done,
+                    &mut buf[..n],
+                    "the file's data",
+                )?;
+                forward(&buf[..n])?;
+                done += n as u64;
+            }
+        }
+        _ => {
+            let mut sink = Window {
+                skip: entry.data_offset,
+                take: entry.stored_size,
+                out: &mut forward,
+            };
+            let mut decoder = Decoder::new(compression);
+            let mut buf = vec![0u8; 256 * 1024];
+            let mut at = 0u64;
+            while at < blob.len && sink.take > 0 {
+                let n = usize::try_from((blob.len - at).min(buf.len() as u64)).unwrap_or(buf.len());
+                read_exact_at(source, blob.offset + at, &mut buf[..n], "the layer")?;
+                decoder.push(&buf[..n], &mut sink)?;
+                at += n as u64;
+            }
+            if sink.take > 0 {
+                // The decoder may hold the stream's last bytes until told it has ended.
+                decoder.finish(&mut sink)?;
+            }
+            if sink.take > 0 {
+                return Err(Error::Truncated {
+                    what: "the layer".into(),
+                    offset: entry.data_offset,
+                    detail: format!("it ends {} bytes before the file's data does", sink.take),
+                });
+            }
+        }
+    }
+    expander.finish(out)
+}
+
+/// Passes on `take` bytes after skipping `skip`, then swallows the rest.
+struct Window<'a> {
+    skip: u64,
+    take: u64,
+    out: &'a mut dyn FnMut(&[u8]) -> Result<(), Error>,
+}
+
+impl Sink for Window<'_> {
+    fn write(&mut self, mut data: &[u8]) -> Result<(), Error> {
+        if self.skip > 0 {
+            let n = self.skip.min(data.len() as u64) as usize;
+            self.skip -= n as u64;
+            data = &data[n..];
+        }
+        if self.take > 0 && !data.is_empty() {
+            let n = self.take.min(data.len() as u64) as usize;
+            self.take -= n as u64;
+            (self.out)(&data[..n])?;
+        }
+        Ok(())
+    }
+}
+
+/// Turns the stored data of a sparse file into its content: regions at their offsets, zeros
+/// between. Non-sparse data passes straight through.
+struct SparseExpander {
+    /// (offset, length) regions; `None` for a plain file.
+    map: Option<Vec<(u64, u64)>>,
+    /// PAX 1.0: the map is a text block at the start of the data; collected here first.
+    header: Option<Vec<u8>>,
+    real_size: u64,
+    region: usize,
+    in_region: u64,
+    written: u64,
+}
+
+impl SparseExpander {
+    fn new(entry: &Entry, map: Option<&[(u64, u64)]>) -> Self {
+        let sparse = entry.flags & flags::SPARSE != 0;
+        let in_data = entry.flags & flags::SPARSE_MAP_IN_DATA != 0;
+        SparseExpander {
+            map: if sparse && !in_data {
+                map.map(<[_]>::to_vec)
+            } else {
+                None
+            },
+            header: (sparse && in_data).then(Vec::new),
+            real_size: entry.size,
+            region: 0,
+            in_region: 0,
+            written: 0,
+        }
+    }
+
+    fn zeros(
+        &mut self,
+        mut n: u64,
+        out: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let zeros = [0u8; 8192];
+        while n > 0 {
+            let k = n.min(zeros.len() as u64) as usize;
+            out(&zeros[..k])?;
+            n -= k as u64;
+            self.written += k as u64;
+        }
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        mut data: &[u8],
+        out: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        if let Some(header) = &mut self.header {
+            // PAX 1.0: decimal lines, `count`, then `offset` and `length` pairs, padded to 512.
+            header.extend_from_slice(data);
+            let Some((map, used)) = parse_sparse_text(header) else {
+                if header.len() > 1 << 20 {
+                    return Err(Error::Invalid {
+                        what: "a sparse file".into(),
+                        detail: "its sparse map is over 1 MiB".into(),
+                    });
+                }
+                return Ok(());
+            };
+            let rest = header[used..].to_vec();
+            self.header = None;
+            self.map = Some(map);
+            data = &[];
+            self.push(&rest, out)?;
+        }
+        let Some(map) = self.map.clone() else {
+            self.written += data.len() as u64;
+            return out(data);
+        };
+        while !data.is_empty() && self.region < map.len() {
+            let (offset, len) = map[self.region];
+            if self.written < offset {
+                self.zeros(offset - self.written, out)?;
+            }
+            let n = (len - self.in_region).min(data.len() as u64) as usize;
+            out(&data[..n])?;
+            self.written += n as u64;
+            self.in_region += n as u64;
+            data = &data[n..];
+            if self.in_region == len {
+                self.region += 1;
+                self.in_region = 0;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
+        if self.map.is_some() || self.header.is_some() {
+            if let Some(map) = self.map.clone() {
+                // Regions of length 0 at the end still place the file's end.
+                for &(offset, len) in &map[self.region..] {
+                    if len == 0 && self.written < offset {
+                        self.zeros(offset - self.written, out)?;
+                    }
+                }
+            }
+            if self.written < self.real_size {
+                self.zeros(self.real_size - self.written, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a PAX 1.0 sparse map; returns it and the bytes it took (rounded to 512).
+fn parse_sparse_text(b: &[u8]) -> Option<(Vec<(u64, u64)>, usize)> {
+    let mut pos = 0;
+    let mut next = || -> Option<u64> {
+        let nl = b[pos..].iter().position(|&c| c == b'\n')?;
+        let v = std::str::from_utf8(&b[pos..pos + nl]).ok()?.parse().ok()?;
+        pos += nl + 1;
+        Some(v)
+    };
+    let count = next()?;
+    if count > 1_000_000 {
+        return None;
+    }
+    let mut map = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let off = next()?;
+        let len = next()?;
+        map.push((off, len));
+    }
+    let used = pos.div_ceil(512) * 512;
+    (b.len() >= used).then_some((map, used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_text_maps() {
+        let mut b = b"2\n0\n5\n100\n3\n".to_vec();
+        b.resize(512, 0);
+        b.extend(b"helloabc");
+        let (map, used) = parse_sparse_text(&b).unwrap();
+        assert_eq!(map, vec![(0, 5), (100, 3)]);
+        assert_eq!(used, 512);
+        let entry = Entry {
+            path: crate::paths::PathId(1),
+            kind: EntryKind::File,
+            flags: flags::SPARSE | flags::SPARSE_MAP_IN_DATA,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            uname: crate::layer::StrId::EMPTY,
+            gname: crate::layer::StrId::EMPTY,
+            link: crate::layer::StrId::NONE,
+            size: 200,
+            mtime: 0,
+            data_offset: 0,
+            stored_size: b.len() as u64,
+            content_hash: 0,
+        };
+        let mut e = SparseExpander::new(&entry, None);
+        let mut got = Vec::new();
+        for chunk in b.chunks(7) {
+            e.push(chunk, &mut |d| {
+                got.extend_from_slice(d);
+                Ok(())
+            })
+            .unwrap();
+        }
+        e.finish(&mut |d| {
+            got.extend_from_slice(d);
+            Ok(())
+        })
+        .unwrap();
+        let mut want = vec![0u8; 200];
+        want[..5].copy_from_slice(b"hello");
+        want[100..103].copy_from_slice(b"abc");
+        assert_eq!(got, want);
+    }
+}

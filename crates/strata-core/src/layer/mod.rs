@@ -1,0 +1,9 @@
+//! Layers: decompressed as streams ([`decode`]), read as tars and indexed in one pass
+//! ([`scan`]), into a compact per-layer file index ([`index`]).
+
+pub mod decode;
+pub mod index;
+pub mod scan;
+
+pub use index::{Entry, LayerIndex, StrId, Whiteout};
+pub use scan::{LayerScan, LayerScanner, scan_layer};

@@ -1,0 +1,371 @@
+//! One pass over a layer blob: decompress, hash the blob as stored and the tar as
+//! uncompressed, read the tar, index every entry and hash every file's content. Bytes are
+//! pushed in as they arrive ([`LayerScanner::push`]); [`scan_layer`] pulls them from a
+//! [`ReadAt`] for hosts that have random access.
+
+use super::decode::{Decoder, Sink};
+use super::index::{LayerIndex, LayerIndexBuilder};
+use crate::digest::{DiffId, Digest, Sha256Stream};
+use crate::error::{Error, ErrorReport};
+use crate::image::Compression;
+use crate::limits::{Limits, RATIO_CHECK_AFTER};
+use crate::source::{ReadAt, read_exact_at};
+use crate::tar::{TarEnd, TarReader};
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+/// What one pass over a layer found. When the layer is damaged, `error` says how, `index`
+/// holds what was read before the damage, and `digest` is still the digest of all stored
+/// bytes (hashing goes on past a decompression error, so a mismatch can be shown).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LayerScan {
+    pub index: LayerIndex,
+    pub compression: Compression,
+    /// sha256 of the blob as stored: must equal the descriptor's digest.
+    pub digest: Digest,
+    /// sha256 of the uncompressed tar: must equal the config's diff_id. `None` when the layer
+    /// could not be read to its end.
+    pub diff_id: Option<DiffId>,
+    pub stored_size: u64,
+    pub tar_size: u64,
+    pub error: Option<ErrorReport>,
+}
+
+/// The receiving end of the decompressor: hashes, reads the tar, indexes.
+struct ScanSink {
+    diff: Sha256Stream,
+    tar: TarReader,
+    builder: LayerIndexBuilder,
+    /// The entry whose data is streaming by, and its content hash so far.
+    content: Option<(usize, Xxh3)>,
+    out_bytes: u64,
+    /// Compressed bytes pushed so far (for the ratio limit).
+    in_bytes: u64,
+    limits: Limits,
+}
+
+impl Sink for ScanSink {
+    fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.diff.update(data);
+        self.out_bytes += data.len() as u64;
+        if self.out_bytes > self.limits.max_layer_bytes {
+            return Err(self.limits.exceeded(
+                "max_layer_bytes",
+                format!(
+                    "the layer decompresses to more than {} bytes",
+                    self.limits.max_layer_bytes
+                ),
+            ));
+        }
+        if self.out_bytes > RATIO_CHECK_AFTER
+            && self.out_bytes / self.in_bytes.max(1) > self.limits.max_decompression_ratio
+        {
+            return Err(self.limits.exceeded(
+                "max_decompression_ratio",
+                format!(
+                    "{} compressed bytes expanded to {} (a decompression bomb?)",
+                    self.in_bytes, self.out_bytes
+                ),
+            ));
+        }
+        let mut pos = 0;
+        while pos < data.len() {
+            let data_left = self.tar.data_remaining();
+            let (used, entry) = self.tar.feed(&data[pos..])?;
+            if data_left > 0 {
+                let content = (used as u64).min(data_left) as usize;
+                if let Some((_, h)) = &mut self.content {
+                    h.update(&data[pos..pos + content]);
+                }
+                if content as u64 == data_left
+                    && let Some((i, h)) = self.content.take()
+                {
+                    self.builder.set_content_hash(i, h.digest());
+                }
+            }
+            if let Some(entry) = entry
+                && let Some(i) = self.builder.add(&entry)?
+            {
+                if self.tar.data_remaining() > 0 {
+                    self.content = Some((i, Xxh3::new()));
+                } else if entry.kind == crate::tar::EntryKind::File {
+                    self.builder.set_content_hash(i, Xxh3::new().digest());
+                }
+            }
+            pos += used;
+            if used == 0 {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Scans one layer blob pushed in chunks.
+pub struct LayerScanner {
+    decoder: Decoder,
+    compression: Option<Compression>,
+    /// The first bytes, kept until there are enough to tell the compression.
+    head: Vec<u8>,
+    stored: Sha256Stream,
+    sink: ScanSink,
+    /// The first error: after it, stored bytes are only hashed.
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for LayerScanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LayerScanner")
+            .field("compression", &self.compression)
+            .field("in", &self.sink.in_bytes)
+            .finish()
+    }
+}
+
+impl LayerScanner {
+    /// `compression`: `None` to tell it from the first bytes (recommended: media types lie).
+    pub fn new(compression: Option<Compression>, limits: &Limits) -> Self {
+        LayerScanner {
+            decoder: Decoder::new(compression.unwrap_or(Compression::None)),
+            compression,
+            head: Vec::new(),
+            stored: Sha256Stream::new(),
+            error: None,
+            sink: ScanSink {
+                diff: Sha256Stream::new(),
+                tar: TarReader::new(limits.max_tar_meta_bytes),
+                builder: LayerIndexBuilder::new(limits),
+                content: None,
+                out_bytes: 0,
+                in_bytes: 0,
+                limits: limits.clone(),
+            },
+        }
+    }
+
+    /// Compressed bytes pushed so far.
+    pub fn bytes_in(&self) -> u64 {
+        self.sink.in_bytes
+    }
+
+    /// Uncompressed bytes produced so far.
+    pub fn bytes_out(&self) -> u64 {
+        self.sink.out_bytes
+    }
+
+    /// Files indexed so far.
+    pub fn entries(&self) -> u64 {
+        self.sink.tar.n_entries()
+    }
+
+    /// The first error met, if any (hosts may stop pushing; hashing would go on).
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Pushes the next stored bytes. Errors are kept (see [`LayerScanner::error`]), not
+    /// returned: the blob's digest is computed to the end regardless.
+    pub fn push(&mut self, data: &[u8]) {
+        self.stored.update(data);
+        self.sink.in_bytes += data.len() as u64;
+        if self.error.is_some() {
+            return;
+        }
+        let result = if self.compression.is_none() {
+            self.head.extend_from_slice(data);
+            if self.head.len() < 4 {
+                return;
+            }
+            self.start()
+        } else {
+            self.decoder.push(data, &mut self.sink)
+        };
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+
+    /// Chooses the decoder from the first bytes and feeds them to it.
+    fn start(&mut self) -> Result<(), Error> {
+        let c = Compression::sniff(&self.head);
+        self.compression = Some(c);
+        self.decoder = Decoder::new(c);
+        let head = std::mem::take(&mut self.head);
+        self.decoder.push(&head, &mut self.sink)
+    }
+
+    pub fn finish(mut self) -> LayerScan {
+        let mut end = TarEnd::Marker;
+        if self.error.is_none() {
+            let result = (|| {
+                if self.compression.is_none() {
+                    self.start()?;
+                }
+                self.decoder.finish(&mut self.sink)?;
+                match self.sink.tar.finish() {
+                    Ok(e) => Ok(e),
+                    // An empty layer (0 bytes, or only end blocks) is legal: an empty index.
+                    Err(Error::Empty) => Ok(TarEnd::NoMarker),
+                    Err(Error::NotATar { .. }) if self.sink.tar.n_entries() == 0 => {
+                        Ok(TarEnd::Marker)
+                    }
+                    Err(e) => Err(e),
+                }
+            })();
+            match result {
+                Ok(e) => end = e,
+                Err(e) => self.error = Some(e),
+            }
+        }
+        let diff = self.sink.diff.finish();
+        LayerScan {
+            compression: self.compression.unwrap_or(Compression::None),
+            stored_size: self.sink.in_bytes,
+            tar_size: self.sink.out_bytes,
+            digest: self.stored.finish(),
+            diff_id: self
+                .error
+                .is_none()
+                .then(|| DiffId::from_uncompressed_digest(&diff)),
+            index: self.sink.builder.finish(end),
+            error: self.error.as_ref().map(ErrorReport::from),
+        }
+    }
+}
+
+/// Chunk size for reading a layer from a [`ReadAt`].
+pub const CHUNK: usize = 1 << 20;
+
+/// Scans the `len` bytes at `offset` of `source` as one layer blob. `progress` gets the
+/// compressed bytes read so far; returning `false` from it cancels the scan (an error).
+/// Damage in the layer is in the returned scan's `error`; only reading can fail here.
+pub fn scan_layer<S: ReadAt + ?Sized>(
+    source: &S,
+    offset: u64,
+    len: u64,
+    limits: &Limits,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<LayerScan, Error> {
+    let mut scanner = LayerScanner::new(None, limits);
+    let mut buf = vec![0u8; CHUNK];
+    let mut done = 0u64;
+    while done < len {
+        let n = usize::try_from((len - done).min(CHUNK as u64)).unwrap_or(CHUNK);
+        read_exact_at(source, offset + done, &mut buf[..n], "the layer")?;
+        scanner.push(&buf[..n]);
+        done += n as u64;
+        if !progress(done) {
+            return Err(Error::Invalid {
+                what: "the scan".into(),
+                detail: "cancelled".into(),
+            });
+        }
+    }
+    Ok(scanner.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemorySource;
+    use std::io::Write;
+
+    fn layer(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len());
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, path, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn scans_plain_and_gzip_the_same() {
+        let tar = layer(&[
+            ("etc/passwd", b"root:x:0:0\n"),
+            ("./usr/bin/.wh.gone", b""),
+            ("usr/bin/x", &[1u8; 5000]),
+        ]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).unwrap();
+        let gz = gz.finish().unwrap();
+        for blob in [&tar, &gz] {
+            for chunk in [1, 100, 1 << 20] {
+                let mut s = LayerScanner::new(None, &Limits::default());
+                for part in blob.chunks(chunk) {
+                    s.push(part);
+                }
+                let scan = s.finish();
+                assert!(scan.error.is_none());
+                assert_eq!(
+                    scan.diff_id.unwrap().as_str(),
+                    Digest::sha256_of(&tar).as_str()
+                );
+                assert_eq!(scan.digest, Digest::sha256_of(blob));
+                assert_eq!(scan.index.entries.len(), 2);
+                assert_eq!(scan.index.whiteouts.len(), 1);
+                assert_eq!(
+                    scan.index.paths.path(scan.index.whiteouts[0].target),
+                    "usr/bin/gone"
+                );
+                let x = &scan.index.entries[1];
+                assert_eq!(scan.index.path(x), "usr/bin/x");
+                assert_eq!(x.size, 5000);
+                assert_eq!(x.content_hash, xxhash_rust::xxh3::xxh3_64(&[1u8; 5000]));
+                assert_eq!(&tar[x.data_offset as usize..][..5000], &[1u8; 5000][..]);
+            }
+        }
+    }
+
+    #[test]
+    fn scan_layer_reads_by_range() {
+        let tar = layer(&[("a", b"1"), ("b", b"22")]);
+        let mut archive = vec![9u8; 100];
+        archive.extend(&tar);
+        archive.extend([9u8; 50]);
+        let source = MemorySource::new(archive);
+        let scan = scan_layer(
+            &source,
+            100,
+            tar.len() as u64,
+            &Limits::default(),
+            &mut |_| true,
+        )
+        .unwrap();
+        assert_eq!(scan.index.entries.len(), 2);
+        assert_eq!(scan.stored_size, tar.len() as u64);
+    }
+
+    #[test]
+    fn limits_stop_bombs_with_their_names() {
+        // 200 MiB of zeros compresses to ~200 KiB: over the ratio limit once past 64 MiB.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..200 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let gz = gz.finish().unwrap();
+        let limits = Limits {
+            max_decompression_ratio: 500,
+            ..Limits::default()
+        };
+        let mut s = LayerScanner::new(None, &limits);
+        gz.chunks(1 << 16).for_each(|c| s.push(c));
+        let scan = s.finish();
+        let err = scan.error.unwrap();
+        assert!(err.detail.contains("max_decompression_ratio"), "{err:?}");
+        // The stored digest is still computed over every byte.
+        assert_eq!(scan.digest, Digest::sha256_of(&gz));
+        let limits = Limits {
+            max_layer_bytes: 10 << 20,
+            ..Limits::default()
+        };
+        let mut s = LayerScanner::new(None, &limits);
+        gz.chunks(1 << 16).for_each(|c| s.push(c));
+        let err = s.error().unwrap();
+        assert!(err.to_string().contains("max_layer_bytes"), "{err}");
+    }
+}

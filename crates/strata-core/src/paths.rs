@@ -1,0 +1,365 @@
+//! Paths, interned: every path is a node `(parent, name)` in a trie, and every name is stored
+//! once. A million entries under a few thousand directories cost a few bytes each for their
+//! paths, and comparing paths across layers is comparing `u32`s.
+//!
+//! The two lookup tables are open-addressing arrays of `u32` ids (no per-entry allocation):
+//! names by the hash of their bytes, nodes by the hash of `(parent, name)`.
+
+use serde::{Deserialize, Serialize};
+
+/// A path in a [`PathTable`]. `PathId::ROOT` is the root directory (the empty path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PathId(pub u32);
+
+impl PathId {
+    pub const ROOT: PathId = PathId(0);
+
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+const EMPTY: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Node {
+    parent: u32,
+    name: u32,
+}
+
+/// Interned path components, and the trie of paths over them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PathTable {
+    /// All names, back to back.
+    name_bytes: String,
+    /// `name_starts[i]..name_starts[i + 1]` is name `i`.
+    name_starts: Vec<u32>,
+    #[serde(skip)]
+    name_slots: Vec<u32>,
+    nodes: Vec<Node>,
+    #[serde(skip)]
+    node_slots: Vec<u32>,
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    // FNV-1a, then a final mix: good enough for path components, and stable.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &x in b {
+        h ^= u64::from(x);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    mix(h)
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn hash_node(parent: u32, name: u32) -> u64 {
+    mix((u64::from(parent) << 32) | u64::from(name))
+}
+
+impl PathTable {
+    pub fn new() -> Self {
+        let mut t = PathTable {
+            name_bytes: String::new(),
+            name_starts: vec![0],
+            name_slots: vec![EMPTY; 16],
+            nodes: Vec::new(),
+            node_slots: vec![EMPTY; 16],
+        };
+        let empty = t.intern_name("");
+        t.nodes.push(Node {
+            parent: 0,
+            name: empty,
+        });
+        t
+    }
+
+    /// Number of paths (nodes), the root included.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
+    /// Heap bytes used (for the memory figures the benchmark reports).
+    pub fn heap_bytes(&self) -> usize {
+        self.name_bytes.capacity()
+            + self.name_starts.capacity() * 4
+            + self.name_slots.capacity() * 4
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.node_slots.capacity() * 4
+    }
+
+    fn name_str(&self, id: u32) -> &str {
+        let i = id as usize;
+        &self.name_bytes[self.name_starts[i] as usize..self.name_starts[i + 1] as usize]
+    }
+
+    fn n_names(&self) -> usize {
+        self.name_starts.len() - 1
+    }
+
+    fn intern_name(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.find_name(name) {
+            return id;
+        }
+        if (self.n_names() + 1) * 2 > self.name_slots.len() {
+            self.grow_names();
+        }
+        let id = self.n_names() as u32;
+        self.name_bytes.push_str(name);
+        self.name_starts.push(self.name_bytes.len() as u32);
+        self.place_name(id);
+        id
+    }
+
+    fn find_name(&self, name: &str) -> Option<u32> {
+        let mask = self.name_slots.len() - 1;
+        let mut i = hash_bytes(name.as_bytes()) as usize & mask;
+        loop {
+            let slot = self.name_slots[i];
+            if slot == EMPTY {
+                return None;
+            }
+            if self.name_str(slot) == name {
+                return Some(slot);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn place_name(&mut self, id: u32) {
+        let mask = self.name_slots.len() - 1;
+        let mut i = hash_bytes(self.name_str(id).as_bytes()) as usize & mask;
+        while self.name_slots[i] != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.name_slots[i] = id;
+    }
+
+    fn grow_names(&mut self) {
+        self.name_slots = vec![EMPTY; self.name_slots.len() * 2];
+        for id in 0..self.n_names() as u32 {
+            self.place_name(id);
+        }
+    }
+
+    fn find_node(&self, parent: u32, name: u32) -> Option<u32> {
+        let mask = self.node_slots.len() - 1;
+        let mut i = hash_node(parent, name) as usize & mask;
+        loop {
+            let slot = self.node_slots[i];
+            if slot == EMPTY {
+                return None;
+            }
+            let n = self.nodes[slot as usize];
+            if n.parent == parent && n.name == name && slot != 0 {
+                return Some(slot);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn place_node(&mut self, id: u32) {
+        let n = self.nodes[id as usize];
+        let mask = self.node_slots.len() - 1;
+        let mut i = hash_node(n.parent, n.name) as usize & mask;
+        while self.node_slots[i] != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.node_slots[i] = id;
+    }
+
+    /// The child `name` of `parent`, created if new. `name` must be one component.
+    pub fn child(&mut self, parent: PathId, name: &str) -> PathId {
+        let name_id = self.intern_name(name);
+        if let Some(id) = self.find_node(parent.0, name_id) {
+            return PathId(id);
+        }
+        if (self.nodes.len() + 1) * 2 > self.node_slots.len() {
+            self.node_slots = vec![EMPTY; self.node_slots.len() * 2];
+            for id in 1..self.nodes.len() as u32 {
+                self.place_node(id);
+            }
+        }
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            parent: parent.0,
+            name: name_id,
+        });
+        self.place_node(id);
+        PathId(id)
+    }
+
+    /// The existing child `name` of `parent`.
+    pub fn get_child(&self, parent: PathId, name: &str) -> Option<PathId> {
+        let name_id = self.find_name(name)?;
+        self.find_node(parent.0, name_id).map(PathId)
+    }
+
+    /// Interns a normalised path (`a/b/c`, no `.` or `..`, no empty components).
+    pub fn intern(&mut self, path: &str) -> PathId {
+        let mut id = PathId::ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            id = self.child(id, part);
+        }
+        id
+    }
+
+    /// The id of a normalised path, if interned.
+    pub fn lookup(&self, path: &str) -> Option<PathId> {
+        let mut id = PathId::ROOT;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            id = self.get_child(id, part)?;
+        }
+        Some(id)
+    }
+
+    pub fn parent(&self, id: PathId) -> Option<PathId> {
+        (id != PathId::ROOT).then(|| PathId(self.nodes[id.index()].parent))
+    }
+
+    /// The last component (`""` for the root).
+    pub fn name(&self, id: PathId) -> &str {
+        self.name_str(self.nodes[id.index()].name)
+    }
+
+    /// The full path, `a/b/c` (`""` for the root).
+    pub fn path(&self, id: PathId) -> String {
+        let mut parts = Vec::new();
+        let mut cur = id;
+        while cur != PathId::ROOT {
+            parts.push(self.name(cur));
+            cur = PathId(self.nodes[cur.index()].parent);
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+
+    /// Number of components (0 for the root).
+    pub fn depth(&self, id: PathId) -> usize {
+        let mut d = 0;
+        let mut cur = id;
+        while cur != PathId::ROOT {
+            d += 1;
+            cur = PathId(self.nodes[cur.index()].parent);
+        }
+        d
+    }
+
+    /// Whether `ancestor` is `id` or one of its parents.
+    pub fn is_within(&self, id: PathId, ancestor: PathId) -> bool {
+        let mut cur = id;
+        loop {
+            if cur == ancestor {
+                return true;
+            }
+            if cur == PathId::ROOT {
+                return false;
+            }
+            cur = PathId(self.nodes[cur.index()].parent);
+        }
+    }
+
+    /// Rebuilds the lookup tables after deserialisation (they are not sent across workers).
+    pub fn rebuild_lookups(&mut self) {
+        let names = self.n_names().max(8);
+        self.name_slots = vec![EMPTY; (names * 2).next_power_of_two()];
+        for id in 0..self.n_names() as u32 {
+            self.place_name(id);
+        }
+        self.node_slots = vec![EMPTY; (self.nodes.len().max(8) * 2).next_power_of_two()];
+        for id in 1..self.nodes.len() as u32 {
+            self.place_node(id);
+        }
+    }
+
+    /// All ids, in creation order (parents before children).
+    pub fn ids(&self) -> impl Iterator<Item = PathId> {
+        (0..self.nodes.len() as u32).map(PathId)
+    }
+}
+
+/// Normalises a path from a layer tar: drops leading `/` and `./`, `.` components, repeated
+/// and trailing slashes. `None` when a `..` component would leave the root or the path is the
+/// root itself.
+pub fn normalise_layer_path(raw: &str) -> Result<Option<String>, &'static str> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err("it climbs out of the root with `..`");
+                }
+                // `a/../b` stays inside, but no real tool writes it: keep it, normalised.
+            }
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(parts.join("/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_and_finds_paths() {
+        let mut t = PathTable::new();
+        let a = t.intern("usr/bin/env");
+        let b = t.intern("usr/bin/env");
+        assert_eq!(a, b);
+        let c = t.intern("usr/lib");
+        assert_eq!(t.path(a), "usr/bin/env");
+        assert_eq!(t.name(c), "lib");
+        assert_eq!(t.parent(c), t.lookup("usr"));
+        assert_eq!(t.lookup("usr/bin/nope"), None);
+        assert!(t.is_within(a, t.lookup("usr").unwrap()));
+        assert!(!t.is_within(c, t.lookup("usr/bin").unwrap()));
+        assert_eq!(t.depth(a), 3);
+        assert_eq!(t.path(PathId::ROOT), "");
+    }
+
+    #[test]
+    fn many_paths_grow_the_tables() {
+        let mut t = PathTable::new();
+        let ids: Vec<PathId> = (0..50_000)
+            .map(|i| t.intern(&format!("d{}/f{i}", i % 100)))
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(t.path(*id), format!("d{}/f{i}", i % 100));
+            assert_eq!(t.lookup(&format!("d{}/f{i}", i % 100)), Some(*id));
+        }
+        assert_eq!(t.len(), 1 + 100 + 50_000);
+        let mut copy: PathTable =
+            serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        copy.rebuild_lookups();
+        assert_eq!(copy.lookup("d7/f107"), t.lookup("d7/f107"));
+    }
+
+    #[test]
+    fn normalises_layer_paths() {
+        assert_eq!(
+            normalise_layer_path("./usr//bin/"),
+            Ok(Some("usr/bin".into()))
+        );
+        assert_eq!(
+            normalise_layer_path("/etc/passwd"),
+            Ok(Some("etc/passwd".into()))
+        );
+        assert_eq!(normalise_layer_path("./"), Ok(None));
+        assert_eq!(normalise_layer_path("a/./b/../c"), Ok(Some("a/c".into())));
+        assert!(normalise_layer_path("../../etc/passwd").is_err());
+        assert!(normalise_layer_path("a/../../x").is_err());
+    }
+}

@@ -1,0 +1,832 @@
+//! The image's filesystem, layer by layer: what each layer added, modified or deleted, what
+//! the merged filesystem is after any layer, each path's timeline, and where the wasted space
+//! is.
+//!
+//! Whiteout semantics (OCI image spec, "Representing Changes"), exactly:
+//! - `.wh.NAME` deletes NAME and everything below it, from lower layers only;
+//! - `.wh..wh..opq` in a directory hides everything lower layers put below it; the same
+//!   layer's entries in that directory stay, whatever their order in the tar;
+//! - a non-directory over a lower directory replaces the whole subtree; a directory over a
+//!   lower non-directory replaces it.
+//!
+//! Everything is computed once, as a list of events per path (the path's timeline). The state
+//! of any path after layer L is its last event at or before L; the changes of layer L are the
+//! events of L. A path deleted and put back in the same layer is one `Modified` event.
+
+use crate::diagnostic::Diagnostic;
+use crate::layer::{Entry, LayerIndex};
+use crate::paths::{PathId, PathTable};
+use crate::tar::EntryKind;
+use serde::{Deserialize, Serialize};
+
+/// What a layer did to a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Modified,
+    /// In the layer again, identical in content, type, mode, owner and link target.
+    Unchanged,
+    Deleted,
+}
+
+impl Change {
+    pub fn letter(self) -> char {
+        match self {
+            Change::Added => 'A',
+            Change::Modified => 'M',
+            Change::Unchanged => 'U',
+            Change::Deleted => 'D',
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Modified => "modified",
+            Change::Unchanged => "unchanged",
+            Change::Deleted => "deleted",
+        }
+    }
+}
+
+/// Why a path was deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletedBy {
+    /// A `.wh.NAME` whiteout of this path or of a directory above it (the whiteout's target).
+    Whiteout(PathId),
+    /// An opaque whiteout of a directory above it.
+    Opaque(PathId),
+    /// A non-directory placed over a directory above it (or over it).
+    Replaced(PathId),
+}
+
+const NO_ENTRY: u32 = u32::MAX;
+
+/// One thing a layer did to a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub layer: u16,
+    pub change: Change,
+    /// The layer's entry for the path (`u32::MAX` for deletions and implied directories).
+    pub entry: u32,
+    pub deleted_by: Option<DeletedBy>,
+}
+
+impl Event {
+    pub fn entry(&self) -> Option<usize> {
+        (self.entry != NO_ENTRY).then_some(self.entry as usize)
+    }
+
+    pub fn is_present(&self) -> bool {
+        self.change != Change::Deleted
+    }
+}
+
+/// The tree of an image, built from its layers' indexes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImageTree {
+    /// Every path of every layer.
+    pub paths: PathTable,
+    pub layers: Vec<LayerIndex>,
+    /// Per layer: its local path ids mapped to ids in `paths`.
+    local_to_global: Vec<Vec<u32>>,
+    /// Events grouped by path: `events[event_starts[p]..event_starts[p + 1]]`, in layer order.
+    events: Vec<Event>,
+    event_starts: Vec<u32>,
+    /// Children of each path, sorted by name: `children[child_starts[p]..child_starts[p + 1]]`.
+    children: Vec<u32>,
+    child_starts: Vec<u32>,
+    /// Per layer, the paths it has events for: `layer_paths[layer_starts[l]..layer_starts[l + 1]]`.
+    layer_paths: Vec<u32>,
+    layer_starts: Vec<u32>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A path's state as a view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: EntryKind,
+    /// For a hard link, the size of what it links to.
+    pub size: u64,
+    /// Octal permission bits with setuid/setgid/sticky, as `0755`.
+    pub mode: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub uname: String,
+    pub gname: String,
+    pub mtime: i64,
+    pub linkname: String,
+    /// In the merged view a hard link is the file it links to: this names that path.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hardlink_to: Option<String>,
+    /// What the layer in question did to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    /// 1-based number of the layer that last changed it.
+    pub layer: usize,
+}
+
+/// Wasted space: bytes stored in lower layers that later layers overwrite or delete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WasteReport {
+    /// Sum of every regular file's stored size, in every layer.
+    pub total_file_bytes: u64,
+    /// What the final filesystem holds.
+    pub final_file_bytes: u64,
+    /// Bytes of file versions that a later layer overwrote or deleted (a file in N layers
+    /// wastes N−1 copies).
+    pub wasted_bytes: u64,
+    /// `final_file_bytes / total_file_bytes`, 1 when there are no files. ARCHITECTURE.md
+    /// compares it with dive's.
+    pub efficiency: f64,
+    /// Wasted bytes in layers after the first, over the file bytes of those layers.
+    pub user_wasted_percent: f64,
+    pub wasted_paths: Vec<WastedPath>,
+    pub largest_files: Vec<LargeFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WastedPath {
+    pub path: String,
+    pub wasted_bytes: u64,
+    /// 1-based layers holding the dead copies.
+    pub layers: Vec<usize>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LargeFile {
+    pub path: String,
+    pub size: u64,
+    pub layer: usize,
+}
+
+/// State while building: what is present at each global path.
+#[derive(Clone, Copy)]
+struct Present {
+    layer: u16,
+    entry: u32,
+    is_dir: bool,
+}
+
+impl ImageTree {
+    /// Builds the tree from the layers' indexes, in image order.
+    pub fn build(layers: Vec<LayerIndex>) -> ImageTree {
+        let mut paths = PathTable::new();
+        let mut local_to_global = Vec::with_capacity(layers.len());
+        for layer in &layers {
+            let mut map = vec![0u32; layer.paths.len()];
+            for id in layer.paths.ids().skip(1) {
+                let parent = layer.paths.parent(id).unwrap_or(PathId::ROOT);
+                map[id.index()] = paths
+                    .child(PathId(map[parent.index()]), layer.paths.name(id))
+                    .0;
+            }
+            local_to_global.push(map);
+        }
+        let (children, child_starts) = children_of(&paths);
+        let mut b = Builder {
+            paths: &paths,
+            layers: &layers,
+            children: &children,
+            child_starts: &child_starts,
+            present: vec![None; paths.len()],
+            pending: Vec::new(),
+            last: vec![u32::MAX; paths.len()],
+            diagnostics: Vec::new(),
+        };
+        for (l, layer) in layers.iter().enumerate() {
+            b.apply_layer(l, layer, &local_to_global[l]);
+        }
+        let Builder {
+            pending,
+            diagnostics,
+            ..
+        } = b;
+        // Group events by path (stable: layer order within a path is kept).
+        let mut counts = vec![0u32; paths.len() + 1];
+        for (p, _) in &pending {
+            counts[*p as usize + 1] += 1;
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let event_starts = counts.clone();
+        let mut fill = counts;
+        let mut events = vec![
+            Event {
+                layer: 0,
+                change: Change::Added,
+                entry: NO_ENTRY,
+                deleted_by: None
+            };
+            pending.len()
+        ];
+        for (p, e) in &pending {
+            events[fill[*p as usize] as usize] = *e;
+            fill[*p as usize] += 1;
+        }
+        // Paths per layer, in path order.
+        let mut per_layer: Vec<Vec<u32>> = vec![Vec::new(); layers.len()];
+        for p in 0..paths.len() {
+            let (a, z) = (event_starts[p] as usize, event_starts[p + 1] as usize);
+            let mut last_layer = None;
+            for e in &events[a..z] {
+                if last_layer != Some(e.layer) {
+                    per_layer[e.layer as usize].push(p as u32);
+                    last_layer = Some(e.layer);
+                }
+            }
+        }
+        let mut layer_starts = vec![0u32];
+        let mut layer_paths = Vec::new();
+        for v in per_layer {
+            layer_paths.extend(v);
+            layer_starts.push(layer_paths.len() as u32);
+        }
+        ImageTree {
+            paths,
+            layers,
+            local_to_global,
+            events,
+            event_starts,
+            children,
+            child_starts,
+            layer_paths,
+            layer_starts,
+            diagnostics,
+        }
+    }
+
+    /// The events of one path, in layer order: its timeline.
+    pub fn timeline(&self, path: PathId) -> &[Event] {
+        let p = path.index();
+        &self.events[self.event_starts[p] as usize..self.event_starts[p + 1] as usize]
+    }
+
+    /// The path's state after layer `layer` (0-based): its last event at or before it.
+    pub fn state_at(&self, path: PathId, layer: usize) -> Option<&Event> {
+        self.timeline(path)
+            .iter()
+            .rev()
+            .find(|e| e.layer as usize <= layer)
+    }
+
+    /// Whether the path exists after layer `layer`.
+    pub fn exists_at(&self, path: PathId, layer: usize) -> bool {
+        self.state_at(path, layer).is_some_and(Event::is_present)
+    }
+
+    /// Children of a path, sorted by name (all that ever existed: filter with `exists_at`).
+    pub fn children(&self, path: PathId) -> impl Iterator<Item = PathId> + '_ {
+        let p = path.index();
+        self.children[self.child_starts[p] as usize..self.child_starts[p + 1] as usize]
+            .iter()
+            .map(|&c| PathId(c))
+    }
+
+    /// Paths layer `layer` has events for, in path-id order.
+    pub fn layer_paths(&self, layer: usize) -> impl Iterator<Item = PathId> + '_ {
+        self.layer_paths[self.layer_starts[layer] as usize..self.layer_starts[layer + 1] as usize]
+            .iter()
+            .map(|&p| PathId(p))
+    }
+
+    /// The last event layer `layer` has for `path`.
+    pub fn event_in(&self, path: PathId, layer: usize) -> Option<&Event> {
+        self.timeline(path)
+            .iter()
+            .rev()
+            .find(|e| e.layer as usize == layer)
+    }
+
+    /// The entry an event points at.
+    pub fn entry(&self, e: &Event) -> Option<&Entry> {
+        e.entry().map(|i| &self.layers[e.layer as usize].entries[i])
+    }
+
+    /// The global id of a layer's local path.
+    pub fn global(&self, layer: usize, local: PathId) -> PathId {
+        PathId(self.local_to_global[layer][local.index()])
+    }
+
+    /// For a hard link (in layer `layer`), the entry it links to in the same layer.
+    pub fn hardlink_target<'a>(&'a self, layer: usize, e: &'a Entry) -> Option<&'a Entry> {
+        let index = &self.layers[layer];
+        let mut current = e;
+        for _ in 0..16 {
+            if current.kind != EntryKind::Hardlink {
+                return Some(current);
+            }
+            let target = index.paths.lookup(index.link(current)?)?;
+            current = index.entries.iter().rev().find(|x| x.path == target)?;
+        }
+        None
+    }
+
+    /// A path as views show it, from its event in some layer.
+    pub fn info(&self, path: PathId, e: &Event, change: Option<Change>) -> FileInfo {
+        let layer = e.layer as usize;
+        let Some(entry) = self.entry(e) else {
+            // Deleted, or a directory implied by its children.
+            return FileInfo {
+                path: self.paths.path(path),
+                kind: EntryKind::Dir,
+                size: 0,
+                mode: "0755".into(),
+                uid: 0,
+                gid: 0,
+                uname: String::new(),
+                gname: String::new(),
+                mtime: 0,
+                linkname: String::new(),
+                hardlink_to: None,
+                change,
+                layer: layer + 1,
+            };
+        };
+        let index = &self.layers[layer];
+        let size = match entry.kind {
+            EntryKind::Hardlink => self.hardlink_target(layer, entry).map_or(0, |t| t.size),
+            _ => entry.size,
+        };
+        FileInfo {
+            path: self.paths.path(path),
+            kind: entry.kind,
+            size,
+            mode: format!("{:04o}", entry.mode),
+            uid: entry.uid,
+            gid: entry.gid,
+            uname: index.uname(entry).to_owned(),
+            gname: index.gname(entry).to_owned(),
+            mtime: entry.mtime,
+            linkname: index.link(entry).unwrap_or("").to_owned(),
+            hardlink_to: None,
+            change,
+            layer: layer + 1,
+        }
+    }
+
+    /// The merged filesystem after layer `layer`, in path order.
+    pub fn merged(&self, layer: usize) -> Vec<FileInfo> {
+        let mut out = Vec::new();
+        self.walk(PathId::ROOT, &mut |p| {
+            if let Some(e) = self.state_at(p, layer).filter(|e| e.is_present()) {
+                let mut info = self.info(p, e, None);
+                if info.kind == EntryKind::Hardlink {
+                    // In a filesystem a hard link is simply another name for a file.
+                    info.kind = EntryKind::File;
+                    info.hardlink_to = Some(std::mem::take(&mut info.linkname));
+                }
+                out.push(info);
+                true
+            } else {
+                false
+            }
+        });
+        out
+    }
+
+    /// Depth-first over paths in name order; `visit` returns whether to descend.
+    fn walk(&self, from: PathId, visit: &mut dyn FnMut(PathId) -> bool) {
+        let mut stack: Vec<PathId> = self
+            .children(from)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        while let Some(p) = stack.pop() {
+            if visit(p) {
+                let before = stack.len();
+                stack.extend(self.children(p));
+                stack[before..].reverse();
+            }
+        }
+    }
+
+    /// What layer `layer` did, in path order: each path with its change (unchanged included).
+    pub fn changes(&self, layer: usize) -> Vec<FileInfo> {
+        let mut items: Vec<(String, FileInfo)> = self
+            .layer_paths(layer)
+            .filter_map(|p| {
+                let e = self.event_in(p, layer)?;
+                let info = if e.change == Change::Deleted {
+                    // Show what was deleted: the state before this layer.
+                    let before = if layer == 0 {
+                        None
+                    } else {
+                        self.state_at(p, layer - 1)
+                    };
+                    let mut info =
+                        before.map_or_else(|| self.info(p, e, None), |b| self.info(p, b, None));
+                    info.layer = layer + 1;
+                    info.change = Some(Change::Deleted);
+                    info
+                } else {
+                    self.info(p, e, Some(e.change))
+                };
+                Some((info.path.clone(), info))
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        items.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// Wasted space and the largest files.
+    pub fn waste(&self) -> WasteReport {
+        let (mut total, mut wasted, mut final_bytes, mut user_total, mut user_wasted) =
+            (0u64, 0u64, 0u64, 0u64, 0u64);
+        let mut wasted_paths = Vec::new();
+        let mut largest = Vec::new();
+        for p in 0..self.paths.len() {
+            let id = PathId(p as u32);
+            let tl = self.timeline(id);
+            let mut path_waste = 0u64;
+            let mut holders = Vec::new();
+            for (i, e) in tl.iter().enumerate() {
+                let Some(entry) = self.entry(e).filter(|x| x.kind == EntryKind::File) else {
+                    continue;
+                };
+                total += entry.size;
+                if e.layer > 0 {
+                    user_total += entry.size;
+                }
+                let superseded = i + 1 < tl.len();
+                if superseded {
+                    wasted += entry.size;
+                    path_waste += entry.size;
+                    if e.layer > 0 {
+                        user_wasted += entry.size;
+                    }
+                    if entry.size > 0 {
+                        holders.push(e.layer as usize + 1);
+                    }
+                } else {
+                    final_bytes += entry.size;
+                    largest.push((entry.size, id, e.layer as usize + 1));
+                }
+            }
+            if path_waste > 0 {
+                let deleted = tl.last().is_some_and(|e| e.change == Change::Deleted);
+                wasted_paths.push(WastedPath {
+                    path: self.paths.path(id),
+                    wasted_bytes: path_waste,
+                    layers: holders,
+                    deleted,
+                });
+            }
+        }
+        largest.sort_by_key(|l| std::cmp::Reverse(l.0));
+        largest.truncate(100);
+        let largest_files = largest
+            .into_iter()
+            .map(|(size, id, layer)| LargeFile {
+                path: self.paths.path(id),
+                size,
+                layer,
+            })
+            .collect();
+        wasted_paths.sort_by(|a, b| {
+            b.wasted_bytes
+                .cmp(&a.wasted_bytes)
+                .then(a.path.cmp(&b.path))
+        });
+        let efficiency = if total == 0 {
+            1.0
+        } else {
+            final_bytes as f64 / total as f64
+        };
+        let user_wasted_percent = if user_total == 0 {
+            0.0
+        } else {
+            user_wasted as f64 / user_total as f64
+        };
+        WasteReport {
+            total_file_bytes: total,
+            final_file_bytes: final_bytes,
+            wasted_bytes: wasted,
+            efficiency,
+            user_wasted_percent,
+            wasted_paths,
+            largest_files,
+        }
+    }
+
+    /// Number of layers.
+    pub fn n_layers(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Counts of added, modified and deleted paths in a layer.
+    pub fn change_counts(&self, layer: usize) -> ChangeCounts {
+        let mut c = ChangeCounts::default();
+        for p in self.layer_paths(layer) {
+            match self.event_in(p, layer).map(|e| e.change) {
+                Some(Change::Added) => c.added += 1,
+                Some(Change::Modified) => c.modified += 1,
+                Some(Change::Deleted) => c.deleted += 1,
+                Some(Change::Unchanged) => c.unchanged += 1,
+                None => {}
+            }
+        }
+        c
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeCounts {
+    pub added: u64,
+    pub modified: u64,
+    pub deleted: u64,
+    pub unchanged: u64,
+}
+
+/// CSR children lists of a path table, sorted by name.
+fn children_of(paths: &PathTable) -> (Vec<u32>, Vec<u32>) {
+    let n = paths.len();
+    let mut counts = vec![0u32; n + 1];
+    for id in paths.ids().skip(1) {
+        let parent = paths.parent(id).unwrap_or(PathId::ROOT);
+        counts[parent.index() + 1] += 1;
+    }
+    for i in 1..=n {
+        counts[i] += counts[i - 1];
+    }
+    let starts = counts.clone();
+    let mut fill = counts;
+    let mut children = vec![0u32; n.saturating_sub(1)];
+    for id in paths.ids().skip(1) {
+        let parent = paths.parent(id).unwrap_or(PathId::ROOT).index();
+        children[fill[parent] as usize] = id.0;
+        fill[parent] += 1;
+    }
+    for p in 0..n {
+        let (a, z) = (starts[p] as usize, starts[p + 1] as usize);
+        children[a..z].sort_by(|x, y| paths.name(PathId(*x)).cmp(paths.name(PathId(*y))));
+    }
+    (children, starts)
+}
+
+struct Builder<'a> {
+    paths: &'a PathTable,
+    layers: &'a [LayerIndex],
+    children: &'a [u32],
+    child_starts: &'a [u32],
+    present: Vec<Option<Present>>,
+    /// (global path, event), in the order they happen.
+    pending: Vec<(u32, Event)>,
+    /// Per path, the index in `pending` of its last event.
+    last: Vec<u32>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Paths deleted by the layer being applied: the index of the Deleted event, and what was
+/// there before it.
+type DeletedHere = std::collections::HashMap<u32, (usize, Present)>;
+
+impl Builder<'_> {
+    fn push(&mut self, p: u32, e: Event) {
+        self.last[p as usize] = self.pending.len() as u32;
+        self.pending.push((p, e));
+    }
+
+    fn apply_layer(&mut self, l: usize, layer: &LayerIndex, map: &[u32]) {
+        let lu = l as u16;
+        // What this layer deleted, so a path put back in the same layer becomes one event.
+        let mut deleted_here = DeletedHere::new();
+        // 1. Opaque directories hide what lower layers put below them.
+        for w in layer.whiteouts.iter().filter(|w| w.opaque) {
+            let dir = map[w.target.index()];
+            let cause = DeletedBy::Opaque(PathId(dir));
+            for child in self.kids(dir).to_vec() {
+                self.delete_subtree(child, lu, cause, &mut deleted_here);
+            }
+        }
+        // 2. `.wh.NAME` deletes NAME and all below it.
+        for w in layer.whiteouts.iter().filter(|w| !w.opaque) {
+            let target = map[w.target.index()];
+            if self.present[target as usize].is_some_and(|p| p.layer < lu) {
+                self.delete_subtree(
+                    target,
+                    lu,
+                    DeletedBy::Whiteout(PathId(target)),
+                    &mut deleted_here,
+                );
+            } else if self.diagnostics.len() < 200 {
+                self.diagnostics.push(Diagnostic::note(
+                    "whiteout-of-nothing",
+                    format!("layer {}", l + 1),
+                    format!(
+                        "`{}` deletes `{}`, which no lower layer has",
+                        layer.paths.path(w.entry_path),
+                        self.paths.path(PathId(target))
+                    ),
+                ));
+            }
+        }
+        // 3. The layer's entries (a later duplicate wins, as when extracting).
+        for (i, e) in layer.entries.iter().enumerate() {
+            let p = map[e.path.index()];
+            self.ensure_parents(p, lu, &mut deleted_here);
+            let is_dir = e.kind == EntryKind::Dir;
+            let event = match self.present[p as usize] {
+                Some(prev) if prev.layer == lu => {
+                    // A duplicate in the same layer: it replaces the earlier one's entry.
+                    let at = self.last[p as usize] as usize;
+                    self.pending[at].1.entry = i as u32;
+                    self.present[p as usize] = Some(Present {
+                        layer: lu,
+                        entry: i as u32,
+                        is_dir,
+                    });
+                    continue;
+                }
+                Some(prev) => {
+                    if prev.is_dir && !is_dir {
+                        // A non-directory over a directory replaces its whole subtree.
+                        for child in self.kids(p).to_vec() {
+                            self.delete_subtree(
+                                child,
+                                lu,
+                                DeletedBy::Replaced(PathId(p)),
+                                &mut deleted_here,
+                            );
+                        }
+                    }
+                    let change = if self.same(prev, l, e) {
+                        Change::Unchanged
+                    } else {
+                        Change::Modified
+                    };
+                    Event {
+                        layer: lu,
+                        change,
+                        entry: i as u32,
+                        deleted_by: None,
+                    }
+                }
+                None => match deleted_here.remove(&p) {
+                    Some((at, before)) => {
+                        // Deleted and put back in this layer: one change against what was there.
+                        let change = if self.same(before, l, e) {
+                            Change::Unchanged
+                        } else {
+                            Change::Modified
+                        };
+                        self.pending[at].1 = Event {
+                            layer: lu,
+                            change,
+                            entry: i as u32,
+                            deleted_by: None,
+                        };
+                        self.present[p as usize] = Some(Present {
+                            layer: lu,
+                            entry: i as u32,
+                            is_dir,
+                        });
+                        continue;
+                    }
+                    None => Event {
+                        layer: lu,
+                        change: Change::Added,
+                        entry: i as u32,
+                        deleted_by: None,
+                    },
+                },
+            };
+            self.present[p as usize] = Some(Present {
+                layer: lu,
+                entry: i as u32,
+                is_dir,
+            });
+            self.push(p, event);
+        }
+    }
+
+    fn kids(&self, p: u32) -> &[u32] {
+        &self.children
+            [self.child_starts[p as usize] as usize..self.child_starts[p as usize + 1] as usize]
+    }
+
+    /// Whether entry `e` of layer `l` is the same as what `prev` points at.
+    fn same(&self, prev: Present, l: usize, e: &Entry) -> bool {
+        if prev.entry == NO_ENTRY {
+            return e.kind == EntryKind::Dir && e.mode == 0o755 && e.uid == 0 && e.gid == 0;
+        }
+        let pl = prev.layer as usize;
+        let a = self.resolve(pl, &self.layers[pl].entries[prev.entry as usize]);
+        let b = self.resolve(l, e);
+        let (Some((al, a)), Some((bl, b))) = (a, b) else {
+            return false;
+        };
+        a.kind == b.kind
+            && a.mode == b.mode
+            && a.uid == b.uid
+            && a.gid == b.gid
+            && (a.kind != EntryKind::File || (a.size == b.size && a.content_hash == b.content_hash))
+            && (a.kind != EntryKind::Symlink || self.layers[al].link(a) == self.layers[bl].link(b))
+    }
+
+    /// Follows a hard link to its target entry in the same layer.
+    fn resolve<'e>(&'e self, l: usize, e: &'e Entry) -> Option<(usize, &'e Entry)> {
+        let index = &self.layers[l];
+        let mut current = e;
+        for _ in 0..16 {
+            if current.kind != EntryKind::Hardlink {
+                return Some((l, current));
+            }
+            let target = index.paths.lookup(index.link(current)?)?;
+            current = index.entries.iter().rev().find(|x| x.path == target)?;
+        }
+        None
+    }
+
+    /// Parents of `p` must be directories: create implied ones, and replace a lower
+    /// non-directory in the way.
+    fn ensure_parents(&mut self, p: u32, lu: u16, deleted_here: &mut DeletedHere) {
+        let mut chain = Vec::new();
+        let mut cur = self.paths.parent(PathId(p));
+        while let Some(c) = cur {
+            if c == PathId::ROOT {
+                break;
+            }
+            match self.present[c.index()] {
+                Some(pr) if pr.is_dir => break,
+                _ => chain.push(c.0),
+            }
+            cur = self.paths.parent(c);
+        }
+        for &c in chain.iter().rev() {
+            let change = match self.present[c as usize] {
+                Some(_) => Change::Modified, // a lower non-directory becomes a directory
+                None => {
+                    if let Some((at, _)) = deleted_here.remove(&c) {
+                        self.pending[at].1 = Event {
+                            layer: lu,
+                            change: Change::Modified,
+                            entry: NO_ENTRY,
+                            deleted_by: None,
+                        };
+                        self.present[c as usize] = Some(Present {
+                            layer: lu,
+                            entry: NO_ENTRY,
+                            is_dir: true,
+                        });
+                        continue;
+                    }
+                    Change::Added
+                }
+            };
+            self.present[c as usize] = Some(Present {
+                layer: lu,
+                entry: NO_ENTRY,
+                is_dir: true,
+            });
+            self.push(
+                c,
+                Event {
+                    layer: lu,
+                    change,
+                    entry: NO_ENTRY,
+                    deleted_by: None,
+                },
+            );
+        }
+    }
+
+    /// Deletes `p` and everything present below it that lower layers put there.
+    fn delete_subtree(
+        &mut self,
+        p: u32,
+        lu: u16,
+        cause: DeletedBy,
+        deleted_here: &mut DeletedHere,
+    ) {
+        let mut stack = vec![p];
+        while let Some(q) = stack.pop() {
+            match self.present[q as usize] {
+                Some(pr) if pr.layer < lu => {
+                    self.present[q as usize] = None;
+                    deleted_here.insert(q, (self.pending.len(), pr));
+                    self.push(
+                        q,
+                        Event {
+                            layer: lu,
+                            change: Change::Deleted,
+                            entry: NO_ENTRY,
+                            deleted_by: Some(cause),
+                        },
+                    );
+                    if pr.is_dir {
+                        stack.extend_from_slice(self.kids(q));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
