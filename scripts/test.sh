@@ -34,7 +34,7 @@ stage "native tests"
 cargo test --locked --workspace
 
 stage "engine tests in wasm32, in headless Chromium"
-(cd crates/strata-core && cargo test --locked --target wasm32-unknown-unknown --test engine)
+(cd crates/strata-core && cargo test --locked --target wasm32-unknown-unknown --test engine --test hostile)
 
 stage "release build of the web app"
 trunk build --release

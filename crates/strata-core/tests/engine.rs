@@ -142,3 +142,50 @@ engine_test! {
         }
     }
 }
+
+/// Scans every layer through the given source, builds the tree.
+fn analyse(source: &dyn ReadAt) -> strata_core::Analysis {
+    let (_, mut image) = open(source);
+    strata_core::scan_image(&mut image, source, &Limits::default(), &mut |_, _, _| true).unwrap()
+}
+
+engine_test! {
+    fn layers_scan_the_same_through_any_reader_and_compression() {
+        let mut reference: Option<Vec<strata_core::FileInfo>> = None;
+        for bytes in [DOCKER, OCI, OCI_ZSTD] {
+            for (how, source) in sources(bytes) {
+                let analysis = analyse(source.as_ref());
+                assert!(analysis.diagnostics.is_empty(), "{how}: {:?}", analysis.diagnostics);
+                // Every layer's diff_id matched the config (no diagnostics) and was computed.
+                assert!(analysis.scans.iter().all(|s| s.as_ref().unwrap().diff_id.is_some()), "{how}");
+                let merged = analysis.tree.merged(1);
+                match &reference {
+                    None => reference = Some(merged),
+                    Some(r) => assert_eq!(&merged, r, "{how}: every flavour gives the same filesystem"),
+                }
+            }
+        }
+        let merged = reference.unwrap();
+        let paths: Vec<&str> = merged.iter().map(|f| f.path.as_str()).collect();
+        assert!(paths.contains(&"new.txt") && paths.contains(&"a.txt"));
+        assert!(!paths.contains(&"dir/b.txt"), "the whiteout deleted dir/b.txt");
+        let long = paths.iter().find(|p| p.len() > 100).expect("the long path survives");
+        assert!(long.ends_with("in-the-ustar-header.txt"));
+        assert!(paths.contains(&"café.txt"));
+    }
+
+    fn changes_and_timelines() {
+        let analysis = analyse(&MemorySource::new(OCI));
+        let tree = &analysis.tree;
+        let changes: Vec<(String, strata_core::Change)> =
+            tree.changes(1).into_iter().map(|f| (f.path, f.change.unwrap())).collect();
+        assert!(changes.contains(&("a.txt".to_owned(), strata_core::Change::Modified)), "{changes:?}");
+        assert!(changes.contains(&("dir/b.txt".to_owned(), strata_core::Change::Deleted)), "{changes:?}");
+        assert!(changes.contains(&("new.txt".to_owned(), strata_core::Change::Added)), "{changes:?}");
+        let a = tree.paths.lookup("a.txt").unwrap();
+        let events: Vec<_> = tree.timeline(a).iter().map(|e| (e.layer, e.change)).collect();
+        assert_eq!(events, [(0, strata_core::Change::Added), (1, strata_core::Change::Modified)]);
+        let waste = tree.waste();
+        assert_eq!(waste.wasted_bytes, 6 + 6, "a.txt's and dir/b.txt's first versions (6 bytes each)");
+    }
+}
