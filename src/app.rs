@@ -1,62 +1,128 @@
-//! The root component: the whole window is a drop target; the worker does the reading; the
-//! phase in [`AppState`] decides what shows.
+//! The root component: the whole window is a drop target; workers do the reading; the phase
+//! and route in [`AppState`] decide what shows. The route mirrors the URL fragment both ways,
+//! so Back works and every view has a link.
 
 use crate::components::error_panel::ErrorPanel;
 use crate::components::header::Header;
-use crate::components::overview_view::OverviewView;
+use crate::components::help_overlay::HelpOverlay;
+use crate::components::image_page::ImagePage;
 use crate::components::progress_panel::ProgressPanel;
 use crate::components::start_screen::StartScreen;
-use crate::platform::worker_client::WorkerClient;
-use crate::protocol::{Request, Response};
-use crate::state::{Action, AppState, Loaded, Phase};
+use crate::platform::browser::{self, Listener, in_text_field};
+use crate::platform::worker_client::{Delivery, WorkerClient, attachment_bytes};
+use crate::platform::worker_pool::{WorkerPool, cores};
+use crate::protocol::{ErrorInfo, Request, Response, browser_error};
+use crate::route::{Route, View};
+use crate::state::{Action, AppState, LayersState, Phase, Session, build_explorer};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use strata_core::Limits;
-use wasm_bindgen::JsValue;
-use web_sys::{DragEvent, File};
+use strata_core::layer::LayerScan;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DragEvent, File, KeyboardEvent};
 use yew::prelude::*;
+
+/// Bytes of one file, read by a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileBytes {
+    pub bytes: Rc<Vec<u8>>,
+    /// Where these bytes start in the file.
+    pub offset: u64,
+    /// The file's whole size.
+    pub total: u64,
+}
+
+/// A request to read (part of) a file in a layer.
+#[derive(Debug, Clone)]
+pub struct ReadJob {
+    /// 0-based layer and entry index in that layer's index.
+    pub layer: usize,
+    pub entry: usize,
+    pub offset: u64,
+    /// `None`: the whole file.
+    pub len: Option<u64>,
+    pub reply: Callback<Result<FileBytes, ErrorInfo>>,
+}
+
+/// How components ask for file contents (given by context).
+#[derive(Clone, PartialEq)]
+pub struct Reader(pub Callback<ReadJob>);
+
+/// What the app keeps outside the reducer: the file, the workers, scans in flight.
+#[derive(Default)]
+struct Runtime {
+    file: Option<File>,
+    main: Option<WorkerClient>,
+    pool: Option<WorkerPool>,
+    scans: Vec<Option<LayerScan>>,
+    remaining: usize,
+    run: u64,
+    started: f64,
+    next_job: u64,
+    reads: HashMap<u64, Callback<Result<FileBytes, ErrorInfo>>>,
+    /// The archive's listing, which arrives before the image.
+    listing: Option<Rc<crate::protocol::ArchiveListing>>,
+}
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(AppState::default);
-    let worker: Rc<RefCell<Option<WorkerClient>>> = use_mut_ref(|| None);
+    let state = use_reducer(|| AppState {
+        route: Route::parse(&browser::hash()),
+        ..AppState::default()
+    });
+    let runtime: Rc<RefCell<Runtime>> = use_mut_ref(Runtime::default);
     let dragging = use_state(|| false);
+    let help = use_state(|| false);
+    let theme = use_state(|| "system");
 
-    let on_response = {
+    // Worker responses → actions.
+    let on_main = {
         let dispatch = state.dispatcher();
-        Callback::from(move |response: Response| match response {
-            Response::Ready => {}
-            Response::Progress { done, total, .. } => {
+        let runtime = runtime.clone();
+        Callback::from(move |(response, _): Delivery| match response {
+            Response::Progress { done, total } => {
                 dispatch.dispatch(Action::Progress { done, total })
             }
-            Response::Opened { listing } => dispatch.dispatch(Action::Opened(listing)),
+            Response::Opened { listing } => {
+                runtime.borrow_mut().listing = Some(Rc::new(listing.clone()));
+                dispatch.dispatch(Action::Opened(listing));
+            }
             Response::Loaded {
                 image,
                 overview,
                 image_number,
                 bytes_read,
             } => {
-                let mut image = *image;
-                image.restore_config();
-                dispatch.dispatch(Action::Loaded(Box::new(Loaded {
-                    image,
-                    overview: *overview,
+                let Some(listing) = runtime.borrow().listing.clone() else {
+                    return;
+                };
+                browser::mark("strata:overview");
+                dispatch.dispatch(Action::Loaded(Box::new(Session::new(
+                    listing,
+                    *image,
+                    *overview,
                     image_number,
                     bytes_read,
-                })));
+                ))));
             }
-            Response::Failed { error } => dispatch.dispatch(Action::Failed(error)),
+            Response::Failed { error, .. } => dispatch.dispatch(Action::Failed(error)),
+            _ => {}
         })
     };
 
     let open_file = {
-        let (dispatch, worker, on_response) =
-            (state.dispatcher(), worker.clone(), on_response.clone());
+        let (dispatch, runtime, on_main) = (state.dispatcher(), runtime.clone(), on_main.clone());
         Callback::from(move |file: File| {
-            // A fresh worker per archive: whatever the last one was doing is over.
-            *worker.borrow_mut() = None;
-            match WorkerClient::spawn(on_response.clone()) {
+            let mut rt = runtime.borrow_mut();
+            // Whatever the last workers were doing is over.
+            rt.main = None;
+            rt.pool = None;
+            rt.reads.clear();
+            rt.listing = None;
+            match WorkerClient::spawn(on_main.clone()) {
                 Ok(client) => {
+                    browser::mark("strata:drop");
                     dispatch.dispatch(Action::Opening {
                         file_name: file.name(),
                         total: file.size() as u64,
@@ -65,9 +131,10 @@ pub fn App() -> Html {
                         &Request::Open {
                             limits: Limits::default(),
                         },
-                        Some(&JsValue::from(file)),
+                        Some(&JsValue::from(file.clone())),
                     );
-                    *worker.borrow_mut() = Some(client);
+                    rt.main = Some(client);
+                    rt.file = Some(file);
                 }
                 Err(error) => dispatch.dispatch(Action::Failed(error)),
             }
@@ -75,23 +142,275 @@ pub fn App() -> Html {
     };
 
     let on_cancel = {
-        let (dispatch, worker) = (state.dispatcher(), worker.clone());
-        Callback::from(move |_| {
-            *worker.borrow_mut() = None; // terminates the worker mid-work
+        let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
+        Callback::from(move |()| {
+            let mut rt = runtime.borrow_mut();
+            rt.main = None; // terminates the worker mid-work
+            rt.pool = None;
+            rt.file = None;
             dispatch.dispatch(Action::Cancel);
         })
     };
 
     let on_pick_image = {
-        let (dispatch, worker) = (state.dispatcher(), worker.clone());
+        let runtime = runtime.clone();
         Callback::from(move |(image, manifest): (usize, Option<String>)| {
-            if let Some(client) = worker.borrow().as_ref() {
+            let mut rt = runtime.borrow_mut();
+            rt.pool = None; // scans of the previous image are moot
+            if let Some(client) = rt.main.as_ref() {
                 client.send(&Request::Load { image, manifest }, None);
-            } else {
-                dispatch.dispatch(Action::Cancel);
             }
         })
     };
+
+    // The session, with the listing the worker sent first.
+    let session: Option<Rc<Session>> = state.session().cloned();
+    let listing = state.listing.clone();
+
+    // Pool results: scans and file contents.
+    let on_pool = {
+        let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
+        let session = session.clone();
+        Callback::from(move |(response, attachment): Delivery| {
+            let run = runtime.borrow().run;
+            match response {
+                Response::ScanProgress { layer, done, .. } => {
+                    dispatch.dispatch(Action::ScanProgress { run, layer, done })
+                }
+                Response::Scanned { layer, .. } => {
+                    let bytes = attachment_bytes(&attachment);
+                    let scan: LayerScan = match postcard::from_bytes(&bytes) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            return dispatch.dispatch(Action::ScanFailed {
+                                run,
+                                error: browser_error(
+                                    "A layer's index arrived damaged from the worker.",
+                                    e.to_string(),
+                                ),
+                            });
+                        }
+                    };
+                    dispatch.dispatch(Action::Scanned { run, layer });
+                    let mut rt = runtime.borrow_mut();
+                    if let Some(slot) = rt.scans.get_mut(layer) {
+                        *slot = Some(scan);
+                        rt.remaining = rt.remaining.saturating_sub(1);
+                    }
+                    if rt.remaining == 0
+                        && let Some(session) = &session
+                    {
+                        let scans = std::mem::take(&mut rt.scans);
+                        let millis = browser::now_ms() - rt.started;
+                        drop(rt);
+                        let explorer = build_explorer(session, scans, millis);
+                        browser::mark("strata:layers-ready");
+                        dispatch.dispatch(Action::LayersReady {
+                            run,
+                            explorer: Rc::new(explorer),
+                        });
+                    }
+                }
+                Response::Content { job, offset, total } => {
+                    if let Some(reply) = runtime.borrow_mut().reads.remove(&job) {
+                        reply.emit(Ok(FileBytes {
+                            bytes: Rc::new(attachment_bytes(&attachment)),
+                            offset,
+                            total,
+                        }));
+                    }
+                }
+                Response::Failed { job, error } => {
+                    let reply = job.and_then(|j| runtime.borrow_mut().reads.remove(&j));
+                    match reply {
+                        Some(reply) => reply.emit(Err(error)),
+                        None => dispatch.dispatch(Action::ScanFailed { run, error }),
+                    }
+                }
+                _ => {}
+            }
+        })
+    };
+
+    // Once an image is open, read its layers in the background, one worker per layer.
+    {
+        let (dispatch, runtime, on_pool) = (state.dispatcher(), runtime.clone(), on_pool.clone());
+        let run = state.scan_run;
+        let wanted = state.scan_wanted;
+        use_effect_with(
+            (session.clone(), run, wanted),
+            move |(session, run, wanted)| {
+                if !*wanted {
+                    runtime.borrow_mut().pool = None; // terminates the scanning workers
+                } else if let Some(session) = session {
+                    let mut rt = runtime.borrow_mut();
+                    let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
+                    rt.run = *run;
+                    rt.scans = vec![None; present.len()];
+                    rt.remaining = present.iter().filter(|l| l.is_some()).count();
+                    rt.started = browser::now_ms();
+                    let pool = WorkerPool::new(cores().min(present.len().max(1)), on_pool);
+                    if let Some(file) = rt.file.clone() {
+                        dispatch.dispatch(Action::ScanStarted {
+                            run: *run,
+                            totals: present.iter().map(|l| l.map_or(0, |l| l.len)).collect(),
+                        });
+                        browser::mark("strata:scan-start");
+                        for (layer, loc) in present.iter().enumerate() {
+                            if let Some(blob) = loc {
+                                rt.next_job += 1;
+                                let job = rt.next_job;
+                                pool.submit(
+                                    job,
+                                    Request::ScanBlob {
+                                        job,
+                                        layer,
+                                        blob: *blob,
+                                        limits: Limits::default(),
+                                    },
+                                    JsValue::from(file.clone()),
+                                );
+                            }
+                        }
+                        if rt.remaining == 0 {
+                            let explorer = build_explorer(session, Vec::new(), 0.0);
+                            dispatch.dispatch(Action::LayersReady {
+                                run: *run,
+                                explorer: Rc::new(explorer),
+                            });
+                        }
+                    }
+                    rt.pool = Some(pool);
+                }
+            },
+        );
+    }
+
+    // File contents for the viewer.
+    let reader = {
+        let runtime = runtime.clone();
+        let layers = state.layers.clone();
+        let session = session.clone();
+        Reader(Callback::from(move |job: ReadJob| {
+            let (LayersState::Ready(explorer), Some(session)) = (&layers, &session) else {
+                return job
+                    .reply
+                    .emit(Err(browser_error("The layers are not read yet.", "")));
+            };
+            let mut rt = runtime.borrow_mut();
+            let (Some(file), Some(pool)) = (rt.file.clone(), rt.pool.clone()) else {
+                return job
+                    .reply
+                    .emit(Err(browser_error("The archive is no longer open.", "")));
+            };
+            let layer = &session.image.layers[job.layer];
+            let index = &explorer.analysis.tree.layers[job.layer];
+            let (Some(blob), Some(entry)) = (layer.location, index.entries.get(job.entry)) else {
+                return job.reply.emit(Err(browser_error(
+                    "This file's layer is missing from the archive.",
+                    "",
+                )));
+            };
+            rt.next_job += 1;
+            let id = rt.next_job;
+            rt.reads.insert(id, job.reply.clone());
+            let request = Request::ReadEntry {
+                job: id,
+                blob,
+                compression: layer.compression.unwrap_or(strata_core::Compression::None),
+                entry: *entry,
+                sparse_map: index.sparse_map(job.entry).map(<[_]>::to_vec),
+                offset: job.offset,
+                len: job.len,
+            };
+            drop(rt);
+            pool.submit(id, request, JsValue::from(file));
+        }))
+    };
+
+    // The route → the URL fragment (a new history entry when the view changes).
+    {
+        let route = state.route.clone();
+        let last = use_mut_ref(|| route.clone());
+        use_effect_with(route, move |route| {
+            let push = last.borrow().view != route.view;
+            browser::set_hash(&route.to_fragment(), push);
+            *last.borrow_mut() = route.clone();
+        });
+    }
+    // The URL fragment → the route (Back, Forward, a pasted link).
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |()| {
+            let d2 = dispatch.clone();
+            let popstate = Listener::window("popstate", move |_| {
+                dispatch.dispatch(Action::Navigate(Route::parse(&browser::hash())))
+            });
+            // `hashchange` fires for fragments typed in the address bar.
+            let hashchange = Listener::window("hashchange", move |_| {
+                d2.dispatch(Action::Navigate(Route::parse(&browser::hash())))
+            });
+            move || {
+                drop(popstate);
+                drop(hashchange);
+            }
+        });
+    }
+
+    let navigate = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |route: Route| dispatch.dispatch(Action::Navigate(route)))
+    };
+    let on_scan = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |want: bool| dispatch.dispatch(Action::WantScan(want)))
+    };
+
+    // Keyboard: 1–7 switch views, `?` help, `t` theme, Escape closes overlays.
+    {
+        let (help, route, navigate, theme) = (
+            help.clone(),
+            state.route.clone(),
+            navigate.clone(),
+            theme.clone(),
+        );
+        let has_image = session.is_some();
+        use_effect_with((route.clone(), has_image, *help, *theme), move |_| {
+            let listener = Listener::window("keydown", move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                if in_text_field(e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                match e.key().as_str() {
+                    "?" => help.set(!*help),
+                    "Escape" if *help => help.set(false),
+                    "t" => {
+                        let next = match *theme {
+                            "system" => "dark",
+                            "dark" => "light",
+                            _ => "system",
+                        };
+                        browser::set_theme(next);
+                        theme.set(next);
+                    }
+                    k if has_image && k.len() == 1 => {
+                        if let Some(view) = View::ALL.into_iter().find(|v| v.key().to_string() == k)
+                        {
+                            e.prevent_default();
+                            navigate.emit(Route {
+                                view,
+                                ..route.clone()
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            });
+            move || drop(listener)
+        });
+    }
 
     let ondragover = {
         let dragging = dragging.clone();
@@ -125,6 +444,13 @@ pub fn App() -> Html {
             }
         })
     };
+    let on_theme = {
+        let theme = theme.clone();
+        Callback::from(move |t: &'static str| {
+            browser::set_theme(t);
+            theme.set(t);
+        })
+    };
 
     let body = match &state.phase {
         Phase::Start => html! { <StartScreen on_file={open_file.clone()} /> },
@@ -138,15 +464,22 @@ pub fn App() -> Html {
         Phase::Failed { error, file_name } => html! {
             <ErrorPanel error={error.clone()} file_name={file_name.clone()} on_file={open_file.clone()} />
         },
-        Phase::Ready(loaded) => html! {
-            <OverviewView loaded={loaded.clone()} listing={state.listing.clone()} on_pick_image={on_pick_image.clone()} />
+        Phase::Ready(session) => html! {
+            <ContextProvider<Reader> context={reader.clone()}>
+                <ImagePage session={session.clone()} listing={listing.clone()} route={state.route.clone()}
+                    layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()} />
+            </ContextProvider<Reader>>
         },
     };
 
     html! {
         <div class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
-            <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file} on_close={on_cancel} />
+            <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file} on_close={on_cancel}
+                theme={*theme} on_theme={on_theme} on_help={{ let help = help.clone(); Callback::from(move |()| help.set(!*help)) }} />
             <main class="main">{ body }</main>
+            if *help {
+                <HelpOverlay on_close={{ let help = help.clone(); Callback::from(move |()| help.set(false)) }} />
+            }
             if *dragging {
                 <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the image archive to open it" }</p></div>
             }

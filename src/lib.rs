@@ -10,4 +10,5 @@ pub mod app;
 pub mod components;
 pub mod platform;
 pub mod protocol;
+pub mod route;
 pub mod state;

@@ -1,10 +1,15 @@
-//! What the page and its Web Worker say to each other. The worker owns the archive (the
-//! `File`, read by range) and the engine's work on it; the page owns rendering. Messages are
-//! owned data, serialised as JSON strings; a `File` travels beside the JSON as a JS value
-//! (structured clone, no copy of its bytes).
+//! What the page and its Web Workers say to each other. A worker owns reading (the `File`, by
+//! range) and the engine's heavy work; the page owns rendering. Messages are JSON strings; a
+//! `File` or a result's bytes travel beside the JSON as a JS value (a `File` by structured
+//! clone, bytes as a transferred `ArrayBuffer`, neither copied).
+//!
+//! The first worker opens the archive and resolves images (`Open`, `Load`). Layer scans and
+//! file reads are self-contained (`ScanBlob`, `ReadEntry`: the `File` and where to read), so a
+//! pool of workers can share them, one layer per worker.
 
 use serde::{Deserialize, Serialize};
-use strata_core::{Image, Limits, Overview};
+use strata_core::layer::Entry;
+use strata_core::{BlobLocation, Compression, Image, Limits, Overview};
 
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -17,6 +22,24 @@ pub enum Request {
         image: usize,
         manifest: Option<String>,
     },
+    /// Scan one layer blob (the `File` travels beside): decompress, hash, index.
+    ScanBlob {
+        job: u64,
+        layer: usize,
+        blob: BlobLocation,
+        limits: Limits,
+    },
+    /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
+    /// from `offset` of the content, or all of it when `len` is `None`.
+    ReadEntry {
+        job: u64,
+        blob: BlobLocation,
+        compression: Compression,
+        entry: Entry,
+        sparse_map: Option<Vec<(u64, u64)>>,
+        offset: u64,
+        len: Option<u64>,
+    },
 }
 
 /// Worker → page.
@@ -24,27 +47,31 @@ pub enum Request {
 pub enum Response {
     /// The worker's wasm is loaded and it listens.
     Ready,
-    /// Work under way: `done` of `total` units of `what` (bytes of the archive read, say).
-    Progress {
-        what: String,
-        done: u64,
-        total: u64,
-    },
+    /// Reading the archive's structure: `done` of `total` bytes covered.
+    Progress { done: u64, total: u64 },
     /// The archive's images, so the page can offer a choice when there are several.
-    Opened {
-        listing: ArchiveListing,
-    },
-    /// One image, resolved, with its overview.
-    /// `bytes_read`: how much of the archive the worker has read so far.
+    Opened { listing: ArchiveListing },
+    /// One image, resolved, with its overview. `bytes_read`: how much of the archive the
+    /// worker has read so far.
     Loaded {
         image: Box<Image>,
         overview: Box<Overview>,
         image_number: usize,
         bytes_read: u64,
     },
-    Failed {
-        error: ErrorInfo,
+    /// A layer scan under way: `done` of `total` stored bytes.
+    ScanProgress {
+        job: u64,
+        layer: usize,
+        done: u64,
+        total: u64,
     },
+    /// A layer scan finished: the `LayerScan` travels beside, postcard-encoded.
+    Scanned { job: u64, layer: usize, millis: f64 },
+    /// A file read finished: the bytes travel beside. `total` is the file's size.
+    Content { job: u64, offset: u64, total: u64 },
+    /// A request failed; `job` says which, when it had one.
+    Failed { job: Option<u64>, error: ErrorInfo },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,48 +1,117 @@
-//! The app's state in one reducer: what is open, how far loading got, which view shows. Big
-//! data sits behind `Rc` so that props compare cheaply.
+//! The app's state in one reducer: what is open, how far loading got, the route (view and
+//! selection, mirrored in the URL fragment), and the layers once read. View models are made
+//! here, by the engine, when data arrives; components only render them. Big data sits behind
+//! `Rc` so props compare cheaply.
 
 use crate::protocol::{ArchiveListing, ErrorInfo};
+use crate::route::{Route, View};
 use std::rc::Rc;
-use strata_core::{Image, Overview};
+use strata_core::explorer::{LayerListItem, layer_list};
+use strata_core::history::{DockerfileLine, History, dockerfile, history};
+use strata_core::layer::LayerScan;
+use strata_core::tree::WasteReport;
+use strata_core::{Analysis, Image, Overview};
 use yew::Reducible;
 
-/// The views of an open image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Overview,
-}
-
-impl View {
-    pub const ALL: [View; 1] = [View::Overview];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            View::Overview => "Overview",
-        }
-    }
-}
-
-/// An image the worker resolved.
-#[derive(Debug, PartialEq)]
-pub struct Loaded {
+/// An image the worker resolved, with the view models made from it.
+#[derive(Debug)]
+pub struct Session {
+    pub listing: Rc<ArchiveListing>,
     pub image: Image,
     pub overview: Overview,
     pub image_number: usize,
     /// Bytes of the archive read to show this (a few KiB, whatever the archive's size).
     pub bytes_read: u64,
+    pub history: History,
+    pub dockerfile: Vec<DockerfileLine>,
+    /// `docker image inspect`'s output (an array of one object).
+    pub inspect: serde_json::Value,
+}
+
+impl PartialEq for Session {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Session {
+    pub fn new(
+        listing: Rc<ArchiveListing>,
+        mut image: Image,
+        overview: Overview,
+        image_number: usize,
+        bytes_read: u64,
+    ) -> Session {
+        image.restore_config();
+        let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
+        let history = history(&image, &sizes);
+        let dockerfile = dockerfile(&history);
+        let size = sizes.iter().flatten().sum();
+        let inspect =
+            serde_json::to_value([strata_core::inspect::inspect(&image, size)]).unwrap_or_default();
+        Session {
+            listing,
+            image,
+            overview,
+            image_number,
+            bytes_read,
+            history,
+            dockerfile,
+            inspect,
+        }
+    }
+
+    /// The inspect JSON as docker prints it (indented by 4).
+    pub fn inspect_text(&self) -> String {
+        let mut out = Vec::new();
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+        let _ = serde::Serialize::serialize(&self.inspect, &mut ser);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// The layers of the open image, once read.
+#[derive(Debug)]
+pub struct Explorer {
+    pub analysis: Analysis,
+    /// The history again, with the exact layer sizes the scans found.
+    pub history: History,
+    pub layers: Vec<LayerListItem>,
+    pub waste: WasteReport,
+    /// Wall time from the first scan's start to the tree (ms), and per layer.
+    pub millis: f64,
+}
+
+impl PartialEq for Explorer {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// Reading the layers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayersState {
+    Idle,
+    /// Per layer: stored bytes done and total, and whether it is finished.
+    Scanning {
+        progress: Vec<(u64, u64, bool)>,
+    },
+    Ready(Rc<Explorer>),
+    Failed(ErrorInfo),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
     /// Nothing open: the start screen.
     Start,
-    /// The worker is reading the archive.
+    /// The worker is reading the archive's structure.
     Opening {
         file_name: String,
         done: u64,
         total: u64,
     },
-    Ready(Rc<Loaded>),
+    Ready(Rc<Session>),
     Failed {
         error: ErrorInfo,
         file_name: Option<String>,
@@ -53,7 +122,12 @@ pub enum Phase {
 pub struct AppState {
     pub phase: Phase,
     pub listing: Option<Rc<ArchiveListing>>,
-    pub view: View,
+    pub route: Route,
+    pub layers: LayersState,
+    /// A job id per scan run, so results of a cancelled run are ignored.
+    pub scan_run: u64,
+    /// Whether the layers should be read (on by default for archives; the user can stop it).
+    pub scan_wanted: bool,
 }
 
 impl Default for AppState {
@@ -61,7 +135,10 @@ impl Default for AppState {
         AppState {
             phase: Phase::Start,
             listing: None,
-            view: View::Overview,
+            route: Route::default(),
+            layers: LayersState::Idle,
+            scan_run: 0,
+            scan_wanted: true,
         }
     }
 }
@@ -78,11 +155,37 @@ pub enum Action {
         total: u64,
     },
     Opened(ArchiveListing),
-    Loaded(Box<Loaded>),
+    Loaded(Box<Session>),
     Failed(ErrorInfo),
     /// Stop loading, back to the start screen.
     Cancel,
-    ShowView(View),
+    /// Go to a view or selection (from a click, a key, or the URL).
+    Navigate(Route),
+    /// Layer scans begin (run id, per-layer totals).
+    ScanStarted {
+        run: u64,
+        totals: Vec<u64>,
+    },
+    ScanProgress {
+        run: u64,
+        layer: usize,
+        done: u64,
+    },
+    /// One layer's scan arrived (the app keeps it; when all are in, it builds the tree).
+    Scanned {
+        run: u64,
+        layer: usize,
+    },
+    ScanFailed {
+        run: u64,
+        error: ErrorInfo,
+    },
+    LayersReady {
+        run: u64,
+        explorer: Rc<Explorer>,
+    },
+    /// Stop reading the layers (`false`) or read them (`true`).
+    WantScan(bool),
 }
 
 impl AppState {
@@ -92,6 +195,17 @@ impl AppState {
             Phase::Failed { file_name, .. } => file_name.as_deref(),
             _ => self.listing.as_ref().map(|l| l.file_name.as_str()),
         }
+    }
+
+    pub fn session(&self) -> Option<&Rc<Session>> {
+        match &self.phase {
+            Phase::Ready(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn view(&self) -> View {
+        self.route.view
     }
 }
 
@@ -108,6 +222,8 @@ impl Reducible for AppState {
                     total,
                 };
                 next.listing = None;
+                next.layers = LayersState::Idle;
+                next.scan_run += 1;
             }
             Action::Progress { done, total } => {
                 if let Phase::Opening { file_name, .. } = &self.phase {
@@ -119,8 +235,17 @@ impl Reducible for AppState {
                 }
             }
             Action::Opened(listing) => next.listing = Some(Rc::new(listing)),
-            Action::Loaded(loaded) => {
-                next.phase = Phase::Ready(Rc::from(loaded));
+            Action::Loaded(session) => {
+                next.route.image = Some(session.image_number);
+                next.route.id = Some(session.image.id().to_string());
+                next.route.platform = session
+                    .image
+                    .chosen
+                    .map(|i| session.image.choices[i].descriptor.digest.clone());
+                next.phase = Phase::Ready(Rc::from(session));
+                next.layers = LayersState::Idle;
+                next.scan_run += 1;
+                next.scan_wanted = true;
             }
             Action::Failed(error) => {
                 let file_name = self.file_name().map(str::to_owned);
@@ -129,9 +254,73 @@ impl Reducible for AppState {
             Action::Cancel => {
                 next.phase = Phase::Start;
                 next.listing = None;
+                next.layers = LayersState::Idle;
+                next.scan_run += 1;
+                next.route = Route::default();
             }
-            Action::ShowView(view) => next.view = view,
+            Action::Navigate(route) => next.route = route,
+            Action::ScanStarted { run, totals } if run == self.scan_run => {
+                next.layers = LayersState::Scanning {
+                    progress: totals.into_iter().map(|t| (0, t, false)).collect(),
+                };
+            }
+            Action::ScanProgress { run, layer, done } if run == self.scan_run => {
+                if let LayersState::Scanning { progress } = &mut next.layers
+                    && let Some(p) = progress.get_mut(layer)
+                {
+                    p.0 = done.min(p.1);
+                }
+            }
+            Action::Scanned { run, layer, .. } if run == self.scan_run => {
+                if let LayersState::Scanning { progress } = &mut next.layers
+                    && let Some(p) = progress.get_mut(layer)
+                {
+                    *p = (p.1, p.1, true);
+                }
+            }
+            Action::ScanFailed { run, error } if run == self.scan_run => {
+                next.layers = LayersState::Failed(error)
+            }
+            Action::LayersReady { run, explorer } if run == self.scan_run => {
+                next.layers = LayersState::Ready(explorer)
+            }
+            Action::WantScan(want) => {
+                next.scan_wanted = want;
+                next.scan_run += 1;
+                if !want {
+                    next.layers = LayersState::Idle;
+                }
+            }
+            _ => return self, // a message from a cancelled run
         }
         Rc::new(next)
+    }
+}
+
+/// Builds the explorer's data once every layer's scan is in (engine work, on the page: the
+/// tree is what the views walk).
+pub fn build_explorer(session: &Session, scans: Vec<Option<LayerScan>>, millis: f64) -> Explorer {
+    let mut image = session.image.clone();
+    image.restore_config();
+    let scans: Vec<Option<LayerScan>> = scans
+        .into_iter()
+        .map(|s| {
+            s.map(|mut s| {
+                s.index.restore();
+                s
+            })
+        })
+        .collect();
+    let analysis = strata_core::analyse(&mut image, scans);
+    let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
+    let history = history(&image, &sizes);
+    let layers = layer_list(&analysis.tree, &image, &history.rows);
+    let waste = analysis.tree.waste();
+    Explorer {
+        analysis,
+        history,
+        layers,
+        waste,
+        millis,
     }
 }

@@ -1,6 +1,9 @@
-//! The Web Worker: it holds the dropped `File`, reads it by range with `FileReaderSync`, runs
-//! the engine, and posts owned results back to the page. Heavy work happens here so the page
-//! never freezes; the page cancels work by terminating this worker.
+//! The Web Worker: it reads the dropped `File` by range with `FileReaderSync`, runs the engine,
+//! and posts owned results back to the page. Heavy work happens here so the page never
+//! freezes; the page cancels work by terminating the worker.
+//!
+//! One worker opens the archive and resolves images (and keeps them); the others of the pool
+//! only scan layers and read files, each request carrying the `File` and where to read.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -16,12 +19,15 @@ fn main() {
 mod worker {
     use std::cell::RefCell;
     use std::rc::Rc;
-    use strata_core::{Archive, Limits, ManifestPick, load_image, open_archive, overview};
+    use strata_core::{
+        Archive, Limits, ManifestPick, load_image, open_archive, overview, scan_layer,
+    };
     use strata_web::platform::blob_source::BlobSource;
     use strata_web::protocol::{
         ArchiveListing, ErrorInfo, ListedImage, Request, Response, browser_error,
     };
     use wasm_bindgen::JsCast;
+    use wasm_bindgen::JsValue;
     use wasm_bindgen::prelude::Closure;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
@@ -33,11 +39,42 @@ mod worker {
         limits: Limits,
     }
 
+    struct Post {
+        scope: DedicatedWorkerGlobalScope,
+    }
+
+    impl Post {
+        fn send(&self, r: &Response) {
+            self.send_with(r, None);
+        }
+
+        /// Posts a response with bytes beside it, transferring (not copying) their buffer.
+        fn send_with(&self, r: &Response, bytes: Option<Vec<u8>>) {
+            let message = js_sys::Object::new();
+            let json = serde_json::to_string(r).unwrap_or_default();
+            let _ = js_sys::Reflect::set(&message, &"json".into(), &json.into());
+            match bytes {
+                Some(b) => {
+                    let array = js_sys::Uint8Array::from(b.as_slice());
+                    let _ = js_sys::Reflect::set(&message, &"attachment".into(), &array);
+                    let transfer = js_sys::Array::of1(&array.buffer());
+                    let _ = self.scope.post_message_with_transfer(&message, &transfer);
+                }
+                None => {
+                    let _ = self.scope.post_message(&message);
+                }
+            }
+        }
+    }
+
     pub fn start() {
         let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
         let state = Rc::new(RefCell::new(State::default()));
+        let post = Rc::new(Post {
+            scope: scope.clone(),
+        });
         let on_message = {
-            let scope = scope.clone();
+            let post = post.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let data = event.data();
                 let json = js_sys::Reflect::get(&data, &"json".into())
@@ -45,10 +82,10 @@ mod worker {
                     .and_then(|j| j.as_string())
                     .unwrap_or_default();
                 let attachment = js_sys::Reflect::get(&data, &"attachment".into()).ok();
-                let post = |r: &Response| post(&scope, r);
                 match serde_json::from_str::<Request>(&json) {
                     Ok(request) => handle(&mut state.borrow_mut(), request, attachment, &post),
-                    Err(e) => post(&Response::Failed {
+                    Err(e) => post.send(&Response::Failed {
+                        job: None,
                         error: browser_error(
                             "The page sent the worker a message it does not understand.",
                             e.to_string(),
@@ -59,12 +96,7 @@ mod worker {
         };
         scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget(); // lives as long as the worker
-        post(&scope, &Response::Ready);
-    }
-
-    fn post(scope: &DedicatedWorkerGlobalScope, response: &Response) {
-        let json = serde_json::to_string(response).unwrap_or_default();
-        let _ = scope.post_message(&json.into());
+        post.send(&Response::Ready);
     }
 
     fn now_ms() -> f64 {
@@ -74,29 +106,27 @@ mod worker {
             .map_or(0.0, |p| p.now())
     }
 
-    fn handle(
-        state: &mut State,
-        request: Request,
-        attachment: Option<wasm_bindgen::JsValue>,
-        post: &dyn Fn(&Response),
-    ) {
+    fn file_source(attachment: Option<JsValue>) -> Result<BlobSource, ErrorInfo> {
+        let blob = attachment
+            .and_then(|a| a.dyn_into::<web_sys::Blob>().ok())
+            .ok_or_else(|| {
+                browser_error("No file was given to read.", "a request without its File")
+            })?;
+        BlobSource::new(blob)
+            .map_err(|e| browser_error("The browser could not read the file.", e.0))
+    }
+
+    fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post: &Post) {
         match request {
             Request::Open { limits } => {
-                let Some(file) = attachment.and_then(|a| a.dyn_into::<web_sys::File>().ok()) else {
-                    post(&Response::Failed {
-                        error: browser_error("No file was given to open.", "Open without a File"),
-                    });
-                    return;
-                };
-                let source = match BlobSource::new(file.clone().into()) {
+                let source = match file_source(attachment.clone()) {
                     Ok(s) => s,
-                    Err(e) => {
-                        post(&Response::Failed {
-                            error: browser_error("The browser could not read the file.", e.0),
-                        });
-                        return;
-                    }
+                    Err(error) => return post.send(&Response::Failed { job: None, error }),
                 };
+                let file_name = attachment
+                    .and_then(|a| a.dyn_into::<web_sys::File>().ok())
+                    .map(|f| f.name())
+                    .unwrap_or_default();
                 state.limits = limits;
                 let total = strata_core::ReadAt::len(&source);
                 let mut last = 0.0;
@@ -104,24 +134,20 @@ mod worker {
                     let t = now_ms();
                     if t - last > 50.0 || done == total {
                         last = t;
-                        post(&Response::Progress {
-                            what: "archive".into(),
-                            done,
-                            total,
-                        });
+                        post.send(&Response::Progress { done, total });
                     }
                 };
                 let archive = match open_archive(&source, &state.limits, &mut progress) {
                     Ok(a) => a,
                     Err(e) => {
-                        post(&Response::Failed {
+                        return post.send(&Response::Failed {
+                            job: None,
                             error: ErrorInfo::from(&e),
                         });
-                        return;
                     }
                 };
                 let listing = ArchiveListing {
-                    file_name: file.name(),
+                    file_name,
                     file_size: total,
                     format: archive.format.label().to_owned(),
                     images: archive
@@ -134,48 +160,144 @@ mod worker {
                         })
                         .collect(),
                 };
-                post(&Response::Opened { listing });
+                post.send(&Response::Opened { listing });
                 state.source = Some(source);
                 state.archive = Some(archive);
                 load(state, 0, None, post);
             }
             Request::Load { image, manifest } => load(state, image, manifest, post),
+            Request::ScanBlob {
+                job,
+                layer,
+                blob,
+                limits,
+            } => {
+                let source = match file_source(attachment) {
+                    Ok(s) => s,
+                    Err(error) => {
+                        return post.send(&Response::Failed {
+                            job: Some(job),
+                            error,
+                        });
+                    }
+                };
+                let started = now_ms();
+                let mut last = 0.0;
+                let mut progress = |done: u64| {
+                    let t = now_ms();
+                    if t - last > 100.0 {
+                        last = t;
+                        post.send(&Response::ScanProgress {
+                            job,
+                            layer,
+                            done,
+                            total: blob.len,
+                        });
+                    }
+                    true
+                };
+                match scan_layer(&source, blob.offset, blob.len, &limits, &mut progress) {
+                    Ok(scan) => match postcard::to_allocvec(&scan) {
+                        Ok(bytes) => post.send_with(
+                            &Response::Scanned {
+                                job,
+                                layer,
+                                millis: now_ms() - started,
+                            },
+                            Some(bytes),
+                        ),
+                        Err(e) => post.send(&Response::Failed {
+                            job: Some(job),
+                            error: browser_error(
+                                "The layer's index could not be sent to the page.",
+                                e.to_string(),
+                            ),
+                        }),
+                    },
+                    Err(e) => post.send(&Response::Failed {
+                        job: Some(job),
+                        error: ErrorInfo::from(&e),
+                    }),
+                }
+            }
+            Request::ReadEntry {
+                job,
+                blob,
+                compression,
+                entry,
+                sparse_map,
+                offset,
+                len,
+            } => {
+                let source = match file_source(attachment) {
+                    Ok(s) => s,
+                    Err(error) => {
+                        return post.send(&Response::Failed {
+                            job: Some(job),
+                            error,
+                        });
+                    }
+                };
+                let mut bytes = Vec::new();
+                let result = strata_core::content::read_entry(
+                    &source,
+                    blob,
+                    compression,
+                    &entry,
+                    sparse_map.as_deref(),
+                    (offset, len),
+                    &mut |chunk| {
+                        bytes.extend_from_slice(chunk);
+                        Ok(())
+                    },
+                );
+                match result {
+                    Ok(()) => post.send_with(
+                        &Response::Content {
+                            job,
+                            offset,
+                            total: entry.size,
+                        },
+                        Some(bytes),
+                    ),
+                    Err(e) => post.send(&Response::Failed {
+                        job: Some(job),
+                        error: ErrorInfo::from(&e),
+                    }),
+                }
+            }
         }
     }
 
-    fn load(
-        state: &State,
-        image_number: usize,
-        manifest: Option<String>,
-        post: &dyn Fn(&Response),
-    ) {
+    fn load(state: &State, image_number: usize, manifest: Option<String>, post: &Post) {
         let (Some(source), Some(archive)) = (&state.source, &state.archive) else {
-            post(&Response::Failed {
+            return post.send(&Response::Failed {
+                job: None,
                 error: browser_error("No archive is open.", "Load before Open"),
             });
-            return;
         };
         let pick = match manifest.as_deref().map(strata_core::Digest::parse) {
             None => ManifestPick::Default,
             Some(Ok(d)) => ManifestPick::Digest(d),
             Some(Err(e)) => {
-                post(&Response::Failed {
+                return post.send(&Response::Failed {
+                    job: None,
                     error: browser_error("That platform does not exist.", e),
                 });
-                return;
             }
         };
         match load_image(archive, source, image_number, &pick, &state.limits) {
             Ok(image) => {
                 let ov = overview(&image);
-                post(&Response::Loaded {
+                post.send(&Response::Loaded {
                     image: Box::new(image),
                     overview: Box::new(ov),
                     image_number,
                     bytes_read: source.bytes_read(),
                 });
             }
-            Err(e) => post(&Response::Failed {
+            Err(e) => post.send(&Response::Failed {
+                job: None,
                 error: ErrorInfo::from(&e),
             }),
         }

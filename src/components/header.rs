@@ -1,4 +1,4 @@
-//! The top bar: the name, the open file, and a way to open another.
+//! The top bar: the name, the open file, another file, the theme and help.
 
 use crate::components::file_picker::FilePicker;
 use web_sys::File;
@@ -9,11 +9,30 @@ pub struct HeaderProps {
     pub file_name: Option<String>,
     pub on_file: Callback<File>,
     pub on_close: Callback<()>,
+    /// `system`, `light` or `dark`.
+    pub theme: &'static str,
+    pub on_theme: Callback<&'static str>,
+    pub on_help: Callback<()>,
 }
 
 #[component]
 pub fn Header(props: &HeaderProps) -> Html {
     let on_close = props.on_close.reform(|_: MouseEvent| ());
+    let on_help = props.on_help.reform(|_: MouseEvent| ());
+    let next = match props.theme {
+        "system" => "dark",
+        "dark" => "light",
+        _ => "system",
+    };
+    let on_theme = {
+        let on_theme = props.on_theme.clone();
+        Callback::from(move |_: MouseEvent| on_theme.emit(next))
+    };
+    let theme_label = match props.theme {
+        "dark" => "◐ Dark",
+        "light" => "◑ Light",
+        _ => "◒ System",
+    };
     html! {
         <header class="topbar">
             <h1 class="brand"><span class="logo" aria-hidden="true">{ "▤" }</span>{ "Strata" }</h1>
@@ -23,6 +42,8 @@ pub fn Header(props: &HeaderProps) -> Html {
                 <FilePicker on_file={props.on_file.clone()} label="Open another…" class="subtle" />
             }
             <span class="privacy-note">{ "Runs in this tab: nothing is uploaded." }</span>
+            <button class="button subtle" id="theme-toggle" onclick={on_theme} title="Theme: follow the system, dark or light (t)">{ theme_label }</button>
+            <button class="button subtle" id="help-button" onclick={on_help} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">{ "?" }</button>
         </header>
     }
 }

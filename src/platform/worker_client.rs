@@ -1,10 +1,10 @@
-//! The page's end of the worker: spawn it, send it [`Request`]s, hand its [`Response`]s to a
-//! callback. Requests sent before the worker's wasm is loaded wait in a queue until it says
-//! `Ready`. Cancelling work means terminating the worker (its loops are synchronous, so it
-//! would not read a "stop" message until done); the page spawns a new one when needed.
+//! The page's end of a worker: spawn it, send it [`Request`]s, hand its [`Response`]s (with
+//! whatever travels beside them) to a callback. Requests sent before the worker's wasm is
+//! loaded wait until it says `Ready`. Cancelling work means dropping the client, which
+//! terminates the worker (its loops are synchronous, so it would not read a "stop" message).
 
 use crate::platform::blob_source::js_text;
-use crate::protocol::{ErrorInfo, Request, Response, browser_error};
+use crate::protocol::{Request, Response, browser_error};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -15,6 +15,9 @@ use yew::Callback;
 
 /// Trunk writes the worker's loader here (`data-loader-shim` in index.html).
 const WORKER_URL: &str = "./worker_loader.js";
+
+/// A response and what travels beside it (bytes, as a `Uint8Array`).
+pub type Delivery = (Response, Option<JsValue>);
 
 type Queue = Rc<RefCell<Vec<JsValue>>>;
 
@@ -35,7 +38,9 @@ impl std::fmt::Debug for WorkerClient {
 }
 
 impl WorkerClient {
-    pub fn spawn(on_response: Callback<Response>) -> Result<WorkerClient, ErrorInfo> {
+    pub fn spawn(
+        on_response: Callback<Delivery>,
+    ) -> Result<WorkerClient, crate::protocol::ErrorInfo> {
         let worker = Worker::new(WORKER_URL).map_err(|e| {
             browser_error(
                 "The browser could not start the background worker.",
@@ -52,9 +57,17 @@ impl WorkerClient {
                 on_response.clone(),
             );
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let text = event.data().as_string().unwrap_or_default();
+                let data = event.data();
+                let json = js_sys::Reflect::get(&data, &"json".into())
+                    .ok()
+                    .and_then(|j| j.as_string())
+                    .unwrap_or_default();
+                let attachment = js_sys::Reflect::get(&data, &"attachment".into())
+                    .ok()
+                    .filter(|a| !a.is_undefined());
                 let response =
-                    serde_json::from_str::<Response>(&text).unwrap_or_else(|e| Response::Failed {
+                    serde_json::from_str::<Response>(&json).unwrap_or_else(|e| Response::Failed {
+                        job: None,
                         error: browser_error(
                             "The background worker sent a message the page does not understand.",
                             e.to_string(),
@@ -67,16 +80,20 @@ impl WorkerClient {
                     }
                     return;
                 }
-                on_response.emit(response);
+                on_response.emit((response, attachment));
             })
         };
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             let detail = event
                 .dyn_ref::<web_sys::ErrorEvent>()
                 .map_or_else(|| "the worker failed to load".to_owned(), |e| e.message());
-            on_response.emit(Response::Failed {
-                error: browser_error("The background worker stopped unexpectedly.", detail),
-            });
+            on_response.emit((
+                Response::Failed {
+                    job: None,
+                    error: browser_error("The background worker stopped unexpectedly.", detail),
+                },
+                None,
+            ));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -112,4 +129,12 @@ impl Drop for WorkerClient {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
+}
+
+/// Copies bytes that travelled beside a response into wasm memory.
+pub fn attachment_bytes(attachment: &Option<JsValue>) -> Vec<u8> {
+    attachment
+        .as_ref()
+        .map(|a| js_sys::Uint8Array::new(a).to_vec())
+        .unwrap_or_default()
 }

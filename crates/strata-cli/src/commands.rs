@@ -428,6 +428,7 @@ pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
         compression,
         entry,
         index.sparse_map(i),
+        (0, None),
         &mut |chunk| {
             o.write_all(chunk).map_err(|e| strata_core::Error::Invalid {
                 what: "standard output".into(),

@@ -10,14 +10,16 @@ use crate::layer::{Entry, index::flags};
 use crate::source::{ReadAt, read_exact_at};
 use crate::tar::EntryKind;
 
-/// The file's data as stored in the tar, handed to `out` in pieces, then expanded if sparse.
-/// `max_bytes` bounds what is read (the app pages large files).
+/// The file's content, bytes `range.0 ..` (up to `range.1` bytes, or to the end), handed to
+/// `out` in pieces. Sparse files are expanded first. Reading stops as soon as the range is out,
+/// so the first page of a file deep in a compressed layer costs only the decompression up to it.
 pub fn read_entry<S: ReadAt + ?Sized>(
     source: &S,
     blob: BlobLocation,
     compression: Compression,
     entry: &Entry,
     sparse_map: Option<&[(u64, u64)]>,
+    range: (u64, Option<u64>),
     out: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
     if entry.kind != EntryKind::File {
@@ -26,23 +28,58 @@ pub fn read_entry<S: ReadAt + ?Sized>(
             detail: format!("it is a {}, not a file", entry.kind.name()),
         });
     }
+    let (start, len) = range;
+    let end = len.map_or(u64::MAX, |l| start.saturating_add(l));
+    let sparse = entry.flags & flags::SPARSE != 0;
+    if compression == Compression::None && !sparse {
+        // The bytes are right there: read just the range.
+        let (from, to) = (start.min(entry.stored_size), end.min(entry.stored_size));
+        let mut buf = vec![0u8; usize::try_from((to - from).min(1 << 20)).unwrap_or(1 << 20)];
+        let mut at = from;
+        while at < to {
+            let n = usize::try_from((to - at).min(buf.len() as u64)).unwrap_or(buf.len());
+            read_exact_at(
+                source,
+                blob.offset + entry.data_offset + at,
+                &mut buf[..n],
+                "the file's data",
+            )?;
+            out(&buf[..n])?;
+            at += n as u64;
+        }
+        return Ok(());
+    }
+    let done = std::cell::Cell::new(false);
+    let mut pos = 0u64; // in the expanded content
+    let mut clip = |chunk: &[u8]| -> Result<(), Error> {
+        let (a, b) = (pos, pos + chunk.len() as u64);
+        pos = b;
+        if b >= end {
+            done.set(true);
+        }
+        let (from, to) = (start.max(a), end.min(b));
+        if from < to {
+            out(&chunk[(from - a) as usize..(to - a) as usize])?;
+        }
+        Ok(())
+    };
     let mut expander = SparseExpander::new(entry, sparse_map);
-    let mut forward = |chunk: &[u8]| expander.push(chunk, out);
+    let mut forward = |chunk: &[u8]| expander.push(chunk, &mut clip);
     match compression {
         Compression::None => {
             let mut buf = vec![0u8; 1 << 20];
-            let mut done = 0u64;
-            while done < entry.stored_size {
-                let n = usize::try_from((entry.stored_size - done).min(buf.len() as u64))
+            let mut at = 0u64;
+            while at < entry.stored_size && !done.get() {
+                let n = usize::try_from((entry.stored_size - at).min(buf.len() as u64))
                     .unwrap_or(buf.len());
                 read_exact_at(
                     source,
-                    blob.offset + entry.data_offset + done,
+                    blob.offset + entry.data_offset + at,
                     &mut buf[..n],
                     "the file's data",
                 )?;
                 forward(&buf[..n])?;
-                done += n as u64;
+                at += n as u64;
             }
         }
         _ => {
@@ -54,17 +91,17 @@ pub fn read_entry<S: ReadAt + ?Sized>(
             let mut decoder = Decoder::new(compression);
             let mut buf = vec![0u8; 256 * 1024];
             let mut at = 0u64;
-            while at < blob.len && sink.take > 0 {
+            while at < blob.len && sink.take > 0 && !done.get() {
                 let n = usize::try_from((blob.len - at).min(buf.len() as u64)).unwrap_or(buf.len());
                 read_exact_at(source, blob.offset + at, &mut buf[..n], "the layer")?;
                 decoder.push(&buf[..n], &mut sink)?;
                 at += n as u64;
             }
-            if sink.take > 0 {
+            if sink.take > 0 && !done.get() {
                 // The decoder may hold the stream's last bytes until told it has ended.
                 decoder.finish(&mut sink)?;
             }
-            if sink.take > 0 {
+            if sink.take > 0 && !done.get() {
                 return Err(Error::Truncated {
                     what: "the layer".into(),
                     offset: entry.data_offset,
@@ -73,7 +110,10 @@ pub fn read_entry<S: ReadAt + ?Sized>(
             }
         }
     }
-    expander.finish(out)
+    if !done.get() {
+        expander.finish(&mut clip)?;
+    }
+    Ok(())
 }
 
 /// Passes on `take` bytes after skipping `skip`, then swallows the rest.

@@ -116,6 +116,40 @@ pub fn mode_string(kind: crate::tar::EntryKind, mode: u32) -> String {
     s
 }
 
+/// Shows bidirectional control characters (U+202A–U+202E, U+2066–U+2069) as visible
+/// `⟨U+202E⟩` markers: a label or file name cannot then reorder what is shown around it
+/// ("Trojan Source"). Everything else is left as is.
+pub fn reveal_bidi(s: &str) -> std::borrow::Cow<'_, str> {
+    let is_control = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_control(c) {
+            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Efficiency as a percentage that never rounds 99.9999% up to 100%.
+pub fn format_percent(share: f64) -> String {
+    let p = share * 100.0;
+    if share >= 1.0 {
+        return "100%".into();
+    }
+    // One decimal, more when that would look like 100%.
+    let mut decimals = 1usize;
+    while decimals < 6 && 100.0 - p < 10f64.powi(-(decimals as i32)) {
+        decimals += 1;
+    }
+    let floored = (p * 10f64.powi(decimals as i32)).floor() / 10f64.powi(decimals as i32);
+    format!("{floored:.decimals$}%")
+}
+
 /// At most `max` characters of `s`, with `…` when cut; control characters shown escaped.
 pub fn clip(s: &str, max: usize) -> String {
     let mut out = String::new();
@@ -166,6 +200,15 @@ mod tests {
         assert_eq!(mode_string(EntryKind::Dir, 0o1777), "drwxrwxrwt");
         assert_eq!(mode_string(EntryKind::File, 0o2640), "-rw-r-S---");
         assert_eq!(mode_string(EntryKind::Symlink, 0o777), "lrwxrwxrwx");
+    }
+
+    #[test]
+    fn bidi_is_revealed_and_percentages_do_not_lie() {
+        assert_eq!(reveal_bidi("plain"), "plain");
+        assert_eq!(reveal_bidi("a\u{202e}b"), "a⟨U+202E⟩b");
+        assert_eq!(format_percent(1.0), "100%");
+        assert_eq!(format_percent(0.374_655), "37.4%");
+        assert_eq!(format_percent(0.999_985_7), "99.998%");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // Shared harness for Strata's end-to-end tests: starts `strata serve` on a free port,
 // launches Debian's Chromium through playwright-core (never a downloaded browser), records
 // console errors and uncaught exceptions, and drops real files on the page.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,4 +106,45 @@ export async function dropFile(page, filePath) {
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Runs the `strata` CLI; returns stdout (parsed as JSON when `json`). */
+export function strata(args, { json = false, allowFail = false } = {}) {
+  const r = spawnSync(STRATA, args, { maxBuffer: 256 << 20 });
+  if (r.status !== 0 && !(allowFail && r.status === 1)) {
+    throw new Error(`strata ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  }
+  return json ? JSON.parse(r.stdout.toString()) : r.stdout;
+}
+
+/** Opens the app, drops a fixture, waits for the overview (and, if asked, the layers). */
+export async function openFixture(page, url, name, { layers = false } = {}) {
+  await openApp(page, url);
+  await dropFile(page, fixture(name));
+  await page.waitForSelector("#overview, .error-panel", { timeout: 60000 });
+  if (layers) await waitLayers(page);
+}
+
+export async function waitLayers(page, timeout = 120000) {
+  await page.waitForSelector('.image-page[data-layers="ready"]', { timeout });
+}
+
+/** Every row of the virtual file tree, scrolling it from top to bottom. */
+export async function collectTreeRows(page) {
+  return page.evaluate(async () => {
+    const vp = document.getElementById("file-tree");
+    const rows = new Map();
+    const total = Number(vp.dataset.total);
+    vp.scrollTop = 0;
+    for (let guard = 0; guard < 100000; guard++) {
+      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      for (const el of vp.querySelectorAll(".tree-row")) {
+        rows.set(Number(el.dataset.index), { path: el.dataset.path, change: el.dataset.change, text: el.textContent });
+      }
+      if (rows.size >= total || vp.scrollTop + vp.clientHeight >= vp.scrollHeight) break;
+      vp.scrollTop += vp.clientHeight - 26;
+      vp.dispatchEvent(new Event("scroll"));
+    }
+    return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+  });
 }

@@ -42,11 +42,16 @@ struct ScanSink {
     /// Compressed bytes pushed so far (for the ratio limit).
     in_bytes: u64,
     limits: Limits,
+    /// Whether to hash the output: not for an uncompressed layer, whose tar is the blob (its
+    /// diff_id is its digest), which halves the hashing.
+    hash_output: bool,
 }
 
 impl Sink for ScanSink {
     fn write(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.diff.update(data);
+        if self.hash_output {
+            self.diff.update(data);
+        }
         self.out_bytes += data.len() as u64;
         if self.out_bytes > self.limits.max_layer_bytes {
             return Err(self.limits.exceeded(
@@ -139,6 +144,7 @@ impl LayerScanner {
                 out_bytes: 0,
                 in_bytes: 0,
                 limits: limits.clone(),
+                hash_output: compression != Some(Compression::None),
             },
         }
     }
@@ -189,6 +195,7 @@ impl LayerScanner {
     fn start(&mut self) -> Result<(), Error> {
         let c = Compression::sniff(&self.head);
         self.compression = Some(c);
+        self.sink.hash_output = c != Compression::None;
         self.decoder = Decoder::new(c);
         let head = std::mem::take(&mut self.head);
         self.decoder.push(&head, &mut self.sink)
@@ -217,12 +224,17 @@ impl LayerScanner {
                 Err(e) => self.error = Some(e),
             }
         }
-        let diff = self.sink.diff.finish();
+        let digest = self.stored.finish();
+        let diff = if self.sink.hash_output {
+            self.sink.diff.finish()
+        } else {
+            digest.clone()
+        };
         LayerScan {
             compression: self.compression.unwrap_or(Compression::None),
             stored_size: self.sink.in_bytes,
             tar_size: self.sink.out_bytes,
-            digest: self.stored.finish(),
+            digest,
             diff_id: self
                 .error
                 .is_none()

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Writes a large `docker save`-format archive fast, for scale tests and the benchmark.
+
+  gen-archive.py OUT --files N --size BYTES [--layers L] [--tag NAME:TAG] [--dirs-per-level K]
+
+The layers are plain tars written header by header (Python's tarfile is too slow for 300,000
+entries); file content is a fixed pseudo-random block, so sizes are real. Files spread over
+directories 1,000 to a directory (usr/share/data/d0000/f0000000.bin), like a real /usr. The
+manifest.json, config (with the layers' real diff_ids) and layer tars follow what `docker save`
+writes. Real-tool images are made by scripts/fixtures.sh; this one exists because no tool here
+makes a 300,000-file image in reasonable time.
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import tempfile
+
+BLOCK = 512
+
+
+def header(name: bytes, size: int, mode: int = 0o644, typeflag: bytes = b"0", mtime: int = 1700000000) -> bytes:
+    assert len(name) <= 100, name
+    h = bytearray(BLOCK)
+    h[0:len(name)] = name
+    h[100:108] = b"%07o\0" % mode
+    h[108:116] = b"0000000\0"
+    h[116:124] = b"0000000\0"
+    h[124:136] = b"%011o\0" % size
+    h[136:148] = b"%011o\0" % mtime
+    h[148:156] = b" " * 8
+    h[156:157] = typeflag
+    h[257:263] = b"ustar\0"
+    h[263:265] = b"00"
+    h[265:269] = b"root"
+    h[297:301] = b"root"
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+def write_layer(path: str, files: int, size: int, first: int, content: bytes) -> str:
+    """Writes a layer tar of `files` files; returns its sha256 (the diff_id)."""
+    sha = hashlib.sha256()
+    pad = b"\0" * ((BLOCK - size % BLOCK) % BLOCK)
+    body = content[:size] + pad
+    made = set()
+    with open(path, "wb", buffering=4 << 20) as out:
+        def put(b: bytes):
+            sha.update(b)
+            out.write(b)
+        for i in range(first, first + files):
+            d = b"usr/share/data/d%04d" % (i // 1000)
+            if d not in made:
+                parts = d.split(b"/")
+                for k in range(1, len(parts) + 1):
+                    p = b"/".join(parts[:k])
+                    if p not in made:
+                        made.add(p)
+                        put(header(p + b"/", 0, 0o755, b"5"))
+            put(header(d + b"/f%07d.bin" % i, size))
+            if size:
+                put(body)
+        put(b"\0" * (2 * BLOCK))
+    return "sha256:" + sha.hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--files", type=int, required=True)
+    ap.add_argument("--size", type=int, required=True)
+    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--tag", default="strata/generated:1")
+    a = ap.parse_args()
+    rnd = random.Random(42)
+    content = bytes(rnd.getrandbits(8) for _ in range(min(a.size, 1 << 20))) * (a.size // (1 << 20) + 1)
+    tmp = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(a.out)))
+    layer_paths, diff_ids = [], []
+    per = a.files // a.layers
+    for l in range(a.layers):
+        n = per if l < a.layers - 1 else a.files - per * (a.layers - 1)
+        p = os.path.join(tmp, "layer%d.tar" % l)
+        diff_ids.append(write_layer(p, n, a.size, l * per, content))
+        layer_paths.append(p)
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
+        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["/bin/sh"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "/bin/sh -c generate %d files of %d bytes" % (per, a.size)} for _ in range(a.layers)],
+    }).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    names = [d.split(":")[1] + "/layer.tar" for d in diff_ids]
+    manifest = json.dumps([{"Config": config_name, "RepoTags": [a.tag], "Layers": names}]).encode()
+    with open(a.out + ".part", "wb", buffering=4 << 20) as out:
+        def member(name: bytes, data: bytes = None, path: str = None, typeflag=b"0", mode=0o644):
+            size = len(data) if data is not None else (os.path.getsize(path) if path else 0)
+            out.write(header(name, size, mode, typeflag))
+            if data is not None:
+                out.write(data)
+            elif path:
+                with open(path, "rb") as f:
+                    while True:
+                        chunk = f.read(8 << 20)
+                        if not chunk:
+                            break
+                        out.write(chunk)
+            out.write(b"\0" * ((BLOCK - size % BLOCK) % BLOCK))
+        for name, p in zip(names, layer_paths):
+            member(name.split("/")[0].encode() + b"/", typeflag=b"5", mode=0o755)
+            member(name.encode(), path=p)
+        member(config_name.encode(), config)
+        member(b"manifest.json", manifest)
+        out.write(b"\0" * (2 * BLOCK))
+    os.replace(a.out + ".part", a.out)
+    for p in layer_paths:
+        os.remove(p)
+    os.rmdir(tmp)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+//! A file's content, read by range from the archive through the engine: text with line
+//! numbers (with a note for non-UTF-8), a hex dump for binaries, an ELF summary, images as
+//! inert `<img>` from a blob URL (SVG scripts never run in an `<img>`). Large files are paged,
+//! never loaded whole; Download saves exactly the file's bytes.
+
+use crate::app::{FileBytes, ReadJob, Reader};
+use crate::platform::browser::{blob_url, download, revoke_url};
+use crate::protocol::ErrorInfo;
+use strata_core::preview::{ContentKind, classify, elf_info, hexdump, text_lines};
+use strata_core::text::format_bytes;
+use yew::prelude::*;
+
+/// Bytes shown per page.
+const PAGE: u64 = 64 * 1024;
+/// Images up to this size are previewed.
+const MAX_IMAGE: u64 = 16 << 20;
+
+#[derive(Properties, PartialEq)]
+pub struct ContentViewerProps {
+    pub layer: usize,
+    pub entry: usize,
+    pub size: u64,
+    pub name: String,
+    /// Show the first page at once (the user pressed Enter on the file).
+    #[prop_or_default]
+    pub auto_open: bool,
+}
+
+#[derive(Clone, PartialEq)]
+enum Page {
+    Loading,
+    Ready(FileBytes),
+    Failed(ErrorInfo),
+}
+
+#[component]
+pub fn ContentViewer(props: &ContentViewerProps) -> Html {
+    let reader = use_context::<Reader>();
+    let page = use_state(|| None::<Page>);
+    let offset = use_state(|| 0u64);
+    let image_url = use_state(|| None::<String>);
+    let downloading = use_state(|| None::<String>);
+    let as_hex = use_state(|| false);
+
+    let load = {
+        let (reader, page, layer, entry) = (reader.clone(), page.clone(), props.layer, props.entry);
+        move |at: u64, len: Option<u64>| {
+            let Some(reader) = reader.clone() else { return };
+            page.set(Some(Page::Loading));
+            let page = page.clone();
+            reader.0.emit(ReadJob {
+                layer,
+                entry,
+                offset: at,
+                len,
+                reply: Callback::from(move |r: Result<FileBytes, ErrorInfo>| {
+                    page.set(Some(match r {
+                        Ok(b) => Page::Ready(b),
+                        Err(e) => Page::Failed(e),
+                    }));
+                }),
+            });
+        }
+    };
+    // Images load whole (bounded) so the browser can decode them; the blob URL is revoked when
+    // the viewer goes.
+    {
+        let image_url = image_url.clone();
+        use_effect_with((), move |()| {
+            move || {
+                if let Some(u) = &*image_url {
+                    revoke_url(u);
+                }
+            }
+        });
+    }
+
+    // Asked from the tree (Enter): show the first page, unless already shown.
+    {
+        let (load, page, offset) = (load.clone(), page.clone(), offset.clone());
+        use_effect_with(props.auto_open, move |open| {
+            if *open && page.is_none() {
+                offset.set(0);
+                load(0, Some(PAGE));
+            }
+        });
+    }
+    let on_show = {
+        let (load, offset) = (load.clone(), offset.clone());
+        Callback::from(move |_: MouseEvent| {
+            offset.set(0);
+            load(0, Some(PAGE));
+        })
+    };
+    let on_download = {
+        let (reader, downloading, name, layer, entry) = (
+            reader.clone(),
+            downloading.clone(),
+            props.name.clone(),
+            props.layer,
+            props.entry,
+        );
+        Callback::from(move |_: MouseEvent| {
+            let Some(reader) = reader.clone() else { return };
+            downloading.set(Some("Reading…".into()));
+            let (downloading, name) = (downloading.clone(), name.clone());
+            reader.0.emit(ReadJob {
+                layer,
+                entry,
+                offset: 0,
+                len: None,
+                reply: Callback::from(move |r: Result<FileBytes, ErrorInfo>| match r {
+                    Ok(b) => {
+                        download(&b.bytes, if name.is_empty() { "file" } else { &name });
+                        downloading.set(Some(format!("Saved {} bytes", b.bytes.len())));
+                    }
+                    Err(e) => downloading.set(Some(format!("Download failed: {}", e.summary))),
+                }),
+            });
+        })
+    };
+
+    let head = html! {
+        <div class="content-head">
+            <h4>{ "Content" }</h4>
+            if page.is_none() {
+                <button class="button" id="show-content" onclick={on_show}>{ "Show content" }</button>
+            }
+            <button class="button subtle" id="download-file" onclick={on_download}>{ "Download" }</button>
+            if let Some(msg) = &*downloading { <span class="note" id="download-status">{ msg.clone() }</span> }
+        </div>
+    };
+    let body = match &*page {
+        None => {
+            html! { <p class="note">{ format!("{} · read from the archive only when asked", format_bytes(props.size)) }</p> }
+        }
+        Some(Page::Loading) => html! { <p class="note" aria-busy="true">{ "Reading…" }</p> },
+        Some(Page::Failed(e)) => {
+            html! { <p class="error-summary" role="alert">{ e.summary.clone() }<br /><small>{ e.detail.clone() }</small></p> }
+        }
+        Some(Page::Ready(b)) => {
+            let kind = classify(&b.bytes, &props.name);
+            let nav = {
+                let at = b.offset;
+                let total = b.total;
+                let prev = (at > 0).then(|| {
+                    let (load, offset) = (load.clone(), offset.clone());
+                    Callback::from(move |_: MouseEvent| {
+                        let p = at.saturating_sub(PAGE);
+                        offset.set(p);
+                        load(p, Some(PAGE));
+                    })
+                });
+                let next = (at + (b.bytes.len() as u64) < total).then(|| {
+                    let (load, offset) = (load.clone(), offset.clone());
+                    let p = at + b.bytes.len() as u64;
+                    Callback::from(move |_: MouseEvent| {
+                        offset.set(p);
+                        load(p, Some(PAGE));
+                    })
+                });
+                html! {
+                    <div class="pager">
+                        <span class="note">{ format!("bytes {}–{} of {}", at, at + b.bytes.len() as u64, total) }</span>
+                        if let Some(p) = prev { <button class="button subtle" onclick={p}>{ "← Previous page" }</button> }
+                        if let Some(n) = next { <button class="button subtle" id="next-page" onclick={n}>{ "Next page →" }</button> }
+                    </div>
+                }
+            };
+            let toggle_hex = {
+                let as_hex = as_hex.clone();
+                Callback::from(move |_: MouseEvent| as_hex.set(!*as_hex))
+            };
+            let rendered = match (&kind, *as_hex) {
+                (ContentKind::Text { valid }, false) => {
+                    let first_line = 1; // pages after the first start mid-file: numbers count from the page
+                    html! {
+                        <>
+                            if !valid { <p class="note">{ "Not valid UTF-8: the bytes that are not are shown as �. Switch to hex for the exact bytes." }</p> }
+                            <pre class="text-content" id="text-content">
+                                { for text_lines(&b.bytes).into_iter().enumerate().map(|(i, line)| html! {
+                                    <span class="line"><span class="line-no" aria-hidden="true">{ format!("{:>5} ", first_line + i) }</span>{ line }{ "\n" }</span>
+                                }) }
+                            </pre>
+                        </>
+                    }
+                }
+                (ContentKind::Image { mime }, false) => {
+                    if b.offset == 0 && b.total <= MAX_IMAGE && (b.bytes.len() as u64) < b.total {
+                        let load = load.clone();
+                        let onclick = Callback::from(move |_: MouseEvent| load(0, None));
+                        html! { <button class="button" onclick={onclick}>{ format!("Preview the image ({})", format_bytes(b.total)) }</button> }
+                    } else if b.offset == 0 && (b.bytes.len() as u64) == b.total {
+                        let url = (*image_url).clone().or_else(|| {
+                            let u = blob_url(&b.bytes, mime);
+                            image_url.set(u.clone());
+                            u
+                        });
+                        html! { <img class="image-preview" src={url.unwrap_or_default()} alt={format!("preview of {}", props.name)} /> }
+                    } else {
+                        html! { <p class="note">{ "Too large to preview; download it instead." }</p> }
+                    }
+                }
+                (ContentKind::Elf, false) => match elf_info(&b.bytes) {
+                    Some(elf) => html! {
+                        <dl class="facts compact elf" id="elf-info">
+                            <dt>{ "ELF" }</dt><dd>{ format!("{} {} {}", elf.class, elf.endian, elf.kind) }</dd>
+                            <dt>{ "Machine" }</dt><dd>{ elf.machine.clone() }</dd>
+                            <dt>{ "Interpreter" }</dt><dd>{ elf.interpreter.clone().unwrap_or_else(|| if elf.statically_linked { "none (statically linked)".into() } else { "none".into() }) }</dd>
+                        </dl>
+                    },
+                    None => {
+                        html! { <p class="note">{ "An ELF file whose header is damaged." }</p> }
+                    }
+                },
+                _ => {
+                    html! { <pre class="hex-content" id="hex-content">{ hexdump(&b.bytes, b.offset).join("\n") }</pre> }
+                }
+            };
+            html! {
+                <>
+                    { nav }
+                    <button class="button subtle" onclick={toggle_hex}>{ if *as_hex { "Show as text" } else { "Show as hex" } }</button>
+                    { rendered }
+                </>
+            }
+        }
+    };
+    html! {
+        <section class="content-viewer" id="content-viewer">
+            { head }
+            { body }
+        </section>
+    }
+}

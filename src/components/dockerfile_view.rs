@@ -1,0 +1,102 @@
+//! The Dockerfile the history implies, highlighted, each instruction linked to its history row
+//! and layer. A reconstruction: comments, ARG values and multi-stage builds are not recorded
+//! in an image.
+
+use crate::route::{Route, View};
+use crate::state::Session;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct DockerfileViewProps {
+    pub session: Rc<Session>,
+    pub route: Route,
+    pub on_navigate: Callback<Route>,
+}
+
+#[component]
+pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
+    let lines = &props.session.dockerfile;
+    html! {
+        <article class="dockerfile" id="dockerfile">
+            <div class="view-head">
+                <h2>{ "Dockerfile, reconstructed" }</h2>
+                <span class="note">{ "From the config's history: base-image steps included, comments and build arguments are not recorded." }</span>
+            </div>
+            <ol class="dockerfile-lines">
+                { for lines.iter().map(|l| {
+                    let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
+                    let layer = l.layer;
+                    let to_layer = Callback::from(move |_: MouseEvent| {
+                        on_navigate.emit(Route { view: View::Layers, layer: layer.map(|x| x + 1), path: None, ..route.clone() })
+                    });
+                    let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
+                    let to_history = Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view: View::History, ..route.clone() }));
+                    html! {
+                        <li class="dockerfile-line" data-history-index={l.history_index.to_string()}>
+                            <code>
+                                <span class={classes!("instruction", format!("i-{}", l.instruction.to_lowercase()))}>{ l.instruction.clone() }</span>
+                                { " " }
+                                { highlight(&strata_core::text::reveal_bidi(&l.arguments)) }
+                            </code>
+                            <span class="line-links">
+                                <button class="link" onclick={to_history} title="This step in the history">{ format!("step {}", l.history_index + 1) }</button>
+                                if let Some(n) = l.layer {
+                                    <button class="link" onclick={to_layer} title="This step's layer">{ format!("layer {}", n + 1) }</button>
+                                }
+                            </span>
+                        </li>
+                    }
+                }) }
+            </ol>
+        </article>
+    }
+}
+
+/// Strings, variables and `&&` stand out; everything stays text.
+fn highlight(args: &str) -> Html {
+    let mut out: Vec<Html> = Vec::new();
+    let mut plain = String::new();
+    let mut chars = args.chars().peekable();
+    let flush = |plain: &mut String, out: &mut Vec<Html>| {
+        if !plain.is_empty() {
+            out.push(html! { <>{ std::mem::take(plain) }</> });
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                flush(&mut plain, &mut out);
+                let mut s = String::from(c);
+                for d in chars.by_ref() {
+                    s.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+                out.push(html! { <span class="string">{ s }</span> });
+            }
+            '$' => {
+                flush(&mut plain, &mut out);
+                let mut s = String::from('$');
+                while let Some(&d) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' || d == '{' || d == '}' {
+                        s.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                out.push(html! { <span class="variable">{ s }</span> });
+            }
+            '&' if chars.peek() == Some(&'&') => {
+                chars.next();
+                flush(&mut plain, &mut out);
+                out.push(html! { <span class="operator">{ "&&" }</span> });
+            }
+            _ => plain.push(c),
+        }
+    }
+    flush(&mut plain, &mut out);
+    html! { <>{ for out }</> }
+}

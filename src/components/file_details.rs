@@ -1,0 +1,94 @@
+//! The selected path: what it is, who owns it, its mode as `ls -l` shows it, and its timeline
+//! across layers (which step added, changed or deleted it); then its content.
+
+use crate::components::content_viewer::ContentViewer;
+use crate::state::{Explorer, Session};
+use std::rc::Rc;
+use strata_core::explorer::details;
+use strata_core::paths::PathId;
+use strata_core::text::{format_bytes, format_time, reveal_bidi};
+use strata_core::tree::Change;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct FileDetailsPanelProps {
+    pub explorer: Rc<Explorer>,
+    pub session: Rc<Session>,
+    pub path: Option<PathId>,
+    /// 0-based layer being looked at.
+    pub layer: usize,
+    /// The path whose content the user asked to see (Enter in the tree).
+    #[prop_or_default]
+    pub open_path: Option<PathId>,
+}
+
+#[component]
+pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
+    let tree = &props.explorer.analysis.tree;
+    let Some(path) = props.path else {
+        return html! {
+            <aside class="details-pane empty" aria-label="details">
+                <p class="note">{ "Select a file to see its details, its history across layers and its content." }</p>
+            </aside>
+        };
+    };
+    let Some(d) = details(tree, &props.explorer.history.rows, path, props.layer) else {
+        return html! {
+            <aside class="details-pane" aria-label="details">
+                <h3 class="details-path">{ format!("/{}", tree.paths.path(path)) }</h3>
+                <p class="note">{ "Not in the filesystem at this layer." }</p>
+            </aside>
+        };
+    };
+    let owner = |id: u32, name: &str| {
+        if name.is_empty() {
+            id.to_string()
+        } else {
+            format!("{id} ({name})")
+        }
+    };
+    html! {
+        <aside class="details-pane" id="file-details" aria-label="details">
+            <h3 class="details-path" id="detail-path">{ reveal_bidi(&format!("/{}", d.path)).into_owned() }</h3>
+            <dl class="facts compact">
+                <dt>{ "Type" }</dt><dd id="detail-kind">{ d.kind.name() }</dd>
+                <dt>{ "Size" }</dt><dd>{ format!("{} ({} bytes)", format_bytes(d.size), d.size) }</dd>
+                <dt>{ "Mode" }</dt><dd><code id="detail-mode">{ d.mode.clone() }</code>{ format!(" {}", d.mode_octal) }</dd>
+                <dt>{ "Owner" }</dt><dd>{ format!("{}:{}", owner(d.uid, &d.uname), owner(d.gid, &d.gname)) }</dd>
+                <dt>{ "Modified" }</dt><dd>{ format!("{} UTC", format_time(d.mtime)) }</dd>
+                if let Some(l) = &d.link { <dt>{ "Link to" }</dt><dd><code>{ reveal_bidi(l).into_owned() }</code></dd> }
+                if let Some(h) = &d.hardlink_to { <dt>{ "Hard link to" }</dt><dd><code>{ format!("/{h}") }</code></dd> }
+            </dl>
+            <h4>{ "Timeline" }</h4>
+            <ol class="timeline" id="timeline">
+                { for d.timeline.iter().map(|t| html! {
+                    <li class={classes!("timeline-item", t.change.name())}>
+                        <span class={classes!("change-mark", t.change.name())}>{ t.change.letter() }</span>
+                        <span class="timeline-layer">{ format!("layer {}", t.layer) }</span>
+                        <span>{ match t.change {
+                            Change::Deleted => format!("deleted by {}", t.detail.clone().unwrap_or_else(|| "a whiteout".into())),
+                            Change::Added => format!("added, {}", format_bytes(t.size)),
+                            Change::Modified => format!("changed, {}", format_bytes(t.size)),
+                            Change::Unchanged => "written again, identical".into(),
+                        } }</span>
+                        if !t.created_by.is_empty() { <code class="timeline-step">{ clip(&reveal_bidi(&t.created_by)) }</code> }
+                    </li>
+                }) }
+            </ol>
+            if d.readable {
+                if let (Some(layer), Some(entry)) = (d.content_layer, d.content_entry) {
+                    <ContentViewer key={format!("{layer}:{entry}")} layer={layer} entry={entry} size={d.size} auto_open={props.open_path == Some(path)}
+                        name={d.path.rsplit('/').next().unwrap_or("").to_owned()} />
+                }
+            }
+        </aside>
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 120 {
+        format!("{}…", s.chars().take(119).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}

@@ -1,0 +1,163 @@
+//! An open image: the image and platform choosers, the view tabs, and the view.
+
+use crate::components::dockerfile_view::DockerfileView;
+use crate::components::history_view::HistoryView;
+use crate::components::inspect_view::InspectView;
+use crate::components::layers_view::LayersView;
+use crate::components::overview_view::OverviewView;
+use crate::components::raw_view::RawView;
+use crate::components::waste_view::WasteView;
+use crate::protocol::ArchiveListing;
+use crate::route::{Route, View};
+use crate::state::{LayersState, Session};
+use std::rc::Rc;
+use strata_core::text::format_bytes;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ImagePageProps {
+    pub session: Rc<Session>,
+    pub listing: Option<Rc<ArchiveListing>>,
+    pub route: Route,
+    pub layers: LayersState,
+    pub on_navigate: Callback<Route>,
+    /// (image number, manifest digest to pick a platform).
+    pub on_pick_image: Callback<(usize, Option<String>)>,
+    /// Read the layers (`true`) or stop reading them (`false`).
+    pub on_scan: Callback<bool>,
+}
+
+#[component]
+pub fn ImagePage(props: &ImagePageProps) -> Html {
+    let session = &props.session;
+    let image = &session.image;
+    let tabs = View::ALL.iter().map(|&view| {
+        let selected = props.route.view == view;
+        let onclick = {
+            let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
+            Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view, ..route.clone() }))
+        };
+        html! {
+            <button role="tab" class={classes!("tab", selected.then_some("selected"))} aria-selected={selected.to_string()}
+                id={format!("tab-{}", view.slug())} {onclick} title={format!("{} ({})", view.label(), view.key())}>
+                { view.label() }<kbd class="tab-key">{ view.key() }</kbd>
+            </button>
+        }
+    });
+    let image_chooser = props.listing.as_ref().filter(|l| l.images.len() > 1).map(|listing| {
+        let on_pick = props.on_pick_image.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(n) = select.value().parse::<usize>() {
+                on_pick.emit((n, None));
+            }
+        });
+        html! {
+            <label class="chooser">{ format!("Image ({} in this archive): ", listing.images.len()) }
+                <select id="image-chooser" {onchange}>
+                    { for listing.images.iter().enumerate().map(|(i, img)| html! {
+                        <option value={i.to_string()} selected={i == session.image_number}>
+                            { format!("{}  {}", img.label, img.digest.as_deref().map(short).unwrap_or_default()) }
+                        </option>
+                    }) }
+                </select>
+            </label>
+        }
+    });
+    let platform_chooser = (!image.choices.is_empty()).then(|| {
+        let on_pick = props.on_pick_image.clone();
+        let number = session.image_number;
+        let onchange = Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            on_pick.emit((number, Some(select.value())));
+        });
+        html! {
+            <label class="chooser">{ "Platform: " }
+                <select id="platform-chooser" {onchange}>
+                    { for image.choices.iter().enumerate().map(|(i, c)| {
+                        let mut label = c.label();
+                        if !c.available { label.push_str(" (not in this archive)"); }
+                        if !c.attestations.is_empty() {
+                            label.push_str(&format!(" · {} attestation{}", c.attestations.len(), if c.attestations.len() == 1 { "" } else { "s" }));
+                        }
+                        html! {
+                            <option value={c.descriptor.digest.clone()} disabled={!c.available} selected={Some(i) == image.chosen}>{ label }</option>
+                        }
+                    }) }
+                </select>
+            </label>
+        }
+    });
+    let status = match &props.layers {
+        LayersState::Scanning { progress } => {
+            let (done, total): (u64, u64) =
+                progress.iter().fold((0, 0), |(d, t), p| (d + p.0, t + p.1));
+            let finished = progress.iter().filter(|p| p.2).count();
+            let percent = if total == 0 {
+                100.0
+            } else {
+                done as f64 * 100.0 / total as f64
+            };
+            let stop = props.on_scan.reform(|_: MouseEvent| false);
+            html! {
+                <div class="scan-status" id="scan-status" aria-live="polite">
+                    <progress id="scan-progress" max="100" value={format!("{percent:.1}")} aria-label="reading the layers"></progress>
+                    { format!(" Reading layers: {finished} of {} done, {} of {}", progress.len(), format_bytes(done), format_bytes(total)) }
+                    <button class="button subtle small" id="stop-scan" onclick={stop}>{ "Stop" }</button>
+                </div>
+            }
+        }
+        LayersState::Failed(e) => {
+            html! { <div class="scan-status failed" role="alert">{ format!("The layers could not be read: {}", e.summary) }</div> }
+        }
+        LayersState::Idle => {
+            let start = props.on_scan.reform(|_: MouseEvent| true);
+            html! {
+                <div class="scan-status" id="scan-status">
+                    { "The layers are not read. " }
+                    <button class="button subtle small" id="start-scan" onclick={start}>{ "Read the layers" }</button>
+                </div>
+            }
+        }
+        LayersState::Ready(_) => html! {},
+    };
+    let view = match props.route.view {
+        View::Overview => {
+            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} /> }
+        }
+        View::History => {
+            html! { <HistoryView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+        }
+        View::Dockerfile => {
+            html! { <DockerfileView session={session.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+        }
+        View::Inspect => html! { <InspectView session={session.clone()} /> },
+        View::Raw => {
+            html! { <RawView session={session.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+        }
+        View::Layers => {
+            html! { <LayersView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+        }
+        View::Waste => {
+            html! { <WasteView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+        }
+    };
+    html! {
+        <div class="image-page" data-layers={match &props.layers {
+            LayersState::Idle => "idle",
+            LayersState::Scanning { .. } => "scanning",
+            LayersState::Ready(_) => "ready",
+            LayersState::Failed(_) => "failed",
+        }}>
+            <div class="choosers">{ image_chooser }{ platform_chooser }</div>
+            <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
+            { status }
+            <div class="view" id={format!("view-{}", props.route.view.slug())} role="tabpanel">{ view }</div>
+        </div>
+    }
+}
+
+fn short(digest: &str) -> String {
+    let hex = digest.split_once(':').map_or(digest, |(_, h)| h);
+    hex.chars().take(12).collect()
+}

@@ -1,0 +1,167 @@
+//! Small wrappers over browser APIs the page uses: the URL fragment, window events, the
+//! clipboard, downloads, blob URLs, the theme attribute, performance marks.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Event, KeyboardEvent};
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// The URL fragment, with its `#`.
+pub fn hash() -> String {
+    window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Sets the fragment: a new history entry (so Back returns), or in place.
+pub fn set_hash(fragment: &str, push: bool) {
+    let Some(w) = window() else { return };
+    if hash() == fragment {
+        return;
+    }
+    if let Ok(history) = w.history() {
+        let url = format!(
+            "{}{}",
+            w.location().pathname().unwrap_or_default(),
+            fragment
+        );
+        let _ = if push {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        } else {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        };
+    }
+}
+
+/// A window event listener, removed when dropped.
+pub struct Listener {
+    event: &'static str,
+    closure: Closure<dyn FnMut(Event)>,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Listener({})", self.event)
+    }
+}
+
+impl Listener {
+    pub fn window(event: &'static str, mut f: impl FnMut(Event) + 'static) -> Listener {
+        let closure = Closure::<dyn FnMut(Event)>::new(move |e: Event| f(e));
+        if let Some(w) = window() {
+            let _ = w.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        }
+        Listener { event, closure }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(w) = window() {
+            let _ = w.remove_event_listener_with_callback(
+                self.event,
+                self.closure.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+/// Whether a key event happened while typing in a field (shortcuts must not fire then).
+pub fn in_text_field(e: &KeyboardEvent) -> bool {
+    let tag = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.tag_name().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(tag.as_str(), "input" | "textarea" | "select")
+}
+
+/// Copies text to the clipboard (asynchronously; failures are silent, the UI says "copied"
+/// only when the promise resolves).
+pub fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
+    let Some(w) = window() else {
+        return done(false);
+    };
+    let promise = w.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::spawn_local(async move {
+        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        done(ok);
+    });
+}
+
+/// A `blob:` URL for bytes of a given type (revoke with [`revoke_url`]).
+pub fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+pub fn revoke_url(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// Saves bytes as a file named `name`, through a temporary link.
+pub fn download(bytes: &[u8], name: &str) {
+    let Some(url) = blob_url(bytes, "application/octet-stream") else {
+        return;
+    };
+    let Some(doc) = window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        let a: web_sys::HtmlAnchorElement = a.unchecked_into();
+        a.set_href(&url);
+        a.set_download(name);
+        a.set_attribute("style", "display:none").ok();
+        if let Some(body) = doc.body() {
+            let _ = body.append_child(&a);
+            a.click();
+            let _ = body.remove_child(&a);
+        }
+    }
+    // The download has started from the URL; revoking later keeps it valid meanwhile.
+    let url2 = url.clone();
+    let cb = Closure::once_into_js(move || revoke_url(&url2));
+    if let Some(w) = window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 10_000);
+    }
+}
+
+/// `system`, `light` or `dark` on `<html data-theme>` (the CSS follows the system otherwise).
+pub fn set_theme(theme: &str) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        if theme == "system" {
+            let _ = el.remove_attribute("data-theme");
+        } else {
+            let _ = el.set_attribute("data-theme", theme);
+        }
+    }
+}
+
+/// `performance.now()` in ms.
+pub fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// A `performance.mark` the benchmark and tests read.
+pub fn mark(name: &str) {
+    if let Some(p) = window().and_then(|w| w.performance()) {
+        let _ = p.mark(name);
+    }
+}
+
+/// Seconds since 1970, for relative times.
+pub fn now_secs() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}

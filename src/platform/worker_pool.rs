@@ -1,0 +1,154 @@
+//! A pool of workers for self-contained jobs (scan a layer, read a file): up to
+//! `navigator.hardwareConcurrency` workers, one job each at a time, the rest queued. Layers are
+//! independent, so on a 4-core machine four layers decompress and hash at once.
+
+use crate::platform::worker_client::{Delivery, WorkerClient};
+use crate::protocol::{Request, Response};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::JsValue;
+use yew::Callback;
+
+struct Slot {
+    client: WorkerClient,
+    job: Option<u64>,
+}
+
+struct Inner {
+    slots: Vec<Slot>,
+    queue: VecDeque<(u64, Request, JsValue)>,
+    size: usize,
+    on_result: Callback<Delivery>,
+}
+
+#[derive(Clone)]
+pub struct WorkerPool {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl std::fmt::Debug for WorkerPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.inner.borrow();
+        f.debug_struct("WorkerPool")
+            .field("workers", &inner.slots.len())
+            .field("queued", &inner.queue.len())
+            .finish()
+    }
+}
+
+impl PartialEq for WorkerPool {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// The number of cores the browser reports (at least 1).
+pub fn cores() -> usize {
+    web_sys::window()
+        .map_or(1, |w| w.navigator().hardware_concurrency() as usize)
+        .max(1)
+}
+
+impl WorkerPool {
+    pub fn new(size: usize, on_result: Callback<Delivery>) -> WorkerPool {
+        WorkerPool {
+            inner: Rc::new(RefCell::new(Inner {
+                slots: Vec::new(),
+                queue: VecDeque::new(),
+                size: size.max(1),
+                on_result,
+            })),
+        }
+    }
+
+    /// Queues a job; it starts as soon as a worker is free.
+    pub fn submit(&self, job: u64, request: Request, attachment: JsValue) {
+        self.inner
+            .borrow_mut()
+            .queue
+            .push_back((job, request, attachment));
+        Self::pump(&self.inner);
+    }
+
+    /// Jobs queued or running.
+    pub fn busy(&self) -> usize {
+        let inner = self.inner.borrow();
+        inner.queue.len() + inner.slots.iter().filter(|s| s.job.is_some()).count()
+    }
+
+    /// Starts queued jobs on idle workers, spawning workers up to the pool's size.
+    fn pump(inner_rc: &Rc<RefCell<Inner>>) {
+        loop {
+            let mut inner = inner_rc.borrow_mut();
+            if inner.queue.is_empty() {
+                return;
+            }
+            let idle = inner.slots.iter().position(|s| s.job.is_none());
+            let slot = match idle {
+                Some(i) => i,
+                None if inner.slots.len() < inner.size => {
+                    let weak = Rc::downgrade(inner_rc);
+                    let index = inner.slots.len();
+                    let on_result = inner.on_result.clone();
+                    let callback = Callback::from(move |d: Delivery| {
+                        Self::on_delivery(&weak, index, d, &on_result)
+                    });
+                    match WorkerClient::spawn(callback) {
+                        Ok(client) => {
+                            inner.slots.push(Slot { client, job: None });
+                            index
+                        }
+                        Err(error) => {
+                            let (job, _, _) = inner.queue.pop_front().unwrap_or((
+                                0,
+                                Request::Open {
+                                    limits: Default::default(),
+                                },
+                                JsValue::NULL,
+                            ));
+                            let on_result = inner.on_result.clone();
+                            drop(inner);
+                            on_result.emit((
+                                Response::Failed {
+                                    job: Some(job),
+                                    error,
+                                },
+                                None,
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                None => return,
+            };
+            let Some((job, request, attachment)) = inner.queue.pop_front() else {
+                return;
+            };
+            inner.slots[slot].job = Some(job);
+            inner.slots[slot].client.send(&request, Some(&attachment));
+        }
+    }
+
+    fn on_delivery(
+        weak: &Weak<RefCell<Inner>>,
+        index: usize,
+        d: Delivery,
+        on_result: &Callback<Delivery>,
+    ) {
+        let finished = match &d.0 {
+            Response::Scanned { job, .. } | Response::Content { job, .. } => Some(*job),
+            Response::Failed { job, .. } => Some(job.unwrap_or(u64::MAX)),
+            _ => None,
+        };
+        on_result.emit(d);
+        if finished.is_some()
+            && let Some(inner) = weak.upgrade()
+        {
+            if let Some(slot) = inner.borrow_mut().slots.get_mut(index) {
+                slot.job = None;
+            }
+            Self::pump(&inner);
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The state a link reproduces, kept in the URL fragment (never sent to a server): the view,
+//! which image and platform, the layer and path, the filters. `#/layers?layer=3&path=usr/bin`.
+//! Parsing is forgiving: an unknown or malformed value falls back to the default, never fails.
+
+use serde::{Deserialize, Serialize};
+
+/// The views of an open image, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum View {
+    #[default]
+    Overview,
+    History,
+    Dockerfile,
+    Inspect,
+    Raw,
+    Layers,
+    Waste,
+}
+
+impl View {
+    pub const ALL: [View; 7] = [
+        View::Overview,
+        View::History,
+        View::Dockerfile,
+        View::Inspect,
+        View::Raw,
+        View::Layers,
+        View::Waste,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Overview => "Overview",
+            View::History => "History",
+            View::Dockerfile => "Dockerfile",
+            View::Inspect => "Inspect",
+            View::Raw => "Manifest & config",
+            View::Layers => "Layers",
+            View::Waste => "Size & waste",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            View::Overview => "overview",
+            View::History => "history",
+            View::Dockerfile => "dockerfile",
+            View::Inspect => "inspect",
+            View::Raw => "raw",
+            View::Layers => "layers",
+            View::Waste => "waste",
+        }
+    }
+
+    /// The keyboard shortcut (its position, 1-based).
+    pub fn key(self) -> char {
+        let i = View::ALL.iter().position(|v| *v == self).unwrap_or(0);
+        char::from(b'1' + i as u8)
+    }
+
+    fn from_slug(s: &str) -> Option<View> {
+        View::ALL.into_iter().find(|v| v.slug() == s)
+    }
+}
+
+/// Everything a link carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    pub view: View,
+    /// Image number in a multi-image archive.
+    pub image: Option<usize>,
+    /// Manifest digest of the platform picked in an index.
+    pub platform: Option<String>,
+    /// The image ID the link is about (a local archive must match it).
+    pub id: Option<String>,
+    /// 1-based layer in the explorer.
+    pub layer: Option<usize>,
+    /// `merged` (the default) or `changes`.
+    pub changes_only: bool,
+    /// Selected path, without a leading slash.
+    pub path: Option<String>,
+    pub filter: String,
+    pub regex: bool,
+    /// Change kinds filtered on: letters of A, M, D.
+    pub kinds: String,
+    pub min_size: u64,
+    pub sort_by_size: bool,
+    /// Which raw document the raw view shows: `manifest`, `index`, `config`.
+    pub raw: Option<String>,
+}
+
+impl Route {
+    pub fn parse(fragment: &str) -> Route {
+        let fragment = fragment.trim_start_matches('#');
+        let (path, query) = fragment.split_once('?').unwrap_or((fragment, ""));
+        let mut route = Route {
+            view: View::from_slug(path.trim_start_matches('/')).unwrap_or_default(),
+            ..Route::default()
+        };
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let v = decode(v);
+            match k {
+                "image" => route.image = v.parse().ok(),
+                "platform" => route.platform = Some(v).filter(|s| !s.is_empty()),
+                "id" => route.id = Some(v).filter(|s| !s.is_empty()),
+                "layer" => route.layer = v.parse().ok().filter(|n| *n > 0),
+                "mode" => route.changes_only = v == "changes",
+                "path" => {
+                    route.path =
+                        Some(v.trim_start_matches('/').to_owned()).filter(|s| !s.is_empty())
+                }
+                "q" => route.filter = v,
+                "re" => route.regex = v == "1",
+                "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
+                "min" => route.min_size = v.parse().unwrap_or(0),
+                "sort" => route.sort_by_size = v == "size",
+                "raw" => {
+                    route.raw =
+                        Some(v).filter(|s| ["manifest", "index", "config"].contains(&s.as_str()))
+                }
+                _ => {}
+            }
+        }
+        route
+    }
+
+    pub fn to_fragment(&self) -> String {
+        let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(i) = self.image {
+            q.push(("image", i.to_string()));
+        }
+        if let Some(p) = &self.platform {
+            q.push(("platform", p.clone()));
+        }
+        if let Some(id) = &self.id {
+            q.push(("id", id.clone()));
+        }
+        if let Some(l) = self.layer {
+            q.push(("layer", l.to_string()));
+        }
+        if self.changes_only {
+            q.push(("mode", "changes".into()));
+        }
+        if let Some(p) = &self.path {
+            q.push(("path", p.clone()));
+        }
+        if !self.filter.is_empty() {
+            q.push(("q", self.filter.clone()));
+        }
+        if self.regex {
+            q.push(("re", "1".into()));
+        }
+        if !self.kinds.is_empty() {
+            q.push(("kinds", self.kinds.clone()));
+        }
+        if self.min_size > 0 {
+            q.push(("min", self.min_size.to_string()));
+        }
+        if self.sort_by_size {
+            q.push(("sort", "size".into()));
+        }
+        if let Some(r) = &self.raw {
+            q.push(("raw", r.clone()));
+        }
+        let query: Vec<String> = q
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", encode(&v)))
+            .collect();
+        if query.is_empty() {
+            format!("#/{}", self.view.slug())
+        } else {
+            format!("#/{}?{}", self.view.slug(), query.join("&"))
+        }
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/` and `:` (readable paths and
+/// digests in links).
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/:".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                match std::str::from_utf8(&b[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(v) => {
+                        out.push(v);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        let r = Route {
+            view: View::Layers,
+            image: Some(1),
+            platform: Some("sha256:abc".into()),
+            id: Some("sha256:def".into()),
+            layer: Some(3),
+            changes_only: true,
+            path: Some("usr/bin/café & <b>".into()),
+            filter: "a b?&=".into(),
+            regex: true,
+            kinds: "AD".into(),
+            min_size: 1024,
+            sort_by_size: true,
+            raw: None,
+        };
+        let f = r.to_fragment();
+        assert!(f.starts_with("#/layers?image=1&platform=sha256:abc"), "{f}");
+        assert_eq!(Route::parse(&f), r);
+        assert_eq!(
+            Route::parse("#/history"),
+            Route {
+                view: View::History,
+                ..Route::default()
+            }
+        );
+    }
+
+    #[test]
+    fn garbage_falls_back_to_defaults() {
+        let r = Route::parse("#/nope?layer=-1&min=x&kinds=<script>&raw=../../x&path=%zz");
+        assert_eq!(r.view, View::Overview);
+        assert_eq!(r.layer, None);
+        assert_eq!(r.min_size, 0);
+        assert_eq!(r.kinds, "");
+        assert_eq!(r.raw, None);
+        assert_eq!(r.path.as_deref(), Some("%zz"));
+    }
+}

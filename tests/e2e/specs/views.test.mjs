@@ -1,0 +1,223 @@
+// The image views (issue 5): history as podman prints it, inspect JSON equal to the CLI's,
+// the image and platform choosers, a responsive page while a 1 GB archive is read, Cancel,
+// screenshots of every view in both themes, and hostile strings rendered as inert text.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import {
+  FIXTURES, dropFile, fixture, launchBrowser, newPage, openApp, openFixture, screenshot, startServer, strata, waitLayers,
+} from "../lib/harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const oracle = (flavour, file) => JSON.parse(readFileSync(path.join(FIXTURES, "oracle", flavour, file), "utf8"));
+
+test("the History view lists podman's rows: count, CREATED BY, sizes", async () => {
+  const page = await newPage(browser);
+  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  await page.click("#tab-history");
+  await page.click("text=Show full commands");
+  const rows = await page.$$eval("#history-table tbody tr", (trs) =>
+    trs.map((tr) => ({
+      createdBy: tr.querySelector(".created-by code").textContent,
+      bytes: Number(tr.querySelector("td[data-bytes]").dataset.bytes),
+      empty: tr.classList.contains("empty-layer"),
+    })),
+  );
+  const podman = oracle("layers.oci", "podman-history.json");
+  assert.equal(rows.length, podman.length);
+  rows.forEach((r, i) => {
+    // Bidi controls are shown as markers (they must not reorder the page).
+    const shown = podman[i].CreatedBy.replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase()}⟩`);
+    assert.equal(r.createdBy, shown, `row ${i}`);
+    assert.equal(r.bytes, podman[i].size, `row ${i} size`);
+    if (r.empty) assert.equal(podman[i].size, 0);
+  });
+  // Each layer row links to its layer in the explorer.
+  await page.click("#history-table tbody tr:last-child .link");
+  await page.waitForSelector("#explorer");
+  assert.match(page.url(), /#\/layers\?.*layer=1/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("the Inspect view's copied JSON equals `strata inspect --format json`", async () => {
+  const page = await newPage(browser);
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await openFixture(page, server.url, "layers.docker.tar");
+  await page.keyboard.press("4");
+  await page.waitForSelector("#inspect");
+  await page.click("text=Copy the JSON");
+  await page.waitForSelector("text=Copied");
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  assert.deepEqual(copied, strata(["inspect", "--format", "json", fixture("layers.docker.tar")], { json: true }));
+  // Any value can be copied too: the image ID.
+  const idLine = page.locator(".json-line", { hasText: '"Id"' }).first();
+  await idLine.hover();
+  await idLine.locator(".json-copy").click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), copied[0].Id);
+  // Collapsing a node hides its children.
+  await page.locator(".json-line", { hasText: '"Config"' }).first().locator(".json-toggle").click();
+  assert.equal(await page.locator(".json-line", { hasText: '"AttachStderr"' }).count(), 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("the raw view is byte for byte what `strata manifest` and `strata config` print", async () => {
+  const page = await newPage(browser);
+  await openFixture(page, server.url, "multiarch.oci.tar");
+  await page.keyboard.press("5");
+  assert.equal(await page.textContent("#raw-text-manifest"), strata(["manifest", fixture("multiarch.oci.tar")]).toString());
+  await page.click("#raw-index");
+  assert.equal(await page.textContent("#raw-text-index"), strata(["manifest", "--index", fixture("multiarch.oci.tar")]).toString());
+  await page.click("#raw-config");
+  assert.equal(await page.textContent("#raw-text-config"), strata(["config", fixture("multiarch.oci.tar")]).toString());
+  await page.context().close();
+});
+
+test("a multi-image archive offers its images, an index its platforms; picking changes the overview", async () => {
+  const page = await newPage(browser);
+  await openFixture(page, server.url, "multi-image.docker.tar");
+  const options = await page.$$eval("#image-chooser option", (os) => os.map((o) => o.textContent));
+  assert.equal(options.length, 3);
+  assert.match(options[1], /localhost\/strata\/layers:1/);
+  const first = await page.textContent("#image-id");
+  await page.selectOption("#image-chooser", "1");
+  await page.waitForFunction((before) => document.getElementById("image-id")?.textContent !== before, first);
+  assert.equal(await page.textContent("#image-id"), strata(["inspect", fixture("layers.docker.tar")], { json: true })[0].Id);
+
+  await openFixture(page, server.url, "multiarch.oci.tar");
+  const platforms = await page.$$eval("#platform-chooser option", (os) => os.map((o) => o.textContent));
+  assert.equal(platforms.length, 3, `attestations are not platforms: ${platforms}`);
+  assert.ok(platforms.some((p) => /linux\/amd64 · 1 attestation/.test(p)), platforms.join(" | "));
+  assert.equal(await page.textContent("#platform"), "linux/amd64");
+  const arm = await page.$eval("#platform-chooser", (s) => [...s.options].find((o) => o.textContent.startsWith("linux/arm64")).value);
+  await page.selectOption("#platform-chooser", arm);
+  await page.waitForFunction(() => document.getElementById("platform")?.textContent === "linux/arm64");
+  // containerd's export holds one platform's blobs: the others are offered but disabled.
+  await openFixture(page, server.url, "multiarch.containerd.tar");
+  const disabled = await page.$$eval("#platform-chooser option[disabled]", (os) => os.map((o) => o.textContent));
+  assert.equal(disabled.length, 2);
+  assert.ok(disabled.every((d) => d.includes("not in this archive")));
+  assert.equal(await page.textContent("#platform"), "linux/arm64");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("while a 1 GB archive is read the page answers clicks within 100 ms, shows progress, and Stop stops", async () => {
+  const page = await newPage(browser);
+  await openApp(page, server.url);
+  await dropFile(page, fixture("scale.1g.tar"));
+  await page.waitForSelector("#overview");
+  await page.waitForSelector("#scan-progress");
+  const first = Number(await page.getAttribute("#scan-progress", "value"));
+  // Time UI interactions while the workers hash and index.
+  const timings = [];
+  for (const tab of ["history", "overview", "inspect", "overview"]) {
+    const t = await page.evaluate(async (tab) => {
+      const start = performance.now();
+      document.getElementById(`tab-${tab}`).click();
+      await new Promise((r) => requestAnimationFrame(() => r()));
+      return performance.now() - start;
+    }, tab);
+    timings.push(t);
+    await page.waitForTimeout(150);
+  }
+  console.log(`click-to-frame while reading 1 GB: ${timings.map((t) => t.toFixed(1)).join(", ")} ms`);
+  assert.ok(Math.max(...timings) < 100, `a click took ${Math.max(...timings)} ms`);
+  await page.waitForFunction((first) => Number(document.getElementById("scan-progress")?.value) > first, first, { timeout: 30000 });
+  await page.click("#stop-scan");
+  await page.waitForSelector('.image-page[data-layers="idle"]');
+  await page.waitForSelector("#start-scan");
+  await page.waitForTimeout(500);
+  assert.equal(await page.getAttribute(".image-page", "data-layers"), "idle", "stopped stays stopped");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("Cancel while opening returns to the start screen", async () => {
+  const page = await newPage(browser);
+  await openApp(page, server.url);
+  // Slow the worker's first read down so the progress panel is there to cancel.
+  await dropFile(page, fixture("scale.1g.tar"));
+  const cancel = page.locator(".progress-panel button", { hasText: "Cancel" });
+  if (await cancel.count()) {
+    await cancel.click();
+    await page.waitForSelector("#drop-zone");
+  }
+  // Either way, a new drop works afterwards.
+  await dropFile(page, fixture("base.docker.tar"));
+  await page.waitForSelector("#overview");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("screenshots of every view, light and dark", async () => {
+  const page = await newPage(browser);
+  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const view of ["overview", "history", "dockerfile", "inspect", "raw", "layers", "waste"]) {
+      await page.click(`#tab-${view}`);
+      await page.waitForSelector(`#view-${view}`);
+      await screenshot(page, `view-${view}-${scheme}`);
+    }
+  }
+  // The help overlay and the theme toggle.
+  await page.keyboard.press("?");
+  await page.waitForSelector(".help");
+  await screenshot(page, "help-overlay");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator(".help").count(), 0);
+  await page.keyboard.press("t");
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("labels, env, history and file names full of HTML, RTL and emoji render as inert text", async () => {
+  const page = await newPage(browser);
+  const dialogs = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    d.dismiss();
+  });
+  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const labels = await page.textContent("#labels");
+  assert.ok(labels.includes("evil=<script>window.__xss=1</script>"), labels);
+  assert.ok(labels.includes("emoji=🐳📦"), labels);
+  // The right-to-left override is shown, not obeyed.
+  assert.ok(labels.includes("rtl=שלום ⟨U+202E⟩עולם"), labels);
+  assert.ok((await page.textContent("#env")).includes("GREETING=hello <b>world</b>"));
+  assert.equal(await page.locator("#labels script, #env b").count(), 0, "no element was made from a string");
+  for (const view of ["history", "dockerfile", "inspect", "raw"]) {
+    await page.click(`#tab-${view}`);
+    if (view === "history") await page.click("text=Show full commands");
+    if (view === "raw") {
+      // Go's encoder stores `<` as \u003c: byte for byte, the raw text has no `<script>`…
+      await page.click("#raw-config");
+      assert.ok((await page.textContent("#raw-text-config")).includes("\\u003cscript\\u003e"));
+      // …and the tree view decodes it, as text.
+      await page.click("text=Show as a tree");
+    }
+    assert.ok((await page.textContent(`#view-${view}`)).includes("<script>"), view);
+  }
+  await page.click("#tab-layers");
+  await page.fill("#tree-filter", "onerror");
+  await page.waitForSelector('.tree-row[data-path="app/<img src=x onerror=alert(2)>"]');
+  assert.equal(await page.locator("#explorer img").count(), 0);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, "no script ran");
+  assert.deepEqual(dialogs, [], "no alert() ran");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
