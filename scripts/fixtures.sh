@@ -111,6 +111,8 @@ RUN mkdir -p /data /dir1/sub /d2f/child /hl /app && \\
     echo html > '/app/<script>alert(1)<script>.txt' && echo img > '/app/<img src=x onerror=alert(2)>' && \\
     mkdir -p \$(dirname /$LONG) && echo deep > /$LONG && \\
     echo owned > /app/owned && chown 65534:65534 /app/owned && \\
+    echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==' | base64 -d > /app/pixel.png && \\
+    echo '<svg xmlns="http://www.w3.org/2000/svg" onload="window.__xss=2" width="40" height="40"><rect width="40" height="40" fill="#3b82f6"/></svg>' > /app/logo.svg && \\
     mkfifo /app/fifo 2>/dev/null || true
 RUN rm /data/del.txt /data/readd.txt && \\
     rm -rf /dir1 && mkdir /dir1 && echo z > /dir1/z && \\
@@ -406,7 +408,8 @@ Do not edit: rerun the script (\`FORCE=1\` to rebuild).
   1. busybox rootfs (/bin/busybox and applet symlinks, /etc/passwd, /etc/group, /tmp 1777);
   2. adds /data/{keep,del,readd}.txt, /dir1/{x,sub/y}, /d2f/child/c (a directory), /f2d (a file),
      /sym -> target.txt, /hl/orig with hard link /hl/link, setuid /app/suid, setgid /app/sgid,
-     sticky /app/sticky, non-ASCII and HTML names in /app, a > 100-byte path, /app/owned owned by 65534;
+     sticky /app/sticky, non-ASCII and HTML names in /app, a > 100-byte path, /app/owned owned by 65534,
+     a 1×1 PNG (/app/pixel.png) and an SVG with an onload script (/app/logo.svg);
   3. deletes /data/del.txt and /data/readd.txt (whiteouts), deletes and recreates /dir1 (opaque
      whiteout), turns /f2d into a directory and /d2f into a file, replaces the symlink /sym by a file,
      appends to /hl/orig (breaking the hard link), chmods /data/keep.txt to 600;

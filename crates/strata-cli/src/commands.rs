@@ -681,3 +681,119 @@ pub fn ci(a: &ImageArgs, format: Format, rules: CiRules) -> Result<i32> {
     )?;
     Ok(code)
 }
+
+#[derive(Serialize)]
+struct LayerStats {
+    layer: usize,
+    compression: &'static str,
+    stored_bytes: u64,
+    tar_bytes: u64,
+    entries: usize,
+    millis: f64,
+    /// Stored megabytes (10^6) per second.
+    mb_per_s: f64,
+    entries_per_s: f64,
+    index_heap_bytes: usize,
+    index_bytes_per_entry: f64,
+}
+
+#[derive(Serialize)]
+struct Stats {
+    layers: Vec<LayerStats>,
+    /// Opening the archive and resolving the image (the overview's cost).
+    open_millis: f64,
+    scan_millis: f64,
+    tree_millis: f64,
+    entries: usize,
+    paths: usize,
+}
+
+pub fn stats(a: &ImageArgs, format: Format) -> Result<i32> {
+    let t0 = std::time::Instant::now();
+    let mut opened = a.open()?;
+    let open_millis = t0.elapsed().as_secs_f64() * 1000.0;
+    let mut scans = Vec::new();
+    let mut layers = Vec::new();
+    let t1 = std::time::Instant::now();
+    for (i, layer) in opened.image.layers.iter().enumerate() {
+        let Some(loc) = layer.location else {
+            scans.push(None);
+            continue;
+        };
+        let t = std::time::Instant::now();
+        let scan = strata_core::scan_layer(
+            &opened.source,
+            loc.offset,
+            loc.len,
+            &opened.limits,
+            &mut |_| true,
+        )?;
+        let millis = t.elapsed().as_secs_f64() * 1000.0;
+        let entries = scan.index.entries.len();
+        let heap = scan.index.heap_bytes();
+        layers.push(LayerStats {
+            layer: i + 1,
+            compression: scan.compression.name(),
+            stored_bytes: scan.stored_size,
+            tar_bytes: scan.tar_size,
+            entries,
+            millis,
+            mb_per_s: scan.stored_size as f64 / 1e6 / (millis / 1000.0).max(1e-9),
+            entries_per_s: entries as f64 / (millis / 1000.0).max(1e-9),
+            index_heap_bytes: heap,
+            index_bytes_per_entry: if entries == 0 {
+                0.0
+            } else {
+                heap as f64 / entries as f64
+            },
+        });
+        scans.push(Some(scan));
+    }
+    let scan_millis = t1.elapsed().as_secs_f64() * 1000.0;
+    let t2 = std::time::Instant::now();
+    let analysis = strata_core::analyse(&mut opened.image, scans);
+    let tree_millis = t2.elapsed().as_secs_f64() * 1000.0;
+    let stats = Stats {
+        entries: layers.iter().map(|l| l.entries).sum(),
+        paths: analysis.tree.paths.len(),
+        layers,
+        open_millis,
+        scan_millis,
+        tree_millis,
+    };
+    if format == Format::Json {
+        return print_json(&stats);
+    }
+    let mut table = vec![vec![
+        "LAYER".into(),
+        "STORED".into(),
+        "COMPRESSION".into(),
+        "ENTRIES".into(),
+        "TIME".into(),
+        "MB/S".into(),
+        "ENTRIES/S".into(),
+        "INDEX".into(),
+        "BYTES/ENTRY".into(),
+    ]];
+    for l in &stats.layers {
+        table.push(vec![
+            l.layer.to_string(),
+            format_bytes(l.stored_bytes),
+            l.compression.to_owned(),
+            l.entries.to_string(),
+            format!("{:.0} ms", l.millis),
+            format!("{:.0}", l.mb_per_s),
+            format!("{:.0}", l.entries_per_s),
+            format_bytes(l.index_heap_bytes as u64),
+            format!("{:.1}", l.index_bytes_per_entry),
+        ]);
+    }
+    print_table(&table)?;
+    let mut o = out();
+    writeln!(
+        o,
+        "open {:.1} ms, scan {:.0} ms, tree {:.0} ms ({} entries, {} paths)",
+        stats.open_millis, stats.scan_millis, stats.tree_millis, stats.entries, stats.paths
+    )?;
+    Ok(0)
+}

@@ -2,6 +2,7 @@
 //! web app. All I/O lives here; the meaning of the bytes lives in strata-core.
 
 mod commands;
+mod dir_source;
 mod file_source;
 mod open;
 mod serve;
@@ -16,7 +17,8 @@ use std::path::PathBuf;
     version,
     about = "Inspect container images: archives from docker, podman and skopeo, in a shell or in the browser",
     after_help = "IMAGE is an archive written by `docker save`, `podman save` or `skopeo copy` \
-(docker-archive, oci-archive, a tarred OCI layout or dir: copy).\n\
+(docker-archive, oci-archive, a tarred OCI layout or dir: copy), or an OCI layout or dir: \
+directory.\n\
 Exit codes: 0 success, 1 a `ci` rule failed, 2 an error."
 )]
 struct Cli {
@@ -105,6 +107,8 @@ enum Command {
         #[arg(long, default_value_t = 0.1)]
         highest_user_wasted_percent: f64,
     },
+    /// How long reading each layer takes and how much memory its index uses (for benchmarks)
+    Stats(FormatArgs),
     /// Serve the built web app on this machine
     Serve {
         /// Address to listen on; port 0 picks a free port (the chosen address is printed)
@@ -169,6 +173,7 @@ fn main() {
                 highest_user_wasted_percent,
             },
         ),
+        Command::Stats(a) => commands::stats(&a.image, a.format),
         Command::Serve { addr, dist } => serve::run(serve::ServeOptions { addr, dist }).map(|()| 0),
     };
     match result {

@@ -1,15 +1,50 @@
 //! Turning the IMAGE argument (and `--image`, `--platform`, `--limit`) into an opened image.
-//! The archive is read through [`FileSource`], by range.
+//! An archive is read through [`FileSource`], by range; an OCI layout or `dir:` directory
+//! through [`DirSource`], which shows the engine the tar of it.
 
+use crate::dir_source::DirSource;
 use crate::file_source::FileSource;
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
 use strata_core::{
-    Analysis, Archive, Digest, Image, Limits, ManifestPick, load_image, open_archive, scan_image,
-    scan_layer,
+    Analysis, Archive, Digest, Image, Limits, ManifestPick, ReadAt, SourceError, load_image,
+    open_archive, scan_image, scan_layer,
 };
+
+/// A file or a directory, read the same way.
+#[derive(Debug)]
+pub enum Source {
+    File(FileSource),
+    Dir(DirSource),
+}
+
+impl Source {
+    pub fn open(path: &std::path::Path) -> Result<Source> {
+        if path.is_dir() {
+            Ok(Source::Dir(DirSource::open(path)?))
+        } else {
+            Ok(Source::File(FileSource::open(path)?))
+        }
+    }
+}
+
+impl ReadAt for Source {
+    fn len(&self) -> u64 {
+        match self {
+            Source::File(f) => f.len(),
+            Source::Dir(d) => d.len(),
+        }
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
+        match self {
+            Source::File(f) => f.read_at(offset, buf),
+            Source::Dir(d) => d.read_at(offset, buf),
+        }
+    }
+}
 
 #[derive(Args, Debug, Clone)]
 pub struct ImageArgs {
@@ -29,7 +64,7 @@ pub struct ImageArgs {
 
 #[derive(Debug)]
 pub struct Opened {
-    pub source: FileSource,
+    pub source: Source,
     pub image: Image,
     pub limits: Limits,
 }
@@ -87,9 +122,9 @@ impl ImageArgs {
         Ok(limits)
     }
 
-    fn open_archive(&self) -> Result<(FileSource, Archive, Limits)> {
+    fn open_archive(&self) -> Result<(Source, Archive, Limits)> {
         let limits = self.limits()?;
-        let source = FileSource::open(&self.path)?;
+        let source = Source::open(&self.path)?;
         let archive = open_archive(&source, &limits, &mut |_| {})
             .with_context(|| format!("{}", self.path.display()))?;
         Ok((source, archive, limits))

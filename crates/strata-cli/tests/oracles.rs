@@ -736,3 +736,31 @@ fn a_damaged_tar_header_marks_the_layer_and_the_rest_loads() {
         "layer 4 still applies"
     );
 }
+
+#[test]
+fn an_oci_layout_directory_reads_like_its_archive() {
+    let dir = std::env::temp_dir().join(format!("strata-oci-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("tar")
+        .arg("-xf")
+        .arg(image("layers.oci.tar"))
+        .arg("-C")
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let from_dir = json(&["inspect", dir.to_str().unwrap()]);
+    let from_tar = json(&["inspect", &image("layers.oci.tar")]);
+    assert_eq!(from_dir, from_tar);
+    let merged_dir = json(&["ls", "--merged", "--format", "json", dir.to_str().unwrap()]);
+    let merged_tar = json(&[
+        "ls",
+        "--merged",
+        "--format",
+        "json",
+        &image("layers.oci.tar"),
+    ]);
+    assert_eq!(merged_dir, merged_tar);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -190,3 +190,34 @@ test("screenshots: explorer light and dark, a deep path, the content viewer, the
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test("images preview as inert <img> from a blob URL, SVG scripts never run, ELF headers are summarised", async () => {
+  const page = await newPage(browser);
+  const dialogs = [];
+  page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  for (const [file, width] of [["app/pixel.png", 1], ["app/logo.svg", 40]]) {
+    await toLayers(page, `?path=${file}`);
+    await page.waitForSelector("#show-content");
+    await page.click("#show-content");
+    const img = page.locator("#content-viewer img.image-preview");
+    await img.waitFor();
+    assert.match(await img.getAttribute("src"), /^blob:/);
+    await page.waitForFunction(() => document.querySelector("#content-viewer img.image-preview").complete);
+    assert.equal(await img.evaluate((i) => i.naturalWidth), width, file);
+  }
+  assert.equal(await page.evaluate(() => window.__xss), undefined, "the SVG's onload did not run");
+  assert.equal(await page.locator("#content-viewer svg").count(), 0, "SVG is never inlined");
+  await toLayers(page, "?path=bin/busybox");
+  await page.waitForSelector("#show-content");
+  await page.click("#show-content");
+  await page.waitForSelector("#elf-info");
+  const elf = await page.textContent("#elf-info");
+  assert.match(elf, /64-bit little-endian/);
+  assert.match(elf, /x86-64/);
+  assert.match(elf, /statically linked|\/lib/);
+  await screenshot(page, "content-elf");
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
