@@ -4,7 +4,9 @@
   gen-archive.py OUT --files N --size BYTES [--layers L] [--tag NAME:TAG] [--dirs-per-level K]
 
 The layers are plain tars written header by header (Python's tarfile is too slow for 300,000
-entries); file content is a fixed pseudo-random block, so sizes are real. Files spread over
+entries). File content is text-like (words drawn from a small vocabulary), so it compresses
+about as much as real layers do, and each file gets a different slice of a 16 MB pool, so
+compressors see no repeated files. Files spread over
 directories 1,000 to a directory (usr/share/data/d0000/f0000000.bin), like a real /usr. The
 manifest.json, config (with the layers' real diff_ids) and layer tars follow what `docker save`
 writes. Real-tool images are made by scripts/fixtures.sh; this one exists because no tool here
@@ -39,11 +41,11 @@ def header(name: bytes, size: int, mode: int = 0o644, typeflag: bytes = b"0", mt
     return bytes(h)
 
 
-def write_layer(path: str, files: int, size: int, first: int, content: bytes) -> str:
+def write_layer(path: str, files: int, size: int, first: int, pool: bytes) -> str:
     """Writes a layer tar of `files` files; returns its sha256 (the diff_id)."""
     sha = hashlib.sha256()
     pad = b"\0" * ((BLOCK - size % BLOCK) % BLOCK)
-    body = content[:size] + pad
+    span = len(pool) - size
     made = set()
     with open(path, "wb", buffering=4 << 20) as out:
         def put(b: bytes):
@@ -60,7 +62,8 @@ def write_layer(path: str, files: int, size: int, first: int, content: bytes) ->
                         put(header(p + b"/", 0, 0o755, b"5"))
             put(header(d + b"/f%07d.bin" % i, size))
             if size:
-                put(body)
+                at = (i * 7919 * 64) % max(span, 1)
+                put(pool[at:at + size] + pad)
         put(b"\0" * (2 * BLOCK))
     return "sha256:" + sha.hexdigest()
 
@@ -74,14 +77,22 @@ def main():
     ap.add_argument("--tag", default="strata/generated:1")
     a = ap.parse_args()
     rnd = random.Random(42)
-    content = bytes(rnd.getrandbits(8) for _ in range(min(a.size, 1 << 20))) * (a.size // (1 << 20) + 1)
+    words = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789_./-") for _ in range(rnd.randint(2, 12))) for _ in range(4096)]
+    pool_len = 16 << 20
+    parts, n = [], 0
+    while n < pool_len:
+        line = b" ".join(rnd.choice(words) for _ in range(rnd.randint(3, 14))) + b"\n"
+        parts.append(line)
+        n += len(line)
+    pool = b"".join(parts)[:pool_len]
+    pool = pool * (a.size // pool_len + 2)  # so every slice is whole, however big the files
     tmp = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(a.out)))
     layer_paths, diff_ids = [], []
     per = a.files // a.layers
     for l in range(a.layers):
         n = per if l < a.layers - 1 else a.files - per * (a.layers - 1)
         p = os.path.join(tmp, "layer%d.tar" % l)
-        diff_ids.append(write_layer(p, n, a.size, l * per, content))
+        diff_ids.append(write_layer(p, n, a.size, l * per, pool))
         layer_paths.append(p)
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",

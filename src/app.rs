@@ -63,6 +63,8 @@ struct Runtime {
     reads: HashMap<u64, Callback<Result<FileBytes, ErrorInfo>>>,
     /// The archive's listing, which arrives before the image.
     listing: Option<Rc<crate::protocol::ArchiveListing>>,
+    /// Per-layer scan times and worker memory, for the benchmark.
+    stats: crate::state::ScanStats,
 }
 
 #[component]
@@ -177,7 +179,21 @@ pub fn App() -> Html {
                 Response::ScanProgress { layer, done, .. } => {
                     dispatch.dispatch(Action::ScanProgress { run, layer, done })
                 }
-                Response::Scanned { layer, .. } => {
+                Response::Scanned {
+                    layer,
+                    millis,
+                    memory,
+                    ..
+                } => {
+                    {
+                        let mut rt = runtime.borrow_mut();
+                        rt.stats.layers.push(crate::state::LayerStat {
+                            layer: layer + 1,
+                            millis,
+                            ..Default::default()
+                        });
+                        rt.stats.worker_memory_max = rt.stats.worker_memory_max.max(memory);
+                    }
                     let bytes = attachment_bytes(&attachment);
                     let scan: LayerScan = match postcard::from_bytes(&bytes) {
                         Ok(s) => s,
@@ -202,8 +218,9 @@ pub fn App() -> Html {
                     {
                         let scans = std::mem::take(&mut rt.scans);
                         let millis = browser::now_ms() - rt.started;
+                        let stats = std::mem::take(&mut rt.stats);
                         drop(rt);
-                        let explorer = build_explorer(session, scans, millis);
+                        let explorer = build_explorer(session, scans, millis, stats);
                         browser::mark("strata:layers-ready");
                         dispatch.dispatch(Action::LayersReady {
                             run,
@@ -249,6 +266,7 @@ pub fn App() -> Html {
                     rt.scans = vec![None; present.len()];
                     rt.remaining = present.iter().filter(|l| l.is_some()).count();
                     rt.started = browser::now_ms();
+                    rt.stats = Default::default();
                     let pool = WorkerPool::new(cores().min(present.len().max(1)), on_pool);
                     if let Some(file) = rt.file.clone() {
                         dispatch.dispatch(Action::ScanStarted {
@@ -273,7 +291,8 @@ pub fn App() -> Html {
                             }
                         }
                         if rt.remaining == 0 {
-                            let explorer = build_explorer(session, Vec::new(), 0.0);
+                            let explorer =
+                                build_explorer(session, Vec::new(), 0.0, Default::default());
                             dispatch.dispatch(Action::LayersReady {
                                 run: *run,
                                 explorer: Rc::new(explorer),

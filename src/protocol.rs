@@ -66,8 +66,14 @@ pub enum Response {
         done: u64,
         total: u64,
     },
-    /// A layer scan finished: the `LayerScan` travels beside, postcard-encoded.
-    Scanned { job: u64, layer: usize, millis: f64 },
+    /// A layer scan finished: the `LayerScan` travels beside, postcard-encoded. `millis`: the
+    /// scan's time in the worker; `memory`: the worker's wasm memory (bytes) after it.
+    Scanned {
+        job: u64,
+        layer: usize,
+        millis: f64,
+        memory: u64,
+    },
     /// A file read finished: the bytes travel beside. `total` is the file's size.
     Content { job: u64, offset: u64, total: u64 },
     /// A request failed; `job` says which, when it had one.

@@ -79,8 +79,32 @@ pub struct Explorer {
     pub history: History,
     pub layers: Vec<LayerListItem>,
     pub waste: WasteReport,
-    /// Wall time from the first scan's start to the tree (ms), and per layer.
+    /// Wall time from the first scan's start to the tree (ms).
     pub millis: f64,
+    /// Measurements for the benchmark: per layer (scan ms in its worker, stored bytes,
+    /// entries), the tree's build time, and memory.
+    pub stats: ScanStats,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ScanStats {
+    pub layers: Vec<LayerStat>,
+    pub tree_millis: f64,
+    pub wall_millis: f64,
+    /// The largest wasm memory a scanning worker reported.
+    pub worker_memory_max: u64,
+    /// The page's wasm memory once the tree is built.
+    pub page_memory: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct LayerStat {
+    pub layer: usize,
+    pub millis: f64,
+    pub stored_bytes: u64,
+    pub tar_bytes: u64,
+    pub entries: usize,
+    pub compression: String,
 }
 
 impl PartialEq for Explorer {
@@ -299,7 +323,22 @@ impl Reducible for AppState {
 
 /// Builds the explorer's data once every layer's scan is in (engine work, on the page: the
 /// tree is what the views walk).
-pub fn build_explorer(session: &Session, scans: Vec<Option<LayerScan>>, millis: f64) -> Explorer {
+pub fn build_explorer(
+    session: &Session,
+    scans: Vec<Option<LayerScan>>,
+    millis: f64,
+    mut stats: ScanStats,
+) -> Explorer {
+    let started = crate::platform::browser::now_ms();
+    for (i, scan) in scans.iter().enumerate() {
+        if let (Some(scan), Some(stat)) = (scan, stats.layers.iter_mut().find(|l| l.layer == i + 1))
+        {
+            stat.stored_bytes = scan.stored_size;
+            stat.tar_bytes = scan.tar_size;
+            stat.entries = scan.index.entries.len();
+            stat.compression = scan.compression.name().to_owned();
+        }
+    }
     let mut image = session.image.clone();
     image.restore_config();
     let scans: Vec<Option<LayerScan>> = scans
@@ -316,11 +355,15 @@ pub fn build_explorer(session: &Session, scans: Vec<Option<LayerScan>>, millis: 
     let history = history(&image, &sizes);
     let layers = layer_list(&analysis.tree, &image, &history.rows);
     let waste = analysis.tree.waste();
+    stats.tree_millis = crate::platform::browser::now_ms() - started;
+    stats.wall_millis = millis + stats.tree_millis;
+    stats.page_memory = crate::platform::browser::wasm_memory();
     Explorer {
         analysis,
         history,
         layers,
         waste,
         millis,
+        stats,
     }
 }

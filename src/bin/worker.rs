@@ -203,6 +203,7 @@ mod worker {
                                 job,
                                 layer,
                                 millis: now_ms() - started,
+                                memory: strata_web::platform::browser::wasm_memory(),
                             },
                             Some(bytes),
                         ),

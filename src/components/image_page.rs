@@ -153,6 +153,10 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
             { status }
             <div class="view" id={format!("view-{}", props.route.view.slug())} role="tabpanel">{ view }</div>
+            if let LayersState::Ready(e) = &props.layers {
+                // Measurements the benchmark reads (scan times, memory); not shown.
+                <div id="scan-stats" hidden=true data-json={serde_json::to_string(&e.stats).unwrap_or_default()}></div>
+            }
         </div>
     }
 }

@@ -161,6 +161,17 @@ pub fn mark(name: &str) {
     }
 }
 
+/// This wasm instance's memory, in bytes (it only grows).
+pub fn wasm_memory() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0, |m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as u64
+        })
+}
+
 /// Seconds since 1970, for relative times.
 pub fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64

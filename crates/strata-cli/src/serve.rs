@@ -238,6 +238,9 @@ pub fn security_headers() -> Vec<(&'static str, String)> {
         ("Referrer-Policy", "no-referrer".into()),
         ("X-Frame-Options", "DENY".into()),
         ("Cross-Origin-Opener-Policy", "same-origin".into()),
+        // With COOP, makes the page cross-origin isolated: `performance.measureUserAgentSpecificMemory`
+        // (what the benchmark reads) then covers the page and its workers.
+        ("Cross-Origin-Embedder-Policy", "require-corp".into()),
         ("Cross-Origin-Resource-Policy", "same-origin".into()),
         (
             "Permissions-Policy",

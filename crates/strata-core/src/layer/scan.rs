@@ -245,8 +245,9 @@ impl LayerScanner {
     }
 }
 
-/// Chunk size for reading a layer from a [`ReadAt`].
-pub const CHUNK: usize = 1 << 20;
+/// Chunk size for reading a layer from a [`ReadAt`]: 4 MiB reads run at ~560 MB/s through
+/// `FileReaderSync` in Chromium here, 1 MiB reads at ~300 MB/s (measured).
+pub const CHUNK: usize = 4 << 20;
 
 /// Scans the `len` bytes at `offset` of `source` as one layer blob. `progress` gets the
 /// compressed bytes read so far; returning `false` from it cancels the scan (an error).

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# The benchmark: Strata beside the native tools on the same data, in one run. It reports; it
+# does not fail on noise. Data (made once, kept in target/bench):
+#   - a ~1 GB `docker save` archive (100,000 files in 4 uncompressed layers),
+#   - the same image as an OCI archive with gzip layers and with zstd layers (skopeo),
+#   - a layer of 1,000,000 empty files, and one of three 100 MB files (gzip too).
+# Measured: native `tar -tvf`, `gzip -dc | sha256sum`, `pigz -dc | sha256sum`,
+# `zstd -dc | sha256sum` and `skopeo inspect`; the `strata` CLI (time, throughput, peak RSS,
+# index memory per entry); the web app in headless Chromium (time to the overview, to every
+# layer indexed, per-layer throughput in a worker, memory of the tab).
+#
+#   scripts/bench.sh            (about 10 minutes on 2 cores, first run included)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+B=$ROOT/target/bench
+mkdir -p "$B"
+scripts/setup.sh test >/dev/null
+# shellcheck source=/dev/null
+source target/tools/env.sh
+scripts/fixtures.sh target/fixtures >/dev/null
+note() { printf '[bench] %s\n' "$*" >&2; }
+
+note "building the release CLI and app"
+cargo build --release --locked -p strata-cli 2>&1 | tail -n 1 >&2
+[[ -f dist/index.html && -z "${REBUILD:-}" ]] || trunk build --release >/dev/null 2>&1
+STRATA=$ROOT/target/release/strata
+POLICY=$B/policy.json
+echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$POLICY"
+
+LEGACY=$ROOT/target/fixtures/images/scale.1g.tar
+[[ -f $B/scale.1g.gzip.tar ]] || { note "making the gzip OCI archive (skopeo)"; skopeo --policy "$POLICY" copy -q "docker-archive:$LEGACY" "oci-archive:$B/scale.1g.gzip.tar:1"; }
+[[ -f $B/scale.1g.zstd.tar ]] || { note "making the zstd OCI archive (skopeo)"; skopeo --policy "$POLICY" copy -q --dest-compress-format zstd "docker-archive:$LEGACY" "oci-archive:$B/scale.1g.zstd.tar:1"; }
+[[ -f $B/files.1m.tar ]] || { note "making 1,000,000 files"; python3 scripts/gen-archive.py "$B/files.1m.tar" --files 1000000 --size 0 --tag strata/files1m:1; }
+[[ -f $B/big-files.tar ]] || { note "making three 100 MB files"; python3 scripts/gen-archive.py "$B/big-files.tar" --files 3 --size 100000000 --tag strata/bigfiles:1; }
+[[ -f $B/big-files.gzip.tar ]] || skopeo --policy "$POLICY" copy -q "docker-archive:$B/big-files.tar" "oci-archive:$B/big-files.gzip.tar:1"
+
+# Layers as separate files, for the native tools.
+layers_of() { # layers_of ARCHIVE DIR: the layer blobs, in order
+  local archive=$1 dir=$2
+  mkdir -p "$dir"
+  if [[ -z $(ls "$dir") ]]; then
+    tar -xf "$archive" -C "$dir"
+  fi
+  if [[ -f $dir/manifest.json ]]; then
+    jq -r '.[0].Layers[]' "$dir/manifest.json" | sed "s|^|$dir/|"
+  else
+    local m; m=$(jq -r '.manifests[0].digest' "$dir/index.json" | cut -d: -f2)
+    jq -r '.layers[].digest' "$dir/blobs/sha256/$m" | cut -d: -f2 | sed "s|^|$dir/blobs/sha256/|"
+  fi
+}
+secs() { # secs CMD...: wall seconds of a shell pipeline
+  local s e; s=$(date +%s.%N); bash -c "$*" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l
+}
+rss_mib() { # rss_mib CMD...: peak RSS in MiB
+  /usr/bin/time -f '%M' bash -c "$* >/dev/null 2>&1" 2>&1 >/dev/null | tail -n1 | awk '{printf "%.0f", $1/1024}'
+}
+sum_pipeline() { # sum_pipeline "CMD {}" FILES...: total seconds over files
+  local cmd=$1; shift; local total=0
+  for f in "$@"; do total=$(echo "$total + $(secs "${cmd//\{\}/$f}")" | bc -l); done
+  echo "$total"
+}
+
+note "native baselines"
+mapfile -t L_LEGACY < <(layers_of "$LEGACY" "$B/x.legacy")
+mapfile -t L_GZIP < <(layers_of "$B/scale.1g.gzip.tar" "$B/x.gzip")
+mapfile -t L_ZSTD < <(layers_of "$B/scale.1g.zstd.tar" "$B/x.zstd")
+mapfile -t L_1M < <(layers_of "$B/files.1m.tar" "$B/x.1m")
+mapfile -t L_BIG < <(layers_of "$B/big-files.gzip.tar" "$B/x.bigfiles")
+MB_LEGACY=$(cat "${L_LEGACY[@]}" | wc -c | awk '{print $1/1e6}')
+MB_BIG=$(for f in "${L_BIG[@]}"; do gzip -dc "$f" | wc -c; done | awk '{s+=$1} END {print s/1e6}')
+T_TAR=$(sum_pipeline "tar -tvf {}" "${L_LEGACY[@]}")
+T_TAR_1M=$(sum_pipeline "tar -tvf {}" "${L_1M[@]}")
+T_GZIP=$(sum_pipeline "gzip -dc {} | sha256sum" "${L_GZIP[@]}")
+T_PIGZ=$(sum_pipeline "pigz -dc {} | sha256sum" "${L_GZIP[@]}")
+T_ZSTD=$(sum_pipeline "zstd -dc {} | sha256sum" "${L_ZSTD[@]}")
+T_GZIP_BIG=$(sum_pipeline "gzip -dc {} | sha256sum" "${L_BIG[@]}")
+T_SKOPEO=$(secs "skopeo --policy $POLICY inspect docker-archive:$LEGACY")
+
+note "strata CLI"
+declare -A CLI_JSON CLI_RSS CLI_OVERVIEW
+for name in legacy gzip zstd 1m bigfiles; do
+  case $name in
+    legacy) a=$LEGACY ;; gzip) a=$B/scale.1g.gzip.tar ;; zstd) a=$B/scale.1g.zstd.tar ;;
+    1m) a=$B/files.1m.tar ;; bigfiles) a=$B/big-files.gzip.tar ;;
+  esac
+  CLI_JSON[$name]=$("$STRATA" stats --format json "$a")
+  CLI_RSS[$name]=$(rss_mib "$STRATA stats $a")
+  CLI_OVERVIEW[$name]=$(secs "$STRATA overview $a")
+done
+
+note "the web app in headless Chromium"
+WEB_JSON=$(cd tests/e2e && STRATA_BIN="$STRATA" node bench/app.mjs \
+  "legacy=$LEGACY" "gzip=$B/scale.1g.gzip.tar" "zstd=$B/scale.1g.zstd.tar" "1m=$B/files.1m.tar" "bigfiles=$B/big-files.gzip.tar")
+
+python3 - "$MB_LEGACY" "$MB_BIG" "$T_TAR" "$T_TAR_1M" "$T_GZIP" "$T_PIGZ" "$T_ZSTD" "$T_GZIP_BIG" "$T_SKOPEO" \
+  "${CLI_JSON[legacy]}" "${CLI_JSON[gzip]}" "${CLI_JSON[zstd]}" "${CLI_JSON[1m]}" "${CLI_JSON[bigfiles]}" \
+  "${CLI_RSS[legacy]} ${CLI_RSS[gzip]} ${CLI_RSS[zstd]} ${CLI_RSS[1m]} ${CLI_RSS[bigfiles]}" \
+  "${CLI_OVERVIEW[legacy]} ${CLI_OVERVIEW[gzip]} ${CLI_OVERVIEW[zstd]}" "$WEB_JSON" "$(nproc)" <<'EOF'
+import json, sys
+a = sys.argv[1:]
+mb_legacy, mb_big = float(a[0]), float(a[1])
+t_tar, t_tar1m, t_gzip, t_pigz, t_zstd, t_gzip_big, t_skopeo = map(float, a[2:9])
+cli = dict(zip(["legacy", "gzip", "zstd", "1m", "bigfiles"], [json.loads(x) for x in a[9:14]]))
+rss = dict(zip(["legacy", "gzip", "zstd", "1m", "bigfiles"], a[14].split()))
+ov = dict(zip(["legacy", "gzip", "zstd"], map(float, a[15].split())))
+web = json.loads(a[16])
+cores = a[17]
+def tar_mb(s): return sum(l["tar_bytes"] for l in s["layers"]) / 1e6
+def scan_s(s): return s["scan_millis"] / 1000
+def per_core_mbs(layers): return max((l["tar_bytes"] / 1e6) / (l["millis"] / 1000) for l in layers if l["millis"] > 0)
+def fmt(x, u=""): return f"{x:.2f}{u}" if x < 100 else f"{x:.0f}{u}"
+rows = []
+def row(what, theirs, ours, ratio_note=""):
+    rows.append((what, theirs, ours, ratio_note))
+print(f"\nStrata benchmark ({cores} cores). Times in seconds; throughput in MB/s of uncompressed data.\n")
+print("Time to the overview (manifest + config), 1 GB archives:")
+print(f"  skopeo inspect (docker-archive) {t_skopeo:.3f} s | strata CLI: legacy {ov['legacy']:.3f} s, gzip {ov['gzip']:.3f} s, zstd {ov['zstd']:.3f} s"
+      f" | web app: " + ", ".join(f"{k} {web[k]['overview_ms']:.0f} ms" for k in ["legacy", "gzip", "zstd"]) + "  (target < 300 ms)")
+print()
+print(f"{'measure':<58} {'native':>10} {'strata CLI':>11} {'web (wasm)':>11} {'web/native':>10}")
+def line(what, native, cli_v, web_v, better_is_lower=True):
+    ratio = (web_v / native if better_is_lower else web_v / native) if native and web_v else float('nan')
+    print(f"{what:<58} {native:>10.2f} {cli_v:>11.2f} {web_v:>11.2f} {ratio:>10.2f}")
+wl = web["legacy"]; wg = web["gzip"]; wz = web["zstd"]; w1 = web["1m"]; wb = web["bigfiles"]
+line(f"legacy 1 GB ({mb_legacy:.0f} MB tar): index all layers, s (tar -tvf)", t_tar, scan_s(cli["legacy"]), wl["index_ms"] / 1000)
+line("gzip 1 GB: inflate + both sha256, whole image, s (gzip -dc|sha256sum)", t_gzip, scan_s(cli["gzip"]), wg["index_ms"] / 1000)
+line("        same, against pigz -dc | sha256sum, s", t_pigz, scan_s(cli["gzip"]), wg["index_ms"] / 1000)
+line("zstd 1 GB: decode + both sha256, whole image, s (zstd -dc|sha256sum)", t_zstd, scan_s(cli["zstd"]), wz["index_ms"] / 1000)
+line("1,000,000 files: index, s (tar -tvf)", t_tar1m, scan_s(cli["1m"]), w1["index_ms"] / 1000)
+line(f"3 x 100 MB gzip ({mb_big:.0f} MB): inflate + hashes, s (gzip -dc|sha256sum)", t_gzip_big, scan_s(cli["bigfiles"]), wb["index_ms"] / 1000)
+print()
+tar_gzip = tar_mb(cli["gzip"]); tar_zstd = tar_mb(cli["zstd"])
+print("Per core (one layer in one worker vs one native pipeline), MB/s of uncompressed data:")
+print(f"  gzip: native gzip|sha256sum {tar_gzip / t_gzip:.0f}, pigz|sha256sum {tar_gzip / t_pigz:.0f} | strata CLI {per_core_mbs(cli['gzip']['layers']):.0f}"
+      f" | wasm worker {per_core_mbs(wg['layers']):.0f}  -> {per_core_mbs(wg['layers']) / (tar_gzip / t_gzip):.2f}x native (target >= 0.8)")
+print(f"  zstd: native zstd|sha256sum {tar_zstd / t_zstd:.0f} | strata CLI {per_core_mbs(cli['zstd']['layers']):.0f}"
+      f" | wasm worker {per_core_mbs(wz['layers']):.0f}  -> {per_core_mbs(wz['layers']) / (tar_zstd / t_zstd):.2f}x native (target >= 0.8)")
+print(f"  legacy (tar, sha256 once): strata CLI {per_core_mbs(cli['legacy']['layers']):.0f} | wasm worker {per_core_mbs(wl['layers']):.0f}")
+print()
+print("Memory:")
+print("  strata CLI peak RSS (MiB): " + ", ".join(f"{k} {v}" for k, v in rss.items()) + "  (target < 256 for the 1 GB legacy archive)")
+names = [k for k in web if k != "download"]
+print("  web tab peak (MiB, page + workers, " + web["legacy"]["measured_by"] + "): " + ", ".join(f"{k} {web[k]['peak_memory_mb']:.0f}" for k in names) + "  (target <= 256 for 1 GB)")
+idx = cli["1m"]["layers"][0]
+print(f"  index of 1,000,000 entries: {idx['index_heap_bytes'] / 2**20:.0f} MiB, {idx['index_bytes_per_entry']:.0f} bytes per entry (target well under 200);"
+      f" {idx['entries_per_s']:.0f} entries/s natively")
+print()
+print("App download (gzip): " + web["download"])
+EOF
