@@ -1,0 +1,105 @@
+//! The engine's hot paths, so regressions show: scanning an archive's headers, a layer's
+//! inflate + both hashes + index, a zstd-free uncompressed scan, building the tree of many
+//! files, and the merged view. Data is generated here, in memory.
+
+#![allow(clippy::unwrap_used)]
+
+#[cfg(not(target_arch = "wasm32"))]
+mod benches {
+    use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+    use std::hint::black_box;
+    use std::io::Write;
+    use strata_core::tar::scan_archive;
+    use strata_core::tree::ImageTree;
+    use strata_core::{LayerScanner, Limits, MemorySource};
+
+    /// A layer tar of `n` files of `size` bytes spread over directories.
+    fn layer(n: usize, size: usize) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+        for i in 0..n {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(size as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(
+                &mut h,
+                format!("usr/share/d{:03}/f{i:07}", i / 1000),
+                data.as_slice(),
+            )
+            .unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn scan(blob: &[u8]) -> strata_core::LayerScan {
+        let mut s = LayerScanner::new(None, &Limits::default());
+        for chunk in blob.chunks(4 << 20) {
+            s.push(chunk);
+        }
+        s.finish()
+    }
+
+    pub fn hot_paths(c: &mut Criterion) {
+        let small = layer(20_000, 100);
+        let big = layer(40, 500_000);
+        let mut g = c.benchmark_group("layer scan");
+        g.sample_size(10);
+        for (name, tar) in [("20k small files", &small), ("40 x 500 kB", &big)] {
+            g.throughput(Throughput::Bytes(tar.len() as u64));
+            g.bench_with_input(BenchmarkId::new("uncompressed", name), tar, |b, t| {
+                b.iter(|| black_box(scan(t)))
+            });
+            let gz = gzip(tar);
+            g.bench_with_input(
+                BenchmarkId::new("gzip: inflate + 2 sha256 + index", name),
+                &gz,
+                |b, t| b.iter(|| black_box(scan(t))),
+            );
+        }
+        g.finish();
+
+        // The outer archive: headers only, bodies skipped.
+        let mut archive = tar::Builder::new(Vec::new());
+        for i in 0..200 {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(big.len() as u64);
+            h.set_cksum();
+            archive
+                .append_data(&mut h, format!("blobs/sha256/{i:064x}"), big.as_slice())
+                .unwrap();
+        }
+        let archive = MemorySource::new(archive.into_inner().unwrap());
+        c.bench_function("archive header scan (200 x 20 MB entries)", |b| {
+            b.iter(|| black_box(scan_archive(&archive, &Limits::default(), &mut |_| {}).unwrap()))
+        });
+
+        let l1 = scan(&small).index;
+        let l2 = scan(&layer(10_000, 50)).index;
+        let mut g = c.benchmark_group("tree");
+        g.sample_size(10);
+        g.bench_function("build (20k + 10k entries, 2 layers)", |b| {
+            b.iter(|| black_box(ImageTree::build(vec![l1.clone(), l2.clone()])))
+        });
+        let tree = ImageTree::build(vec![l1.clone(), l2.clone()]);
+        g.bench_function("merged view of the last layer", |b| {
+            b.iter(|| black_box(tree.merged(1)))
+        });
+        g.bench_function("waste report", |b| b.iter(|| black_box(tree.waste())));
+        g.finish();
+    }
+
+    criterion_group!(group, hot_paths);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+criterion::criterion_main!(benches::group);
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
