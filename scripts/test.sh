@@ -30,6 +30,9 @@ scripts/check-io-ban.sh
 stage "fixtures (real images from buildah, skopeo, podman, umoci, containerd)"
 scripts/fixtures.sh target/fixtures
 
+stage "hostile corpus (scripts/hostile-corpus.py)"
+python3 scripts/hostile-corpus.py target/hostile
+
 stage "native tests"
 cargo test --locked --workspace
 

@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn limits_stop_bombs_with_their_names() {
-        // 200 MiB of zeros compresses to ~200 KiB: over the ratio limit once past 64 MiB.
+        // 200 MiB of zeros compresses to ~200 KiB: over a 500:1 limit once past 64 MiB.
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         let zeros = vec![0u8; 1 << 20];
         for _ in 0..200 {
