@@ -212,7 +212,7 @@ def oci_with(manifest, index_digest=None):
 dup = oci_manifest(extra=', "layers": []')
 case("duplicate-keys.tar", oci_with(dup), "error:bad-manifest", "load", "duplicate field `layers`")
 case("wrong-media-type.tar", oci_with(oci_manifest(layer_mt="application/vnd.oci.image.layer.v1.tar+zstd")),
-     "diagnostic:media-type-mismatch", "load", "the media type says zstd but the blob is gzip")
+     "diagnostic:media-type-mismatch", "load", "the media type says a zstd-compressed tar but the blob is a gzip-compressed tar")
 case("digest-wrong-algorithm.tar", oci_with(oci_manifest(), index_digest="md5:" + "0" * 32),
      "error:bad-manifest", "open", "lists no images")
 case("digest-wrong-length.tar", oci_with(oci_manifest(), index_digest="sha256:abc"), "error:bad-manifest", "open", "lists no images")

@@ -28,7 +28,7 @@ APT=(chromium chromium-driver)
 if [[ $MODE == test ]]; then
   # Real image tools for the fixtures, the registry, and the benchmark's baselines.
   APT+=(skopeo umoci buildah podman runc containerd docker-registry busybox-static jq zstd pigz
-        apache2-utils python3 time hyperfine)
+        apache2-utils python3 time hyperfine curl)
 fi
 missing=()
 for p in "${APT[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -33,6 +33,10 @@ scripts/fixtures.sh target/fixtures
 stage "hostile corpus (scripts/hostile-corpus.py)"
 python3 scripts/hostile-corpus.py target/hostile
 
+stage "registries (two docker-registry instances on 127.0.0.1, fixtures pushed by skopeo)"
+trap 'scripts/registry.sh stop' EXIT
+eval "$(scripts/registry.sh start)"
+
 stage "native tests"
 cargo test --locked --workspace
 

@@ -336,7 +336,14 @@ pub fn App() -> Html {
             let request = Request::ReadEntry {
                 job: id,
                 blob,
-                compression: layer.compression.unwrap_or(strata_core::Compression::None),
+                // What the scan found, not what a media type claimed.
+                compression: explorer
+                    .analysis
+                    .scans
+                    .get(job.layer)
+                    .and_then(|s| s.as_ref().map(|s| s.compression))
+                    .or(layer.compression)
+                    .unwrap_or(strata_core::Compression::None),
                 entry: *entry,
                 sparse_map: index.sparse_map(job.entry).map(<[_]>::to_vec),
                 offset: job.offset,

@@ -63,9 +63,16 @@ fn print_table(rows: &[Vec<String>]) -> Result<()> {
 pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
     let mut opened = a.open()?;
     let mut extra = Vec::new();
+    let mut verified = None;
     if verify {
         let analysis = opened.analyse()?;
         extra = analysis.diagnostics;
+        let scans: Vec<_> = analysis.scans.iter().flatten().collect();
+        verified = Some((
+            scans.len(),
+            scans.iter().map(|s| s.entries).sum::<usize>(),
+            scans.iter().map(|s| s.tar_size).sum::<u64>(),
+        ));
     }
     let mut ov = strata_core::overview(&opened.image);
     ov.diagnostics.extend(extra);
@@ -135,6 +142,22 @@ pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
     for d in &ov.diagnostics {
         writeln!(o, "{:?}: {}: {}", d.severity, d.subject, d.message)?;
     }
+    if let Some((layers, entries, bytes)) = verified {
+        let errors = ov
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == strata_core::Severity::Error)
+            .count();
+        let outcome = if errors == 0 {
+            "every digest and diff_id matches".to_owned()
+        } else {
+            format!("{errors} error(s) above")
+        };
+        writeln!(
+            o,
+            "Verified:   {layers} layers read ({entries} entries, {bytes} bytes of tar): {outcome}"
+        )?;
+    }
     Ok(
         if ov
             .diagnostics
@@ -175,6 +198,18 @@ pub fn images(a: &ImageArgs, format: Format) -> Result<i32> {
                 writeln!(o, "         attestation {att}")?;
             }
         }
+    }
+    Ok(0)
+}
+
+pub fn tags(a: &ImageArgs, format: Format) -> Result<i32> {
+    let tags = a.tags()?;
+    if format == Format::Json {
+        return print_json(&tags);
+    }
+    let mut o = out();
+    for t in &tags {
+        writeln!(o, "{t}")?;
     }
     Ok(0)
 }

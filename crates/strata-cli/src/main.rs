@@ -5,6 +5,7 @@ mod commands;
 mod dir_source;
 mod file_source;
 mod open;
+mod registry_source;
 mod serve;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -17,8 +18,9 @@ use std::path::PathBuf;
     version,
     about = "Inspect container images: archives from docker, podman and skopeo, in a shell or in the browser",
     after_help = "IMAGE is an archive written by `docker save`, `podman save` or `skopeo copy` \
-(docker-archive, oci-archive, a tarred OCI layout or dir: copy), or an OCI layout or dir: \
-directory.\n\
+(docker-archive, oci-archive, a tarred OCI layout or dir: copy), an OCI layout or dir: \
+directory, or a registry reference (`alpine:3.20`, `localhost:5000/app@sha256:…`; \
+--username with --password-stdin for private registries, --insecure for plain HTTP).\n\
 Exit codes: 0 success, 1 a `ci` rule failed, 2 an error."
 )]
 struct Cli {
@@ -107,6 +109,8 @@ enum Command {
         #[arg(long, default_value_t = 0.1)]
         highest_user_wasted_percent: f64,
     },
+    /// The tags of a registry repository, like `crane ls` (IMAGE is a reference)
+    Tags(FormatArgs),
     /// How long reading each layer takes and how much memory its index uses (for benchmarks)
     Stats(FormatArgs),
     /// Serve the built web app on this machine
@@ -173,6 +177,7 @@ fn main() {
                 highest_user_wasted_percent,
             },
         ),
+        Command::Tags(a) => commands::tags(&a.image, a.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
         Command::Serve { addr, dist } => serve::run(serve::ServeOptions { addr, dist }).map(|()| 0),
     };

@@ -1,33 +1,29 @@
-//! Turning the IMAGE argument (and `--image`, `--platform`, `--limit`) into an opened image.
-//! An archive is read through [`FileSource`], by range; an OCI layout or `dir:` directory
-//! through [`DirSource`], which shows the engine the tar of it.
+//! Turning the IMAGE argument (and `--image`, `--platform`, `--limit`, credentials) into an
+//! opened image. IMAGE is a file (an archive, read by range through [`FileSource`]), a
+//! directory (an OCI layout or `dir:` copy, through [`DirSource`]), or else a registry
+//! reference (`nginx:1.27`, `localhost:5000/app@sha256:…`), whose layer blobs are read by HTTP
+//! range through [`RegistrySource`]. The engine sees the same [`ReadAt`] in every case.
 
 use crate::dir_source::DirSource;
 use crate::file_source::FileSource;
+use crate::registry_source::{Http, RegistrySource, now};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
+use std::io::Read;
 use std::path::PathBuf;
+use strata_core::registry::{Credentials, Reference, RegistrySession, list_tags, open_image};
 use strata_core::{
     Analysis, Archive, Digest, Image, Limits, ManifestPick, ReadAt, SourceError, load_image,
     open_archive, scan_image, scan_layer,
 };
 
-/// A file or a directory, read the same way.
+/// A file, a directory or a registry, read the same way.
 #[derive(Debug)]
 pub enum Source {
     File(FileSource),
     Dir(DirSource),
-}
-
-impl Source {
-    pub fn open(path: &std::path::Path) -> Result<Source> {
-        if path.is_dir() {
-            Ok(Source::Dir(DirSource::open(path)?))
-        } else {
-            Ok(Source::File(FileSource::open(path)?))
-        }
-    }
+    Registry(Box<RegistrySource>),
 }
 
 impl ReadAt for Source {
@@ -35,6 +31,7 @@ impl ReadAt for Source {
         match self {
             Source::File(f) => f.len(),
             Source::Dir(d) => d.len(),
+            Source::Registry(r) => r.len(),
         }
     }
 
@@ -42,13 +39,14 @@ impl ReadAt for Source {
         match self {
             Source::File(f) => f.read_at(offset, buf),
             Source::Dir(d) => d.read_at(offset, buf),
+            Source::Registry(r) => r.read_at(offset, buf),
         }
     }
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct ImageArgs {
-    /// An image archive (or OCI layout directory)
+    /// An image archive, an OCI layout directory, or a registry reference (nginx:1.27)
     pub path: PathBuf,
     /// Which image of a multi-image archive: a tag (`alpine:3.20`), an ID prefix, or a number
     #[arg(long = "image")]
@@ -60,6 +58,15 @@ pub struct ImageArgs {
     /// Raise or lower a safety limit: NAME=VALUE (e.g. max_json_bytes=67108864); repeatable
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
+    /// Registry user name (the password or token is read from standard input)
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Read the registry password or token from standard input (never from an argument)
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Talk to the registry over plain HTTP (localhost and 127.0.0.1 always are)
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 #[derive(Debug)]
@@ -81,8 +88,9 @@ impl Opened {
     }
 
     /// Makes every layer's uncompressed size exact, reading only the layers whose size the
-    /// gzip trailer or zstd header did not give.
+    /// gzip trailer or zstd header does not give.
     pub fn exact_sizes(&mut self) -> Result<Vec<Option<u64>>> {
+        strata_core::image::trailer_sizes(&mut self.image, &self.source)?;
         for layer in &mut self.image.layers {
             if layer.uncompressed_size.is_some() {
                 continue;
@@ -122,28 +130,95 @@ impl ImageArgs {
         Ok(limits)
     }
 
+    fn pick(&self) -> Result<ManifestPick> {
+        Ok(match &self.platform {
+            None => ManifestPick::Default,
+            Some(p) if p.starts_with("sha256:") => ManifestPick::Digest(
+                Digest::parse(p).map_err(|e| anyhow::anyhow!("--platform: {e}"))?,
+            ),
+            Some(p) => ManifestPick::Platform(p.clone()),
+        })
+    }
+
+    /// A registry reference, when IMAGE is neither a file nor a directory.
+    fn reference(&self) -> Result<Option<Reference>> {
+        if self.path.exists() {
+            return Ok(None);
+        }
+        let s = self.path.to_string_lossy();
+        let s = s.strip_prefix("docker://").unwrap_or(&s);
+        match Reference::parse(s) {
+            Ok(r) => Ok(Some(r)),
+            Err(e) => anyhow::bail!(
+                "{}: no such file or directory, and not an image reference ({e})",
+                self.path.display()
+            ),
+        }
+    }
+
+    fn session(&self, reference: Reference) -> Result<RegistrySession> {
+        let credentials = match (&self.username, self.password_stdin) {
+            (Some(u), true) => {
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut password)
+                    .context("reading the password from standard input")?;
+                Some(Credentials {
+                    username: u.clone(),
+                    password: password.trim_end_matches(['\n', '\r']).to_owned(),
+                })
+            }
+            (Some(_), false) => {
+                anyhow::bail!("--username needs --password-stdin (passwords never go in arguments)")
+            }
+            (None, true) => anyhow::bail!("--password-stdin needs --username"),
+            (None, false) => None,
+        };
+        let local =
+            reference.domain.starts_with("localhost") || reference.domain.starts_with("127.");
+        let base = RegistrySession::default_base(&reference, self.insecure || local);
+        Ok(RegistrySession::new(reference, base, credentials))
+    }
+
     fn open_archive(&self) -> Result<(Source, Archive, Limits)> {
         let limits = self.limits()?;
-        let source = Source::open(&self.path)?;
+        let source = if self.path.is_dir() {
+            Source::Dir(DirSource::open(&self.path)?)
+        } else {
+            Source::File(FileSource::open(&self.path)?)
+        };
         let archive = open_archive(&source, &limits, &mut |_| {})
             .with_context(|| format!("{}", self.path.display()))?;
         Ok((source, archive, limits))
     }
 
     pub fn open(&self) -> Result<Opened> {
+        if let Some(reference) = self.reference()? {
+            let limits = self.limits()?;
+            let http = Http::new(&reference.domain);
+            let mut session = self.session(reference.clone())?;
+            let opened = open_image(
+                &mut session,
+                &self.pick()?,
+                &limits,
+                now(),
+                &mut http.transport(),
+            )
+            .with_context(|| reference.canonical())?;
+            let source =
+                Source::Registry(Box::new(RegistrySource::new(http, session, opened.blobs)));
+            return Ok(Opened {
+                source,
+                image: opened.image,
+                limits,
+            });
+        }
         let (source, archive, limits) = self.open_archive()?;
         let index = match &self.image {
             Some(wanted) => archive.find_image(wanted)?,
             None => 0,
         };
-        let pick = match &self.platform {
-            None => ManifestPick::Default,
-            Some(p) if p.starts_with("sha256:") => ManifestPick::Digest(
-                Digest::parse(p).map_err(|e| anyhow::anyhow!("--platform: {e}"))?,
-            ),
-            Some(p) => ManifestPick::Platform(p.clone()),
-        };
-        let image = load_image(&archive, &source, index, &pick, &limits)
+        let image = load_image(&archive, &source, index, &self.pick()?, &limits)
             .with_context(|| format!("{}", self.path.display()))?;
         Ok(Opened {
             source,
@@ -152,8 +227,35 @@ impl ImageArgs {
         })
     }
 
+    /// The repository's tags (registry references only).
+    pub fn tags(&self) -> Result<Vec<String>> {
+        let reference = self
+            .reference()?
+            .context("tags are a registry's: IMAGE must be a reference")?;
+        let http = Http::new(&reference.domain);
+        let mut session = self.session(reference.clone())?;
+        list_tags(&mut session, now(), &mut http.transport()).with_context(|| reference.canonical())
+    }
+
     /// What `strata images` prints: every image and, for indexes, every platform.
     pub fn list(&self) -> Result<Listing> {
+        if self.reference()?.is_some() {
+            let opened = self.open()?;
+            let image = &opened.image;
+            return Ok(Listing {
+                format: "registry".into(),
+                images: vec![ListedImage {
+                    number: 0,
+                    label: image.repo_tags.join(", "),
+                    names: image.repo_tags.clone(),
+                    digest: Some(image.index.as_ref().map_or_else(
+                        || image.manifest.digest.to_string(),
+                        |i| i.digest.to_string(),
+                    )),
+                    platforms: platforms(&image.choices),
+                }],
+            });
+        }
         let (source, archive, limits) = self.open_archive()?;
         let mut images = Vec::new();
         for (i, img) in archive.images.iter().enumerate() {
@@ -164,15 +266,7 @@ impl ImageArgs {
                 label: img.label(),
                 names: img.names.clone(),
                 digest: img.target_digest().map(|d| d.to_string()),
-                platforms: choices
-                    .iter()
-                    .map(|c| ListedPlatform {
-                        label: c.label(),
-                        digest: c.descriptor.digest.clone(),
-                        available: c.available,
-                        attestations: c.attestations.iter().map(|a| a.digest.clone()).collect(),
-                    })
-                    .collect(),
+                platforms: platforms(&choices),
             });
         }
         Ok(Listing {
@@ -180,6 +274,18 @@ impl ImageArgs {
             images,
         })
     }
+}
+
+fn platforms(choices: &[strata_core::ManifestChoice]) -> Vec<ListedPlatform> {
+    choices
+        .iter()
+        .map(|c| ListedPlatform {
+            label: c.label(),
+            digest: c.descriptor.digest.clone(),
+            available: c.available,
+            attestations: c.attestations.iter().map(|a| a.digest.clone()).collect(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize)]

@@ -88,6 +88,7 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
     for (i, scan) in scans.into_iter().enumerate() {
         match scan {
             Some(scan) => {
+                diagnostics.extend(crate::image::learn_compression(image, i, scan.compression));
                 diagnostics.extend(verify_layer(image, i, &scan));
                 for d in &scan.index.diagnostics {
                     let mut d = d.clone();

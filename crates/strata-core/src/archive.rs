@@ -35,6 +35,8 @@ pub enum ArchiveFormat {
     OciLayout,
     /// A skopeo `dir:` copy (or `podman save --format docker-dir`), tarred.
     SkopeoDir,
+    /// Not an archive: an image read from a registry.
+    Registry,
 }
 
 impl ArchiveFormat {
@@ -46,6 +48,7 @@ impl ArchiveFormat {
             }
             ArchiveFormat::OciLayout => "OCI image layout",
             ArchiveFormat::SkopeoDir => "skopeo dir: copy",
+            ArchiveFormat::Registry => "registry",
         }
     }
 }
@@ -651,7 +654,7 @@ impl Archive {
 
 /// Attestation manifests name the manifest they describe in `vnd.docker.reference.digest`:
 /// attach them there. Those whose subject is absent stay as choices of their own, labelled.
-fn group_attestations(leaves: Vec<(Descriptor, bool)>) -> Vec<ManifestChoice> {
+pub fn group_attestations(leaves: Vec<(Descriptor, bool)>) -> Vec<ManifestChoice> {
     let mut choices: Vec<ManifestChoice> = Vec::new();
     let mut orphans = Vec::new();
     for (desc, available) in &leaves {

@@ -78,6 +78,22 @@ pub enum Error {
 
     #[error("{what}: {detail}")]
     Invalid { what: String, detail: String },
+
+    #[error("authentication failed for {registry}: {detail}")]
+    RegistryAuth { registry: String, detail: String },
+
+    #[error("not found: {reference} ({detail})")]
+    RegistryNotFound { reference: String, detail: String },
+
+    #[error("the registry {registry} answered {status}: {detail}")]
+    Registry {
+        registry: String,
+        status: u16,
+        detail: String,
+    },
+
+    #[error("cannot reach {registry}: {detail}")]
+    Network { registry: String, detail: String },
 }
 
 impl Error {
@@ -99,6 +115,10 @@ impl Error {
             Error::NoSuchImage { .. } => "no-such-image",
             Error::Decompress { .. } => "decompress",
             Error::Invalid { .. } => "invalid",
+            Error::RegistryAuth { .. } => "registry-auth",
+            Error::RegistryNotFound { .. } => "registry-not-found",
+            Error::Registry { .. } => "registry",
+            Error::Network { .. } => "network",
         }
     }
 
@@ -124,6 +144,10 @@ impl Error {
             Error::NoSuchImage { wanted, .. } => format!("The archive has no image {wanted}."),
             Error::Decompress { what, .. } => format!("{what} is damaged: it cannot be decompressed."),
             Error::Invalid { what, .. } => format!("{what} is invalid."),
+            Error::RegistryAuth { registry, .. } => format!("Authentication failed for {registry}."),
+            Error::RegistryNotFound { reference, .. } => format!("Not found: {reference}."),
+            Error::Registry { registry, status, .. } => format!("The registry {registry} answered with an error ({status})."),
+            Error::Network { registry, .. } => format!("{registry} cannot be reached from here."),
         }
     }
 }

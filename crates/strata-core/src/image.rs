@@ -10,8 +10,8 @@ use crate::digest::{DiffId, Digest};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::model::{
-    Descriptor, Document, ImageConfig, MediaKind, Platform, RawJson, media_type, parse_document,
-    parse_json,
+    Descriptor, Document, ImageConfig, ImageManifest, MediaKind, Platform, RawJson, media_type,
+    parse_document, parse_json,
 };
 use crate::source::{ReadAt, read_exact_at};
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,15 @@ impl Compression {
             Compression::None => "tar",
             Compression::Gzip => "tar+gzip",
             Compression::Zstd => "tar+zstd",
+        }
+    }
+
+    /// In a sentence: "a gzip-compressed tar".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Compression::None => "an uncompressed tar",
+            Compression::Gzip => "a gzip-compressed tar",
+            Compression::Zstd => "a zstd-compressed tar",
         }
     }
 
@@ -222,49 +231,7 @@ pub fn load_image<S: ReadAt + ?Sized>(
             } else {
                 "manifest.json".into()
             };
-            if let Some(declared) = manifest_desc.size()
-                && declared != bytes.len() as u64
-            {
-                diagnostics.push(Diagnostic::error(
-                    "size-mismatch",
-                    path.clone(),
-                    format!(
-                        "the descriptor says {declared} bytes, the manifest is {} bytes",
-                        bytes.len()
-                    ),
-                ));
-            }
-            let manifest = match parse_document(&path, &bytes, &manifest_desc.media_type, limits)? {
-                Document::Manifest(m) => m,
-                Document::Index(_) => {
-                    return Err(Error::BadManifest {
-                        path,
-                        detail: "expected an image manifest, found an index".into(),
-                    });
-                }
-                Document::Schema1 => {
-                    return Err(Error::BadManifest {
-                        path,
-                        detail: "Docker schema 1 manifests are obsolete and not supported; convert with `skopeo copy --format v2s2`".into(),
-                    });
-                }
-                Document::Other => {
-                    return Err(Error::BadManifest {
-                        path,
-                        detail: "it is neither a manifest nor an index".into(),
-                    });
-                }
-            };
-            if classify_media_type_str(&manifest.config.media_type) != MediaKind::Config {
-                diagnostics.push(Diagnostic::warning(
-                    "not-an-image",
-                    path.clone(),
-                    format!(
-                        "the config's media type is `{}`: this is an artifact, not a container image",
-                        crate::text::clip(&manifest.config.media_type, 100)
-                    ),
-                ));
-            }
+            let manifest = parse_manifest(&path, &bytes, &manifest_desc, limits, &mut diagnostics)?;
             let config_digest = manifest.config.digest().map_err(|e| Error::BadManifest {
                 path: path.clone(),
                 detail: format!("config: {e}"),
@@ -276,82 +243,186 @@ pub fn load_image<S: ReadAt + ?Sized>(
                 limits,
                 &mut diagnostics,
             )?;
-            if let Some(declared) = manifest.config.size()
-                && declared != config_bytes.len() as u64
-            {
-                diagnostics.push(Diagnostic::error(
-                    "size-mismatch",
-                    "config",
-                    format!(
-                        "the manifest says {declared} bytes, the config is {} bytes",
-                        config_bytes.len()
-                    ),
-                ));
-            }
             let config = RawJson::new(archive.blob_path(&config_digest), config_bytes);
-            let parsed_config: ImageConfig = parse_json(&config.source, &config.bytes, limits)
-                .unwrap_or_else(|e| {
-                    diagnostics.push(Diagnostic::error("bad-config", "config", e.to_string()));
-                    ImageConfig::default()
-                });
-            if manifest.layers.len() as u64 > limits.max_layers {
-                return Err(limits.exceeded(
-                    "max_layers",
-                    format!("the manifest lists {} layers", manifest.layers.len()),
-                ));
-            }
-            let diff_ids = parsed_config.rootfs.clone().unwrap_or_default().diff_ids();
-            let mut layers = Vec::with_capacity(manifest.layers.len());
-            for (i, desc) in manifest.layers.iter().enumerate() {
-                let digest = desc.digest().ok();
-                let blob = digest.as_ref().and_then(|d| archive.blob(d));
-                let location = blob.map(|b| BlobLocation {
-                    offset: b.data_offset,
-                    len: b.size,
-                });
-                layers.push(Layer {
-                    index: i,
-                    path: digest
-                        .as_ref()
-                        .map_or_else(|| desc.digest.clone(), |d| archive.blob_path(d)),
-                    media_type: Some(desc.media_type.clone()),
-                    digest,
-                    diff_id: diff_ids.get(i).cloned().flatten(),
-                    declared_size: desc.size(),
-                    location,
-                    compression: None,
-                    uncompressed_size: None,
-                    uncompressed_size_exact: false,
-                });
-            }
-            let mut platform = platform_of(&parsed_config);
-            if let Some(p) = chosen.and_then(|i| choices[i].platform.clone())
-                && platform.os.is_empty()
-            {
-                platform = p;
-            }
-            let mut image = Image {
+            let parts = Parts {
                 format: archive.format,
                 repo_tags: entry.names.clone(),
                 index,
                 choices,
                 chosen,
-                manifest_media_type: manifest
-                    .media_type
-                    .clone()
-                    .unwrap_or_else(|| manifest_desc.media_type.clone()),
+                manifest_media_type: manifest_desc.media_type.clone(),
                 manifest: RawJson::new(path, bytes),
-                manifest_synthesized: false,
                 config,
-                parsed_config,
-                layers,
-                platform,
                 diagnostics,
             };
+            let mut image = assemble(parts, &manifest, limits, &|d: &Digest| {
+                (
+                    archive.blob_path(d),
+                    archive.blob(d).map(|b| BlobLocation {
+                        offset: b.data_offset,
+                        len: b.size,
+                    }),
+                )
+            })?;
             finish_layers(&mut image, source)?;
             Ok(image)
         }
     }
+}
+
+/// The documents of an image, however they were obtained (an archive, a registry).
+#[derive(Debug)]
+pub struct Parts {
+    pub format: ArchiveFormat,
+    pub repo_tags: Vec<String>,
+    pub index: Option<RawJson>,
+    pub choices: Vec<ManifestChoice>,
+    pub chosen: Option<usize>,
+    /// The media type the descriptor gave (manifests may lack their own).
+    pub manifest_media_type: String,
+    pub manifest: RawJson,
+    pub config: RawJson,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses an image manifest, checking its declared size; an index, a schema 1 manifest or
+/// anything else is an error that says which.
+pub fn parse_manifest(
+    path: &str,
+    bytes: &[u8],
+    desc: &Descriptor,
+    limits: &Limits,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<ImageManifest, Error> {
+    if let Some(declared) = desc.size()
+        && declared != bytes.len() as u64
+    {
+        diagnostics.push(Diagnostic::error(
+            "size-mismatch",
+            path.to_owned(),
+            format!(
+                "the descriptor says {declared} bytes, the manifest is {} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    let manifest = match parse_document(path, bytes, &desc.media_type, limits)? {
+        Document::Manifest(m) => m,
+        Document::Index(_) => {
+            return Err(Error::BadManifest {
+                path: path.to_owned(),
+                detail: "expected an image manifest, found an index".into(),
+            });
+        }
+        Document::Schema1 => {
+            return Err(Error::BadManifest {
+                path: path.to_owned(),
+                detail: "Docker schema 1 manifests are obsolete and not supported; convert with `skopeo copy --format v2s2`".into(),
+            });
+        }
+        Document::Other => {
+            return Err(Error::BadManifest {
+                path: path.to_owned(),
+                detail: "it is neither a manifest nor an index".into(),
+            });
+        }
+    };
+    if classify_media_type_str(&manifest.config.media_type) != MediaKind::Config {
+        diagnostics.push(Diagnostic::warning(
+            "not-an-image",
+            path.to_owned(),
+            format!(
+                "the config's media type is `{}`: this is an artifact, not a container image",
+                crate::text::clip(&manifest.config.media_type, 100)
+            ),
+        ));
+    }
+    Ok(manifest)
+}
+
+/// Builds the [`Image`] from its documents; `locate` names and locates each layer blob.
+pub fn assemble(
+    parts: Parts,
+    manifest: &ImageManifest,
+    limits: &Limits,
+    locate: &dyn Fn(&Digest) -> (String, Option<BlobLocation>),
+) -> Result<Image, Error> {
+    let Parts {
+        format,
+        repo_tags,
+        index,
+        choices,
+        chosen,
+        manifest_media_type,
+        manifest: raw,
+        config,
+        mut diagnostics,
+    } = parts;
+    if let Some(declared) = manifest.config.size()
+        && declared != config.bytes.len() as u64
+    {
+        diagnostics.push(Diagnostic::error(
+            "size-mismatch",
+            "config",
+            format!(
+                "the manifest says {declared} bytes, the config is {} bytes",
+                config.bytes.len()
+            ),
+        ));
+    }
+    let parsed_config: ImageConfig = parse_json(&config.source, &config.bytes, limits)
+        .unwrap_or_else(|e| {
+            diagnostics.push(Diagnostic::error("bad-config", "config", e.to_string()));
+            ImageConfig::default()
+        });
+    if manifest.layers.len() as u64 > limits.max_layers {
+        return Err(limits.exceeded(
+            "max_layers",
+            format!("the manifest lists {} layers", manifest.layers.len()),
+        ));
+    }
+    let diff_ids = parsed_config.rootfs.clone().unwrap_or_default().diff_ids();
+    let mut layers = Vec::with_capacity(manifest.layers.len());
+    for (i, desc) in manifest.layers.iter().enumerate() {
+        let digest = desc.digest().ok();
+        let (path, location) = match &digest {
+            Some(d) => locate(d),
+            None => (desc.digest.clone(), None),
+        };
+        layers.push(Layer {
+            index: i,
+            path,
+            media_type: Some(desc.media_type.clone()),
+            digest,
+            diff_id: diff_ids.get(i).cloned().flatten(),
+            declared_size: desc.size(),
+            location,
+            compression: None,
+            uncompressed_size: None,
+            uncompressed_size_exact: false,
+        });
+    }
+    let mut platform = platform_of(&parsed_config);
+    if let Some(p) = chosen.and_then(|i| choices[i].platform.clone())
+        && platform.os.is_empty()
+    {
+        platform = p;
+    }
+    Ok(Image {
+        format,
+        repo_tags,
+        index,
+        choices,
+        chosen,
+        manifest_media_type: manifest.media_type.clone().unwrap_or(manifest_media_type),
+        manifest: raw,
+        manifest_synthesized: false,
+        config,
+        parsed_config,
+        layers,
+        platform,
+        diagnostics,
+    })
 }
 
 fn classify(d: &Descriptor) -> MediaKind {
@@ -362,7 +433,8 @@ fn classify_media_type_str(mt: &str) -> MediaKind {
     crate::model::classify_media_type(mt)
 }
 
-fn pick_choice(choices: &[ManifestChoice], pick: &ManifestPick) -> Result<usize, Error> {
+/// Picks a manifest among an index's choices (for registries as for archives).
+pub fn pick_choice(choices: &[ManifestChoice], pick: &ManifestPick) -> Result<usize, Error> {
     let available = || {
         choices
             .iter()
@@ -620,6 +692,88 @@ fn zstd_content_size<S: ReadAt + ?Sized>(
     Ok(Some(if fcs_size == 2 { v + 256 } else { v }))
 }
 
+/// Sniffs the compression of each layer whose size is not known yet and fills in its
+/// uncompressed size from what the blob's ends declare (the gzip trailer, the zstd frame
+/// header): a few bytes per layer and nothing else. A registry image's layers start without
+/// either, since a blob request is not free and the overview needs neither; archives get both
+/// when they are loaded.
+pub fn trailer_sizes<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<(), Error> {
+    let mut diagnostics = Vec::new();
+    for layer in &mut image.layers {
+        if layer.uncompressed_size.is_none() {
+            sniff_layer(layer, source, &mut diagnostics)?;
+        }
+    }
+    image.diagnostics.extend(diagnostics);
+    Ok(())
+}
+
+/// What a layer's media type says does not bind its bytes: skopeo labels the plain tar layers
+/// it pushes from a docker-archive `tar.gzip`, and docker-archive has no media types at all.
+fn media_type_mismatch(layer: &Layer, sniffed: Compression) -> Option<Diagnostic> {
+    let claimed = layer
+        .media_type
+        .as_deref()
+        .and_then(Compression::from_media_type)?;
+    (claimed != sniffed).then(|| {
+        Diagnostic::warning(
+            "media-type-mismatch",
+            format!("layer {}", layer.index + 1),
+            format!(
+                "the media type says {} but the blob is {}; it is read as what it is",
+                claimed.describe(),
+                sniffed.describe()
+            ),
+        )
+    })
+}
+
+/// Reads a layer's first bytes (and, compressed, its trailer or frame header): its real
+/// compression, its uncompressed size where the format declares one, and the digest of an
+/// uncompressed layer, which is its diff_id.
+fn sniff_layer<S: ReadAt + ?Sized>(
+    layer: &mut Layer,
+    source: &S,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(), Error> {
+    let Some(loc) = layer.location else {
+        return Ok(());
+    };
+    let mut magic = [0u8; 4];
+    let n = usize::try_from(loc.len.min(4)).unwrap_or(0);
+    read_exact_at(
+        source,
+        loc.offset,
+        &mut magic[..n],
+        &format!("layer {}", layer.index + 1),
+    )?;
+    let sniffed = Compression::sniff(&magic[..n]);
+    layer.compression = Some(sniffed);
+    layer.uncompressed_size_exact = sniffed == Compression::None;
+    layer.uncompressed_size = match sniffed {
+        Compression::None => Some(loc.len),
+        Compression::Gzip => gzip_isize(source, loc)?,
+        Compression::Zstd => zstd_content_size(source, loc)?,
+    };
+    diagnostics.extend(media_type_mismatch(layer, sniffed));
+    if layer.digest.is_none() && sniffed == Compression::None {
+        layer.digest = layer.diff_id.as_ref().map(DiffId::as_uncompressed_digest);
+    }
+    Ok(())
+}
+
+/// Records what reading a layer found its compression to be, where that differs from what was
+/// assumed (a registry layer's compression is first taken from its media type), and says so
+/// when the media type was wrong.
+pub fn learn_compression(image: &mut Image, i: usize, found: Compression) -> Option<Diagnostic> {
+    let layer = &mut image.layers[i];
+    if layer.compression == Some(found) {
+        return None;
+    }
+    layer.compression = Some(found);
+    media_type_mismatch(layer, found)
+}
+
 /// Sniffs each present layer's compression from its first bytes, fills in digests of
 /// uncompressed layers from their diff_ids, and checks the layers against the config.
 fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<(), Error> {
@@ -644,43 +798,8 @@ fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<()
         ));
     }
     for layer in &mut image.layers {
+        sniff_layer(layer, source, &mut image.diagnostics)?;
         let Some(loc) = layer.location else { continue };
-        let mut magic = [0u8; 4];
-        let n = usize::try_from(loc.len.min(4)).unwrap_or(0);
-        read_exact_at(
-            source,
-            loc.offset,
-            &mut magic[..n],
-            &format!("layer {}", layer.index + 1),
-        )?;
-        let sniffed = Compression::sniff(&magic[..n]);
-        layer.compression = Some(sniffed);
-        layer.uncompressed_size_exact = sniffed == Compression::None;
-        layer.uncompressed_size = match sniffed {
-            Compression::None => Some(loc.len),
-            Compression::Gzip => gzip_isize(source, loc)?,
-            Compression::Zstd => zstd_content_size(source, loc)?,
-        };
-        if let Some(claimed) = layer
-            .media_type
-            .as_deref()
-            .and_then(Compression::from_media_type)
-            && claimed != sniffed
-        {
-            image.diagnostics.push(Diagnostic::warning(
-                "media-type-mismatch",
-                format!("layer {}", layer.index + 1),
-                format!(
-                    "the media type says {} but the blob is {}; it is read as {}",
-                    claimed.name(),
-                    sniffed.name(),
-                    sniffed.name()
-                ),
-            ));
-        }
-        if layer.digest.is_none() && sniffed == Compression::None {
-            layer.digest = layer.diff_id.as_ref().map(DiffId::as_uncompressed_digest);
-        }
         if let Some(declared) = layer.declared_size
             && declared != loc.len
         {

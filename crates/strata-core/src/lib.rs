@@ -26,6 +26,7 @@ pub mod model;
 pub mod overview;
 pub mod paths;
 pub mod preview;
+pub mod registry;
 pub mod source;
 pub mod tar;
 pub mod text;
