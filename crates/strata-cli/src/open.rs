@@ -6,7 +6,7 @@
 
 use crate::dir_source::DirSource;
 use crate::file_source::FileSource;
-use crate::registry_source::{Http, RegistrySource, now};
+use crate::registry_source::{Http, RegistrySource, now, registry_source};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde::Serialize;
@@ -205,8 +205,7 @@ impl ImageArgs {
                 &mut http.transport(),
             )
             .with_context(|| reference.canonical())?;
-            let source =
-                Source::Registry(Box::new(RegistrySource::new(http, session, opened.blobs)));
+            let source = Source::Registry(Box::new(registry_source(http, session, opened.blobs)));
             return Ok(Opened {
                 source,
                 image: opened.image,

@@ -1,21 +1,12 @@
 //! The CLI's registry transport: a blocking HTTP client (ureq, rustls) under the engine's
-//! sans-I/O protocol, and an image's layer blobs as a [`ReadAt`]: reading at an offset is an
-//! HTTP `Range` request on the blob there. A read that continues where the last one ended reads
-//! 8 MiB ahead, so a layer scan costs one request per 8 MiB; any other read (a magic number, a
-//! gzip trailer) fetches 64 KiB at most, so sniffing a 1 GB layer does not download 8 MiB of it.
+//! sans-I/O protocol. The engine's [`RegistrySource`] turns it into a `ReadAt` over the layer
+//! blobs (ranged reads, read-ahead, a bounded cache).
 
-use std::cell::RefCell;
 use std::io::Read;
 use std::time::Duration;
-use strata_core::registry::{
-    Fetch, HttpRequest, HttpResponse, RegistrySession, VirtualBlobs, fetch,
-};
-use strata_core::{Error, ReadAt, SourceError};
+use strata_core::Error;
+use strata_core::registry::{HttpRequest, HttpResponse, RegistrySession, VirtualBlobs};
 
-/// Bytes fetched per blob request when reading sequentially.
-const WINDOW: u64 = 8 << 20;
-/// Bytes fetched for a read that does not continue the last one.
-const SMALL_WINDOW: u64 = 64 << 10;
 /// Largest response body read whole (manifests and configs are far smaller).
 const MAX_BODY: u64 = 64 << 20;
 
@@ -94,85 +85,20 @@ impl Http {
     }
 }
 
-/// An image's layer blobs, read by range from the registry.
-#[derive(Debug)]
-pub struct RegistrySource {
+/// An image's layer blobs, read by range from the registry (the engine's reader over ureq).
+pub type RegistrySource = strata_core::registry_source::RegistrySource<Transport>;
+
+/// The boxed transport a [`RegistrySource`] owns.
+pub type Transport = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, Error>>;
+
+/// Layer windows kept for later reads: `cat` after a scan reads from memory.
+const CACHE_BUDGET: u64 = 256 << 20;
+
+pub fn registry_source(
     http: Http,
-    session: RefCell<RegistrySession>,
+    session: RegistrySession,
     blobs: VirtualBlobs,
-    /// The last window fetched: (virtual offset of its first byte, bytes).
-    window: RefCell<Option<(u64, Vec<u8>)>>,
-}
-
-impl RegistrySource {
-    pub fn new(http: Http, session: RegistrySession, blobs: VirtualBlobs) -> Self {
-        RegistrySource {
-            http,
-            session: RefCell::new(session),
-            blobs,
-            window: RefCell::new(None),
-        }
-    }
-}
-
-impl ReadAt for RegistrySource {
-    fn len(&self) -> u64 {
-        self.blobs.len()
-    }
-
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, SourceError> {
-        if buf.is_empty() || offset >= self.blobs.len() {
-            return Ok(0);
-        }
-        let mut sequential = false;
-        if let Some((start, bytes)) = &*self.window.borrow() {
-            let end = start + bytes.len() as u64;
-            if offset >= *start && offset < end {
-                let from = (offset - start) as usize;
-                let n = buf.len().min(bytes.len() - from);
-                buf[..n].copy_from_slice(&bytes[from..from + n]);
-                return Ok(n);
-            }
-            sequential = offset == end;
-        }
-        let (digest, within, left) = self
-            .blobs
-            .locate(offset)
-            .ok_or_else(|| SourceError(format!("no blob at offset {offset}")))?;
-        let ahead = if sequential || (within == 0 && buf.len() as u64 >= SMALL_WINDOW) {
-            WINDOW
-        } else {
-            SMALL_WINDOW
-        };
-        let want = left.min((buf.len() as u64).max(ahead));
-        let what = Fetch::Blob {
-            digest: digest.clone(),
-            range: Some((within, within + want - 1)),
-        };
-        let mut session = self.session.borrow_mut();
-        let mut send = |r: &HttpRequest| self.http.send(r, want.max(MAX_BODY));
-        let response =
-            fetch(&mut session, &what, now(), &mut send).map_err(|e| SourceError(e.to_string()))?;
-        let bytes = match response.status {
-            206 => response.body,
-            // A server that ignores Range sends the whole blob: keep the part asked for.
-            _ => response
-                .body
-                .get(within as usize..)
-                .unwrap_or(&[])
-                .iter()
-                .take(want as usize)
-                .copied()
-                .collect(),
-        };
-        if bytes.is_empty() {
-            return Err(SourceError(format!(
-                "the registry returned no bytes of {digest} at {within}"
-            )));
-        }
-        let n = buf.len().min(bytes.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        *self.window.borrow_mut() = Some((offset, bytes));
-        Ok(n)
-    }
+) -> RegistrySource {
+    let transport: Transport = Box::new(move |r: &HttpRequest| http.send(r, MAX_BODY));
+    RegistrySource::new(session, blobs, transport, now, CACHE_BUDGET)
 }

@@ -27,6 +27,7 @@ pub mod overview;
 pub mod paths;
 pub mod preview;
 pub mod registry;
+pub mod registry_source;
 pub mod source;
 pub mod tar;
 pub mod text;
