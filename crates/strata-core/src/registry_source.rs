@@ -216,7 +216,7 @@ mod tests {
     /// A registry in memory that honours Range and counts requests.
     fn blob_server(
         blobs: Vec<(Digest, Vec<u8>)>,
-        log: std::rc::Rc<RefCell<Vec<(String, String)>>>,
+        log: Log,
     ) -> impl FnMut(&HttpRequest) -> Result<HttpResponse, Error> {
         move |r: &HttpRequest| {
             let range = r.header("Range").unwrap_or("").to_owned();
@@ -246,14 +246,10 @@ mod tests {
         }
     }
 
-    fn source(
-        sizes: &[usize],
-        budget: u64,
-    ) -> (
-        RegistrySource<impl FnMut(&HttpRequest) -> Result<HttpResponse, Error>>,
-        Vec<Vec<u8>>,
-        std::rc::Rc<RefCell<Vec<(String, String)>>>,
-    ) {
+    type Log = std::rc::Rc<RefCell<Vec<(String, String)>>>;
+    type TestTransport = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, Error>>;
+
+    fn source(sizes: &[usize], budget: u64) -> (RegistrySource<TestTransport>, Vec<Vec<u8>>, Log) {
         let contents: Vec<Vec<u8>> = sizes
             .iter()
             .enumerate()
@@ -274,7 +270,7 @@ mod tests {
         let s = RegistrySource::new(
             session,
             VirtualBlobs::new(&layout),
-            blob_server(blobs, log.clone()),
+            Box::new(blob_server(blobs, log.clone())) as TestTransport,
             || 0,
             budget,
         );
