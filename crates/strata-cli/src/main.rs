@@ -5,6 +5,7 @@ mod commands;
 mod dir_source;
 mod file_source;
 mod open;
+mod proxy;
 mod registry_source;
 mod serve;
 
@@ -121,6 +122,11 @@ enum Command {
         /// The folder `trunk build --release` wrote
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
+        /// Let the registry proxy reach this host (HOST or HOST:PORT) although it is on this
+        /// machine or a private network (a local registry); repeatable. Plain HTTP is proxied
+        /// only to these hosts.
+        #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
+        allow_registry: Vec<String>,
     },
 }
 
@@ -179,7 +185,16 @@ fn main() {
         ),
         Command::Tags(a) => commands::tags(&a.image, a.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
-        Command::Serve { addr, dist } => serve::run(serve::ServeOptions { addr, dist }).map(|()| 0),
+        Command::Serve {
+            addr,
+            dist,
+            allow_registry,
+        } => serve::run(serve::ServeOptions {
+            addr,
+            dist,
+            allow_registry,
+        })
+        .map(|()| 0),
     };
     match result {
         Ok(code) => std::process::exit(code),

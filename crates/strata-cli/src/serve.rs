@@ -8,8 +8,10 @@
 //! - a Content-Security-Policy that allows only this origin's scripts (no inline script, no
 //!   eval beyond `'wasm-unsafe-eval'`), `nosniff`, `no-referrer`, no framing;
 //! - gzip for text and wasm when the client accepts it (compressed once, then cached);
-//! - a log line per request with method, status and path only: never headers, which may carry
-//!   credentials.
+//! - a log line per request with method, status and path only: never headers or query strings,
+//!   which may carry credentials;
+//! - under `/proxy/`, a narrow proxy for registries that send no CORS headers (see
+//!   [`crate::proxy`]).
 
 use anyhow::{Context, Result};
 use sha2_free::etag_of;
@@ -22,13 +24,15 @@ use tiny_http::{Header, Method, Request, Response, Server};
 
 /// Longest request target accepted: nothing the app asks for comes close.
 pub const MAX_URL_BYTES: usize = 4096;
-const THREADS: usize = 8;
+/// Proxied blob downloads hold a thread each; static files must still be served meanwhile.
+const THREADS: usize = crate::proxy::MAX_ACTIVE + 8;
 
 /// The policy every response carries. Style attributes are allowed (the app positions virtual
 /// rows and draws bars with them); style elements, scripts and everything else come from this
-/// origin only.
+/// origin only. Connections may go to registries: any `https:` one, and plain-HTTP ones on
+/// this machine (a local registry); a registry elsewhere over HTTP goes through the proxy.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; \
+worker-src 'self'; connect-src 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*; img-src 'self' blob: data:; style-src 'self'; \
 style-src-attr 'unsafe-inline'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
 form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 
@@ -36,6 +40,8 @@ form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 pub struct ServeOptions {
     pub addr: String,
     pub dist: PathBuf,
+    /// `--allow-registry HOST[:PORT]`: private hosts the proxy may reach.
+    pub allow_registry: Vec<String>,
 }
 
 pub fn run(options: ServeOptions) -> Result<()> {
@@ -58,9 +64,14 @@ pub fn run(options: ServeOptions) -> Result<()> {
         .context("listening on a non-IP address")?;
     println!("strata serve: http://{bound}/ serving {}", dist.display());
     std::io::stdout().flush()?;
+    let policy = crate::proxy::Policy::new(&options.allow_registry)?;
+    for a in &options.allow_registry {
+        eprintln!("strata serve: the registry proxy may reach {a}");
+    }
     let state = Arc::new(Static {
         dist,
         gzip_cache: Mutex::new(HashMap::new()),
+        proxy: crate::proxy::Proxy::new(policy, bound),
     });
     let server = Arc::new(server);
     let threads: Vec<_> = (0..THREADS)
@@ -87,6 +98,7 @@ type GzipCache = Mutex<HashMap<(PathBuf, SystemTime), Arc<Vec<u8>>>>;
 struct Static {
     dist: PathBuf,
     gzip_cache: GzipCache,
+    proxy: crate::proxy::Proxy,
 }
 
 /// What to send: status, body, extra headers.
@@ -109,7 +121,21 @@ impl Reply {
 impl Static {
     fn handle(&self, request: Request) {
         let method = request.method().clone();
-        let url: String = request.url().chars().take(200).collect();
+        // The path only: a query may carry an account name or a token.
+        let url: String = request
+            .url()
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect();
+        let is_proxy = url == "/proxy" || url.starts_with("/proxy/");
+        if is_proxy && request.url().len() <= MAX_URL_BYTES {
+            let status = self.proxy.handle(request);
+            eprintln!("strata serve: {method} {status} {url}");
+            return;
+        }
         let reply = self.respond(&request);
         let status = reply.status;
         let body = if method == Method::Head {

@@ -7,53 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they did not expect
 
+mod common;
+
+use common::{auth_registry, fixture, open_registry, registries};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
 const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The registries' addresses, starting them (idempotently) when the test command has not.
-fn registries() -> &'static HashMap<String, String> {
-    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let out = Command::new(root().join("scripts/registry.sh"))
-            .arg("start")
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("scripts/registry.sh");
-        assert!(out.status.success(), "scripts/registry.sh start failed");
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
-    })
-}
-
-fn open_registry() -> String {
-    registries()["STRATA_REGISTRY_OPEN"].clone()
-}
-
-fn auth_registry() -> String {
-    registries()["STRATA_REGISTRY_AUTH"].clone()
-}
-
-fn fixture(name: &str) -> String {
-    let dir = std::env::var_os("STRATA_FIXTURES").map_or_else(
-        || root().join("target/fixtures/images"),
-        |d| PathBuf::from(d).join("images"),
-    );
-    dir.join(name).to_string_lossy().into_owned()
-}
 
 /// Runs `strata ARGS` with `stdin` on standard input: (exit code, stdout, stderr).
 fn run_with(args: &[&str], stdin: &str) -> (i32, Vec<u8>, String) {

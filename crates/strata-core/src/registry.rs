@@ -984,12 +984,16 @@ fn registry_message(body: &[u8]) -> String {
     )
 }
 
-/// A `Location` relative to the URL it answered.
-fn resolve_url(base: &str, location: &str) -> String {
+/// A `Location` relative to the URL it answered (absolute, scheme-relative `//host/…`,
+/// absolute-path or relative).
+pub fn resolve_url(base: &str, location: &str) -> String {
     if location.starts_with("http://") || location.starts_with("https://") {
         return location.to_owned();
     }
     let origin_end = base.find("://").map_or(0, |i| i + 3);
+    if location.starts_with("//") {
+        return format!("{}{location}", &base[..origin_end.saturating_sub(2)]);
+    }
     let host_end = base[origin_end..]
         .find('/')
         .map_or(base.len(), |i| origin_end + i);
