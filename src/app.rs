@@ -11,9 +11,9 @@ use crate::components::start_screen::StartScreen;
 use crate::platform::browser::{self, Listener, in_text_field};
 use crate::platform::worker_client::{Delivery, WorkerClient, attachment_bytes};
 use crate::platform::worker_pool::{WorkerPool, cores};
-use crate::protocol::{ErrorInfo, Request, Response, browser_error};
+use crate::protocol::{ErrorInfo, RegistryAccess, RegistryBlob, Request, Response, browser_error};
 use crate::route::{Route, View};
-use crate::state::{Action, AppState, LayersState, Phase, Session, build_explorer};
+use crate::state::{Action, AppState, LayersState, Phase, Session, TagsState, build_explorer};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -49,10 +49,37 @@ pub struct ReadJob {
 #[derive(Clone, PartialEq)]
 pub struct Reader(pub Callback<ReadJob>);
 
-/// What the app keeps outside the reducer: the file, the workers, scans in flight.
+/// A registry image to open, from the registry form: the reference and, for a private
+/// registry, credentials (kept in this tab's memory only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryRequest {
+    pub reference: String,
+    pub credentials: Option<strata_core::registry::Credentials>,
+}
+
+/// Where the open image's bytes are.
+#[derive(Clone)]
+enum Source {
+    /// A dropped or picked file.
+    File(File),
+    /// A registry, and how the workers reach it.
+    Registry(RegistryAccess),
+}
+
+/// `strata serve`'s proxy, if the page came from it (the worker checks before using it).
+fn proxy_base() -> Option<String> {
+    let origin = web_sys::window()?.location().origin().ok()?;
+    origin
+        .starts_with("http")
+        .then(|| format!("{origin}/proxy"))
+}
+
+/// What the app keeps outside the reducer: the source, the workers, scans in flight.
 #[derive(Default)]
 struct Runtime {
-    file: Option<File>,
+    source: Option<Source>,
+    /// The worker listing tags for the registry form.
+    tags: Option<WorkerClient>,
     main: Option<WorkerClient>,
     pool: Option<WorkerPool>,
     scans: Vec<Option<LayerScan>>,
@@ -108,10 +135,111 @@ pub fn App() -> Html {
                     bytes_read,
                 ))));
             }
+            Response::RegistryOpened { access } => {
+                runtime.borrow_mut().source = Some(Source::Registry(access));
+            }
             Response::Failed { error, .. } => dispatch.dispatch(Action::Failed(error)),
             _ => {}
         })
     };
+
+    let open_registry = {
+        let (dispatch, runtime, on_main) = (state.dispatcher(), runtime.clone(), on_main.clone());
+        Callback::from(move |request: RegistryRequest| {
+            let mut rt = runtime.borrow_mut();
+            rt.main = None;
+            rt.pool = None;
+            rt.reads.clear();
+            rt.listing = None;
+            let access = RegistryAccess {
+                reference: request.reference.trim().to_owned(),
+                credentials: request.credentials,
+                proxy: proxy_base(),
+                via_proxy: false,
+            };
+            match WorkerClient::spawn(on_main.clone()) {
+                Ok(client) => {
+                    browser::mark("strata:drop");
+                    dispatch.dispatch(Action::Opening {
+                        file_name: access.reference.clone(),
+                        total: 0,
+                        registry: Some(access.reference.clone()),
+                    });
+                    client.send(
+                        &Request::OpenRegistry {
+                            access: access.clone(),
+                            manifest: None,
+                            limits: Limits::default(),
+                        },
+                        None,
+                    );
+                    rt.main = Some(client);
+                    rt.source = Some(Source::Registry(access));
+                }
+                Err(error) => dispatch.dispatch(Action::Failed(error)),
+            }
+        })
+    };
+
+    let list_tags = {
+        let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
+        Callback::from(move |request: RegistryRequest| {
+            let on_tags = {
+                let dispatch = dispatch.clone();
+                Callback::from(move |(response, _): Delivery| match response {
+                    Response::Tags { repository, tags } => {
+                        dispatch.dispatch(Action::Tags(TagsState::Ready {
+                            repository,
+                            tags: Rc::new(tags),
+                        }))
+                    }
+                    Response::Failed { error, .. } => {
+                        dispatch.dispatch(Action::Tags(TagsState::Failed(error)))
+                    }
+                    _ => {}
+                })
+            };
+            match WorkerClient::spawn(on_tags) {
+                Ok(client) => {
+                    dispatch.dispatch(Action::Tags(TagsState::Loading));
+                    client.send(
+                        &Request::ListTags {
+                            access: RegistryAccess {
+                                reference: request.reference.trim().to_owned(),
+                                credentials: request.credentials,
+                                proxy: proxy_base(),
+                                via_proxy: false,
+                            },
+                        },
+                        None,
+                    );
+                    // A new list replaces (and terminates) the last one.
+                    runtime.borrow_mut().tags = Some(client);
+                }
+                Err(error) => dispatch.dispatch(Action::Tags(TagsState::Failed(error))),
+            }
+        })
+    };
+
+    // A link with a registry reference opens it (anonymously: credentials are never in links),
+    // at start or when a pasted link names another image.
+    {
+        let (open_registry, runtime) = (open_registry.clone(), runtime.clone());
+        use_effect_with(state.route.registry.clone(), move |registry| {
+            let open = match &runtime.borrow().source {
+                Some(Source::Registry(access)) => Some(access.reference.clone()),
+                _ => None,
+            };
+            if let Some(reference) = registry
+                && open.as_ref() != Some(reference)
+            {
+                open_registry.emit(RegistryRequest {
+                    reference: reference.clone(),
+                    credentials: None,
+                });
+            }
+        });
+    }
 
     let open_file = {
         let (dispatch, runtime, on_main) = (state.dispatcher(), runtime.clone(), on_main.clone());
@@ -128,6 +256,7 @@ pub fn App() -> Html {
                     dispatch.dispatch(Action::Opening {
                         file_name: file.name(),
                         total: file.size() as u64,
+                        registry: None,
                     });
                     client.send(
                         &Request::Open {
@@ -136,7 +265,7 @@ pub fn App() -> Html {
                         Some(&JsValue::from(file.clone())),
                     );
                     rt.main = Some(client);
-                    rt.file = Some(file);
+                    rt.source = Some(Source::File(file));
                 }
                 Err(error) => dispatch.dispatch(Action::Failed(error)),
             }
@@ -149,7 +278,7 @@ pub fn App() -> Html {
             let mut rt = runtime.borrow_mut();
             rt.main = None; // terminates the worker mid-work
             rt.pool = None;
-            rt.file = None;
+            rt.source = None;
             dispatch.dispatch(Action::Cancel);
         })
     };
@@ -159,8 +288,16 @@ pub fn App() -> Html {
         Callback::from(move |(image, manifest): (usize, Option<String>)| {
             let mut rt = runtime.borrow_mut();
             rt.pool = None; // scans of the previous image are moot
+            let request = match &rt.source {
+                Some(Source::Registry(access)) => Request::OpenRegistry {
+                    access: access.clone(),
+                    manifest,
+                    limits: Limits::default(),
+                },
+                _ => Request::Load { image, manifest },
+            };
             if let Some(client) = rt.main.as_ref() {
-                client.send(&Request::Load { image, manifest }, None);
+                client.send(&request, None);
             }
         })
     };
@@ -268,7 +405,7 @@ pub fn App() -> Html {
                     rt.started = browser::now_ms();
                     rt.stats = Default::default();
                     let pool = WorkerPool::new(cores().min(present.len().max(1)), on_pool);
-                    if let Some(file) = rt.file.clone() {
+                    if let Some(source) = rt.source.clone() {
                         dispatch.dispatch(Action::ScanStarted {
                             run: *run,
                             totals: present.iter().map(|l| l.map_or(0, |l| l.len)).collect(),
@@ -278,6 +415,8 @@ pub fn App() -> Html {
                             if let Some(blob) = loc {
                                 rt.next_job += 1;
                                 let job = rt.next_job;
+                                let (attachment, registry, affinity) =
+                                    job_source(&source, session, layer);
                                 pool.submit(
                                     job,
                                     Request::ScanBlob {
@@ -285,8 +424,10 @@ pub fn App() -> Html {
                                         layer,
                                         blob: *blob,
                                         limits: Limits::default(),
+                                        registry,
                                     },
-                                    JsValue::from(file.clone()),
+                                    attachment,
+                                    affinity,
                                 );
                             }
                         }
@@ -305,6 +446,25 @@ pub fn App() -> Html {
         );
     }
 
+    // A registry image's layers are downloaded when a view needs them (once per image: after
+    // the user stops the download, it stays stopped).
+    {
+        let dispatch = state.dispatcher();
+        let needs = matches!(state.route.view, View::Layers | View::Waste);
+        let image = session
+            .as_ref()
+            .filter(|s| s.image.format == strata_core::ArchiveFormat::Registry)
+            .map(|s| s.image.id().to_string());
+        let idle = !state.scan_wanted;
+        let started_for = use_mut_ref(|| None::<String>);
+        use_effect_with((needs, image, idle), move |(needs, image, idle)| {
+            if *needs && *idle && image.is_some() && *started_for.borrow() != *image {
+                *started_for.borrow_mut() = image.clone();
+                dispatch.dispatch(Action::WantScan(true));
+            }
+        });
+    }
+
     // File contents for the viewer.
     let reader = {
         let runtime = runtime.clone();
@@ -317,7 +477,7 @@ pub fn App() -> Html {
                     .emit(Err(browser_error("The layers are not read yet.", "")));
             };
             let mut rt = runtime.borrow_mut();
-            let (Some(file), Some(pool)) = (rt.file.clone(), rt.pool.clone()) else {
+            let (Some(source), Some(pool)) = (rt.source.clone(), rt.pool.clone()) else {
                 return job
                     .reply
                     .emit(Err(browser_error("The archive is no longer open.", "")));
@@ -333,8 +493,10 @@ pub fn App() -> Html {
             rt.next_job += 1;
             let id = rt.next_job;
             rt.reads.insert(id, job.reply.clone());
+            let (attachment, registry, affinity) = job_source(&source, session, job.layer);
             let request = Request::ReadEntry {
                 job: id,
+                registry,
                 blob,
                 // What the scan found, not what a media type claimed.
                 compression: explorer
@@ -350,7 +512,8 @@ pub fn App() -> Html {
                 len: job.len,
             };
             drop(rt);
-            pool.submit(id, request, JsValue::from(file));
+            // The worker that scanned the layer still holds its downloaded windows.
+            pool.submit(id, request, attachment, affinity);
         }))
     };
 
@@ -479,7 +642,10 @@ pub fn App() -> Html {
     };
 
     let body = match &state.phase {
-        Phase::Start => html! { <StartScreen on_file={open_file.clone()} /> },
+        Phase::Start => html! {
+            <StartScreen on_file={open_file.clone()} tags={state.tags.clone()}
+                on_registry={open_registry.clone()} on_list_tags={list_tags.clone()} />
+        },
         Phase::Opening {
             file_name,
             done,
@@ -488,7 +654,9 @@ pub fn App() -> Html {
             <ProgressPanel file_name={file_name.clone()} done={*done} total={*total} on_cancel={on_cancel.clone()} />
         },
         Phase::Failed { error, file_name } => html! {
-            <ErrorPanel error={error.clone()} file_name={file_name.clone()} on_file={open_file.clone()} />
+            <ErrorPanel error={error.clone()} file_name={file_name.clone()} on_file={open_file.clone()}
+                registry={state.route.registry.clone()} tags={state.tags.clone()}
+                on_registry={open_registry.clone()} on_list_tags={list_tags.clone()} />
         },
         Phase::Ready(session) => html! {
             <ContextProvider<Reader> context={reader.clone()}>
@@ -510,5 +678,30 @@ pub fn App() -> Html {
                 <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the image archive to open it" }</p></div>
             }
         </div>
+    }
+}
+
+/// What a pool job for `layer` carries: the `File` beside the message, or the registry blob;
+/// and, for a registry, which worker should take it (the one that downloaded that layer keeps
+/// its bytes for a while; a local file is as cheap to read from any worker).
+fn job_source(
+    source: &Source,
+    session: &Session,
+    layer: usize,
+) -> (JsValue, Option<RegistryBlob>, Option<usize>) {
+    match source {
+        Source::File(file) => (JsValue::from(file.clone()), None, None),
+        Source::Registry(access) => (
+            JsValue::NULL,
+            Some(RegistryBlob {
+                access: access.clone(),
+                digest: session.image.layers[layer]
+                    .digest
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            }),
+            Some(layer),
+        ),
     }
 }

@@ -3,13 +3,36 @@
 //! `File` or a result's bytes travel beside the JSON as a JS value (a `File` by structured
 //! clone, bytes as a transferred `ArrayBuffer`, neither copied).
 //!
-//! The first worker opens the archive and resolves images (`Open`, `Load`). Layer scans and
-//! file reads are self-contained (`ScanBlob`, `ReadEntry`: the `File` and where to read), so a
-//! pool of workers can share them, one layer per worker.
+//! The first worker opens the archive and resolves images (`Open`, `Load`), or opens an image
+//! from a registry (`OpenRegistry`). Layer scans and file reads are self-contained
+//! (`ScanBlob`, `ReadEntry`: the `File`, or the registry blob, and where to read), so a pool
+//! of workers can share them, one layer per worker.
 
 use serde::{Deserialize, Serialize};
 use strata_core::layer::Entry;
+use strata_core::registry::Credentials;
 use strata_core::{BlobLocation, Compression, Image, Limits, Overview};
+
+/// How a worker reaches a registry. Credentials live in the page's memory and in the workers'
+/// messages only: never in storage, the URL or a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryAccess {
+    /// As the user typed it (`nginx:1.27`, `http://registry.lan:5000/app:1`).
+    pub reference: String,
+    pub credentials: Option<Credentials>,
+    /// `strata serve`'s proxy (`http://127.0.0.1:8080/proxy`), when the page may use one.
+    pub proxy: Option<String>,
+    /// Whether requests go through the proxy (decided when the image was opened: directly when
+    /// the registry allows it, through the proxy when CORS stops the browser).
+    pub via_proxy: bool,
+}
+
+/// One layer blob of a registry image, for a pool worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryBlob {
+    pub access: RegistryAccess,
+    pub digest: String,
+}
 
 /// Page → worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,17 +45,28 @@ pub enum Request {
         image: usize,
         manifest: Option<String>,
     },
-    /// Scan one layer blob (the `File` travels beside): decompress, hash, index.
+    /// Open an image from a registry; `manifest` picks a platform of an index by digest.
+    OpenRegistry {
+        access: RegistryAccess,
+        manifest: Option<String>,
+        limits: Limits,
+    },
+    /// List the tags of the reference's repository.
+    ListTags { access: RegistryAccess },
+    /// Scan one layer blob (the `File` travels beside, or `registry` says where the blob is):
+    /// decompress, hash, index.
     ScanBlob {
         job: u64,
         layer: usize,
         blob: BlobLocation,
         limits: Limits,
+        registry: Option<RegistryBlob>,
     },
     /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
     /// from `offset` of the content, or all of it when `len` is `None`.
     ReadEntry {
         job: u64,
+        registry: Option<RegistryBlob>,
         blob: BlobLocation,
         compression: Compression,
         entry: Entry,
@@ -76,6 +110,13 @@ pub enum Response {
     },
     /// A file read finished: the bytes travel beside. `total` is the file's size.
     Content { job: u64, offset: u64, total: u64 },
+    /// A registry image is open: how it is reached (the page hands this to the pool).
+    RegistryOpened { access: RegistryAccess },
+    /// The repository's tags.
+    Tags {
+        repository: String,
+        tags: Vec<String>,
+    },
     /// A request failed; `job` says which, when it had one.
     Failed { job: Option<u64>, error: ErrorInfo },
 }

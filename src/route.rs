@@ -67,6 +67,8 @@ impl View {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Route {
     pub view: View,
+    /// A registry image's reference, as typed (never credentials): the link reopens it.
+    pub registry: Option<String>,
     /// Image number in a multi-image archive.
     pub image: Option<usize>,
     /// Manifest digest of the platform picked in an index.
@@ -101,6 +103,7 @@ impl Route {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let v = decode(v);
             match k {
+                "ref" => route.registry = Some(v.trim().to_owned()).filter(|s| !s.is_empty()),
                 "image" => route.image = v.parse().ok(),
                 "platform" => route.platform = Some(v).filter(|s| !s.is_empty()),
                 "id" => route.id = Some(v).filter(|s| !s.is_empty()),
@@ -127,6 +130,9 @@ impl Route {
 
     pub fn to_fragment(&self) -> String {
         let mut q: Vec<(&str, String)> = Vec::new();
+        if let Some(r) = &self.registry {
+            q.push(("ref", r.clone()));
+        }
         if let Some(i) = self.image {
             q.push(("image", i.to_string()));
         }
@@ -231,6 +237,7 @@ mod tests {
     fn round_trips() {
         let r = Route {
             view: View::Layers,
+            registry: Some("127.0.0.1:5000/a/b:1@sha256:x".into()),
             image: Some(1),
             platform: Some("sha256:abc".into()),
             id: Some("sha256:def".into()),
@@ -245,7 +252,12 @@ mod tests {
             raw: None,
         };
         let f = r.to_fragment();
-        assert!(f.starts_with("#/layers?image=1&platform=sha256:abc"), "{f}");
+        assert!(
+            f.starts_with(
+                "#/layers?ref=127.0.0.1:5000/a/b:1%40sha256:x&image=1&platform=sha256:abc"
+            ),
+            "{f}"
+        );
         assert_eq!(Route::parse(&f), r);
         assert_eq!(
             Route::parse("#/history"),

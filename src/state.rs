@@ -125,6 +125,19 @@ pub enum LayersState {
     Failed(ErrorInfo),
 }
 
+/// The tag list of a registry repository, asked for from the registry form.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum TagsState {
+    #[default]
+    Idle,
+    Loading,
+    Ready {
+        repository: String,
+        tags: Rc<Vec<String>>,
+    },
+    Failed(ErrorInfo),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
     /// Nothing open: the start screen.
@@ -150,8 +163,10 @@ pub struct AppState {
     pub layers: LayersState,
     /// A job id per scan run, so results of a cancelled run are ignored.
     pub scan_run: u64,
-    /// Whether the layers should be read (on by default for archives; the user can stop it).
+    /// Whether the layers should be read (on by default for archives, where reading is local;
+    /// off for registry images until a view needs them, since it means downloading them).
     pub scan_wanted: bool,
+    pub tags: TagsState,
 }
 
 impl Default for AppState {
@@ -163,16 +178,18 @@ impl Default for AppState {
             layers: LayersState::Idle,
             scan_run: 0,
             scan_wanted: true,
+            tags: TagsState::Idle,
         }
     }
 }
 
 #[derive(Debug)]
 pub enum Action {
-    /// A file was dropped or picked.
+    /// A file was dropped or picked, or a registry reference given (`registry`).
     Opening {
         file_name: String,
         total: u64,
+        registry: Option<String>,
     },
     Progress {
         done: u64,
@@ -210,6 +227,7 @@ pub enum Action {
     },
     /// Stop reading the layers (`false`) or read them (`true`).
     WantScan(bool),
+    Tags(TagsState),
 }
 
 impl AppState {
@@ -239,12 +257,17 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Opening { file_name, total } => {
+            Action::Opening {
+                file_name,
+                total,
+                registry,
+            } => {
                 next.phase = Phase::Opening {
                     file_name,
                     done: 0,
                     total,
                 };
+                next.route.registry = registry;
                 next.listing = None;
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
@@ -266,10 +289,12 @@ impl Reducible for AppState {
                     .image
                     .chosen
                     .map(|i| session.image.choices[i].descriptor.digest.clone());
+                // Layers of an archive are read at once (it is local); a registry's are
+                // downloaded only when a view needs them.
+                next.scan_wanted = session.image.format != strata_core::ArchiveFormat::Registry;
                 next.phase = Phase::Ready(Rc::from(session));
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
-                next.scan_wanted = true;
             }
             Action::Failed(error) => {
                 let file_name = self.file_name().map(str::to_owned);
@@ -282,7 +307,16 @@ impl Reducible for AppState {
                 next.scan_run += 1;
                 next.route = Route::default();
             }
-            Action::Navigate(route) => next.route = route,
+            Action::Navigate(mut route) => {
+                // A registry image stays named in the URL while one moves between its views.
+                if route.registry.is_none()
+                    && self.session().is_some()
+                    && self.route.registry.is_some()
+                {
+                    route.registry = self.route.registry.clone();
+                }
+                next.route = route;
+            }
             Action::ScanStarted { run, totals } if run == self.scan_run => {
                 next.layers = LayersState::Scanning {
                     progress: totals.into_iter().map(|t| (0, t, false)).collect(),
@@ -315,6 +349,7 @@ impl Reducible for AppState {
                     next.layers = LayersState::Idle;
                 }
             }
+            Action::Tags(tags) => next.tags = tags,
             _ => return self, // a message from a cancelled run
         }
         Rc::new(next)

@@ -2,8 +2,10 @@
 //! and posts owned results back to the page. Heavy work happens here so the page never
 //! freezes; the page cancels work by terminating the worker.
 //!
-//! One worker opens the archive and resolves images (and keeps them); the others of the pool
-//! only scan layers and read files, each request carrying the `File` and where to read.
+//! One worker opens the archive and resolves images (and keeps them), or opens an image from a
+//! registry; the others of the pool only scan layers and read files, each request carrying
+//! the `File` (or the registry blob) and where to read. A pool worker keeps the registry blobs
+//! it read last, so opening a file after its layer was scanned costs no download.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -22,10 +24,16 @@ mod worker {
     use strata_core::{
         Archive, Limits, ManifestPick, load_image, open_archive, overview, scan_layer,
     };
+    use strata_core::{BlobLocation, ReadAt};
     use strata_web::platform::blob_source::BlobSource;
+    use strata_web::platform::registry_client::{self, BlobReader};
     use strata_web::protocol::{
-        ArchiveListing, ErrorInfo, ListedImage, Request, Response, browser_error,
+        ArchiveListing, ErrorInfo, ListedImage, RegistryBlob, Request, Response, browser_error,
     };
+
+    /// Bytes of downloaded windows a worker keeps per registry blob, and blobs kept.
+    const BLOB_CACHE_BUDGET: u64 = 48 << 20;
+    const BLOBS_KEPT: usize = 4;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::JsValue;
     use wasm_bindgen::prelude::Closure;
@@ -37,6 +45,61 @@ mod worker {
         source: Option<BlobSource>,
         archive: Option<Archive>,
         limits: Limits,
+        /// Registry blobs read lately (digest, reader), most recent last.
+        blobs: Vec<(String, Rc<BlobReader>)>,
+    }
+
+    /// Where a pool job reads: the dropped file, or a registry blob (offsets from 0).
+    enum JobSource {
+        File(BlobSource),
+        Registry(Rc<BlobReader>),
+    }
+
+    impl JobSource {
+        fn source(&self) -> &dyn ReadAt {
+            match self {
+                JobSource::File(f) => f,
+                JobSource::Registry(r) => &**r,
+            }
+        }
+
+        /// Where the blob is in this source.
+        fn place(&self, blob: BlobLocation) -> BlobLocation {
+            match self {
+                JobSource::File(_) => blob,
+                JobSource::Registry(_) => BlobLocation {
+                    offset: 0,
+                    len: blob.len,
+                },
+            }
+        }
+    }
+
+    fn job_source(
+        state: &mut State,
+        registry: Option<RegistryBlob>,
+        attachment: Option<JsValue>,
+        blob: BlobLocation,
+    ) -> Result<JobSource, ErrorInfo> {
+        let Some(registry) = registry else {
+            return file_source(attachment).map(JobSource::File);
+        };
+        if let Some(i) = state.blobs.iter().position(|(d, _)| *d == registry.digest) {
+            let kept = state.blobs.remove(i);
+            let reader = kept.1.clone();
+            state.blobs.push(kept);
+            return Ok(JobSource::Registry(reader));
+        }
+        let reader = Rc::new(registry_client::blob_reader(
+            &registry,
+            blob.len,
+            BLOB_CACHE_BUDGET,
+        )?);
+        if state.blobs.len() >= BLOBS_KEPT {
+            state.blobs.remove(0);
+        }
+        state.blobs.push((registry.digest.clone(), reader.clone()));
+        Ok(JobSource::Registry(reader))
     }
 
     struct Post {
@@ -166,13 +229,23 @@ mod worker {
                 load(state, 0, None, post);
             }
             Request::Load { image, manifest } => load(state, image, manifest, post),
+            Request::OpenRegistry {
+                access,
+                manifest,
+                limits,
+            } => open_registry(state, &access, manifest.as_deref(), limits, post),
+            Request::ListTags { access } => match registry_client::tags(&access) {
+                Ok((repository, tags)) => post.send(&Response::Tags { repository, tags }),
+                Err(error) => post.send(&Response::Failed { job: None, error }),
+            },
             Request::ScanBlob {
                 job,
                 layer,
                 blob,
                 limits,
+                registry,
             } => {
-                let source = match file_source(attachment) {
+                let source = match job_source(state, registry, attachment, blob) {
                     Ok(s) => s,
                     Err(error) => {
                         return post.send(&Response::Failed {
@@ -196,7 +269,8 @@ mod worker {
                     }
                     true
                 };
-                match scan_layer(&source, blob.offset, blob.len, &limits, &mut progress) {
+                let at = source.place(blob);
+                match scan_layer(source.source(), at.offset, at.len, &limits, &mut progress) {
                     Ok(scan) => match postcard::to_allocvec(&scan) {
                         Ok(bytes) => post.send_with(
                             &Response::Scanned {
@@ -223,6 +297,7 @@ mod worker {
             }
             Request::ReadEntry {
                 job,
+                registry,
                 blob,
                 compression,
                 entry,
@@ -230,7 +305,7 @@ mod worker {
                 offset,
                 len,
             } => {
-                let source = match file_source(attachment) {
+                let source = match job_source(state, registry, attachment, blob) {
                     Ok(s) => s,
                     Err(error) => {
                         return post.send(&Response::Failed {
@@ -241,8 +316,8 @@ mod worker {
                 };
                 let mut bytes = Vec::new();
                 let result = strata_core::content::read_entry(
-                    &source,
-                    blob,
+                    source.source(),
+                    source.place(blob),
                     compression,
                     &entry,
                     sparse_map.as_deref(),
@@ -268,6 +343,51 @@ mod worker {
                 }
             }
         }
+    }
+
+    /// Opens a registry image: the manifest (through the index) and the config, no layer.
+    fn open_registry(
+        state: &mut State,
+        access: &strata_web::protocol::RegistryAccess,
+        manifest: Option<&str>,
+        limits: Limits,
+        post: &Post,
+    ) {
+        state.limits = limits;
+        let (opened, access) = match registry_client::open(access, manifest, &state.limits) {
+            Ok(v) => v,
+            Err(error) => return post.send(&Response::Failed { job: None, error }),
+        };
+        let image = opened.image;
+        let reference = strata_core::registry::parse_user_reference(&access.reference)
+            .map(|(r, _)| r.canonical())
+            .unwrap_or_else(|_| access.reference.clone());
+        let listing = ArchiveListing {
+            file_name: reference.clone(),
+            file_size: image.stored_size(),
+            format: if access.via_proxy {
+                "registry, through strata serve's proxy".into()
+            } else {
+                "registry, directly".into()
+            },
+            images: vec![ListedImage {
+                label: reference,
+                names: image.repo_tags.clone(),
+                digest: Some(image.index.as_ref().map_or_else(
+                    || image.manifest.digest.to_string(),
+                    |i| i.digest.to_string(),
+                )),
+            }],
+        };
+        post.send(&Response::RegistryOpened { access });
+        post.send(&Response::Opened { listing });
+        let ov = overview(&image);
+        post.send(&Response::Loaded {
+            image: Box::new(image),
+            overview: Box::new(ov),
+            image_number: 0,
+            bytes_read: 0,
+        });
     }
 
     fn load(state: &State, image_number: usize, manifest: Option<String>, post: &Post) {

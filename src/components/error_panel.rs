@@ -1,7 +1,11 @@
-//! An error the user can act on: one sentence first, the technical detail one click away.
+//! An error the user can act on: one sentence first, the technical detail one click away, and
+//! a way to try again (another file, or the registry form with the reference that failed).
 
+use crate::app::RegistryRequest;
 use crate::components::file_picker::FilePicker;
+use crate::components::registry_form::RegistryForm;
 use crate::protocol::ErrorInfo;
+use crate::state::TagsState;
 use web_sys::File;
 use yew::prelude::*;
 
@@ -10,6 +14,12 @@ pub struct ErrorPanelProps {
     pub error: ErrorInfo,
     pub file_name: Option<String>,
     pub on_file: Callback<File>,
+    /// The reference, when a registry image failed to open.
+    #[prop_or_default]
+    pub registry: Option<String>,
+    pub tags: TagsState,
+    pub on_registry: Callback<RegistryRequest>,
+    pub on_list_tags: Callback<RegistryRequest>,
 }
 
 #[component]
@@ -21,11 +31,15 @@ pub fn ErrorPanel(props: &ErrorPanelProps) -> Html {
                 { props.file_name.clone().unwrap_or_else(|| "the file".into()) }
             </h2>
             <p class="error-summary">{ props.error.summary.clone() }</p>
-            <details>
+            <details open={["cors", "proxy", "registry-auth", "registry-not-found", "network"].contains(&props.error.kind.as_str())}>
                 <summary>{ "Details" }</summary>
                 <pre class="error-detail">{ props.error.detail.clone() }</pre>
             </details>
-            <FilePicker on_file={props.on_file.clone()} label="Open another file…" class="primary" />
+            if let Some(reference) = &props.registry {
+                <RegistryForm reference={reference.clone()} tags={props.tags.clone()}
+                    on_open={props.on_registry.clone()} on_list_tags={props.on_list_tags.clone()} />
+            }
+            <FilePicker on_file={props.on_file.clone()} label="Open a file…" class={if props.registry.is_some() { "" } else { "primary" }} />
         </section>
     }
 }

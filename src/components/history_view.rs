@@ -76,7 +76,7 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                                         <button class="link more" onclick={toggle} aria-expanded={open.to_string()}>{ if open { "less" } else { "more" } }</button>
                                     }
                                 </td>
-                                <td class="num" title={r.size.map(|s| format!("{s} bytes")).unwrap_or_default()} data-bytes={r.size.map(|s| s.to_string()).unwrap_or_default()}>
+                                <td class="num" title={r.size.map_or_else(|| "known once the layers are read".to_owned(), |s| format!("{s} bytes"))} data-bytes={r.size.map(|s| s.to_string()).unwrap_or_default()}>
                                     { r.size.map_or_else(|| "?".into(), format_bytes_si) }
                                 </td>
                                 <td>{ reveal_bidi(&r.comment).into_owned() }</td>

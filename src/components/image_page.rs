@@ -112,10 +112,22 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         }
         LayersState::Idle => {
             let start = props.on_scan.reform(|_: MouseEvent| true);
+            let remote = image.format == strata_core::ArchiveFormat::Registry;
+            let (text, button) = if remote {
+                (
+                    format!(
+                        "The layers are not downloaded yet ({} from the registry). ",
+                        format_bytes(image.stored_size())
+                    ),
+                    "Download and read the layers",
+                )
+            } else {
+                ("The layers are not read. ".to_owned(), "Read the layers")
+            };
             html! {
                 <div class="scan-status" id="scan-status">
-                    { "The layers are not read. " }
-                    <button class="button subtle small" id="start-scan" onclick={start}>{ "Read the layers" }</button>
+                    { text }
+                    <button class="button subtle small" id="start-scan" onclick={start}>{ button }</button>
                 </div>
             }
         }

@@ -20,6 +20,7 @@ pub mod layers_view;
 pub mod overview_view;
 pub mod progress_panel;
 pub mod raw_view;
+pub mod registry_form;
 pub mod start_screen;
 pub mod treemap;
 pub mod waste_view;

@@ -32,12 +32,22 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
     } else {
         ov.repo_tags.clone()
     };
-    let uncompressed: u64 = session
-        .image
-        .layers
-        .iter()
-        .filter_map(|l| l.uncompressed_size)
-        .sum();
+    // Exact once the layers are read; before that, what the gzip trailers and zstd headers
+    // say, which a registry image does not have yet (reading them is a request per layer).
+    let uncompressed: Option<u64> = match &explorer {
+        Some(e) => Some(e.analysis.scans.iter().flatten().map(|s| s.tar_size).sum()),
+        None => session
+            .image
+            .layers
+            .iter()
+            .map(|l| l.uncompressed_size)
+            .sum::<Option<u64>>(),
+    };
+    let remote = session.image.format == strata_core::ArchiveFormat::Registry;
+    let uncompressed_text = match uncompressed {
+        Some(u) => format!("{} uncompressed", format_bytes(u)),
+        None => "uncompressed size known once the layers are read".to_owned(),
+    };
     let verified = |i: usize| -> Html {
         match &props.layers {
             LayersState::Ready(e) => match e.analysis.scans.get(i).cloned().flatten() {
@@ -87,14 +97,24 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     <dt>{ "Created" }</dt><dd>{ ov.created.clone().unwrap_or_else(|| "unknown".into()) }</dd>
                     if let Some(a) = &ov.author { <dt>{ "Author" }</dt><dd>{ a.clone() }</dd> }
                     if let Some(v) = &ov.docker_version { <dt>{ "Docker version" }</dt><dd>{ v.clone() }</dd> }
-                    <dt>{ "Format" }</dt><dd>{ ov.format.clone() }</dd>
+                    <dt>{ "Format" }</dt>
+                    <dd id="format">{ if remote { session.listing.format.clone() } else { ov.format.clone() } }</dd>
                     <dt>{ "Size" }</dt>
-                    <dd id="sizes">{ format!("{} stored, {} uncompressed, in {} layers", ov.stored_size_text, format_bytes(uncompressed), ov.n_layers) }</dd>
+                    <dd id="sizes">{ format!("{} stored, {uncompressed_text}, in {} layers", ov.stored_size_text, ov.n_layers) }</dd>
                     <dt>{ "History" }</dt><dd>{ format!("{} steps, {} of them without a layer", ov.n_history, ov.n_empty_history) }</dd>
-                    <dt>{ "Read" }</dt>
-                    <dd id="bytes-read" data-bytes-read={session.bytes_read.to_string()} data-file-size={session.listing.file_size.to_string()}>
-                        { format!("{} of this {} archive, to show this page", format_bytes(session.bytes_read), format_bytes(session.listing.file_size)) }
-                    </dd>
+                    if remote {
+                        <dt>{ "Fetched" }</dt>
+                        <dd id="fetched">{ if explorer.is_some() {
+                            format!("the manifest, the config and the {} layers", format_bytes(session.listing.file_size))
+                        } else {
+                            "the manifest and the config: no layer yet".to_owned()
+                        } }</dd>
+                    } else {
+                        <dt>{ "Read" }</dt>
+                        <dd id="bytes-read" data-bytes-read={session.bytes_read.to_string()} data-file-size={session.listing.file_size.to_string()}>
+                            { format!("{} of this {} archive, to show this page", format_bytes(session.bytes_read), format_bytes(session.listing.file_size)) }
+                        </dd>
+                    }
                 </dl>
             </section>
             <section class="card">
@@ -118,8 +138,12 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                                         (false, None) => "?".to_owned(),
                                     } }</td>
                                     <td class="num" title={l.size.map(|s| format!("{s} bytes")).unwrap_or_default()}>{ l.size_text.clone() }</td>
-                                    <td class="num" title={layer.uncompressed_size.map(|s| format!("{s} bytes{}", if layer.uncompressed_size_exact { "" } else { " (from the gzip trailer or zstd header)" })).unwrap_or_default()}>
-                                        { layer.uncompressed_size.map_or_else(|| "?".into(), format_bytes) }
+                                    <td class="num" title={layer.uncompressed_size.map_or_else(|| "known once the layers are read".to_owned(), |s| format!("{s} bytes{}", if layer.uncompressed_size_exact { "" } else { " (from the gzip trailer or zstd header)" }))}>
+                                        { match (&explorer, layer.uncompressed_size) {
+                                            (Some(e), _) => e.analysis.scans.get(i).cloned().flatten().map_or_else(|| "?".into(), |s| format_bytes(s.tar_size)),
+                                            (None, Some(u)) => format_bytes(u),
+                                            (None, None) => "?".into(),
+                                        } }
                                     </td>
                                     <td>{ verified(i) }</td>
                                 </tr>

@@ -1,12 +1,19 @@
-//! The first screen: what Strata is, and where to drop an archive.
+//! The first screen: what Strata is, where to drop an archive, and a registry reference to
+//! open instead.
 
+use crate::app::RegistryRequest;
 use crate::components::file_picker::FilePicker;
+use crate::components::registry_form::RegistryForm;
+use crate::state::TagsState;
 use web_sys::File;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct StartScreenProps {
     pub on_file: Callback<File>,
+    pub tags: TagsState,
+    pub on_registry: Callback<RegistryRequest>,
+    pub on_list_tags: Callback<RegistryRequest>,
 }
 
 #[component]
@@ -23,6 +30,9 @@ pub fn StartScreen(props: &StartScreenProps) -> Html {
             <div class="start-help">
                 <h3>{ "Make one" }</h3>
                 <pre><code>{ "docker save alpine:3.20 -o alpine.tar\npodman save --format oci-archive -o app.tar app:1\nskopeo copy docker://nginx:1.27 docker-archive:nginx.tar:nginx:1.27" }</code></pre>
+            </div>
+            <div class="start-registry">
+                <RegistryForm tags={props.tags.clone()} on_open={props.on_registry.clone()} on_list_tags={props.on_list_tags.clone()} />
             </div>
         </section>
     }

@@ -4,5 +4,6 @@
 
 pub mod blob_source;
 pub mod browser;
+pub mod registry_client;
 pub mod worker_client;
 pub mod worker_pool;

@@ -17,7 +17,8 @@ struct Slot {
 
 struct Inner {
     slots: Vec<Slot>,
-    queue: VecDeque<(u64, Request, JsValue)>,
+    /// (job, request, attachment, worker it must run on)
+    queue: VecDeque<(u64, Request, JsValue, Option<usize>)>,
     size: usize,
     on_result: Callback<Delivery>,
 }
@@ -62,12 +63,15 @@ impl WorkerPool {
         }
     }
 
-    /// Queues a job; it starts as soon as a worker is free.
-    pub fn submit(&self, job: u64, request: Request, attachment: JsValue) {
-        self.inner
-            .borrow_mut()
+    /// Queues a job; it starts as soon as a worker is free. With `affinity`, only worker
+    /// `affinity % size` takes it (a worker that keeps what an earlier job downloaded).
+    pub fn submit(&self, job: u64, request: Request, attachment: JsValue, affinity: Option<usize>) {
+        let mut inner = self.inner.borrow_mut();
+        let size = inner.size;
+        inner
             .queue
-            .push_back((job, request, attachment));
+            .push_back((job, request, attachment, affinity.map(|a| a % size)));
+        drop(inner);
         Self::pump(&self.inner);
     }
 
@@ -81,50 +85,61 @@ impl WorkerPool {
     fn pump(inner_rc: &Rc<RefCell<Inner>>) {
         loop {
             let mut inner = inner_rc.borrow_mut();
-            if inner.queue.is_empty() {
-                return;
-            }
-            let idle = inner.slots.iter().position(|s| s.job.is_none());
-            let slot = match idle {
-                Some(i) => i,
-                None if inner.slots.len() < inner.size => {
-                    let weak = Rc::downgrade(inner_rc);
-                    let index = inner.slots.len();
-                    let on_result = inner.on_result.clone();
-                    let callback = Callback::from(move |d: Delivery| {
-                        Self::on_delivery(&weak, index, d, &on_result)
-                    });
-                    match WorkerClient::spawn(callback) {
-                        Ok(client) => {
-                            inner.slots.push(Slot { client, job: None });
-                            index
-                        }
-                        Err(error) => {
-                            let (job, _, _) = inner.queue.pop_front().unwrap_or((
-                                0,
-                                Request::Open {
-                                    limits: Default::default(),
-                                },
-                                JsValue::NULL,
-                            ));
-                            let on_result = inner.on_result.clone();
-                            drop(inner);
-                            on_result.emit((
-                                Response::Failed {
-                                    job: Some(job),
-                                    error,
-                                },
-                                None,
-                            ));
-                            continue;
-                        }
+            // The first queued job that has a worker for it: an idle one, or one to spawn.
+            let idle =
+                |inner: &Inner, slot: usize| inner.slots.get(slot).is_none_or(|s| s.job.is_none());
+            let pick = inner
+                .queue
+                .iter()
+                .position(|(_, _, _, affinity)| match affinity {
+                    Some(a) => idle(&inner, *a),
+                    None => {
+                        inner.slots.iter().any(|s| s.job.is_none())
+                            || inner.slots.len() < inner.size
+                    }
+                });
+            let Some(q) = pick else { return };
+            let want = inner.queue[q].3;
+            let slot = match want {
+                Some(a) => a,
+                None => inner
+                    .slots
+                    .iter()
+                    .position(|s| s.job.is_none())
+                    .unwrap_or(inner.slots.len()),
+            };
+            // Spawn workers up to the one wanted.
+            let mut failed = None;
+            while inner.slots.len() <= slot {
+                let weak = Rc::downgrade(inner_rc);
+                let index = inner.slots.len();
+                let on_result = inner.on_result.clone();
+                let callback = Callback::from(move |d: Delivery| {
+                    Self::on_delivery(&weak, index, d, &on_result)
+                });
+                match WorkerClient::spawn(callback) {
+                    Ok(client) => inner.slots.push(Slot { client, job: None }),
+                    Err(error) => {
+                        failed = Some(error);
+                        break;
                     }
                 }
-                None => return,
-            };
-            let Some((job, request, attachment)) = inner.queue.pop_front() else {
+            }
+            let Some((job, request, attachment, _)) = inner.queue.remove(q) else {
                 return;
             };
+            if let Some(error) = failed {
+                let on_result = inner.on_result.clone();
+                drop(inner);
+                on_result.emit((
+                    Response::Failed {
+                        job: Some(job),
+                        error,
+                    },
+                    None,
+                ));
+                continue;
+            }
             inner.slots[slot].job = Some(job);
             inner.slots[slot].client.send(&request, Some(&attachment));
         }

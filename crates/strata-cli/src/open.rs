@@ -12,7 +12,9 @@ use clap::Args;
 use serde::Serialize;
 use std::io::Read;
 use std::path::PathBuf;
-use strata_core::registry::{Credentials, Reference, RegistrySession, list_tags, open_image};
+use strata_core::registry::{
+    Credentials, Reference, RegistrySession, list_tags, open_image, parse_user_reference,
+};
 use strata_core::{
     Analysis, Archive, Digest, Image, Limits, ManifestPick, ReadAt, SourceError, load_image,
     open_archive, scan_image, scan_layer,
@@ -141,13 +143,11 @@ impl ImageArgs {
     }
 
     /// A registry reference, when IMAGE is neither a file nor a directory.
-    fn reference(&self) -> Result<Option<Reference>> {
+    fn reference(&self) -> Result<Option<(Reference, bool)>> {
         if self.path.exists() {
             return Ok(None);
         }
-        let s = self.path.to_string_lossy();
-        let s = s.strip_prefix("docker://").unwrap_or(&s);
-        match Reference::parse(s) {
+        match parse_user_reference(&self.path.to_string_lossy()) {
             Ok(r) => Ok(Some(r)),
             Err(e) => anyhow::bail!(
                 "{}: no such file or directory, and not an image reference ({e})",
@@ -156,7 +156,7 @@ impl ImageArgs {
         }
     }
 
-    fn session(&self, reference: Reference) -> Result<RegistrySession> {
+    fn session(&self, (reference, http): (Reference, bool)) -> Result<RegistrySession> {
         let credentials = match (&self.username, self.password_stdin) {
             (Some(u), true) => {
                 let mut password = String::new();
@@ -174,9 +174,7 @@ impl ImageArgs {
             (None, true) => anyhow::bail!("--password-stdin needs --username"),
             (None, false) => None,
         };
-        let local =
-            reference.domain.starts_with("localhost") || reference.domain.starts_with("127.");
-        let base = RegistrySession::default_base(&reference, self.insecure || local);
+        let base = RegistrySession::default_base(&reference, self.insecure || http);
         Ok(RegistrySession::new(reference, base, credentials))
     }
 
@@ -195,7 +193,7 @@ impl ImageArgs {
     pub fn open(&self) -> Result<Opened> {
         if let Some(reference) = self.reference()? {
             let limits = self.limits()?;
-            let http = Http::new(&reference.domain);
+            let http = Http::new(&reference.0.domain);
             let mut session = self.session(reference.clone())?;
             let opened = open_image(
                 &mut session,
@@ -204,7 +202,7 @@ impl ImageArgs {
                 now(),
                 &mut http.transport(),
             )
-            .with_context(|| reference.canonical())?;
+            .with_context(|| reference.0.canonical())?;
             let source = Source::Registry(Box::new(registry_source(http, session, opened.blobs)));
             return Ok(Opened {
                 source,
@@ -231,9 +229,10 @@ impl ImageArgs {
         let reference = self
             .reference()?
             .context("tags are a registry's: IMAGE must be a reference")?;
-        let http = Http::new(&reference.domain);
+        let http = Http::new(&reference.0.domain);
         let mut session = self.session(reference.clone())?;
-        list_tags(&mut session, now(), &mut http.transport()).with_context(|| reference.canonical())
+        list_tags(&mut session, now(), &mut http.transport())
+            .with_context(|| reference.0.canonical())
     }
 
     /// What `strata images` prints: every image and, for indexes, every platform.

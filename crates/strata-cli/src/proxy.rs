@@ -15,7 +15,10 @@
 //! - requests must name this server in `Host` (no DNS rebinding of the proxy itself) and must
 //!   not come from another site (`Sec-Fetch-Site`);
 //! - only `Accept`, `Authorization` and `Range` are forwarded (never cookies); only the
-//!   headers the protocol needs come back;
+//!   headers the protocol needs come back, and the registry's challenge comes back as
+//!   [`CHALLENGE_HEADER`], not `WWW-Authenticate`: a same-origin 401 with a `Basic` challenge
+//!   would make the browser open its own login prompt (and a synchronous request in a worker
+//!   would wait on it forever);
 //! - bodies are streamed, never buffered; timeouts on connecting and on every read; at most
 //!   [`MAX_ACTIVE`] requests at once;
 //! - the log line has the method, status and path, never the query (token requests carry the
@@ -38,6 +41,9 @@ pub const MAX_ACTIVE: usize = 16;
 const MAX_HOPS: usize = 5;
 /// Token endpoints remembered from challenges.
 const MAX_REALMS: usize = 64;
+
+/// The header the registry's `WWW-Authenticate` challenge comes back under.
+pub const CHALLENGE_HEADER: &str = "X-Strata-WWW-Authenticate";
 
 /// Response headers passed back to the page.
 const PASSED_BACK: &[&str] = &[
@@ -565,8 +571,10 @@ impl Proxy {
                     if let Ok(v) = v.to_str() {
                         if *name == "WWW-Authenticate" {
                             self.remember_realms(&target, v);
+                            headers.push((CHALLENGE_HEADER.to_owned(), v.to_owned()));
+                        } else {
+                            headers.push(((*name).to_owned(), v.to_owned()));
                         }
-                        headers.push(((*name).to_owned(), v.to_owned()));
                     }
                 }
             }

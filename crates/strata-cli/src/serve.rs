@@ -32,7 +32,7 @@ const THREADS: usize = crate::proxy::MAX_ACTIVE + 8;
 /// origin only. Connections may go to registries: any `https:` one, and plain-HTTP ones on
 /// this machine (a local registry); a registry elsewhere over HTTP goes through the proxy.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-worker-src 'self'; connect-src 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*; img-src 'self' blob: data:; style-src 'self'; \
+worker-src 'self'; connect-src 'self' https: http://localhost:* http://127.0.0.1:*; img-src 'self' blob: data:; style-src 'self'; \
 style-src-attr 'unsafe-inline'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
 form-action 'none'; frame-ancestors 'none'; object-src 'none'";
 

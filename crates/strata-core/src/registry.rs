@@ -173,6 +173,26 @@ impl Reference {
     }
 }
 
+/// What a person types: `nginx:1.27`, `docker://nginx:1.27`, `https://ghcr.io/org/app:1`, or
+/// `http://registry.lan:5000/app:1` for a registry that speaks plain HTTP. Returns the reference
+/// and whether to use plain HTTP: when asked for, and for registries on this machine
+/// (`localhost`, `127.x`, `[::1]`), which is what docker and skopeo assume too.
+pub fn parse_user_reference(s: &str) -> Result<(Reference, bool), Error> {
+    let s = s.trim();
+    let (rest, http) = if let Some(r) = s.strip_prefix("http://") {
+        (r, true)
+    } else if let Some(r) = s.strip_prefix("https://") {
+        (r, false)
+    } else {
+        (s.strip_prefix("docker://").unwrap_or(s), false)
+    };
+    let reference = Reference::parse(rest)?;
+    let host = reference.domain.split(':').next().unwrap_or("");
+    let local =
+        host == "localhost" || host.starts_with("127.") || reference.domain.starts_with("[::1]");
+    Ok((reference, http || local))
+}
+
 /// One `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Challenge {
@@ -1106,6 +1126,27 @@ impl VirtualBlobs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_references_say_when_to_use_plain_http() {
+        let t = |s: &str| {
+            let (r, http) = parse_user_reference(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+            (r.canonical(), http)
+        };
+        assert_eq!(t("nginx"), ("docker.io/library/nginx:latest".into(), false));
+        assert_eq!(
+            t(" docker://alpine:3.20 "),
+            ("docker.io/library/alpine:3.20".into(), false)
+        );
+        assert_eq!(t("localhost:5000/a:1"), ("localhost:5000/a:1".into(), true));
+        assert_eq!(t("127.0.0.1:5000/a:1"), ("127.0.0.1:5000/a:1".into(), true));
+        assert_eq!(
+            t("http://registry.lan:5000/a:1"),
+            ("registry.lan:5000/a:1".into(), true)
+        );
+        assert_eq!(t("https://ghcr.io/o/a:1"), ("ghcr.io/o/a:1".into(), false));
+        assert!(parse_user_reference("http://").is_err());
+    }
 
     #[test]
     fn references_normalise_like_docker() {

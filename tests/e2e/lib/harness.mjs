@@ -148,3 +148,24 @@ export async function collectTreeRows(page) {
     return [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
   });
 }
+
+/**
+ * The test registries (scripts/registry.sh: Debian's docker-registry on 127.0.0.1, one open
+ * with CORS headers, one with htpasswd auth and no CORS), started if the test command has not.
+ */
+export function registries() {
+  const r = spawnSync(path.join(ROOT, "scripts/registry.sh"), ["start"], { stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error("scripts/registry.sh start failed");
+  const env = {};
+  for (const line of r.stdout.toString().split("\n")) {
+    const m = line.match(/^export (\w+)=(.*)$/);
+    if (m) env[m[1]] = m[2];
+  }
+  return {
+    open: env.STRATA_REGISTRY_OPEN,
+    auth: env.STRATA_REGISTRY_AUTH,
+    user: env.STRATA_REGISTRY_USER,
+    pass: env.STRATA_REGISTRY_PASS,
+    logs: env.STRATA_REGISTRY_LOGS,
+  };
+}

@@ -1,0 +1,268 @@
+//! Registries from a worker: the engine's sans-I/O protocol over synchronous `XMLHttpRequest`
+//! (allowed in workers, and what the engine's synchronous `ReadAt` needs), directly when the
+//! registry sends CORS headers, else through `strata serve`'s proxy when the page came from it.
+//!
+//! A CORS refusal and an unreachable host look the same from here (a network error without
+//! detail), so the message names both and says how to fix either.
+
+use crate::platform::blob_source::js_text;
+use crate::protocol::{ErrorInfo, RegistryAccess, RegistryBlob};
+use strata_core::registry::{
+    HttpRequest, HttpResponse, Opened, Reference, RegistrySession, VirtualBlobs, list_tags,
+    open_image, parse_user_reference,
+};
+use strata_core::registry_source::RegistrySource;
+use strata_core::{Digest, Error, Limits, ManifestPick};
+use web_sys::{XmlHttpRequest, XmlHttpRequestResponseType};
+
+/// The header strata serve's proxy passes a registry's `WWW-Authenticate` under.
+const PROXIED_CHALLENGE: &str = "X-Strata-WWW-Authenticate";
+
+/// What the proxy's refusals start with.
+const PROXY_REFUSAL: &[u8] = b"strata serve proxy:";
+
+/// Seconds since the Unix epoch (token lifetimes).
+pub fn now() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// The boxed transport a worker's [`RegistrySource`] owns.
+pub type Transport = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, Error>>;
+
+/// A registry image's layer blob as the engine reads it.
+pub type BlobReader = RegistrySource<Transport>;
+
+/// `https://host/v2/…` → `{proxy}/https/host/v2/…`.
+pub fn through_proxy(proxy: &str, url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{proxy}/{scheme}/{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Sends one request with synchronous XHR; `proxy`, when given, carries it.
+pub fn send(
+    request: &HttpRequest,
+    registry: &str,
+    proxy: Option<&str>,
+) -> Result<HttpResponse, Error> {
+    let network = |detail: String| Error::Network {
+        registry: registry.to_owned(),
+        detail,
+    };
+    let url = match proxy {
+        Some(p) => through_proxy(p, &request.url),
+        None => request.url.clone(),
+    };
+    let xhr = XmlHttpRequest::new().map_err(|e| network(js_text(&e)))?;
+    xhr.open_with_async(&request.method, &url, false)
+        .map_err(|e| network(js_text(&e)))?;
+    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
+    xhr.set_timeout(60_000);
+    for (k, v) in &request.headers {
+        xhr.set_request_header(k, v)
+            .map_err(|e| network(format!("the header {k}: {}", js_text(&e))))?;
+    }
+    if xhr.send().is_err() {
+        return Err(network(
+            "the browser could not read its answer: the registry sends no CORS headers, or cannot be reached"
+                .into(),
+        ));
+    }
+    let status = xhr.status().unwrap_or(0);
+    let headers = xhr
+        .get_all_response_headers()
+        .unwrap_or_default()
+        .split("\r\n")
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| {
+            // strata serve's proxy renames the challenge so the browser shows no login prompt.
+            let k = k.trim();
+            let k = if proxy.is_some() && k.eq_ignore_ascii_case(PROXIED_CHALLENGE) {
+                "WWW-Authenticate"
+            } else {
+                k
+            };
+            (k.to_owned(), v.trim().to_owned())
+        })
+        .collect();
+    let body = xhr
+        .response()
+        .ok()
+        .filter(|r| !r.is_null() && !r.is_undefined())
+        .map(|r| js_sys::Uint8Array::new(&r).to_vec())
+        .unwrap_or_default();
+    if proxy.is_some() && body.starts_with(PROXY_REFUSAL) {
+        return Err(network(String::from_utf8_lossy(&body).trim().to_owned()));
+    }
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Whether `proxy` is `strata serve`'s (the page may have come from another server).
+fn proxy_answers(proxy: &str) -> bool {
+    let probe = HttpRequest {
+        method: "GET".into(),
+        url: proxy.to_owned(),
+        headers: Vec::new(),
+    };
+    send(&probe, "", None)
+        .is_ok_and(|r| r.status == 200 && r.body.windows(12).any(|w| w == b"strata serve"))
+}
+
+fn session(access: &RegistryAccess) -> Result<(RegistrySession, String), Error> {
+    let (reference, http): (Reference, bool) = parse_user_reference(&access.reference)?;
+    let registry = reference.domain.clone();
+    let base = RegistrySession::default_base(&reference, http);
+    Ok((
+        RegistrySession::new(reference, base, access.credentials.clone()),
+        registry,
+    ))
+}
+
+fn transport(access: &RegistryAccess, registry: String) -> Transport {
+    let proxy = access.proxy.clone().filter(|_| access.via_proxy);
+    Box::new(move |r: &HttpRequest| send(r, &registry, proxy.as_deref()))
+}
+
+/// Runs `attempt` directly, and again through the proxy when the browser could not read the
+/// registry's answers and a proxy is there. Returns the access that worked.
+fn with_fallback<T>(
+    access: &RegistryAccess,
+    mut attempt: impl FnMut(&RegistryAccess) -> Result<T, Error>,
+) -> Result<(T, RegistryAccess), ErrorInfo> {
+    let mut access = access.clone();
+    let first = attempt(&access);
+    let registry = parse_user_reference(&access.reference)
+        .map(|(r, _)| r.domain)
+        .unwrap_or_default();
+    match first {
+        Ok(v) => return Ok((v, access)),
+        Err(Error::Network { .. }) if !access.via_proxy => {}
+        Err(e) => return Err(error_info(&e, &access, &registry)),
+    }
+    if !access.proxy.as_deref().is_some_and(proxy_answers) {
+        return Err(cors_error(&registry));
+    }
+    access.via_proxy = true;
+    match attempt(&access) {
+        Ok(v) => Ok((v, access)),
+        Err(e) => Err(error_info(&e, &access, &registry)),
+    }
+}
+
+fn error_info(e: &Error, access: &RegistryAccess, registry: &str) -> ErrorInfo {
+    if let Error::Network { detail, .. } = e
+        && access.via_proxy
+        && detail.starts_with("strata serve proxy:")
+    {
+        let host = registry;
+        return ErrorInfo {
+            kind: "proxy".into(),
+            summary: format!("strata serve's proxy did not reach {registry}."),
+            detail: format!(
+                "{detail}\n\nA registry on this machine or a private network is reached only when strata serve is \
+started with --allow-registry {host}."
+            ),
+        };
+    }
+    ErrorInfo::from(e)
+}
+
+fn cors_error(registry: &str) -> ErrorInfo {
+    ErrorInfo {
+        kind: "cors".into(),
+        summary: format!(
+            "The browser may not read answers from {registry}: it sends no CORS headers, or it cannot be reached."
+        ),
+        detail: format!(
+            "Most registries (Docker Hub among them) send no CORS headers, so a page cannot call them directly.\n\
+To open this image here, either:\n\
+  • run `strata serve` and open Strata at the address it prints: its proxy reaches registries the browser may not \
+(start it with --allow-registry {registry} for a registry on this machine or a private network); or\n\
+  • configure {registry} to send Access-Control-Allow-Origin, Access-Control-Allow-Headers (Authorization, Accept, \
+Range) and Access-Control-Expose-Headers (Docker-Content-Digest, WWW-Authenticate, Content-Range, Link).\n\
+Or check that the registry's address is right and reachable from this machine."
+        ),
+    }
+}
+
+/// Opens the image (manifest and config only), falling back to the proxy when needed.
+pub fn open(
+    access: &RegistryAccess,
+    manifest: Option<&str>,
+    limits: &Limits,
+) -> Result<(Opened, RegistryAccess), ErrorInfo> {
+    let pick = match manifest.map(Digest::parse) {
+        None => ManifestPick::Default,
+        Some(Ok(d)) => ManifestPick::Digest(d),
+        Some(Err(e)) => {
+            return Err(ErrorInfo {
+                kind: "invalid".into(),
+                summary: "That platform does not exist.".into(),
+                detail: e,
+            });
+        }
+    };
+    with_fallback(access, |a| {
+        let (mut s, registry) = session(a)?;
+        let mut t = transport(a, registry);
+        open_image(&mut s, &pick, limits, now(), &mut *t)
+    })
+}
+
+/// The repository's tags, falling back to the proxy when needed.
+pub fn tags(access: &RegistryAccess) -> Result<(String, Vec<String>), ErrorInfo> {
+    with_fallback(access, |a| {
+        let (mut s, registry) = session(a)?;
+        let repository = format!("{}/{}", s.reference.domain, s.reference.repository);
+        let mut t = transport(a, registry);
+        Ok((repository, list_tags(&mut s, now(), &mut *t)?))
+    })
+    .map(|(v, _)| v)
+}
+
+/// One layer blob, read by range (offsets from 0), keeping up to `cache_budget` bytes.
+pub fn blob_reader(
+    blob: &RegistryBlob,
+    len: u64,
+    cache_budget: u64,
+) -> Result<BlobReader, ErrorInfo> {
+    let (s, registry) = session(&blob.access).map_err(|e| ErrorInfo::from(&e))?;
+    let digest = Digest::parse(&blob.digest).map_err(|e| ErrorInfo {
+        kind: "invalid".into(),
+        summary: "A layer's digest is malformed.".into(),
+        detail: e,
+    })?;
+    let t = transport(&blob.access, registry);
+    Ok(RegistrySource::new(
+        s,
+        VirtualBlobs::new(&[(digest, len)]),
+        t,
+        now,
+        cache_budget,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_go_through_the_proxy_with_scheme_and_host() {
+        assert_eq!(
+            through_proxy(
+                "http://127.0.0.1:8080/proxy",
+                "https://registry-1.docker.io/v2/library/a/manifests/1"
+            ),
+            "http://127.0.0.1:8080/proxy/https/registry-1.docker.io/v2/library/a/manifests/1"
+        );
+        assert_eq!(
+            through_proxy("/proxy", "http://127.0.0.1:5000/token?scope=x"),
+            "/proxy/http/127.0.0.1:5000/token?scope=x"
+        );
+    }
+}
