@@ -55,6 +55,8 @@ pub struct Reader(pub Callback<ReadJob>);
 pub struct RegistryRequest {
     pub reference: String,
     pub credentials: Option<strata_core::registry::Credentials>,
+    /// The platform's manifest digest, when a link names one.
+    pub platform: Option<String>,
 }
 
 /// Where the open image's bytes are.
@@ -74,9 +76,25 @@ fn proxy_base() -> Option<String> {
         .then(|| format!("{origin}/proxy"))
 }
 
+/// The image a link is about, when it names a local archive's image.
+#[derive(Debug, Clone)]
+struct Expected {
+    id: String,
+    image: usize,
+    platform: Option<String>,
+    /// Whether the link's image number and platform were loaded already.
+    retried: bool,
+}
+
+fn short_id(id: &str) -> String {
+    let hex = id.split_once(':').map_or(id, |(_, h)| h);
+    format!("sha256:{}", hex.chars().take(12).collect::<String>())
+}
+
 /// What the app keeps outside the reducer: the source, the workers, scans in flight.
 #[derive(Default)]
 struct Runtime {
+    expected: Option<Expected>,
     source: Option<Source>,
     /// The worker listing tags for the registry form.
     tags: Option<WorkerClient>,
@@ -96,11 +114,32 @@ struct Runtime {
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| AppState {
-        route: Route::parse(&browser::hash()),
-        ..AppState::default()
+    let state = use_reducer(|| {
+        let route = Route::parse(&browser::hash());
+        // A link to a local archive's image: the archive must be dropped again, and match.
+        let wanted = route.id.clone().filter(|_| route.registry.is_none());
+        AppState {
+            route,
+            wanted,
+            ..AppState::default()
+        }
     });
-    let runtime: Rc<RefCell<Runtime>> = use_mut_ref(Runtime::default);
+    let runtime: Rc<RefCell<Runtime>> = use_mut_ref(|| {
+        let route = Route::parse(&browser::hash());
+        Runtime {
+            expected: route
+                .id
+                .clone()
+                .filter(|_| route.registry.is_none())
+                .map(|id| Expected {
+                    id,
+                    image: route.image.unwrap_or(0),
+                    platform: route.platform.clone(),
+                    retried: false,
+                }),
+            ..Runtime::default()
+        }
+    });
     let dragging = use_state(|| false);
     let help = use_state(|| false);
     let theme = use_state(|| "system");
@@ -126,6 +165,49 @@ pub fn App() -> Html {
                 let Some(listing) = runtime.borrow().listing.clone() else {
                     return;
                 };
+                // A link's image: load the image and platform it names, and refuse another.
+                let expected = runtime.borrow().expected.clone();
+                if let Some(mut want) = expected {
+                    let id = image.id().to_string();
+                    if id != want.id {
+                        if !want.retried
+                            && (want.image != image_number || want.platform.is_some())
+                            && want.image < listing.images.len()
+                        {
+                            want.retried = true;
+                            let mut rt = runtime.borrow_mut();
+                            if let Some(client) = rt.main.as_ref() {
+                                client.send(
+                                    &Request::Load {
+                                        image: want.image,
+                                        manifest: want.platform.clone(),
+                                    },
+                                    None,
+                                );
+                            }
+                            rt.expected = Some(want);
+                            return;
+                        }
+                        runtime.borrow_mut().expected = Some(Expected {
+                            retried: false,
+                            ..want.clone()
+                        });
+                        return dispatch.dispatch(Action::Failed(ErrorInfo {
+                            kind: "link-mismatch".into(),
+                            summary: format!(
+                                "This archive does not hold the image the link is about ({}).",
+                                short_id(&want.id)
+                            ),
+                            detail: format!(
+                                "The link shows image {}.\nThis archive's image {} is {id}.\nDrop the archive that contains {} to continue.",
+                                want.id,
+                                image_number,
+                                want.id
+                            ),
+                        }));
+                    }
+                    runtime.borrow_mut().expected = None;
+                }
                 browser::mark("strata:overview");
                 dispatch.dispatch(Action::Loaded(Box::new(Session::new(
                     listing,
@@ -136,7 +218,11 @@ pub fn App() -> Html {
                 ))));
             }
             Response::RegistryOpened { access } => {
+                // Pinned to the digest it resolved to: the link reproduces this image even
+                // after the tag moves.
+                let pinned = access.reference.clone();
                 runtime.borrow_mut().source = Some(Source::Registry(access));
+                dispatch.dispatch(Action::Pinned(pinned));
             }
             Response::Failed { error, .. } => dispatch.dispatch(Action::Failed(error)),
             _ => {}
@@ -151,6 +237,7 @@ pub fn App() -> Html {
             rt.pool = None;
             rt.reads.clear();
             rt.listing = None;
+            rt.expected = None;
             let access = RegistryAccess {
                 reference: request.reference.trim().to_owned(),
                 credentials: request.credentials,
@@ -168,7 +255,7 @@ pub fn App() -> Html {
                     client.send(
                         &Request::OpenRegistry {
                             access: access.clone(),
-                            manifest: None,
+                            manifest: request.platform.clone(),
                             limits: Limits::default(),
                         },
                         None,
@@ -225,6 +312,7 @@ pub fn App() -> Html {
     // at start or when a pasted link names another image.
     {
         let (open_registry, runtime) = (open_registry.clone(), runtime.clone());
+        let platform = state.route.platform.clone();
         use_effect_with(state.route.registry.clone(), move |registry| {
             let open = match &runtime.borrow().source {
                 Some(Source::Registry(access)) => Some(access.reference.clone()),
@@ -236,6 +324,7 @@ pub fn App() -> Html {
                 open_registry.emit(RegistryRequest {
                     reference: reference.clone(),
                     credentials: None,
+                    platform,
                 });
             }
         });
@@ -279,6 +368,7 @@ pub fn App() -> Html {
             rt.main = None; // terminates the worker mid-work
             rt.pool = None;
             rt.source = None;
+            rt.expected = None;
             dispatch.dispatch(Action::Cancel);
         })
     };
@@ -643,7 +733,7 @@ pub fn App() -> Html {
 
     let body = match &state.phase {
         Phase::Start => html! {
-            <StartScreen on_file={open_file.clone()} tags={state.tags.clone()}
+            <StartScreen on_file={open_file.clone()} tags={state.tags.clone()} wanted={state.wanted.clone()}
                 on_registry={open_registry.clone()} on_list_tags={list_tags.clone()} />
         },
         Phase::Opening {
@@ -668,7 +758,8 @@ pub fn App() -> Html {
 
     html! {
         <div class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
-            <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file} on_close={on_cancel}
+            <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file}
+                link={session.as_ref().map(|_| browser::link_for(&state.route.to_fragment()))} on_close={on_cancel}
                 theme={*theme} on_theme={on_theme} on_help={{ let help = help.clone(); Callback::from(move |()| help.set(!*help)) }} />
             <main class="main">{ body }</main>
             if *help {

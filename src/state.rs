@@ -26,6 +26,8 @@ pub struct Session {
     pub dockerfile: Vec<DockerfileLine>,
     /// `docker image inspect`'s output (an array of one object).
     pub inspect: serde_json::Value,
+    /// Findings from the config and history (the file-level ones come with the layers).
+    pub hints: Rc<Vec<strata_core::hints::Hint>>,
 }
 
 impl PartialEq for Session {
@@ -49,6 +51,7 @@ impl Session {
         let size = sizes.iter().flatten().sum();
         let inspect =
             serde_json::to_value([strata_core::inspect::inspect(&image, size)]).unwrap_or_default();
+        let hints = Rc::new(strata_core::hints::config_hints(&image, &history, None));
         Session {
             listing,
             image,
@@ -58,6 +61,7 @@ impl Session {
             history,
             dockerfile,
             inspect,
+            hints,
         }
     }
 
@@ -79,6 +83,8 @@ pub struct Explorer {
     pub history: History,
     pub layers: Vec<LayerListItem>,
     pub waste: WasteReport,
+    /// Every finding: the session's and those from the files.
+    pub hints: Rc<Vec<strata_core::hints::Hint>>,
     /// Wall time from the first scan's start to the tree (ms).
     pub millis: f64,
     /// Measurements for the benchmark: per layer (scan ms in its worker, stored bytes,
@@ -167,6 +173,8 @@ pub struct AppState {
     /// off for registry images until a view needs them, since it means downloading them).
     pub scan_wanted: bool,
     pub tags: TagsState,
+    /// The image ID a link names, until an archive holding it is dropped.
+    pub wanted: Option<String>,
 }
 
 impl Default for AppState {
@@ -179,6 +187,7 @@ impl Default for AppState {
             scan_run: 0,
             scan_wanted: true,
             tags: TagsState::Idle,
+            wanted: None,
         }
     }
 }
@@ -228,6 +237,8 @@ pub enum Action {
     /// Stop reading the layers (`false`) or read them (`true`).
     WantScan(bool),
     Tags(TagsState),
+    /// The registry reference, pinned to the digest it resolved to.
+    Pinned(String),
 }
 
 impl AppState {
@@ -293,6 +304,7 @@ impl Reducible for AppState {
                 // downloaded only when a view needs them.
                 next.scan_wanted = session.image.format != strata_core::ArchiveFormat::Registry;
                 next.phase = Phase::Ready(Rc::from(session));
+                next.wanted = None;
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
             }
@@ -302,6 +314,7 @@ impl Reducible for AppState {
             }
             Action::Cancel => {
                 next.phase = Phase::Start;
+                next.wanted = None;
                 next.listing = None;
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
@@ -350,6 +363,7 @@ impl Reducible for AppState {
                 }
             }
             Action::Tags(tags) => next.tags = tags,
+            Action::Pinned(reference) => next.route.registry = Some(reference),
             _ => return self, // a message from a cancelled run
         }
         Rc::new(next)
@@ -390,6 +404,8 @@ pub fn build_explorer(
     let history = history(&image, &sizes);
     let layers = layer_list(&analysis.tree, &image, &history.rows);
     let waste = analysis.tree.waste();
+    let mut hints = strata_core::hints::config_hints(&image, &history, None);
+    hints.extend(strata_core::hints::file_hints(&analysis.tree));
     stats.tree_millis = crate::platform::browser::now_ms() - started;
     stats.wall_millis = millis + stats.tree_millis;
     stats.page_memory = crate::platform::browser::wasm_memory();
@@ -398,6 +414,7 @@ pub fn build_explorer(
         history,
         layers,
         waste,
+        hints: Rc::new(hints),
         millis,
         stats,
     }

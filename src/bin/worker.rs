@@ -354,14 +354,30 @@ mod worker {
         post: &Post,
     ) {
         state.limits = limits;
-        let (opened, access) = match registry_client::open(access, manifest, &state.limits) {
+        let (opened, mut access) = match registry_client::open(access, manifest, &state.limits) {
             Ok(v) => v,
             Err(error) => return post.send(&Response::Failed { job: None, error }),
         };
         let image = opened.image;
-        let reference = strata_core::registry::parse_user_reference(&access.reference)
+        // What the header shows: the reference as resolved, before pinning.
+        let display = strata_core::registry::parse_user_reference(&access.reference)
             .map(|(r, _)| r.canonical())
             .unwrap_or_else(|_| access.reference.clone());
+        // Pin the reference to what it resolved to (the index, or the manifest), so a link
+        // opens this image even after the tag moves; keep an explicit `http://`.
+        if let Ok((reference, _)) = strata_core::registry::parse_user_reference(&access.reference) {
+            let top = image
+                .index
+                .as_ref()
+                .map_or_else(|| image.manifest.digest.clone(), |i| i.digest.clone());
+            let pinned = reference.pinned(&top).canonical();
+            access.reference = if access.reference.trim_start().starts_with("http://") {
+                format!("http://{pinned}")
+            } else {
+                pinned
+            };
+        }
+        let reference = display;
         let listing = ArchiveListing {
             file_name: reference.clone(),
             file_size: image.stored_size(),

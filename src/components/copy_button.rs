@@ -12,6 +12,8 @@ pub struct CopyButtonProps {
     pub title: Option<AttrValue>,
     #[prop_or_default]
     pub class: Classes,
+    #[prop_or_default]
+    pub id: Option<AttrValue>,
 }
 
 #[component]
@@ -31,7 +33,7 @@ pub fn CopyButton(props: &CopyButtonProps) -> Html {
         None => props.label.clone(),
     };
     html! {
-        <button class={classes!("button", "copy", props.class.clone())} {onclick}
+        <button class={classes!("button", "copy", props.class.clone())} id={props.id.clone()} {onclick}
             title={props.title.clone().unwrap_or_else(|| AttrValue::from("Copy to the clipboard"))}>{ label }</button>
     }
 }

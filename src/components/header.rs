@@ -1,5 +1,6 @@
 //! The top bar: the name, the open file, another file, the theme and help.
 
+use crate::components::copy_button::CopyButton;
 use crate::components::file_picker::FilePicker;
 use web_sys::File;
 use yew::prelude::*;
@@ -13,6 +14,9 @@ pub struct HeaderProps {
     pub theme: &'static str,
     pub on_theme: Callback<&'static str>,
     pub on_help: Callback<()>,
+    /// A link to the current view, when an image is open.
+    #[prop_or_default]
+    pub link: Option<String>,
 }
 
 #[component]
@@ -40,6 +44,10 @@ pub fn Header(props: &HeaderProps) -> Html {
                 <span class="open-file" title={name.clone()}>{ name.clone() }</span>
                 <button class="button subtle" onclick={on_close}>{ "Close" }</button>
                 <FilePicker on_file={props.on_file.clone()} label="Open another…" class="subtle" />
+            }
+            if let Some(link) = &props.link {
+                <CopyButton text={link.clone()} label="Copy link" class="subtle" id="copy-link"
+                    title="Copy a link to this view: image, platform, view, layer, path and filters (never credentials)" />
             }
             <span class="privacy-note">{ "Runs in this tab: nothing is uploaded." }</span>
             <button class="button subtle" id="theme-toggle" onclick={on_theme} title="Theme: follow the system, dark or light (t)">{ theme_label }</button>

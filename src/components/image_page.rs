@@ -1,6 +1,7 @@
 //! An open image: the image and platform choosers, the view tabs, and the view.
 
 use crate::components::dockerfile_view::DockerfileView;
+use crate::components::equivalent_commands::EquivalentCommands;
 use crate::components::history_view::HistoryView;
 use crate::components::inspect_view::InspectView;
 use crate::components::layers_view::LayersView;
@@ -133,9 +134,39 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         }
         LayersState::Ready(_) => html! {},
     };
+    let origin = if image.format == strata_core::ArchiveFormat::Registry {
+        strata_core::equivalents::Origin::Registry {
+            reference: props
+                .route
+                .registry
+                .clone()
+                .map(|r| r.trim_start_matches("http://").to_owned())
+                .unwrap_or_else(|| session.listing.file_name.clone()),
+        }
+    } else {
+        strata_core::equivalents::Origin::Archive {
+            file: session.listing.file_name.clone(),
+        }
+    };
+    let topic = match props.route.view {
+        View::Overview => strata_core::equivalents::Topic::Overview,
+        View::History => strata_core::equivalents::Topic::History,
+        View::Dockerfile => strata_core::equivalents::Topic::Dockerfile,
+        View::Inspect => strata_core::equivalents::Topic::Inspect,
+        View::Raw => strata_core::equivalents::Topic::Raw,
+        View::Layers => strata_core::equivalents::Topic::Layers,
+        View::Waste => strata_core::equivalents::Topic::Waste,
+    };
+    let commands = Rc::new(strata_core::equivalents::equivalents(
+        image,
+        &origin,
+        topic,
+        props.route.layer.map(|l| l.saturating_sub(1)),
+        props.route.path.as_deref(),
+    ));
     let view = match props.route.view {
         View::Overview => {
-            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} /> }
+            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
         View::History => {
             html! { <HistoryView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
@@ -165,6 +196,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
             { status }
             <div class="view" id={format!("view-{}", props.route.view.slug())} role="tabpanel">{ view }</div>
+            <EquivalentCommands {commands} />
             if let LayersState::Ready(e) = &props.layers {
                 // Measurements the benchmark reads (scan times, memory); not shown.
                 <div id="scan-stats" hidden=true data-json={serde_json::to_string(&e.stats).unwrap_or_default()}></div>

@@ -3,6 +3,7 @@
 
 use crate::components::copy_button::CopyButton;
 use crate::components::diagnostics_list::DiagnosticsList;
+use crate::components::findings::Findings;
 use crate::state::{LayersState, Session};
 use std::rc::Rc;
 use strata_core::Diagnostic;
@@ -13,6 +14,8 @@ use yew::prelude::*;
 pub struct OverviewViewProps {
     pub session: Rc<Session>,
     pub layers: LayersState,
+    pub route: crate::route::Route,
+    pub on_navigate: Callback<crate::route::Route>,
 }
 
 #[component]
@@ -117,6 +120,8 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     }
                 </dl>
             </section>
+            <Findings hints={explorer.as_ref().map_or_else(|| session.hints.clone(), |e| e.hints.clone())}
+                files_pending={explorer.is_none()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
             <section class="card">
                 <h3>{ "Layers" }</h3>
                 <table class="layers-table" id="layers-table">

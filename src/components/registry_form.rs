@@ -32,6 +32,7 @@ pub fn RegistryForm(props: &RegistryFormProps) -> Html {
         let (reference, username, password) =
             (reference.clone(), username.clone(), password.clone());
         move |r: Option<String>| RegistryRequest {
+            platform: None,
             reference: r.unwrap_or_else(|| (*reference).clone()),
             credentials: (!username.is_empty()).then(|| Credentials {
                 username: (*username).clone(),

@@ -14,12 +14,22 @@ pub struct StartScreenProps {
     pub tags: TagsState,
     pub on_registry: Callback<RegistryRequest>,
     pub on_list_tags: Callback<RegistryRequest>,
+    /// The image a link is about: the archive holding it must be dropped.
+    #[prop_or_default]
+    pub wanted: Option<String>,
 }
 
 #[component]
 pub fn StartScreen(props: &StartScreenProps) -> Html {
     html! {
         <section class="start">
+            if let Some(id) = &props.wanted {
+                <div class="link-wanted" id="link-wanted" role="status">
+                    <strong>{ "This link is about a local archive's image." }</strong>
+                    { " Drop the archive containing image " }<code>{ id.clone() }</code>
+                    { " to continue: it is read here, and checked to be that image." }
+                </div>
+            }
             <div class="drop-zone" id="drop-zone">
                 <h2>{ "Drop a container image archive here" }</h2>
                 <p>{ "A tarball from " }<code>{ "docker save" }</code>{ ", " }<code>{ "podman save" }</code>

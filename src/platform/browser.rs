@@ -16,6 +16,19 @@ pub fn hash() -> String {
         .unwrap_or_default()
 }
 
+/// A link to this page with `fragment`: what "Copy link" copies.
+pub fn link_for(fragment: &str) -> String {
+    let Some(w) = window() else {
+        return fragment.to_owned();
+    };
+    let l = w.location();
+    format!(
+        "{}{}{fragment}",
+        l.origin().unwrap_or_default(),
+        l.pathname().unwrap_or_default()
+    )
+}
+
 /// Sets the fragment: a new history entry (so Back returns), or in place.
 pub fn set_hash(fragment: &str, push: bool) {
     let Some(w) = window() else { return };

@@ -214,6 +214,46 @@ pub fn tags(a: &ImageArgs, format: Format) -> Result<i32> {
     Ok(0)
 }
 
+/// Findings from the image, with evidence (`strata hints`). Reads every layer.
+pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
+    let mut opened = a.open()?;
+    let analysis = opened.analyse()?;
+    let sizes: Vec<Option<u64>> = opened
+        .image
+        .layers
+        .iter()
+        .map(|l| l.uncompressed_size)
+        .collect();
+    let h = history_of(&opened.image, &sizes);
+    let mut all = strata_core::hints::config_hints(&opened.image, &h, None);
+    all.extend(strata_core::hints::file_hints(&analysis.tree));
+    if format == Format::Json {
+        return print_json(&all);
+    }
+    let mut o = out();
+    if all.is_empty() {
+        writeln!(o, "No findings.")?;
+    }
+    for hint in &all {
+        writeln!(o, "[{}] {}", hint.code, hint.title)?;
+        writeln!(o, "    {}", hint.advice)?;
+        for e in &hint.evidence {
+            let mut line = String::from("    -");
+            if let Some(l) = e.layer {
+                line.push_str(&format!(" layer {l}"));
+            }
+            if let Some(p) = &e.path {
+                line.push_str(&format!(" /{p}"));
+            }
+            if let Some(b) = e.bytes {
+                line.push_str(&format!(" ({})", strata_core::text::format_bytes(b)));
+            }
+            writeln!(o, "{line}: {}", e.note)?;
+        }
+    }
+    Ok(0)
+}
+
 pub fn inspect(a: &ImageArgs) -> Result<i32> {
     let mut opened = a.open()?;
     let sizes = opened.exact_sizes()?;

@@ -110,6 +110,9 @@ enum Command {
         #[arg(long, default_value_t = 0.1)]
         highest_user_wasted_percent: f64,
     },
+    /// Findings from the image, with evidence: latest tag, root user, chainable RUNs, package
+    /// caches, files deleted later, secret-looking files, logs, large artefacts
+    Hints(FormatArgs),
     /// The tags of a registry repository, like `crane ls` (IMAGE is a reference)
     Tags(FormatArgs),
     /// How long reading each layer takes and how much memory its index uses (for benchmarks)
@@ -183,6 +186,7 @@ fn main() {
                 highest_user_wasted_percent,
             },
         ),
+        Command::Hints(a) => commands::hints(&a.image, a.format),
         Command::Tags(a) => commands::tags(&a.image, a.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
         Command::Serve {

@@ -11,7 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../../..");
 export const FIXTURES = process.env.STRATA_FIXTURES ?? path.join(ROOT, "target/fixtures");
 export const ARTIFACTS = path.join(ROOT, "tests/e2e/artifacts");
-const STRATA = process.env.STRATA_BIN ?? path.join(ROOT, "target/debug/strata");
+export const STRATA = process.env.STRATA_BIN ?? path.join(ROOT, "target/debug/strata");
 const DIST = process.env.STRATA_DIST ?? path.join(ROOT, "dist");
 
 export function fixture(name) {

@@ -1,0 +1,252 @@
+//! The commands that show the same thing without Strata: `docker image history --no-trunc`,
+//! `docker image inspect`, `skopeo inspect --config`, `crane manifest`, `tar -tvf` on a layer…
+//! and the `strata` command for each view. Teaching a workshop, the point is that Strata
+//! shows nothing the standard tools cannot; the commands are the proof.
+
+use crate::archive::ArchiveFormat;
+use crate::image::{Compression, Image};
+use serde::{Deserialize, Serialize};
+
+/// Which view the commands are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Overview,
+    History,
+    Dockerfile,
+    Inspect,
+    Raw,
+    Layers,
+    Waste,
+}
+
+/// One equivalent command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Equivalent {
+    /// `docker`, `podman`, `skopeo`, `crane`, `tar`, `dive`, `strata`.
+    pub tool: String,
+    pub command: String,
+    /// What it shows, or what to run first.
+    pub note: String,
+}
+
+/// Where the image came from, as the commands must name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// An archive: its file name as the user has it.
+    Archive { file: String },
+    /// A registry reference (`docker.io/library/alpine:3.20`).
+    Registry { reference: String },
+}
+
+/// Quotes for a POSIX shell when needed.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@=+,%".contains(&b))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn eq(tool: &str, command: String, note: &str) -> Equivalent {
+    Equivalent {
+        tool: tool.into(),
+        command,
+        note: note.into(),
+    }
+}
+
+/// The commands for `topic`; `layer` (0-based) and `path` narrow the Layers view's.
+pub fn equivalents(
+    image: &Image,
+    origin: &Origin,
+    topic: Topic,
+    layer: Option<usize>,
+    path: Option<&str>,
+) -> Vec<Equivalent> {
+    let (transport, strata_image) = match origin {
+        Origin::Archive { file } => {
+            let t = match image.format {
+                ArchiveFormat::OciLayout | ArchiveFormat::DockerOciArchive => "oci-archive",
+                ArchiveFormat::SkopeoDir => "dir",
+                _ => "docker-archive",
+            };
+            (format!("{t}:{file}"), shell_quote(file))
+        }
+        Origin::Registry { reference } => (format!("docker://{reference}"), shell_quote(reference)),
+    };
+    let skopeo_target = shell_quote(&transport);
+    // How docker and podman name the image once loaded (or pulled).
+    let name = match origin {
+        Origin::Registry { reference } => shell_quote(reference),
+        Origin::Archive { .. } => image
+            .repo_tags
+            .first()
+            .map(|t| shell_quote(t))
+            .unwrap_or_else(|| image.id().as_str().chars().skip(7).take(12).collect()),
+    };
+    let load = match origin {
+        Origin::Archive { file } => format!("after `docker load -i {}`", shell_quote(file)),
+        Origin::Registry { .. } => "after `docker pull` (downloads every layer)".to_owned(),
+    };
+    let mut out = Vec::new();
+    match topic {
+        Topic::Overview => {
+            out.push(eq(
+                "skopeo",
+                format!("skopeo inspect {skopeo_target}"),
+                "digest, tags, layers, labels",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata overview {strata_image}"),
+                "this page, in a terminal",
+            ));
+        }
+        Topic::History | Topic::Dockerfile => {
+            out.push(eq(
+                "docker",
+                format!("docker image history --no-trunc {name}"),
+                &load,
+            ));
+            out.push(eq(
+                "podman",
+                format!("podman history --no-trunc {name}"),
+                &load.replace("docker", "podman"),
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata history --no-trunc {strata_image}"),
+                "without loading it",
+            ));
+        }
+        Topic::Inspect => {
+            out.push(eq("docker", format!("docker image inspect {name}"), &load));
+            out.push(eq(
+                "skopeo",
+                format!("skopeo inspect --config {skopeo_target}"),
+                "the config it is made from",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata inspect {strata_image}"),
+                "without loading it",
+            ));
+        }
+        Topic::Raw => {
+            if let Origin::Registry { reference } = origin {
+                out.push(eq(
+                    "crane",
+                    format!("crane manifest {}", shell_quote(reference)),
+                    "the manifest, byte for byte",
+                ));
+                out.push(eq(
+                    "crane",
+                    format!("crane config {}", shell_quote(reference)),
+                    "the config, byte for byte",
+                ));
+            }
+            out.push(eq(
+                "skopeo",
+                format!("skopeo inspect --raw {skopeo_target}"),
+                "the manifest, byte for byte",
+            ));
+            out.push(eq(
+                "skopeo",
+                format!("skopeo inspect --raw --config {skopeo_target}"),
+                "the config, byte for byte",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata manifest {strata_image}"),
+                "also `strata config`",
+            ));
+        }
+        Topic::Layers => {
+            let n = layer.unwrap_or(image.layers.len().saturating_sub(1));
+            if let Some(l) = image.layers.get(n) {
+                let list = match l.compression {
+                    Some(Compression::Gzip) => "tar -tvzf -",
+                    Some(Compression::Zstd) => "zstd -dc | tar -tvf -",
+                    _ => "tar -tvf -",
+                };
+                let blob = match origin {
+                    Origin::Archive { file } => {
+                        format!("tar -xOf {} {}", shell_quote(file), shell_quote(&l.path))
+                    }
+                    Origin::Registry { reference } => {
+                        let repo = reference.split('@').next().unwrap_or(reference);
+                        let repo = match repo.rsplit_once(':') {
+                            Some((r, t)) if !t.contains('/') => r,
+                            _ => repo,
+                        };
+                        let digest = l.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+                        format!("crane blob {}", shell_quote(&format!("{repo}@{digest}")))
+                    }
+                };
+                out.push(eq(
+                    "tar",
+                    format!("{blob} | {list}"),
+                    &format!("layer {}'s entries, whiteouts (.wh.*) included", n + 1),
+                ));
+            }
+            out.push(eq(
+                "strata",
+                format!("strata ls {strata_image} --layer {} --changes-only", n + 1),
+                "what this layer added, changed and deleted",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata ls {strata_image}"),
+                "the final filesystem",
+            ));
+            if let Some(p) = path.filter(|p| !p.is_empty()) {
+                let p = shell_quote(&format!("/{}", p.trim_start_matches('/')));
+                out.push(eq(
+                    "strata",
+                    format!("strata cat {strata_image} {p} --layer {}", n + 1),
+                    "this file's bytes",
+                ));
+                out.push(eq(
+                    "strata",
+                    format!("strata timeline {strata_image} {p}"),
+                    "every layer that touched it",
+                ));
+            }
+        }
+        Topic::Waste => {
+            let source = match (origin, image.format) {
+                (Origin::Registry { .. }, _) => "--source docker",
+                (_, ArchiveFormat::DockerArchive) => "--source docker-archive",
+                _ => "--source docker-archive # dive reads docker archives only",
+            };
+            out.push(eq(
+                "dive",
+                format!("dive {source} {strata_image}"),
+                "the same analysis in a terminal",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata ci {strata_image}"),
+                "dive's CI rules; exit code 1 when one fails",
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_is_minimal_and_safe() {
+        assert_eq!(shell_quote("image.tar"), "image.tar");
+        assert_eq!(shell_quote("my image.tar"), "'my image.tar'");
+        assert_eq!(shell_quote("it's.tar"), r"'it'\''s.tar'");
+        assert_eq!(shell_quote("$(rm -rf ~).tar"), "'$(rm -rf ~).tar'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}
