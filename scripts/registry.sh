@@ -5,6 +5,7 @@
 #
 #   open  127.0.0.1:$STRATA_REGISTRY_OPEN_PORT (5101)  anonymous, sends CORS headers
 #   auth  127.0.0.1:$STRATA_REGISTRY_AUTH_PORT (5102)  htpasswd (strata / s3cret-pa55), no CORS
+# (a free port instead when another program holds the default one)
 #
 # Usage: scripts/registry.sh start   starts both (if not running) and pushes (if not pushed);
 #                                     prints `export` lines for the addresses
@@ -71,9 +72,6 @@ up() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/v2/" 2>/dev/n
 
 start_one() { # name port cors?
   local name=$1 port=$2
-  case "$(up "$port")" in
-    200 | 401) return 0 ;;
-  esac
   config "$@"
   docker-registry serve "$DIR/$name.yml" >>"$DIR/$name.log" 2>&1 &
   echo $! >"$DIR/$name.pid"
@@ -86,9 +84,9 @@ start_one() { # name port cors?
   exit 1
 }
 
-push_all() { # port creds?
-  local port=$1 creds=${2:-}
-  local stamp="$DIR/pushed-$port"
+push_all() { # port creds name
+  local port=$1 creds=${2:-} name=$3
+  local stamp="$DIR/pushed-$name"
   [ -f "$stamp" ] && return 0
   for p in "${PUSHES[@]}"; do
     local ref=${p%% *} src=${p#* } all=()
@@ -105,17 +103,33 @@ push_all() { # port creds?
   touch "$stamp"
 }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+taken() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ours() { # name port: our instance answers there
+  [[ -f "$DIR/$1.pid" && -f "$DIR/$1.port" ]] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null &&
+    [[ $(cat "$DIR/$1.port") == "$2" ]] && [[ $(up "$2") =~ ^(200|401)$ ]]
+}
+
 case "${1:-start}" in
   start)
     command -v docker-registry >/dev/null || { log "docker-registry is not installed (scripts/setup.sh test)"; exit 1; }
     [ -f "$DIR/htpasswd" ] || htpasswd -Bbn "$USER_NAME" "$USER_PASS" >"$DIR/htpasswd"
-    # Pushed images live as long as the data directories; a fresh start pushes again.
-    if [ "$(up "$OPEN_PORT")" != 200 ]; then rm -rf "$DIR/open-data" "$DIR/pushed-$OPEN_PORT"; fi
-    if [ "$(up "$AUTH_PORT")" != 401 ]; then rm -rf "$DIR/auth-data" "$DIR/pushed-$AUTH_PORT"; fi
-    start_one open "$OPEN_PORT" cors
-    start_one auth "$AUTH_PORT" auth
-    push_all "$OPEN_PORT"
-    push_all "$AUTH_PORT" "$USER_NAME:$USER_PASS"
+    # Reuse our running instances; otherwise start them, on the default ports when free (a
+    # port another program holds, another checkout's registry say, means a free one instead).
+    for name in open auth; do
+      port_var=${name^^}_PORT
+      if [[ -f "$DIR/$name.port" ]] && ours "$name" "$(cat "$DIR/$name.port")"; then
+        printf -v "$port_var" '%s' "$(cat "$DIR/$name.port")"
+        continue
+      fi
+      [[ -f "$DIR/$name.pid" ]] && kill "$(cat "$DIR/$name.pid")" 2>/dev/null || true
+      rm -rf "$DIR/$name-data" "$DIR/$name.pid" "$DIR"/pushed-"$name"
+      if taken "${!port_var}"; then printf -v "$port_var" '%s' "$(free_port)"; fi
+      echo "${!port_var}" >"$DIR/$name.port"
+      if [[ $name == open ]]; then start_one open "$OPEN_PORT" cors; else start_one auth "$AUTH_PORT" auth; fi
+    done
+    push_all "$OPEN_PORT" "" open
+    push_all "$AUTH_PORT" "$USER_NAME:$USER_PASS" auth
     echo "export STRATA_REGISTRY_OPEN=127.0.0.1:$OPEN_PORT"
     echo "export STRATA_REGISTRY_AUTH=127.0.0.1:$AUTH_PORT"
     echo "export STRATA_REGISTRY_USER=$USER_NAME"

@@ -361,6 +361,24 @@ pub fn App() -> Html {
         })
     };
 
+    // A sample served beside the app (from the service worker's cache when offline).
+    let samples = use_memo((), |()| crate::samples::samples());
+    let open_sample = {
+        let (open_file, dispatch) = (open_file.clone(), state.dispatcher());
+        Callback::from(move |file: String| {
+            let (open_file, dispatch) = (open_file.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match browser::fetch_file(&format!("samples/{file}"), &file).await {
+                    Ok(f) => open_file.emit(f),
+                    Err(e) => dispatch.dispatch(Action::Failed(browser_error(
+                        "The sample could not be loaded (and is not cached for offline use yet).",
+                        e,
+                    ))),
+                }
+            });
+        })
+    };
+
     let on_cancel = {
         let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
         Callback::from(move |()| {
@@ -734,6 +752,7 @@ pub fn App() -> Html {
     let body = match &state.phase {
         Phase::Start => html! {
             <StartScreen on_file={open_file.clone()} tags={state.tags.clone()} wanted={state.wanted.clone()}
+                samples={samples.clone()} on_sample={open_sample.clone()}
                 on_registry={open_registry.clone()} on_list_tags={list_tags.clone()} />
         },
         Phase::Opening {

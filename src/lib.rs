@@ -11,4 +11,5 @@ pub mod components;
 pub mod platform;
 pub mod protocol;
 pub mod route;
+pub mod samples;
 pub mod state;

@@ -9,3 +9,8 @@ init({ module_or_path: new URL("./strata-web_bg.wasm", import.meta.url) }).catch
   document.body.append(p);
   throw e;
 });
+
+// Offline after the first visit (www/sw.js). Not on file:// or where the browser has none.
+if ("serviceWorker" in navigator && location.protocol.startsWith("http")) {
+  navigator.serviceWorker.register("./sw.js").catch(() => {});
+}

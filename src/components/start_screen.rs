@@ -17,6 +17,9 @@ pub struct StartScreenProps {
     /// The image a link is about: the archive holding it must be dropped.
     #[prop_or_default]
     pub wanted: Option<String>,
+    pub samples: std::rc::Rc<Vec<crate::samples::Sample>>,
+    /// Open a sample (its file name).
+    pub on_sample: Callback<String>,
 }
 
 #[component]
@@ -41,6 +44,25 @@ pub fn StartScreen(props: &StartScreenProps) -> Html {
                 <h3>{ "Make one" }</h3>
                 <pre><code>{ "docker save alpine:3.20 -o alpine.tar\npodman save --format oci-archive -o app.tar app:1\nskopeo copy docker://nginx:1.27 docker-archive:nginx.tar:nginx:1.27" }</code></pre>
             </div>
+            if !props.samples.is_empty() {
+                <div class="start-samples" id="samples">
+                    <h3>{ "Or try a sample" }</h3>
+                    <ul>
+                        { for props.samples.iter().map(|s| {
+                            let onclick = { let (on, f) = (props.on_sample.clone(), s.file.clone()); Callback::from(move |_: MouseEvent| on.emit(f.clone())) };
+                            html! {
+                                <li>
+                                    <button class="sample" data-file={s.file.clone()} {onclick}>
+                                        <span class="sample-title">{ s.title.clone() }</span>
+                                        <span class="sample-about">{ s.about.clone() }</span>
+                                        <span class="sample-size">{ format!("{} · {}", s.file, strata_core::text::format_bytes(s.size)) }</span>
+                                    </button>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </div>
+            }
             <div class="start-registry">
                 <RegistryForm tags={props.tags.clone()} on_open={props.on_registry.clone()} on_list_tags={props.on_list_tags.clone()} />
             </div>

@@ -189,3 +189,24 @@ pub fn wasm_memory() -> u64 {
 pub fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
+
+/// Fetches a file served beside the app (a sample) as a `File`, as if the user had picked it.
+pub async fn fetch_file(url: &str, name: &str) -> Result<web_sys::File, String> {
+    use crate::platform::blob_source::js_text;
+    let w = window().ok_or("no window")?;
+    let response = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|e| js_text(&e))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let blob = wasm_bindgen_futures::JsFuture::from(response.blob().map_err(|e| js_text(&e))?)
+        .await
+        .map_err(|e| js_text(&e))?;
+    let parts = js_sys::Array::of1(&blob);
+    let options = web_sys::FilePropertyBag::new();
+    options.set_type("application/x-tar");
+    web_sys::File::new_with_blob_sequence_and_options(&parts, name, &options)
+        .map_err(|e| js_text(&e))
+}
