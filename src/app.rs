@@ -66,6 +66,8 @@ enum Source {
     File(File),
     /// A registry, and how the workers reach it.
     Registry(RegistryAccess),
+    /// A snapshot: nothing more to read (no file contents).
+    Snapshot,
 }
 
 /// `strata serve`'s proxy, if the page came from it (the worker checks before using it).
@@ -148,7 +150,7 @@ pub fn App() -> Html {
     let on_main = {
         let dispatch = state.dispatcher();
         let runtime = runtime.clone();
-        Callback::from(move |(response, _): Delivery| match response {
+        Callback::from(move |(response, attachment): Delivery| match response {
             Response::Progress { done, total } => {
                 dispatch.dispatch(Action::Progress { done, total })
             }
@@ -216,6 +218,33 @@ pub fn App() -> Html {
                     image_number,
                     bytes_read,
                 ))));
+            }
+            Response::Snapshot { file_size } => {
+                let bytes = attachment_bytes(&attachment);
+                let file_name = match &runtime.borrow().source {
+                    Some(Source::File(f)) => f.name(),
+                    _ => String::new(),
+                };
+                match strata_core::snapshot::from_postcard(&bytes) {
+                    Ok(snap) => {
+                        runtime.borrow_mut().source = Some(Source::Snapshot);
+                        let listing = Rc::new(crate::protocol::ArchiveListing {
+                            file_name,
+                            file_size,
+                            format: format!("snapshot of {} ({})", snap.name, snap.format),
+                            images: Vec::new(),
+                        });
+                        let ov = strata_core::overview(&snap.image);
+                        let mut session = Session::new(listing, snap.image, ov, 0, 0);
+                        session.snapshot_of = Some((snap.name, snap.format));
+                        let explorer =
+                            build_explorer(&session, snap.scans, 0.0, Default::default());
+                        browser::mark("strata:overview");
+                        dispatch
+                            .dispatch(Action::SnapshotOpened(Box::new(session), Rc::new(explorer)));
+                    }
+                    Err(e) => dispatch.dispatch(Action::Failed(ErrorInfo::from(&e))),
+                }
             }
             Response::RegistryOpened { access } => {
                 // Pinned to the digest it resolved to: the link reproduces this image even
@@ -379,6 +408,57 @@ pub fn App() -> Html {
         })
     };
 
+    // Save the inspection as a snapshot (engine encoding; the browser downloads it).
+    let on_save_snapshot = {
+        let (dispatch, layers, session) = (
+            state.dispatcher(),
+            state.layers.clone(),
+            state.session().cloned(),
+        );
+        Callback::from(move |()| {
+            let (LayersState::Ready(explorer), Some(session)) = (&layers, &session) else {
+                return;
+            };
+            let name = session
+                .snapshot_of
+                .as_ref()
+                .map_or_else(|| session.listing.file_name.clone(), |(n, _)| n.clone());
+            let format = session
+                .snapshot_of
+                .as_ref()
+                .map_or_else(|| session.listing.format.clone(), |(_, f)| f.clone());
+            let snap = strata_core::snapshot::Snapshot::of(
+                &name,
+                &format,
+                &session.image,
+                &explorer.analysis,
+            );
+            match strata_core::snapshot::encode(&snap) {
+                Ok(bytes) => {
+                    let file = format!(
+                        "{}.{}",
+                        name.rsplit('/')
+                            .next()
+                            .unwrap_or(&name)
+                            .replace([':', '@'], "_"),
+                        strata_core::snapshot::EXTENSION
+                    );
+                    browser::download(&bytes, &file);
+                    let stored = session.image.stored_size().max(1);
+                    dispatch.dispatch(Action::SnapshotSaved(format!(
+                        "Snapshot saved as {file}: {} ({:.2}% of the image's {} stored). It opens anywhere, offline, with every view but file contents.",
+                        strata_core::text::format_bytes(bytes.len() as u64),
+                        bytes.len() as f64 * 100.0 / stored as f64,
+                        strata_core::text::format_bytes(stored)
+                    )));
+                }
+                Err(e) => dispatch.dispatch(Action::SnapshotSaved(format!(
+                    "The snapshot could not be made: {e}"
+                ))),
+            }
+        })
+    };
+
     let on_cancel = {
         let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
         Callback::from(move |()| {
@@ -513,7 +593,9 @@ pub fn App() -> Html {
                     rt.started = browser::now_ms();
                     rt.stats = Default::default();
                     let pool = WorkerPool::new(cores().min(present.len().max(1)), on_pool);
-                    if let Some(source) = rt.source.clone() {
+                    if let Some(source) =
+                        rt.source.clone().filter(|s| !matches!(s, Source::Snapshot))
+                    {
                         dispatch.dispatch(Action::ScanStarted {
                             run: *run,
                             totals: present.iter().map(|l| l.map_or(0, |l| l.len)).collect(),
@@ -585,6 +667,12 @@ pub fn App() -> Html {
                     .emit(Err(browser_error("The layers are not read yet.", "")));
             };
             let mut rt = runtime.borrow_mut();
+            if matches!(rt.source, Some(Source::Snapshot)) {
+                return job.reply.emit(Err(browser_error(
+                    "File contents are not in a snapshot: open the image itself to read them.",
+                    "A snapshot holds the manifests, the config and every layer's file index, not the files' bytes.",
+                )));
+            }
             let (Some(source), Some(pool)) = (rt.source.clone(), rt.pool.clone()) else {
                 return job
                     .reply
@@ -770,7 +858,8 @@ pub fn App() -> Html {
         Phase::Ready(session) => html! {
             <ContextProvider<Reader> context={reader.clone()}>
                 <ImagePage session={session.clone()} listing={listing.clone()} route={state.route.clone()}
-                    layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()} />
+                    layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
+                    on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} />
             </ContextProvider<Reader>>
         },
     };
@@ -801,6 +890,7 @@ fn job_source(
 ) -> (JsValue, Option<RegistryBlob>, Option<usize>) {
     match source {
         Source::File(file) => (JsValue::from(file.clone()), None, None),
+        Source::Snapshot => (JsValue::NULL, None, None),
         Source::Registry(access) => (
             JsValue::NULL,
             Some(RegistryBlob {

@@ -112,6 +112,9 @@ pub enum Response {
     Content { job: u64, offset: u64, total: u64 },
     /// A registry image is open: how it is reached (the page hands this to the pool).
     RegistryOpened { access: RegistryAccess },
+    /// The dropped file is a snapshot: its decompressed bytes travel beside (the page reads
+    /// and validates them with `strata_core::snapshot::from_postcard`).
+    Snapshot { file_size: u64 },
     /// The repository's tags.
     Tags {
         repository: String,

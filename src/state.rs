@@ -22,6 +22,8 @@ pub struct Session {
     pub image_number: usize,
     /// Bytes of the archive read to show this (a few KiB, whatever the archive's size).
     pub bytes_read: u64,
+    /// Opened from a snapshot of this (name, format): every view but file contents.
+    pub snapshot_of: Option<(String, String)>,
     pub history: History,
     pub dockerfile: Vec<DockerfileLine>,
     /// `docker image inspect`'s output (an array of one object).
@@ -58,6 +60,7 @@ impl Session {
             overview,
             image_number,
             bytes_read,
+            snapshot_of: None,
             history,
             dockerfile,
             inspect,
@@ -175,6 +178,8 @@ pub struct AppState {
     pub tags: TagsState,
     /// The image ID a link names, until an archive holding it is dropped.
     pub wanted: Option<String>,
+    /// The last snapshot saved, said once.
+    pub snapshot_saved: Option<String>,
 }
 
 impl Default for AppState {
@@ -188,6 +193,7 @@ impl Default for AppState {
             scan_wanted: true,
             tags: TagsState::Idle,
             wanted: None,
+            snapshot_saved: None,
         }
     }
 }
@@ -239,6 +245,10 @@ pub enum Action {
     Tags(TagsState),
     /// The registry reference, pinned to the digest it resolved to.
     Pinned(String),
+    /// A snapshot file was opened: the image and its layers at once, nothing to read.
+    SnapshotOpened(Box<Session>, Rc<Explorer>),
+    /// A snapshot was saved: what to tell the user (file, size, ratio).
+    SnapshotSaved(String),
 }
 
 impl AppState {
@@ -294,6 +304,7 @@ impl Reducible for AppState {
             }
             Action::Opened(listing) => next.listing = Some(Rc::new(listing)),
             Action::Loaded(session) => {
+                next.snapshot_saved = None;
                 next.route.image = Some(session.image_number);
                 next.route.id = Some(session.image.id().to_string());
                 next.route.platform = session
@@ -364,6 +375,19 @@ impl Reducible for AppState {
             }
             Action::Tags(tags) => next.tags = tags,
             Action::Pinned(reference) => next.route.registry = Some(reference),
+            Action::SnapshotOpened(session, explorer) => {
+                next.listing = Some(session.listing.clone());
+                next.route.image = Some(0);
+                next.route.id = Some(session.image.id().to_string());
+                next.route.registry = None;
+                next.wanted = None;
+                next.snapshot_saved = None;
+                next.phase = Phase::Ready(Rc::from(session));
+                next.scan_run += 1;
+                next.scan_wanted = false;
+                next.layers = LayersState::Ready(explorer);
+            }
+            Action::SnapshotSaved(note) => next.snapshot_saved = Some(note),
             _ => return self, // a message from a cancelled run
         }
         Rc::new(next)

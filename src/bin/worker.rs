@@ -192,6 +192,12 @@ mod worker {
                     .unwrap_or_default();
                 state.limits = limits;
                 let total = strata_core::ReadAt::len(&source);
+                // A snapshot file: decompress it here (bounded) and hand the page its bytes.
+                let mut head = [0u8; 16];
+                let n = source.read_at(0, &mut head).unwrap_or(0);
+                if strata_core::snapshot::is_snapshot(&head[..n]) {
+                    return open_snapshot(&source, total, post);
+                }
                 let mut last = 0.0;
                 let mut progress = |done: u64| {
                     let t = now_ms();
@@ -342,6 +348,34 @@ mod worker {
                     }),
                 }
             }
+        }
+    }
+
+    /// Snapshot files this large are refused before reading (they are a few MB for big images).
+    const MAX_SNAPSHOT_FILE: u64 = 1 << 30;
+
+    fn open_snapshot(source: &BlobSource, total: u64, post: &Post) {
+        let fail = |e: strata_core::Error| {
+            post.send(&Response::Failed {
+                job: None,
+                error: ErrorInfo::from(&e),
+            })
+        };
+        if total > MAX_SNAPSHOT_FILE {
+            return fail(strata_core::Error::Invalid {
+                what: "the snapshot file".into(),
+                detail: format!("it is {total} bytes; snapshots are far smaller"),
+            });
+        }
+        let mut file = vec![0u8; total as usize];
+        if let Err(e) =
+            strata_core::source::read_exact_at(source, 0, &mut file, "the snapshot file")
+        {
+            return fail(e);
+        }
+        match strata_core::snapshot::decompress(&file, strata_core::snapshot::MAX_DECOMPRESSED) {
+            Ok(bytes) => post.send_with(&Response::Snapshot { file_size: total }, Some(bytes)),
+            Err(e) => fail(e),
         }
     }
 

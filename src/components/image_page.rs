@@ -26,6 +26,10 @@ pub struct ImagePageProps {
     pub on_pick_image: Callback<(usize, Option<String>)>,
     /// Read the layers (`true`) or stop reading them (`false`).
     pub on_scan: Callback<bool>,
+    pub on_save_snapshot: Callback<()>,
+    /// What the last saved snapshot came to.
+    #[prop_or_default]
+    pub snapshot_saved: Option<String>,
 }
 
 #[component]
@@ -132,7 +136,21 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                 </div>
             }
         }
-        LayersState::Ready(_) => html! {},
+        LayersState::Ready(_) => {
+            let save = props.on_save_snapshot.reform(|_: MouseEvent| ());
+            html! {
+                <div class="scan-status ready">
+                    if let Some((name, _)) = &session.snapshot_of {
+                        <span class="badge" id="snapshot-badge" title="Every view but file contents">{ format!("Snapshot of {name}") }</span>{ " " }
+                    }
+                    <button class="button subtle small" id="save-snapshot" onclick={save}
+                        title="Save this inspection as one small file (no file contents) that opens anywhere, offline">{ "Save snapshot" }</button>
+                    if let Some(note) = &props.snapshot_saved {
+                        <span class="note" id="snapshot-saved" role="status">{ format!(" {note}") }</span>
+                    }
+                </div>
+            }
+        }
     };
     let origin = if image.format == strata_core::ArchiveFormat::Registry {
         strata_core::equivalents::Origin::Registry {
@@ -141,11 +159,16 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                 .registry
                 .clone()
                 .map(|r| r.trim_start_matches("http://").to_owned())
+                .or_else(|| session.snapshot_of.as_ref().map(|(n, _)| n.clone()))
                 .unwrap_or_else(|| session.listing.file_name.clone()),
         }
     } else {
         strata_core::equivalents::Origin::Archive {
-            file: session.listing.file_name.clone(),
+            // A snapshot's commands are about the image it was made from.
+            file: session
+                .snapshot_of
+                .as_ref()
+                .map_or_else(|| session.listing.file_name.clone(), |(n, _)| n.clone()),
         }
     };
     let topic = match props.route.view {

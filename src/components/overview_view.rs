@@ -105,7 +105,10 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     <dt>{ "Size" }</dt>
                     <dd id="sizes">{ format!("{} stored, {uncompressed_text}, in {} layers", ov.stored_size_text, ov.n_layers) }</dd>
                     <dt>{ "History" }</dt><dd>{ format!("{} steps, {} of them without a layer", ov.n_history, ov.n_empty_history) }</dd>
-                    if remote {
+                    if let Some((name, format)) = &session.snapshot_of {
+                        <dt>{ "Opened from" }</dt>
+                        <dd id="snapshot-of">{ format!("a snapshot of {name} ({format}): every view but file contents") }</dd>
+                    } else if remote {
                         <dt>{ "Fetched" }</dt>
                         <dd id="fetched">{ if explorer.is_some() {
                             format!("the manifest, the config and the {} layers", format_bytes(session.listing.file_size))

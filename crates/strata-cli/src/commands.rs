@@ -254,6 +254,34 @@ pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
     Ok(0)
 }
 
+/// Saves the inspection as a snapshot file (`strata snapshot`): everything but file contents.
+pub fn snapshot(a: &ImageArgs, output: Option<&std::path::Path>) -> Result<i32> {
+    let mut opened = a.open()?;
+    let analysis = opened.analyse()?;
+    let name = a
+        .path
+        .file_name()
+        .map_or_else(|| a.path.to_string_lossy(), |n| n.to_string_lossy())
+        .into_owned();
+    let format = opened.image.format.label();
+    let snap = strata_core::snapshot::Snapshot::of(&name, format, &opened.image, &analysis);
+    let bytes = strata_core::snapshot::encode(&snap)?;
+    let out = output.map_or_else(
+        || std::path::PathBuf::from(format!("{name}.{}", strata_core::snapshot::EXTENSION)),
+        std::path::Path::to_path_buf,
+    );
+    std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+    let stored = opened.image.stored_size().max(1);
+    eprintln!(
+        "strata: {} written: {} ({:.2}% of the image's {} stored)",
+        out.display(),
+        strata_core::text::format_bytes(bytes.len() as u64),
+        bytes.len() as f64 * 100.0 / stored as f64,
+        strata_core::text::format_bytes(stored)
+    );
+    Ok(0)
+}
+
 pub fn inspect(a: &ImageArgs) -> Result<i32> {
     let mut opened = a.open()?;
     let sizes = opened.exact_sizes()?;

@@ -113,6 +113,15 @@ enum Command {
     /// Findings from the image, with evidence: latest tag, root user, chainable RUNs, package
     /// caches, files deleted later, secret-looking files, logs, large artefacts
     Hints(FormatArgs),
+    /// Save the inspection as a snapshot file: manifests, config, every layer's file index, no
+    /// file contents; the web app opens it offline with every view but file contents
+    Snapshot {
+        #[command(flatten)]
+        image: ImageArgs,
+        /// Where to write it (default: IMAGE's name + .strata, in the current directory)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// The tags of a registry repository, like `crane ls` (IMAGE is a reference)
     Tags(FormatArgs),
     /// How long reading each layer takes and how much memory its index uses (for benchmarks)
@@ -187,6 +196,7 @@ fn main() {
             },
         ),
         Command::Hints(a) => commands::hints(&a.image, a.format),
+        Command::Snapshot { image, output } => commands::snapshot(&image, output.as_deref()),
         Command::Tags(a) => commands::tags(&a.image, a.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
         Command::Serve {

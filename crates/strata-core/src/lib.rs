@@ -30,6 +30,7 @@ pub mod paths;
 pub mod preview;
 pub mod registry;
 pub mod registry_source;
+pub mod snapshot;
 pub mod source;
 pub mod tar;
 pub mod text;

@@ -280,6 +280,39 @@ impl PathTable {
         }
     }
 
+    /// Checks a table that came from outside (a snapshot file): names are slices of their
+    /// bytes on character boundaries, every node's parent was made before it and its name
+    /// exists. A table that passes cannot make a lookup or a path panic.
+    pub fn validate(&self) -> Result<(), String> {
+        let starts = &self.name_starts;
+        if starts.first() != Some(&0) {
+            return Err("the names do not start at 0".into());
+        }
+        for w in starts.windows(2) {
+            if w[0] > w[1] {
+                return Err("name offsets go backwards".into());
+            }
+        }
+        for &o in starts {
+            if !self.name_bytes.is_char_boundary(o as usize) {
+                return Err("a name offset is outside the names or inside a character".into());
+            }
+        }
+        if self.nodes.is_empty() {
+            return Err("no root".into());
+        }
+        let names = starts.len() - 1;
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.name as usize >= names {
+                return Err(format!("path {i} has no name"));
+            }
+            if i > 0 && n.parent as usize >= i {
+                return Err(format!("path {i}'s parent comes after it"));
+            }
+        }
+        Ok(())
+    }
+
     /// All ids, in creation order (parents before children).
     pub fn ids(&self) -> impl Iterator<Item = PathId> {
         (0..self.nodes.len() as u32).map(PathId)

@@ -174,6 +174,43 @@ engine_test! {
         assert!(paths.contains(&"café.txt"));
     }
 
+    fn snapshots_round_trip_and_refuse_damaged_indexes() {
+        use strata_core::snapshot::{Snapshot, VERSION, decode, encode};
+        let source = MemorySource::new(OCI);
+        let (_, image) = open(&source);
+        let scans: Vec<Option<strata_core::LayerScan>> = image
+            .layers
+            .iter()
+            .map(|l| {
+                l.location.map(|loc| {
+                    strata_core::scan_layer(&source, loc.offset, loc.len, &Limits::default(), &mut |_| true).unwrap()
+                })
+            })
+            .collect();
+        let snapshot = Snapshot { version: VERSION, name: "tiny.oci.tar".into(), format: "OCI image layout".into(), image, scans };
+        let bytes = encode(&snapshot).unwrap();
+        assert!(bytes.len() < OCI.len() / 4, "{} bytes for a {}-byte archive", bytes.len(), OCI.len());
+        let back = decode(&bytes).unwrap();
+        let tree = |s: &Snapshot| {
+            strata_core::ImageTree::build(s.scans.iter().flatten().map(|x| x.index.clone()).collect())
+        };
+        let (a, b) = (tree(&snapshot), tree(&back));
+        let last = a.n_layers() - 1;
+        assert_eq!(a.merged(last), b.merged(last));
+        assert_eq!(back.image.id(), snapshot.image.id());
+        assert_eq!(back.image.parsed_config, snapshot.image.parsed_config);
+        // A damaged index (a path number past the table) is refused before any use.
+        let mut bad = snapshot.clone();
+        bad.scans[0].as_mut().unwrap().index.entries[0].path = strata_core::PathId(1_000_000);
+        let e = decode(&encode(&bad).unwrap()).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("layer 1's index is damaged"), "{e}");
+        // One scan too few.
+        let mut short = snapshot.clone();
+        short.scans.pop();
+        let e = decode(&encode(&short).unwrap()).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("layer scans for"), "{e}");
+    }
+
     fn changes_and_timelines() {
         let analysis = analyse(&MemorySource::new(OCI));
         let tree = &analysis.tree;

@@ -61,6 +61,30 @@ impl Strings {
         id
     }
 
+    /// Checks a table that came from outside (see [`LayerIndex::validate`]).
+    fn validate(&self) -> Result<(), String> {
+        if self.starts.first() != Some(&0) {
+            return Err("the strings do not start at 0".into());
+        }
+        for w in self.starts.windows(2) {
+            if w[0] > w[1] {
+                return Err("string offsets go backwards".into());
+            }
+        }
+        if self
+            .starts
+            .iter()
+            .any(|&o| !self.bytes.is_char_boundary(o as usize))
+        {
+            return Err("a string offset is outside the strings or inside a character".into());
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
     pub fn get(&self, id: StrId) -> &str {
         if id == StrId::NONE {
             return "";
@@ -168,6 +192,36 @@ impl LayerIndex {
                 .iter()
                 .map(|x| x.name.len() + x.value.len() + 56)
                 .sum::<usize>()
+    }
+
+    /// Checks an index that came from outside (a snapshot file) before anything indexes with
+    /// it: every path, string and entry number in range. Then [`LayerIndex::restore`].
+    pub fn validate(&self) -> Result<(), String> {
+        self.paths.validate()?;
+        self.strings.validate()?;
+        let paths = self.paths.len();
+        let strings = self.strings.count();
+        let string_ok = |id: StrId| id == StrId::NONE || (id.0 as usize) < strings;
+        for (i, e) in self.entries.iter().enumerate() {
+            if e.path.index() >= paths {
+                return Err(format!("entry {i}'s path is not in the table"));
+            }
+            if !(string_ok(e.uname) && string_ok(e.gname) && string_ok(e.link)) {
+                return Err(format!("entry {i} names a string that is not in the table"));
+            }
+        }
+        for w in &self.whiteouts {
+            if w.target.index() >= paths || w.entry_path.index() >= paths {
+                return Err("a whiteout's path is not in the table".into());
+            }
+        }
+        let entries = self.entries.len();
+        if self.sparse_maps.iter().any(|(e, _)| *e as usize >= entries)
+            || self.xattrs.iter().any(|x| x.entry as usize >= entries)
+        {
+            return Err("a sparse map or xattr names an entry that does not exist".into());
+        }
+        Ok(())
     }
 
     /// Rebuilds lookup tables after the index crossed a worker boundary.

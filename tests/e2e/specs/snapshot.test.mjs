@@ -1,0 +1,94 @@
+// A snapshot: save an inspection as one small file, cut the network, open the file, and the
+// history, inspect and file-tree views show the same data (file contents are not in it).
+import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { after, before, test } from "node:test";
+import { collectTreeRows, dropFile, launchBrowser, newPage, openApp, openFixture, screenshot, startServer, strata, fixture } from "../lib/harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function views(page) {
+  await page.click("#tab-history");
+  const history = await page.$$eval("#view-history tbody tr", (rs) => rs.map((r) => r.textContent));
+  await page.click("#tab-inspect");
+  const inspect = await page.textContent("#view-inspect");
+  await page.click("#tab-layers");
+  await page.waitForSelector("#explorer");
+  await page.click("#expand-all");
+  const tree = await collectTreeRows(page);
+  await page.click("#tab-overview");
+  return { history, inspect, tree };
+}
+
+test("a snapshot saved from an archive opens offline with the same history, inspect and files", async () => {
+  const page = await newPage(browser);
+  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  const live = await views(page);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-snapshot")]);
+  // The download goes when its context closes: keep a copy.
+  const file = "/tmp/strata-e2e-layers.oci.tar.strata";
+  await download.saveAs(file);
+  const size = statSync(file).size;
+  const note = await page.textContent("#snapshot-saved");
+  const stored = statSync(fixture("layers.oci.tar")).size;
+  console.log(`snapshot of layers.oci.tar: ${size} bytes (${((size * 100) / stored).toFixed(2)}% of the ${stored}-byte archive); the page says: ${note.trim()}`);
+  assert.match(note, /Snapshot saved as layers\.oci\.tar\.strata/);
+  assert.ok(size < stored * 0.05, `${size} bytes is not under 5% of ${stored}`);
+  assert.equal(download.suggestedFilename(), "layers.oci.tar.strata");
+  await page.context().close();
+
+  // A fresh visitor, then no network at all.
+  const offline = await newPage(browser);
+  await openApp(offline, server.url);
+  await offline.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
+    }
+  });
+  await offline.context().setOffline(true);
+  await offline.reload();
+  await offline.waitForSelector("header.topbar");
+  await dropFile(offline, file);
+  await offline.waitForSelector("#overview");
+  assert.match(await offline.textContent("#snapshot-of"), /a snapshot of layers\.oci\.tar/);
+  assert.equal(await offline.getAttribute(".image-page", "data-layers"), "ready");
+  const cli = strata(["inspect", fixture("layers.oci.tar")], { json: true })[0];
+  assert.equal(await offline.textContent("#image-id"), cli.Id);
+  const restored = await views(offline);
+  assert.deepEqual(restored.history, live.history);
+  assert.equal(restored.inspect, live.inspect);
+  assert.deepEqual(restored.tree, live.tree);
+  // Every layer still shows as verified, from the digests the snapshot carries.
+  assert.equal(await offline.locator(".badge.good").count(), 4);
+  // Contents are not in it, and it says so.
+  await offline.evaluate(() => { location.hash = location.hash.replace(/^#\/overview/, "#/layers") + "&path=data/keep.txt"; });
+  await offline.waitForSelector("#file-details");
+  await offline.click("#show-content");
+  await offline.waitForSelector("#content-viewer");
+  await offline.waitForFunction(() => /not in a snapshot/.test(document.getElementById("content-viewer").textContent));
+  await screenshot(offline, "snapshot-offline");
+  await offline.context().setOffline(false);
+  await offline.context().close();
+});
+
+test("a damaged snapshot is refused with a reason", async () => {
+  const page = await newPage(browser);
+  await openApp(page, server.url);
+  const { writeFileSync } = await import("node:fs");
+  const bad = "/tmp/strata-damaged.strata";
+  writeFileSync(bad, Buffer.concat([Buffer.from("STRATA-SNAPSHOT\n"), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3])]));
+  await dropFile(page, bad);
+  await page.waitForSelector(".error-panel");
+  assert.match(await page.textContent(".error-panel"), /snapshot file/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
