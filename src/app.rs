@@ -96,6 +96,8 @@ fn short_id(id: &str) -> String {
 /// What the app keeps outside the reducer: the source, the workers, scans in flight.
 #[derive(Default)]
 struct Runtime {
+    /// The worker reading the other image of a comparison.
+    compare: Option<WorkerClient>,
     expected: Option<Expected>,
     source: Option<Source>,
     /// The worker listing tags for the registry form.
@@ -459,6 +461,100 @@ pub fn App() -> Html {
         })
     };
 
+    // The other image of a comparison: one worker opens it and reads all its layers.
+    let start_compare = {
+        let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
+        move |name: String, request: Request, attachment: Option<JsValue>| {
+            let on_compare = {
+                let (dispatch, name) = (dispatch.clone(), name.clone());
+                Callback::from(move |(response, attachment): Delivery| match response {
+                    Response::Progress { done, total } => {
+                        dispatch.dispatch(Action::Compare(crate::state::CompareState::Loading {
+                            name: name.clone(),
+                            done,
+                            total,
+                        }))
+                    }
+                    Response::Analysed => {
+                        let bytes = attachment_bytes(&attachment);
+                        match strata_core::snapshot::from_postcard(&bytes) {
+                            Ok(snap) => {
+                                let listing = Rc::new(crate::protocol::ArchiveListing {
+                                    file_name: snap.name.clone(),
+                                    file_size: snap.image.stored_size(),
+                                    format: snap.format.clone(),
+                                    images: Vec::new(),
+                                });
+                                let ov = strata_core::overview(&snap.image);
+                                let session = Session::new(listing, snap.image, ov, 0, 0);
+                                let explorer =
+                                    build_explorer(&session, snap.scans, 0.0, Default::default());
+                                dispatch.dispatch(Action::Compare(
+                                    crate::state::CompareState::Ready(Rc::new(
+                                        crate::state::Comparison { session, explorer },
+                                    )),
+                                ));
+                            }
+                            Err(e) => dispatch.dispatch(Action::Compare(
+                                crate::state::CompareState::Failed(ErrorInfo::from(&e)),
+                            )),
+                        }
+                    }
+                    Response::Failed { error, .. } => dispatch
+                        .dispatch(Action::Compare(crate::state::CompareState::Failed(error))),
+                    _ => {}
+                })
+            };
+            match WorkerClient::spawn(on_compare) {
+                Ok(client) => {
+                    dispatch.dispatch(Action::Compare(crate::state::CompareState::Loading {
+                        name,
+                        done: 0,
+                        total: 0,
+                    }));
+                    client.send(&request, attachment.as_ref());
+                    // A new comparison replaces (and terminates) the last one.
+                    runtime.borrow_mut().compare = Some(client);
+                }
+                Err(error) => {
+                    dispatch.dispatch(Action::Compare(crate::state::CompareState::Failed(error)))
+                }
+            }
+        }
+    };
+    let compare_file = {
+        let start = start_compare.clone();
+        Callback::from(move |file: File| {
+            start(
+                file.name(),
+                Request::Analyse {
+                    registry: None,
+                    limits: Limits::default(),
+                },
+                Some(JsValue::from(file)),
+            )
+        })
+    };
+    let compare_registry = {
+        let start = start_compare;
+        Callback::from(move |request: RegistryRequest| {
+            let access = RegistryAccess {
+                reference: request.reference.trim().to_owned(),
+                credentials: request.credentials,
+                proxy: proxy_base(),
+                via_proxy: false,
+            };
+            start(
+                access.reference.clone(),
+                Request::Analyse {
+                    registry: Some(access),
+                    limits: Limits::default(),
+                },
+                None,
+            )
+        })
+    };
+
     let on_cancel = {
         let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
         Callback::from(move |()| {
@@ -640,7 +736,7 @@ pub fn App() -> Html {
     // the user stops the download, it stays stopped).
     {
         let dispatch = state.dispatcher();
-        let needs = matches!(state.route.view, View::Layers | View::Waste);
+        let needs = matches!(state.route.view, View::Layers | View::Waste | View::Compare);
         let image = session
             .as_ref()
             .filter(|s| s.image.format == strata_core::ArchiveFormat::Registry)
@@ -859,7 +955,8 @@ pub fn App() -> Html {
             <ContextProvider<Reader> context={reader.clone()}>
                 <ImagePage session={session.clone()} listing={listing.clone()} route={state.route.clone()}
                     layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
-                    on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} />
+                    on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()}
+                    compare={state.compare.clone()} on_compare_file={compare_file.clone()} on_compare_registry={compare_registry.clone()} />
             </ContextProvider<Reader>>
         },
     };

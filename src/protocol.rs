@@ -51,6 +51,12 @@ pub enum Request {
         manifest: Option<String>,
         limits: Limits,
     },
+    /// Open an image and read all of its layers in this one worker, for a comparison: the
+    /// `File` travels beside, or `registry` says where the image is.
+    Analyse {
+        registry: Option<RegistryAccess>,
+        limits: Limits,
+    },
     /// List the tags of the reference's repository.
     ListTags { access: RegistryAccess },
     /// Scan one layer blob (the `File` travels beside, or `registry` says where the blob is):
@@ -115,6 +121,8 @@ pub enum Response {
     /// The dropped file is a snapshot: its decompressed bytes travel beside (the page reads
     /// and validates them with `strata_core::snapshot::from_postcard`).
     Snapshot { file_size: u64 },
+    /// An image read whole for a comparison: a postcard `Snapshot` travels beside.
+    Analysed,
     /// The repository's tags.
     Tags {
         repository: String,

@@ -15,10 +15,11 @@ pub enum View {
     Raw,
     Layers,
     Waste,
+    Compare,
 }
 
 impl View {
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Overview,
         View::History,
         View::Dockerfile,
@@ -26,6 +27,7 @@ impl View {
         View::Raw,
         View::Layers,
         View::Waste,
+        View::Compare,
     ];
 
     pub fn label(self) -> &'static str {
@@ -37,6 +39,7 @@ impl View {
             View::Raw => "Manifest & config",
             View::Layers => "Layers",
             View::Waste => "Size & waste",
+            View::Compare => "Compare",
         }
     }
 
@@ -49,6 +52,7 @@ impl View {
             View::Raw => "raw",
             View::Layers => "layers",
             View::Waste => "waste",
+            View::Compare => "compare",
         }
     }
 
@@ -89,6 +93,8 @@ pub struct Route {
     pub sort_by_size: bool,
     /// Which raw document the raw view shows: `manifest`, `index`, `config`.
     pub raw: Option<String>,
+    /// The comparison ignores timestamps and owners.
+    pub semantic: bool,
 }
 
 impl Route {
@@ -115,6 +121,7 @@ impl Route {
                 }
                 "q" => route.filter = v,
                 "re" => route.regex = v == "1",
+                "semantic" => route.semantic = v == "1",
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
                 "min" => route.min_size = v.parse().unwrap_or(0),
                 "sort" => route.sort_by_size = v == "size",
@@ -168,6 +175,9 @@ impl Route {
         }
         if let Some(r) = &self.raw {
             q.push(("raw", r.clone()));
+        }
+        if self.semantic {
+            q.push(("semantic", "1".into()));
         }
         let query: Vec<String> = q
             .into_iter()
@@ -250,6 +260,7 @@ mod tests {
             min_size: 1024,
             sort_by_size: true,
             raw: None,
+            semantic: true,
         };
         let f = r.to_fragment();
         assert!(

@@ -134,6 +134,33 @@ pub enum LayersState {
     Failed(ErrorInfo),
 }
 
+/// The other image of a comparison, read whole by a worker of its own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum CompareState {
+    #[default]
+    Idle,
+    Loading {
+        name: String,
+        done: u64,
+        total: u64,
+    },
+    Ready(Rc<Comparison>),
+    Failed(ErrorInfo),
+}
+
+/// Image B: its session and its layers, as for the open image.
+#[derive(Debug)]
+pub struct Comparison {
+    pub session: Session,
+    pub explorer: Explorer,
+}
+
+impl PartialEq for Comparison {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
 /// The tag list of a registry repository, asked for from the registry form.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum TagsState {
@@ -180,6 +207,7 @@ pub struct AppState {
     pub wanted: Option<String>,
     /// The last snapshot saved, said once.
     pub snapshot_saved: Option<String>,
+    pub compare: CompareState,
 }
 
 impl Default for AppState {
@@ -194,6 +222,7 @@ impl Default for AppState {
             tags: TagsState::Idle,
             wanted: None,
             snapshot_saved: None,
+            compare: CompareState::Idle,
         }
     }
 }
@@ -249,6 +278,7 @@ pub enum Action {
     SnapshotOpened(Box<Session>, Rc<Explorer>),
     /// A snapshot was saved: what to tell the user (file, size, ratio).
     SnapshotSaved(String),
+    Compare(CompareState),
 }
 
 impl AppState {
@@ -292,6 +322,7 @@ impl Reducible for AppState {
                 next.listing = None;
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
+                next.compare = CompareState::Idle;
             }
             Action::Progress { done, total } => {
                 if let Phase::Opening { file_name, .. } = &self.phase {
@@ -388,6 +419,7 @@ impl Reducible for AppState {
                 next.layers = LayersState::Ready(explorer);
             }
             Action::SnapshotSaved(note) => next.snapshot_saved = Some(note),
+            Action::Compare(c) => next.compare = c,
             _ => return self, // a message from a cancelled run
         }
         Rc::new(next)

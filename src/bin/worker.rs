@@ -240,6 +240,7 @@ mod worker {
                 manifest,
                 limits,
             } => open_registry(state, &access, manifest.as_deref(), limits, post),
+            Request::Analyse { registry, limits } => analyse(registry, attachment, &limits, post),
             Request::ListTags { access } => match registry_client::tags(&access) {
                 Ok((repository, tags)) => post.send(&Response::Tags { repository, tags }),
                 Err(error) => post.send(&Response::Failed { job: None, error }),
@@ -348,6 +349,107 @@ mod worker {
                     }),
                 }
             }
+        }
+    }
+
+    /// Opens an image (the default one and platform) and reads every layer here, then sends it
+    /// as a snapshot: the other side of a comparison.
+    fn analyse(
+        registry: Option<strata_web::protocol::RegistryAccess>,
+        attachment: Option<JsValue>,
+        limits: &Limits,
+        post: &Post,
+    ) {
+        let fail = |error: ErrorInfo| post.send(&Response::Failed { job: None, error });
+        let mut last = 0.0;
+        let mut progress = |done: u64, total: u64| {
+            let t = now_ms();
+            if t - last > 100.0 || done == total {
+                last = t;
+                post.send(&Response::Progress { done, total });
+            }
+        };
+        let (name, format, mut image, source): (
+            String,
+            String,
+            strata_core::Image,
+            Box<dyn ReadAt>,
+        ) = match registry {
+            Some(access) => {
+                let (opened, access) = match registry_client::open(&access, None, limits) {
+                    Ok(v) => v,
+                    Err(e) => return fail(e),
+                };
+                let reader = match registry_client::image_reader(&access, opened.blobs, 64 << 20) {
+                    Ok(r) => r,
+                    Err(e) => return fail(e),
+                };
+                let format = if access.via_proxy {
+                    "registry, through strata serve's proxy"
+                } else {
+                    "registry, directly"
+                };
+                (
+                    access.reference.clone(),
+                    format.to_owned(),
+                    opened.image,
+                    Box::new(reader),
+                )
+            }
+            None => {
+                let name = attachment
+                    .clone()
+                    .and_then(|a| a.dyn_into::<web_sys::File>().ok())
+                    .map(|f| f.name())
+                    .unwrap_or_default();
+                let source = match file_source(attachment) {
+                    Ok(s) => s,
+                    Err(e) => return fail(e),
+                };
+                let total = source.len();
+                let archive = match open_archive(&source, limits, &mut |d| progress(d, total)) {
+                    Ok(a) => a,
+                    Err(e) => return fail(ErrorInfo::from(&e)),
+                };
+                let image = match load_image(&archive, &source, 0, &ManifestPick::Default, limits) {
+                    Ok(i) => i,
+                    Err(e) => return fail(ErrorInfo::from(&e)),
+                };
+                (
+                    name,
+                    archive.format.label().to_owned(),
+                    image,
+                    Box::new(source),
+                )
+            }
+        };
+        let totals: Vec<u64> = image
+            .layers
+            .iter()
+            .map(|l| l.location.map_or(0, |l| l.len))
+            .collect();
+        let all: u64 = totals.iter().sum();
+        let result = strata_core::scan_image(
+            &mut image,
+            source.as_ref(),
+            limits,
+            &mut |layer, done, _| {
+                let before: u64 = totals[..layer.min(totals.len())].iter().sum();
+                progress(before + done, all);
+                true
+            },
+        );
+        let analysis = match result {
+            Ok(a) => a,
+            Err(e) => return fail(ErrorInfo::from(&e)),
+        };
+        let snap = strata_core::snapshot::Snapshot::of(&name, &format, &image, &analysis);
+        match postcard::to_allocvec(&snap) {
+            Ok(bytes) => post.send_with(&Response::Analysed, Some(bytes)),
+            Err(e) => fail(browser_error(
+                "The image could not be sent to the page.",
+                e.to_string(),
+            )),
         }
     }
 

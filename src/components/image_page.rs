@@ -1,5 +1,6 @@
 //! An open image: the image and platform choosers, the view tabs, and the view.
 
+use crate::components::compare_view::CompareView;
 use crate::components::dockerfile_view::DockerfileView;
 use crate::components::equivalent_commands::EquivalentCommands;
 use crate::components::history_view::HistoryView;
@@ -27,6 +28,9 @@ pub struct ImagePageProps {
     /// Read the layers (`true`) or stop reading them (`false`).
     pub on_scan: Callback<bool>,
     pub on_save_snapshot: Callback<()>,
+    pub compare: crate::state::CompareState,
+    pub on_compare_file: Callback<web_sys::File>,
+    pub on_compare_registry: Callback<crate::app::RegistryRequest>,
     /// What the last saved snapshot came to.
     #[prop_or_default]
     pub snapshot_saved: Option<String>,
@@ -179,6 +183,10 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         View::Raw => strata_core::equivalents::Topic::Raw,
         View::Layers => strata_core::equivalents::Topic::Layers,
         View::Waste => strata_core::equivalents::Topic::Waste,
+        View::Compare => strata_core::equivalents::Topic::Compare(match &props.compare {
+            crate::state::CompareState::Ready(c) => Some(c.session.listing.file_name.clone()),
+            _ => None,
+        }),
     };
     let commands = Rc::new(strata_core::equivalents::equivalents(
         image,
@@ -204,6 +212,11 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         View::Layers => {
             html! { <LayersView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
+        View::Compare => html! {
+            <CompareView session={session.clone()} layers={props.layers.clone()} compare={props.compare.clone()}
+                route={props.route.clone()} on_navigate={props.on_navigate.clone()}
+                on_compare_file={props.on_compare_file.clone()} on_compare_registry={props.on_compare_registry.clone()} />
+        },
         View::Waste => {
             html! { <WasteView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }

@@ -1,6 +1,7 @@
 //! One component per file. Components render view models and raise callbacks (`on_<verb>`);
 //! they never parse bytes and never call browser APIs beyond their own DOM events.
 
+pub mod compare_view;
 pub mod content_viewer;
 pub mod copy_button;
 pub mod diagnostics_list;

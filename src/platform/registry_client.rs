@@ -247,6 +247,17 @@ pub fn blob_reader(
     ))
 }
 
+/// Every layer blob of an opened image, as one `ReadAt` (for a worker that reads them all).
+pub fn image_reader(
+    access: &RegistryAccess,
+    blobs: VirtualBlobs,
+    cache_budget: u64,
+) -> Result<BlobReader, ErrorInfo> {
+    let (s, registry) = session(access).map_err(|e| ErrorInfo::from(&e))?;
+    let t = transport(access, registry);
+    Ok(RegistrySource::new(s, blobs, t, now, cache_budget))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

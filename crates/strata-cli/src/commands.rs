@@ -282,6 +282,142 @@ pub fn snapshot(a: &ImageArgs, output: Option<&std::path::Path>) -> Result<i32> 
     Ok(0)
 }
 
+/// Compares two images (`strata diff A B`): shared layers, config, history, files.
+pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Result<i32> {
+    let load = |args: &ImageArgs| -> Result<(
+        crate::open::Opened,
+        strata_core::Analysis,
+        strata_core::history::History,
+    )> {
+        let mut opened = args.open()?;
+        let analysis = opened.analyse()?;
+        let sizes: Vec<Option<u64>> = opened
+            .image
+            .layers
+            .iter()
+            .map(|l| l.uncompressed_size)
+            .collect();
+        let h = history_of(&opened.image, &sizes);
+        Ok((opened, analysis, h))
+    };
+    let (oa, aa, ha) = load(a)?;
+    let (ob, ab, hb) = load(b)?;
+    let (na, nb) = (a.path.to_string_lossy(), b.path.to_string_lossy());
+    let d = strata_core::diff::diff(
+        &strata_core::diff::Input {
+            name: &na,
+            image: &oa.image,
+            history: &ha,
+            tree: &aa.tree,
+        },
+        &strata_core::diff::Input {
+            name: &nb,
+            image: &ob.image,
+            history: &hb,
+            tree: &ab.tree,
+        },
+        strata_core::diff::DiffOptions { semantic },
+    );
+    if format == Format::Json {
+        return print_json(&d);
+    }
+    let mut o = out();
+    writeln!(o, "A: {} ({})", d.a.name, d.a.id)?;
+    writeln!(o, "B: {} ({})", d.b.name, d.b.id)?;
+    writeln!(
+        o,
+        "Layers: {} shared ({} stored once), {} only in A, {} only in B",
+        d.shared_layers.len(),
+        format_bytes(d.summary.shared_bytes),
+        d.only_a_layers.len(),
+        d.only_b_layers.len()
+    )?;
+    for s in &d.shared_layers {
+        let how = if s.by == "digest" {
+            "the same blob".to_owned()
+        } else {
+            format!(
+                "the same content, stored as {} in B",
+                s.b.digest.as_deref().unwrap_or("-")
+            )
+        };
+        writeln!(
+            o,
+            "  = A{} B{}  {}  ({how})",
+            s.a.layer,
+            s.b.layer,
+            s.a.digest.as_deref().unwrap_or("-")
+        )?;
+    }
+    for l in &d.only_a_layers {
+        writeln!(
+            o,
+            "  - A{}  {}",
+            l.layer,
+            l.digest.as_deref().unwrap_or("-")
+        )?;
+    }
+    for l in &d.only_b_layers {
+        writeln!(
+            o,
+            "  + B{}  {}",
+            l.layer,
+            l.digest.as_deref().unwrap_or("-")
+        )?;
+    }
+    writeln!(o, "Config: {} differences", d.config.len())?;
+    for c in &d.config {
+        writeln!(
+            o,
+            "  {}: {} -> {}",
+            c.key,
+            c.a.as_deref().unwrap_or("(none)"),
+            c.b.as_deref().unwrap_or("(none)")
+        )?;
+    }
+    writeln!(
+        o,
+        "History: {} steps in common, then {} only in A, {} only in B",
+        d.history.common,
+        d.history.only_a.len(),
+        d.history.only_b.len()
+    )?;
+    for s in &d.history.only_a {
+        writeln!(o, "  - {}", strata_core::text::clip(s, 100))?;
+    }
+    for s in &d.history.only_b {
+        writeln!(o, "  + {}", strata_core::text::clip(s, 100))?;
+    }
+    writeln!(
+        o,
+        "Files: {} added, {} removed, {} changed, {}{} bytes",
+        d.summary.added,
+        d.summary.removed,
+        d.summary.changed,
+        if d.summary.size_delta >= 0 { "+" } else { "" },
+        d.summary.size_delta
+    )?;
+    for f in &d.files {
+        let mark = match f.change.as_str() {
+            "added" => "+",
+            "removed" => "-",
+            _ => "~",
+        };
+        let what = if f.what.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", f.what.join(", "))
+        };
+        let size = if f.kind == EntryKind::File {
+            format!("  {:+}", f.delta)
+        } else {
+            format!("  ({})", f.kind.name())
+        };
+        writeln!(o, "  {mark} /{}{size}{what}", f.path)?;
+    }
+    Ok(0)
+}
+
 pub fn inspect(a: &ImageArgs) -> Result<i32> {
     let mut opened = a.open()?;
     let sizes = opened.exact_sizes()?;

@@ -122,6 +122,23 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Compare two images: shared layers, config and history differences, and the files of
+    /// their final filesystems (added, removed, changed), like container-diff or diffoci
+    Diff {
+        /// The first image (archive, directory or reference)
+        a: PathBuf,
+        /// The second image
+        b: PathBuf,
+        /// Ignore timestamps and file owners, and the config's creation date (diffoci's --semantic)
+        #[arg(long)]
+        semantic: bool,
+        /// `table` for people, `json` for scripts
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Talk to registries over plain HTTP (localhost and 127.0.0.1 always are)
+        #[arg(long)]
+        insecure: bool,
+    },
     /// The tags of a registry repository, like `crane ls` (IMAGE is a reference)
     Tags(FormatArgs),
     /// How long reading each layer takes and how much memory its index uses (for benchmarks)
@@ -197,6 +214,24 @@ fn main() {
         ),
         Command::Hints(a) => commands::hints(&a.image, a.format),
         Command::Snapshot { image, output } => commands::snapshot(&image, output.as_deref()),
+        Command::Diff {
+            a,
+            b,
+            semantic,
+            format,
+            insecure,
+        } => {
+            let args = |path: PathBuf| ImageArgs {
+                path,
+                image: None,
+                platform: None,
+                limits: Vec::new(),
+                username: None,
+                password_stdin: false,
+                insecure,
+            };
+            commands::diff(&args(a), &args(b), format, semantic)
+        }
         Command::Tags(a) => commands::tags(&a.image, a.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
         Command::Serve {

@@ -8,7 +8,7 @@ use crate::image::{Compression, Image};
 use serde::{Deserialize, Serialize};
 
 /// Which view the commands are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Topic {
     Overview,
     History,
@@ -17,6 +17,8 @@ pub enum Topic {
     Raw,
     Layers,
     Waste,
+    /// Against another image, named as the commands take it.
+    Compare(Option<String>),
 }
 
 /// One equivalent command.
@@ -215,6 +217,27 @@ pub fn equivalents(
                     "every layer that touched it",
                 ));
             }
+        }
+        Topic::Compare(other) => {
+            let other = other.as_deref().unwrap_or("OTHER.tar");
+            let other_target = if other.ends_with(".tar") {
+                format!("docker-archive:{other}")
+            } else {
+                format!("docker://{other}")
+            };
+            out.push(eq(
+                "diffoci",
+                format!(
+                    "diffoci diff --semantic {skopeo_target} {}",
+                    shell_quote(&other_target)
+                ),
+                "the file and config differences (diffoci's --semantic, as the checkbox)",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata diff {strata_image} {}", shell_quote(other)),
+                "this comparison; --semantic and --format json too",
+            ));
         }
         Topic::Waste => {
             let source = match (origin, image.format) {

@@ -14,6 +14,7 @@ pub mod analysis;
 pub mod archive;
 pub mod content;
 pub mod diagnostic;
+pub mod diff;
 pub mod digest;
 pub mod equivalents;
 pub mod error;

@@ -1,0 +1,256 @@
+//! Two images side by side: the layers they share (stored once: content addressing at work),
+//! how their configs and build steps differ, and which files of their final filesystems were
+//! added, removed or changed. "Ignore timestamps and owners" compares as diffoci --semantic.
+
+use crate::app::RegistryRequest;
+use crate::components::file_picker::FilePicker;
+use crate::route::Route;
+use crate::state::{CompareState, LayersState, Session};
+use std::rc::Rc;
+use strata_core::diff::{DiffOptions, ImageDiff, Input, LayerRef, diff};
+use strata_core::text::{format_bytes, reveal_bidi};
+use web_sys::{File, HtmlInputElement};
+use yew::prelude::*;
+
+/// File rows drawn at once (a filter narrows longer lists).
+const FILES_SHOWN: usize = 1000;
+
+#[derive(Properties, PartialEq)]
+pub struct CompareViewProps {
+    pub session: Rc<Session>,
+    pub layers: LayersState,
+    pub compare: CompareState,
+    pub route: Route,
+    pub on_navigate: Callback<Route>,
+    pub on_compare_file: Callback<File>,
+    pub on_compare_registry: Callback<RegistryRequest>,
+}
+
+#[component]
+pub fn CompareView(props: &CompareViewProps) -> Html {
+    let reference = use_state(String::new);
+    let kinds = use_state(|| "added removed changed".to_owned());
+    let filter = use_state(String::new);
+    let a_explorer = match &props.layers {
+        LayersState::Ready(e) => Some(e.clone()),
+        _ => None,
+    };
+    let b = match &props.compare {
+        CompareState::Ready(c) => Some(c.clone()),
+        _ => None,
+    };
+    let semantic = props.route.semantic;
+    let result: Option<Rc<ImageDiff>> = {
+        let (session, a_explorer, b) = (props.session.clone(), a_explorer.clone(), b.clone());
+        (*use_memo(
+            (
+                a_explorer.as_ref().map(|e| Rc::as_ptr(e) as usize),
+                b.as_ref().map(|c| Rc::as_ptr(c) as usize),
+                semantic,
+            ),
+            move |_| {
+                let (a_explorer, b) = (a_explorer?, b?);
+                Some(Rc::new(diff(
+                    &Input {
+                        name: &session.listing.file_name,
+                        image: &session.image,
+                        history: &a_explorer.history,
+                        tree: &a_explorer.analysis.tree,
+                    },
+                    &Input {
+                        name: &b.session.listing.file_name,
+                        image: &b.session.image,
+                        history: &b.explorer.history,
+                        tree: &b.explorer.analysis.tree,
+                    },
+                    DiffOptions { semantic },
+                )))
+            },
+        ))
+        .clone()
+    };
+
+    let picker = {
+        let oninput = {
+            let reference = reference.clone();
+            Callback::from(move |e: InputEvent| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                reference.set(input.value());
+            })
+        };
+        let onsubmit = {
+            let (reference, on) = (reference.clone(), props.on_compare_registry.clone());
+            Callback::from(move |e: SubmitEvent| {
+                e.prevent_default();
+                if !reference.trim().is_empty() {
+                    on.emit(RegistryRequest {
+                        reference: (*reference).clone(),
+                        credentials: None,
+                        platform: None,
+                    });
+                }
+            })
+        };
+        html! {
+            <form class="compare-picker" {onsubmit}>
+                <span>{ "Compare with: " }</span>
+                <FilePicker on_file={props.on_compare_file.clone()} label="an archive…" class="primary" input_id="compare-file" />
+                <span>{ " or " }</span>
+                <input id="compare-reference" type="text" spellcheck="false" placeholder="a registry reference"
+                    aria-label="Image reference to compare with" value={(*reference).clone()} {oninput} />
+                <button type="submit" class="button" id="compare-open">{ "Compare" }</button>
+            </form>
+        }
+    };
+    let status = match &props.compare {
+        CompareState::Idle => html! {
+            <p class="note">{ "Pick a second image: the layers both use, what their configs and build steps say differently, and which files differ." }</p>
+        },
+        CompareState::Loading { name, done, total } => html! {
+            <p class="note" id="compare-loading" aria-busy="true">
+                { format!("Reading {name}: {} of {}", format_bytes(*done), format_bytes(*total)) }
+            </p>
+        },
+        CompareState::Failed(e) => html! {
+            <p class="tag-error" role="alert" id="compare-error" title={e.detail.clone()}>{ e.summary.clone() }</p>
+        },
+        CompareState::Ready(_) if a_explorer.is_none() => html! {
+            <p class="note">{ "Reading this image's layers first…" }</p>
+        },
+        CompareState::Ready(_) => html! {},
+    };
+    let body = result.map(|d| {
+        let on_semantic = {
+            let (on, route) = (props.on_navigate.clone(), props.route.clone());
+            Callback::from(move |e: Event| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                on.emit(Route { semantic: input.checked(), ..route.clone() });
+            })
+        };
+        let toggle = |kind: &'static str| {
+            let kinds = kinds.clone();
+            Callback::from(move |_: Event| {
+                let mut k: Vec<&str> = kinds.split(' ').filter(|x| !x.is_empty() && *x != kind).collect();
+                if !kinds.split(' ').any(|x| x == kind) {
+                    k.push(kind);
+                }
+                kinds.set(k.join(" "));
+            })
+        };
+        let on_filter = {
+            let filter = filter.clone();
+            Callback::from(move |e: InputEvent| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                filter.set(input.value());
+            })
+        };
+        let shown: Vec<_> = d
+            .files
+            .iter()
+            .filter(|f| kinds.split(' ').any(|k| k == f.change))
+            .filter(|f| filter.is_empty() || f.path.contains(filter.as_str()))
+            .collect();
+        let n_shown = shown.len();
+        let layer_cell = |l: &LayerRef| html! {
+            <><code class="digest">{ l.digest.clone().unwrap_or_else(|| "-".into()) }</code>{ format!(" {}", format_bytes(l.size)) }</>
+        };
+        html! {
+            <>
+            <section class="card" id="compare-summary">
+                <h3>{ "A and B" }</h3>
+                <dl class="facts">
+                    <dt>{ "A" }</dt><dd>{ reveal_bidi(&d.a.name).into_owned() }{ " " }<code>{ d.a.id.clone() }</code></dd>
+                    <dt>{ "B" }</dt><dd>{ reveal_bidi(&d.b.name).into_owned() }{ " " }<code>{ d.b.id.clone() }</code></dd>
+                    <dt>{ "Layers" }</dt>
+                    <dd id="compare-layers-summary">{ format!("{} shared ({} stored once, pulled once), {} only in A, {} only in B",
+                        d.shared_layers.len(), format_bytes(d.summary.shared_bytes), d.only_a_layers.len(), d.only_b_layers.len()) }</dd>
+                    <dt>{ "Files" }</dt>
+                    <dd id="compare-files-summary">{ format!("{} added, {} removed, {} changed, {}{} bytes",
+                        d.summary.added, d.summary.removed, d.summary.changed, if d.summary.size_delta >= 0 { "+" } else { "" }, d.summary.size_delta) }</dd>
+                </dl>
+                <label class="check"><input type="checkbox" id="compare-semantic" checked={semantic} onchange={on_semantic} />
+                    { " Ignore timestamps and owners (diffoci --semantic)" }</label>
+            </section>
+            <section class="card">
+                <h3>{ "Layers" }</h3>
+                <table class="compare-layers" id="compare-layers">
+                    <thead><tr><th>{ "" }</th><th>{ "A" }</th><th>{ "B" }</th></tr></thead>
+                    <tbody>
+                        { for d.shared_layers.iter().map(|s| html! {
+                            <tr class="shared" data-digest={s.a.digest.clone().unwrap_or_default()}>
+                                <td title={if s.by == "digest" { "the same blob: stored once" } else { "the same content, compressed differently: stored twice" }}>
+                                    { if s.by == "digest" { "= shared" } else { "≈ same content" } }</td>
+                                <td>{ format!("{}. ", s.a.layer) }{ layer_cell(&s.a) }</td>
+                                <td>{ format!("{}. ", s.b.layer) }{ layer_cell(&s.b) }</td>
+                            </tr>
+                        }) }
+                        { for d.only_a_layers.iter().map(|l| html! {
+                            <tr class="only-a"><td>{ "only A" }</td><td>{ format!("{}. ", l.layer) }{ layer_cell(l) }</td><td></td></tr>
+                        }) }
+                        { for d.only_b_layers.iter().map(|l| html! {
+                            <tr class="only-b"><td>{ "only B" }</td><td></td><td>{ format!("{}. ", l.layer) }{ layer_cell(l) }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            </section>
+            <section class="card">
+                <h3>{ format!("Config ({} differences)", d.config.len()) }</h3>
+                if !d.config.is_empty() {
+                    <table class="compare-config" id="compare-config">
+                        <thead><tr><th>{ "Field" }</th><th>{ "A" }</th><th>{ "B" }</th></tr></thead>
+                        <tbody>
+                            { for d.config.iter().map(|c| html! {
+                                <tr><td><code>{ c.key.clone() }</code></td>
+                                    <td><code>{ c.a.as_deref().map_or_else(|| "(none)".to_owned(), |v| reveal_bidi(v).into_owned()) }</code></td>
+                                    <td><code>{ c.b.as_deref().map_or_else(|| "(none)".to_owned(), |v| reveal_bidi(v).into_owned()) }</code></td></tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            </section>
+            <section class="card" id="compare-history">
+                <h3>{ "Build steps" }</h3>
+                <p>{ format!("{} steps in common, then {} only in A and {} only in B.", d.history.common, d.history.only_a.len(), d.history.only_b.len()) }</p>
+                <ul class="steps">
+                    { for d.history.only_a.iter().map(|s| html! { <li class="only-a"><code>{ format!("A  {}", reveal_bidi(s)) }</code></li> }) }
+                    { for d.history.only_b.iter().map(|s| html! { <li class="only-b"><code>{ format!("B  {}", reveal_bidi(s)) }</code></li> }) }
+                </ul>
+            </section>
+            <section class="card">
+                <h3>{ "Files of the final filesystems" }</h3>
+                <div class="compare-filters">
+                    { for ["added", "removed", "changed"].into_iter().map(|k| html! {
+                        <label class="check"><input type="checkbox" checked={kinds.split(' ').any(|x| x == k)} onchange={toggle(k)} data-kind={k} />{ format!(" {k}") }</label>
+                    }) }
+                    <input type="search" id="compare-filter" placeholder="filter paths" aria-label="Filter paths" value={(*filter).clone()} oninput={on_filter} />
+                </div>
+                <table class="compare-files" id="compare-files">
+                    <thead><tr><th>{ "" }</th><th>{ "Path" }</th><th>{ "What" }</th><th class="num">{ "A" }</th><th class="num">{ "B" }</th><th class="num">{ "Δ" }</th></tr></thead>
+                    <tbody>
+                        { for shown.into_iter().take(FILES_SHOWN).map(|f| html! {
+                            <tr class={classes!("file", f.change.clone())} data-path={f.path.clone()} data-change={f.change.clone()}>
+                                <td>{ match f.change.as_str() { "added" => "+", "removed" => "−", _ => "~" } }</td>
+                                <td><code>{ format!("/{}", reveal_bidi(&f.path)) }</code></td>
+                                <td>{ f.what.join(", ") }</td>
+                                <td class="num">{ f.a_size.filter(|_| f.kind == strata_core::tar::EntryKind::File).map(format_bytes).unwrap_or_default() }</td>
+                                <td class="num">{ f.b_size.filter(|_| f.kind == strata_core::tar::EntryKind::File).map(format_bytes).unwrap_or_default() }</td>
+                                <td class="num">{ if f.delta == 0 { String::new() } else { format!("{:+}", f.delta) } }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+                if n_shown > FILES_SHOWN {
+                    <p class="note">{ format!("{} more: filter to narrow them", n_shown - FILES_SHOWN) }</p>
+                }
+            </section>
+            </>
+        }
+    });
+    html! {
+        <article class="compare" id="compare">
+            { picker }
+            { status }
+            { body }
+        </article>
+    }
+}
