@@ -962,7 +962,7 @@ pub fn App() -> Html {
     };
 
     html! {
-        <div class={classes!("app", dragging.then_some("dragging"))} {ondragover} {ondragleave} {ondrop}>
+        <div class={classes!("app", dragging.then_some("dragging"), state.route.present.then_some("presenter"))} {ondragover} {ondragleave} {ondrop}>
             <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file}
                 link={session.as_ref().map(|_| browser::link_for(&state.route.to_fragment()))} on_close={on_cancel}
                 theme={*theme} on_theme={on_theme} on_help={{ let help = help.clone(); Callback::from(move |()| help.set(!*help)) }} />

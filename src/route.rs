@@ -95,6 +95,10 @@ pub struct Route {
     pub raw: Option<String>,
     /// The comparison ignores timestamps and owners.
     pub semantic: bool,
+    /// The guided walk's step (1-based), when it is open.
+    pub learn: Option<usize>,
+    /// Presenter mode: everything larger, for a projector.
+    pub present: bool,
 }
 
 impl Route {
@@ -122,6 +126,8 @@ impl Route {
                 "q" => route.filter = v,
                 "re" => route.regex = v == "1",
                 "semantic" => route.semantic = v == "1",
+                "learn" => route.learn = v.parse().ok().filter(|n| *n > 0 && *n < 100),
+                "present" => route.present = v == "1",
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
                 "min" => route.min_size = v.parse().unwrap_or(0),
                 "sort" => route.sort_by_size = v == "size",
@@ -178,6 +184,12 @@ impl Route {
         }
         if self.semantic {
             q.push(("semantic", "1".into()));
+        }
+        if let Some(k) = self.learn {
+            q.push(("learn", k.to_string()));
+        }
+        if self.present {
+            q.push(("present", "1".into()));
         }
         let query: Vec<String> = q
             .into_iter()
@@ -261,6 +273,8 @@ mod tests {
             sort_by_size: true,
             raw: None,
             semantic: true,
+            learn: Some(3),
+            present: true,
         };
         let f = r.to_fragment();
         assert!(

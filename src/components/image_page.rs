@@ -6,6 +6,7 @@ use crate::components::equivalent_commands::EquivalentCommands;
 use crate::components::history_view::HistoryView;
 use crate::components::inspect_view::InspectView;
 use crate::components::layers_view::LayersView;
+use crate::components::learn_panel::{LearnPanel, route_for};
 use crate::components::overview_view::OverviewView;
 use crate::components::raw_view::RawView;
 use crate::components::waste_view::WasteView;
@@ -195,6 +196,52 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         props.route.layer.map(|l| l.saturating_sub(1)),
         props.route.path.as_deref(),
     ));
+    // The guided walk, told with this image (more of it once the layers are read).
+    let explorer = match &props.layers {
+        LayersState::Ready(e) => Some(e.clone()),
+        _ => None,
+    };
+    let lessons = {
+        let (session, explorer) = (session.clone(), explorer.clone());
+        use_memo(
+            (
+                Rc::as_ptr(&session) as usize,
+                explorer.as_ref().map(|e| Rc::as_ptr(e) as usize),
+            ),
+            move |_| {
+                Rc::new(match &explorer {
+                    Some(e) => {
+                        strata_core::lessons::lessons(&session.image, &e.history, Some(&e.analysis))
+                    }
+                    None => strata_core::lessons::lessons(&session.image, &session.history, None),
+                })
+            },
+        )
+    };
+    let lessons: Rc<Vec<strata_core::lessons::Lesson>> = (*lessons).clone();
+    let learn_button = {
+        let (on, route, lessons) = (
+            props.on_navigate.clone(),
+            props.route.clone(),
+            lessons.clone(),
+        );
+        let open = route.learn.is_some();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            if open {
+                on.emit(Route {
+                    learn: None,
+                    present: false,
+                    ..route.clone()
+                });
+            } else {
+                on.emit(route_for(&lessons, 1, &route));
+            }
+        });
+        html! {
+            <button class={classes!("tab", "learn-tab", open.then_some("selected"))} id="learn-toggle" {onclick}
+                aria-pressed={open.to_string()} title="How image layers work, shown with this image">{ "Learn" }</button>
+        }
+    };
     let view = match props.route.view {
         View::Overview => {
             html! { <OverviewView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
@@ -229,7 +276,11 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             LayersState::Failed(_) => "failed",
         }}>
             <div class="choosers">{ image_chooser }{ platform_chooser }</div>
-            <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }</nav>
+            <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }</nav>
+            if props.route.learn.is_some() {
+                <LearnPanel lessons={lessons.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
+                    layers_pending={explorer.is_none()} />
+            }
             { status }
             <div class="view" id={format!("view-{}", props.route.view.slug())} role="tabpanel">{ view }</div>
             <EquivalentCommands {commands} />

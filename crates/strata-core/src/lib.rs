@@ -24,6 +24,7 @@ pub mod history;
 pub mod image;
 pub mod inspect;
 pub mod layer;
+pub mod lessons;
 pub mod limits;
 pub mod model;
 pub mod overview;

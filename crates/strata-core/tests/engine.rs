@@ -211,6 +211,26 @@ engine_test! {
         assert!(e.contains("layer scans for"), "{e}");
     }
 
+    fn lessons_point_at_this_images_own_examples() {
+        let source = MemorySource::new(OCI);
+        let (_, mut image) = open(&source);
+        let analysis = strata_core::scan_image(&mut image, &source, &Limits::default(), &mut |_, _, _| true).unwrap();
+        let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
+        let history = strata_core::history::history(&image, &sizes);
+        let lessons = strata_core::lessons::lessons(&image, &history, Some(&analysis));
+        let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["image", "digests", "tags", "history", "copy-on-write", "whiteouts", "deletions", "sharing"]);
+        let digests = &lessons[1].paragraphs.join(" ");
+        assert!(digests.contains("the same ✓") && digests.contains("as the config says ✓"), "{digests}");
+        let whiteout = &lessons[5];
+        let text = whiteout.paragraphs.join(" ");
+        assert!(text.contains("/dir/b.txt") && text.contains(".wh.b.txt"), "{text}");
+        assert_eq!(whiteout.focus.as_ref().and_then(|f| f.path.as_deref()), Some("dir/b.txt"));
+        // Without the layers, the walk stops at what the config can tell.
+        let short = strata_core::lessons::lessons(&image, &history, None);
+        assert_eq!(short.len(), 5);
+    }
+
     fn changes_and_timelines() {
         let analysis = analyse(&MemorySource::new(OCI));
         let tree = &analysis.tree;

@@ -1,0 +1,389 @@
+//! How image layers work, told with the image at hand: a guided walk for workshops. Each
+//! lesson points at something real in this image (a digest being checked, a whiteout and the
+//! file it hides, the bytes a deletion did not free) and says where to look.
+//!
+//! When the image has no example of something, the lesson says so and names the sample that
+//! has one, rather than inventing it.
+
+use crate::analysis::Analysis;
+use crate::history::History;
+use crate::image::Image;
+use crate::paths::PathId;
+use crate::tar::EntryKind;
+use crate::text::format_bytes;
+use crate::tree::{Change, ImageTree};
+use serde::{Deserialize, Serialize};
+
+/// Which view a lesson is shown with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Place {
+    Overview,
+    History,
+    Raw,
+    Layers,
+    Waste,
+    Compare,
+}
+
+/// Where in the view to look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Focus {
+    /// 1-based layer.
+    pub layer: Option<usize>,
+    pub path: Option<String>,
+    /// Show that layer's changes rather than the merged filesystem.
+    pub changes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    /// Stable name: `image`, `digests`, `tags`, `history`, `copy-on-write`, `whiteouts`,
+    /// `deletions`, `sharing`.
+    pub id: String,
+    pub title: String,
+    pub place: Place,
+    pub focus: Option<Focus>,
+    /// Plain sentences about this image.
+    pub paragraphs: Vec<String>,
+    /// The shell command that shows the same thing.
+    pub try_it: Option<String>,
+}
+
+fn short(d: &str) -> String {
+    let (algo, hex) = d.split_once(':').unwrap_or(("sha256", d));
+    format!("{algo}:{}…", &hex[..hex.len().min(12)])
+}
+
+fn lesson(
+    id: &str,
+    title: &str,
+    place: Place,
+    focus: Option<Focus>,
+    paragraphs: Vec<String>,
+    try_it: Option<String>,
+) -> Lesson {
+    Lesson {
+        id: id.into(),
+        title: title.into(),
+        place,
+        focus,
+        paragraphs,
+        try_it,
+    }
+}
+
+/// The walk, in order. `analysis` is the layers once read (some lessons need them).
+pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) -> Vec<Lesson> {
+    let n = image.layers.len();
+    let config = image.parsed_config.config.clone().unwrap_or_default();
+    let name = image
+        .repo_tags
+        .first()
+        .cloned()
+        .unwrap_or_else(|| short(image.id().as_str()));
+    let mut out = Vec::new();
+
+    // 1. An image is layers plus a config.
+    let cmd = config
+        .entrypoint
+        .iter()
+        .flatten()
+        .chain(config.cmd.iter().flatten())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    out.push(lesson(
+        "image",
+        "An image is a stack of layers and a config",
+        Place::Overview,
+        None,
+        vec![
+            format!(
+                "{name} is {n} layer{} ({} stored) and one {}-byte JSON config. Each layer is a tar archive of files; \
+                 stacked in order they make the container's filesystem.",
+                if n == 1 { "" } else { "s" },
+                format_bytes(image.stored_size()),
+                image.config.bytes.len()
+            ),
+            format!(
+                "The config says how to run it (here: run `{}` as user {}) and lists the layers by the digest of their \
+                 uncompressed content (rootfs.diff_ids). The manifest ties the config and the layer blobs together.",
+                if cmd.is_empty() { "nothing set".to_owned() } else { cmd },
+                config.user.clone().filter(|u| !u.is_empty()).unwrap_or_else(|| "root".into())
+            ),
+        ],
+        Some("skopeo inspect --raw docker-archive:IMAGE.tar   # the manifest".into()),
+    ));
+
+    // 2. Content addressing, shown being checked.
+    let first = image.layers.first();
+    let checked = analysis.and_then(|a| a.scans.first().cloned().flatten());
+    let mut p = vec![
+        "Every blob is named by the sha256 of its bytes: its digest. Change one byte and the name changes, so a \
+         name can be checked, and two identical blobs are one."
+            .to_owned(),
+    ];
+    match (first, &checked) {
+        (Some(l), Some(s)) => p.push(format!(
+            "Layer 1 is named {}. Strata hashed its {} and got {} — {}. The uncompressed tar hashes to its diff_id, {} \
+             — {}.",
+            l.digest.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str())),
+            format_bytes(s.stored_size),
+            short(s.digest.as_str()),
+            if l.digest.as_ref() == Some(&s.digest) { "the same ✓" } else { "NOT the same ✗" },
+            s.diff_id.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str())),
+            if s.diff_id.is_some() && s.diff_id == l.diff_id { "as the config says ✓" } else { "not what the config says ✗" }
+        )),
+        (Some(l), None) => p.push(format!(
+            "Layer 1 is named {}. When the layers are read, Strata hashes every byte and checks that name.",
+            l.digest.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str()))
+        )),
+        _ => {}
+    }
+    p.push(format!(
+        "The image ID, {}, is the digest of the config: same config, same ID, wherever the image is.",
+        short(image.id().as_str())
+    ));
+    out.push(lesson(
+        "digests",
+        "Layers are named by their content",
+        Place::Overview,
+        None,
+        p,
+        Some("sha256sum blobs/sha256/*".into()),
+    ));
+
+    // 3. Tags are pointers.
+    out.push(lesson(
+        "tags",
+        "A tag is a name that points at an image",
+        Place::Raw,
+        None,
+        vec![
+            if image.repo_tags.is_empty() {
+                format!("This image has no tag: it is {} and nothing else.", image.id())
+            } else {
+                format!("{} point{} at image {}.", image.repo_tags.join(", "), if image.repo_tags.len() == 1 { "s" } else { "" }, short(image.id().as_str()))
+            },
+            "Build again, push, and the tag moves to the new image; the old ID still names the old one. Deploy by \
+             digest (name@sha256:…) to get exactly what you tested."
+                .into(),
+        ],
+        Some("docker image ls --digests".into()),
+    ));
+
+    // 4. History: not every step is a layer.
+    let empty: Vec<&crate::history::HistoryRow> =
+        history.rows.iter().filter(|r| r.empty_layer).collect();
+    out.push(lesson(
+        "history",
+        "Not every build step makes a layer",
+        Place::History,
+        None,
+        vec![
+            format!(
+                "This image's history has {} steps; {} of them made no layer: ENV, LABEL, CMD, USER, EXPOSE and WORKDIR \
+                 only change the config (empty_layer in the history).",
+                history.rows.len(),
+                empty.len()
+            ),
+            match empty.last() {
+                Some(r) => format!("For example: `{}`.", crate::text::clip(&r.created_by.split_whitespace().collect::<Vec<_>>().join(" "), 100)),
+                None => "Here every step made a layer.".into(),
+            },
+        ],
+        Some("docker image history --no-trunc IMAGE".into()),
+    ));
+
+    let Some(a) = analysis else {
+        out.push(lesson(
+            "copy-on-write",
+            "Upper layers hide lower ones",
+            Place::Layers,
+            None,
+            vec!["Read the layers (the Layers view) to see changes, whiteouts and wasted bytes in this image.".into()],
+            None,
+        ));
+        return out;
+    };
+    let tree = &a.tree;
+
+    // 5. Copy-on-write: a file changed in an upper layer; the old copy stays below.
+    let modified = find(tree, |tree, path, i| {
+        let tl = tree.timeline(path);
+        let e = &tl[i];
+        (e.change == Change::Modified && i > 0)
+            .then(|| {
+                tree.entry(e)
+                    .filter(|x| x.kind == EntryKind::File)
+                    .map(|_| (e.layer as usize, tl[i - 1].layer as usize))
+            })
+            .flatten()
+    });
+    out.push(match modified {
+        Some((path, (upper, lower))) => lesson(
+            "copy-on-write",
+            "Upper layers hide lower ones (copy-on-write)",
+            Place::Layers,
+            Some(Focus { layer: Some(upper + 1), path: Some(path.clone()), changes: true }),
+            vec![
+                format!(
+                    "/{path} is in layer {} and again, changed, in layer {}. The container sees the upper copy; the lower \
+                     one is still in layer {}'s blob.",
+                    lower + 1,
+                    upper + 1,
+                    lower + 1
+                ),
+                "Changing a file in a container (or a build step) never edits a lower layer: the file is copied up \
+                 whole into the new layer, and changed there."
+                    .into(),
+            ],
+            Some(format!("strata timeline IMAGE /{path}")),
+        ),
+        None => lesson(
+            "copy-on-write",
+            "Upper layers hide lower ones (copy-on-write)",
+            Place::Layers,
+            None,
+            vec!["No file in this image is changed by a later layer. The sample \"Every change a layer can make\" has several.".into()],
+            None,
+        ),
+    });
+
+    // 6. Whiteouts.
+    let whiteout = (0..tree.n_layers()).find_map(|l| {
+        let index = &tree.layers[l];
+        index.whiteouts.iter().find(|w| !w.opaque).map(|w| {
+            (
+                l,
+                index.paths.path(w.entry_path),
+                index.paths.path(w.target),
+            )
+        })
+    });
+    let opaque = (0..tree.n_layers()).find_map(|l| {
+        let index = &tree.layers[l];
+        index
+            .whiteouts
+            .iter()
+            .find(|w| w.opaque)
+            .map(|w| (l, index.paths.path(w.target)))
+    });
+    out.push(match whiteout {
+        Some((layer, entry, target)) => {
+            let lower = tree
+                .paths
+                .lookup(&target)
+                .and_then(|p| tree.timeline(p).iter().rev().find(|e| (e.layer as usize) < layer && e.is_present()))
+                .map(|e| e.layer as usize + 1);
+            let mut p = vec![format!(
+                "Layers cannot delete from the layers below them. To delete /{target}, layer {} holds an empty file named \
+                 /{entry}: a whiteout. Stacking the layers, it hides /{target}{}.",
+                layer + 1,
+                lower.map_or_else(String::new, |l| format!(" from layer {l}"))
+            )];
+            if let Some((ol, dir)) = &opaque {
+                p.push(format!(
+                    "An opaque whiteout (.wh..wh..opq) hides everything a directory had below: layer {} makes /{dir} opaque.",
+                    ol + 1
+                ));
+            }
+            lesson(
+                "whiteouts",
+                "Deleting is adding a whiteout",
+                Place::Layers,
+                Some(Focus { layer: Some(layer + 1), path: Some(target.clone()), changes: true }),
+                p,
+                Some(format!("tar -tvf LAYER{}.tar | grep .wh.", layer + 1)),
+            )
+        }
+        None => lesson(
+            "whiteouts",
+            "Deleting is adding a whiteout",
+            Place::Layers,
+            None,
+            vec!["Nothing is deleted in this image, so it has no whiteout. The sample \"Every change a layer can make\" has them, opaque ones too.".into()],
+            None,
+        ),
+    });
+
+    // 7. Deleting does not shrink.
+    let waste = tree.waste();
+    let dead = find(tree, |tree, path, i| {
+        let tl = tree.timeline(path);
+        let e = &tl[i];
+        let entry = tree
+            .entry(e)
+            .filter(|x| x.kind == EntryKind::File && x.size > 0)?;
+        let deleted = tl[i + 1..].iter().find(|l| l.change == Change::Deleted)?;
+        Some((e.layer as usize, deleted.layer as usize, entry.size))
+    });
+    out.push(lesson(
+        "deletions",
+        "Deleting a file does not make the image smaller",
+        Place::Waste,
+        dead.as_ref().map(|(path, (added, _, _))| Focus { layer: Some(added + 1), path: Some(path.clone()), changes: true }),
+        match &dead {
+            Some((path, (added, deleted, size))) => vec![
+                format!(
+                    "/{path} ({}) was added in layer {} and deleted in layer {}. The container does not see it, but layer {}'s \
+                     blob still holds its {}: every pull downloads them.",
+                    format_bytes(*size),
+                    added + 1,
+                    deleted + 1,
+                    added + 1,
+                    format_bytes(*size)
+                ),
+                format!(
+                    "In all, {} of this image's {} of file bytes are copies a later layer deleted or overwrote. Deleting in the \
+                     same step that creates a file (or a multi-stage build) keeps them out.",
+                    format_bytes(waste.wasted_bytes),
+                    format_bytes(waste.total_file_bytes)
+                ),
+            ],
+            None => vec![format!(
+                "No file here is added and later deleted; {} of {} file bytes are overwritten copies. The sample \"Deleting \
+                 does not shrink an image\" shows the effect.",
+                format_bytes(waste.wasted_bytes),
+                format_bytes(waste.total_file_bytes)
+            )],
+        },
+        Some("strata ci IMAGE   # or: dive IMAGE".into()),
+    ));
+
+    // 8. Sharing.
+    out.push(lesson(
+        "sharing",
+        "Layers are shared between images",
+        Place::Compare,
+        None,
+        vec![
+            format!(
+                "Because a layer is named by its content, two images built FROM the same base use the same blob for it: a \
+                 registry stores it once and a host pulls it once. This image's first layer, {}, is shared by every image \
+                 built on the same base.",
+                image.layers.first().and_then(|l| l.digest.as_ref()).map_or_else(|| "-".into(), |d| short(d.as_str()))
+            ),
+            "Compare this image with another (Compare view) to see which layers they share.".into(),
+        ],
+        Some("strata diff A.tar B.tar".into()),
+    ));
+    out
+}
+
+/// The first path (in path order) and event for which `pick` says something.
+fn find<T>(
+    tree: &ImageTree,
+    pick: impl Fn(&ImageTree, PathId, usize) -> Option<T>,
+) -> Option<(String, T)> {
+    for p in 1..tree.paths.len() {
+        let id = PathId(p as u32);
+        for i in 0..tree.timeline(id).len() {
+            if let Some(v) = pick(tree, id, i) {
+                return Some((tree.paths.path(id), v));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,54 @@
+// The guided walk for workshops: every step tells about this image and takes you where to
+// look (the whiteout and the file it hides, the bytes a deletion did not free); the step is in
+// the link; presenter mode enlarges the page.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, newPage, openFixture, screenshot, startServer } from "../lib/harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("the walk goes step by step through this image's own examples", async () => {
+  const page = await newPage(browser);
+  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  await page.click("#learn-toggle");
+  await page.waitForSelector("#learn-panel");
+  const seen = [];
+  for (;;) {
+    const id = await page.getAttribute("#learn-panel", "data-lesson");
+    seen.push({ id, text: await page.textContent("#learn-panel"), hash: await page.evaluate(() => location.hash) });
+    if (await page.isDisabled("#learn-next")) break;
+    await page.click("#learn-next");
+  }
+  assert.deepEqual(seen.map((s) => s.id), ["image", "digests", "tags", "history", "copy-on-write", "whiteouts", "deletions", "sharing"]);
+  const by = Object.fromEntries(seen.map((s) => [s.id, s]));
+  assert.match(by.image.text, /4 layers/);
+  assert.match(by.digests.text, /the same ✓/);
+  // The whiteout lesson names a real whiteout and takes you to that layer's changes, at the path.
+  assert.match(by.whiteouts.text, /layer 3 holds an empty file named \/data\/\.wh\.del\.txt/);
+  assert.match(by.whiteouts.hash, /#\/layers\?.*layer=3.*mode=changes.*path=data\/del\.txt/);
+  assert.match(by.deletions.text, /added in layer 2 and deleted in layer 3/);
+  assert.match(by.deletions.hash, /^#\/waste/);
+  assert.match(by["copy-on-write"].text, /changed, in layer/);
+  // The step is in the link: a fresh page opens at it.
+  const fresh = await newPage(browser);
+  await fresh.goto(server.url + by.whiteouts.hash.replace(/learn=\d+/, "learn=6"));
+  await fresh.waitForSelector("#link-wanted");
+  await fresh.context().close();
+  // Presenter mode: larger type.
+  const before = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  await page.click("#presenter-toggle");
+  const after_ = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  assert.ok(after_ > before * 1.2, `${before} → ${after_}`);
+  assert.ok(page.url().includes("present=1"));
+  await screenshot(page, "learn-presenter");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
