@@ -2,7 +2,7 @@
 # Runs every libFuzzer target (fuzz/fuzz_targets) for a fixed time, seeded from the real-tool
 # fixtures and the hostile corpus. A crash fails the run; its input is copied to
 # crates/strata-cli/tests/data/fuzz-regressions/, where tests/fuzz_regressions.rs replays it
-# on every test run from then on.
+# (through the same strata_core::fuzzing functions) on every test run from then on.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 30 s, every target)
 #
@@ -14,7 +14,7 @@ cd "$ROOT"
 SECS=${1:-30}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(archive layer json tree decode registry)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(archive layer json tree decode registry snapshot)
 export RUSTC_BOOTSTRAP=1 PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! cargo fuzz --version 2>/dev/null | grep -q "cargo-fuzz 0.13"; then
   cargo install --locked cargo-fuzz --version 0.13.2
@@ -38,11 +38,25 @@ seed layer "$blobs"/blobs/sha256/* crates/strata-core/tests/data/*.tar
 seed decode "$blobs"/blobs/sha256/*
 seed tree crates/strata-core/tests/data/*.tar
 seed json "$blobs"/blobs/sha256/* "$ROOT"/target/fixtures/oracle/*/skopeo-*.json
+# Snapshots of the fixtures, as files and decompressed.
+mkdir -p "$C/snapshot"
+for a in "$F/layers.oci.tar" "$F/hints.docker.tar" "$F/multiarch.oci.tar"; do
+  if [[ -f $a && -x $ROOT/target/debug/strata ]]; then
+    s=$(mktemp)
+    "$ROOT/target/debug/strata" snapshot "$a" -o "$s" 2>/dev/null || continue
+    tail -c +17 "$s" >"$C/snapshot/$(basename "$a").gz"
+    tail -c +17 "$s" | gzip -dc >"$C/snapshot/$(basename "$a").postcard" 2>/dev/null || true
+    rm -f "$s"
+  fi
+done
 mkdir -p "$C/registry"
+# The registry target reads: a flags byte, a length-prefixed text (reference or header), then
+# answers (status, headers, body) from the rest.
 for s in 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"' \
          'Basic realm="Registry Realm"' 'nginx' 'ghcr.io/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' \
          'localhost:5000/a/b:tag' '</v2/_catalog?last=b&n=2>; rel="next"'; do
-  printf '%s' "$s" >"$C/registry/$(printf '%s' "$s" | sha256sum | cut -c1-16)"
+  { printf '\x00'; printf "\\x$(printf '%02x' "${#s}")"; printf '%s' "$s"; head -c 512 /dev/urandom; } \
+    >"$C/registry/$(printf '%s' "$s" | sha256sum | cut -c1-16)"
 done
 rm -rf "$blobs"
 

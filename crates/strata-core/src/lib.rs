@@ -19,6 +19,7 @@ pub mod digest;
 pub mod equivalents;
 pub mod error;
 pub mod explorer;
+pub mod fuzzing;
 pub mod hints;
 pub mod history;
 pub mod image;
