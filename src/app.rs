@@ -17,7 +17,6 @@ use crate::state::{Action, AppState, LayersState, Phase, Session, TagsState, bui
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use strata_core::Limits;
 use strata_core::layer::LayerScan;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DragEvent, File, KeyboardEvent};
@@ -128,6 +127,8 @@ pub fn App() -> Html {
             ..AppState::default()
         }
     });
+    // The settings' limits, for every request that reads an image.
+    let limits = state.limits.clone();
     let runtime: Rc<RefCell<Runtime>> = use_mut_ref(|| {
         let route = Route::parse(&browser::hash());
         Runtime {
@@ -146,6 +147,7 @@ pub fn App() -> Html {
     });
     let dragging = use_state(|| false);
     let help = use_state(|| false);
+    let limits_open = use_state(|| false);
     let theme = use_state(|| "system");
 
     // Worker responses → actions.
@@ -261,6 +263,7 @@ pub fn App() -> Html {
     };
 
     let open_registry = {
+        let limits = limits.clone();
         let (dispatch, runtime, on_main) = (state.dispatcher(), runtime.clone(), on_main.clone());
         Callback::from(move |request: RegistryRequest| {
             let mut rt = runtime.borrow_mut();
@@ -287,7 +290,7 @@ pub fn App() -> Html {
                         &Request::OpenRegistry {
                             access: access.clone(),
                             manifest: request.platform.clone(),
-                            limits: Limits::default(),
+                            limits: limits.clone(),
                         },
                         None,
                     );
@@ -362,6 +365,7 @@ pub fn App() -> Html {
     }
 
     let open_file = {
+        let limits = limits.clone();
         let (dispatch, runtime, on_main) = (state.dispatcher(), runtime.clone(), on_main.clone());
         Callback::from(move |file: File| {
             let mut rt = runtime.borrow_mut();
@@ -380,7 +384,7 @@ pub fn App() -> Html {
                     });
                     client.send(
                         &Request::Open {
-                            limits: Limits::default(),
+                            limits: limits.clone(),
                         },
                         Some(&JsValue::from(file.clone())),
                     );
@@ -523,19 +527,21 @@ pub fn App() -> Html {
         }
     };
     let compare_file = {
+        let limits = limits.clone();
         let start = start_compare.clone();
         Callback::from(move |file: File| {
             start(
                 file.name(),
                 Request::Analyse {
                     registry: None,
-                    limits: Limits::default(),
+                    limits: limits.clone(),
                 },
                 Some(JsValue::from(file)),
             )
         })
     };
     let compare_registry = {
+        let limits = limits.clone();
         let start = start_compare;
         Callback::from(move |request: RegistryRequest| {
             let access = RegistryAccess {
@@ -548,7 +554,7 @@ pub fn App() -> Html {
                 access.reference.clone(),
                 Request::Analyse {
                     registry: Some(access),
-                    limits: Limits::default(),
+                    limits: limits.clone(),
                 },
                 None,
             )
@@ -568,6 +574,7 @@ pub fn App() -> Html {
     };
 
     let on_pick_image = {
+        let limits = limits.clone();
         let runtime = runtime.clone();
         Callback::from(move |(image, manifest): (usize, Option<String>)| {
             let mut rt = runtime.borrow_mut();
@@ -576,7 +583,7 @@ pub fn App() -> Html {
                 Some(Source::Registry(access)) => Request::OpenRegistry {
                     access: access.clone(),
                     manifest,
-                    limits: Limits::default(),
+                    limits: limits.clone(),
                 },
                 _ => Request::Load { image, manifest },
             };
@@ -675,6 +682,7 @@ pub fn App() -> Html {
         let (dispatch, runtime, on_pool) = (state.dispatcher(), runtime.clone(), on_pool.clone());
         let run = state.scan_run;
         let wanted = state.scan_wanted;
+        let limits = limits.clone();
         use_effect_with(
             (session.clone(), run, wanted),
             move |(session, run, wanted)| {
@@ -688,7 +696,17 @@ pub fn App() -> Html {
                     rt.remaining = present.iter().filter(|l| l.is_some()).count();
                     rt.started = browser::now_ms();
                     rt.stats = Default::default();
-                    let pool = WorkerPool::new(cores().min(present.len().max(1)), on_pool);
+                    // A registry's layers are downloads: at most max_concurrent_fetches at once.
+                    let remote = matches!(rt.source, Some(Source::Registry(_)));
+                    let mut size = cores().min(present.len().max(1));
+                    if remote {
+                        size = size.min(
+                            usize::try_from(limits.max_concurrent_fetches)
+                                .unwrap_or(1)
+                                .max(1),
+                        );
+                    }
+                    let pool = WorkerPool::new(size, on_pool);
                     if let Some(source) =
                         rt.source.clone().filter(|s| !matches!(s, Source::Snapshot))
                     {
@@ -709,7 +727,7 @@ pub fn App() -> Html {
                                         job,
                                         layer,
                                         blob: *blob,
-                                        limits: Limits::default(),
+                                        limits: limits.clone(),
                                         registry,
                                     },
                                     attachment,
@@ -964,9 +982,15 @@ pub fn App() -> Html {
     html! {
         <div class={classes!("app", dragging.then_some("dragging"), state.route.present.then_some("presenter"))} {ondragover} {ondragleave} {ondrop}>
             <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file}
-                link={session.as_ref().map(|_| browser::link_for(&state.route.to_fragment()))} on_close={on_cancel}
+                link={session.as_ref().map(|_| browser::link_for(&state.route.to_fragment()))}
+                on_limits={{ let o = limits_open.clone(); Callback::from(move |()| o.set(true)) }} on_close={on_cancel}
                 theme={*theme} on_theme={on_theme} on_help={{ let help = help.clone(); Callback::from(move |()| help.set(!*help)) }} />
             <main class="main">{ body }</main>
+            if *limits_open {
+                <crate::components::limits_panel::LimitsPanel limits={state.limits.clone()}
+                    on_apply={{ let d = state.dispatcher(); Callback::from(move |l| d.dispatch(Action::SetLimits(l))) }}
+                    on_close={{ let o = limits_open.clone(); Callback::from(move |()| o.set(false)) }} />
+            }
             if *help {
                 <HelpOverlay on_close={{ let help = help.clone(); Callback::from(move |()| help.set(false)) }} />
             }

@@ -208,6 +208,8 @@ pub struct AppState {
     /// The last snapshot saved, said once.
     pub snapshot_saved: Option<String>,
     pub compare: CompareState,
+    /// The safety limits what is opened next is read with (the settings).
+    pub limits: strata_core::Limits,
 }
 
 impl Default for AppState {
@@ -223,6 +225,7 @@ impl Default for AppState {
             wanted: None,
             snapshot_saved: None,
             compare: CompareState::Idle,
+            limits: strata_core::Limits::default(),
         }
     }
 }
@@ -279,6 +282,7 @@ pub enum Action {
     /// A snapshot was saved: what to tell the user (file, size, ratio).
     SnapshotSaved(String),
     Compare(CompareState),
+    SetLimits(strata_core::Limits),
 }
 
 impl AppState {
@@ -420,6 +424,7 @@ impl Reducible for AppState {
             }
             Action::SnapshotSaved(note) => next.snapshot_saved = Some(note),
             Action::Compare(c) => next.compare = c,
+            Action::SetLimits(l) => next.limits = l,
             _ => return self, // a message from a cancelled run
         }
         Rc::new(next)

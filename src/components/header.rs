@@ -14,6 +14,7 @@ pub struct HeaderProps {
     pub theme: &'static str,
     pub on_theme: Callback<&'static str>,
     pub on_help: Callback<()>,
+    pub on_limits: Callback<()>,
     /// A link to the current view, when an image is open.
     #[prop_or_default]
     pub link: Option<String>,
@@ -50,6 +51,8 @@ pub fn Header(props: &HeaderProps) -> Html {
                     title="Copy a link to this view: image, platform, view, layer, path and filters (never credentials)" />
             }
             <span class="privacy-note">{ "Runs in this tab: nothing is uploaded." }</span>
+            <button class="button subtle" id="limits-button" onclick={props.on_limits.reform(|_: MouseEvent| ())}
+                title="Safety limits for untrusted images">{ "Limits" }</button>
             <button class="button subtle" id="theme-toggle" onclick={on_theme} title="Theme: follow the system, dark or light (t)">{ theme_label }</button>
             <button class="button subtle" id="help-button" onclick={on_help} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">{ "?" }</button>
         </header>

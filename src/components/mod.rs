@@ -21,6 +21,7 @@ pub mod json_tree;
 pub mod layer_list;
 pub mod layers_view;
 pub mod learn_panel;
+pub mod limits_panel;
 pub mod overview_view;
 pub mod progress_panel;
 pub mod raw_view;

@@ -134,7 +134,7 @@ impl Error {
             Error::Truncated { .. } => "The archive is truncated: it ends before its contents do. Was the download or copy interrupted?".into(),
             Error::CorruptTar { .. } => "The archive is damaged: a tar header is corrupt.".into(),
             Error::LimitExceeded { limit, .. } => {
-                format!("The archive exceeds a safety limit ({limit}). If you trust it, raise the limit in the settings.")
+                format!("The image exceeds a safety limit ({limit}). If you trust it, raise the limit in the settings (Limits), or with --limit {limit}=… in the CLI.")
             }
             Error::NotAnImage { .. } => "This is a tar file, but not a container image archive: it has no manifest.json or OCI index.json.".into(),
             Error::BadJson { path, .. } => format!("The archive's `{path}` is not valid JSON."),

@@ -87,6 +87,31 @@ impl Limits {
         ]
     }
 
+    /// What each limit bounds, in a sentence, for settings and help.
+    pub fn describe(name: &str) -> &'static str {
+        match name {
+            "max_json_bytes" => {
+                "Largest JSON document read whole (manifest.json, index.json, a manifest, a config), in bytes."
+            }
+            "max_json_depth" => "Deepest nesting of JSON arrays and objects.",
+            "max_archive_entries" => "Most entries in the archive's own tar.",
+            "max_tar_meta_bytes" => "Largest PAX extended header or GNU long name, in bytes.",
+            "max_images" => "Most images listed in one archive or index.",
+            "max_layers" => "Most layers in one image.",
+            "max_index_depth" => "Deepest chain of indexes pointing at indexes.",
+            "max_layer_entries" => "Most entries (files, directories, links) in one layer.",
+            "max_image_entries" => "Most entries in all layers of one image together.",
+            "max_path_bytes" => "Longest path in a layer, in bytes.",
+            "max_path_depth" => "Most components in one path.",
+            "max_layer_bytes" => "Most uncompressed bytes in one layer.",
+            "max_decompression_ratio" => {
+                "Most uncompressed bytes per compressed byte (checked after 64 MiB): stops decompression bombs."
+            }
+            "max_concurrent_fetches" => "Most registry requests (layer downloads) at once.",
+            _ => "",
+        }
+    }
+
     /// Sets one limit by name; unknown names are an error that lists the known ones.
     pub fn set(&mut self, name: &str, value: u64) -> Result<(), Error> {
         let slot = match name {

@@ -43,3 +43,26 @@ test("a flipped byte still opens, and a missing blob is reported while the rest 
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test("a safety limit that stops an image is named, and raising it in Limits lets the image open", async () => {
+  const page = await newPage(browser);
+  await openApp(page, server.url);
+  // Lower one so a real image trips it (as a hostile one trips the default).
+  await page.click("#limits-button");
+  await page.waitForSelector("#limits-panel");
+  await page.fill("#limit-max_json_bytes", "1000");
+  await page.click("#limits-apply");
+  await dropFile(page, fixture("layers.docker.tar"));
+  await page.waitForSelector(".error-panel");
+  assert.equal(await page.getAttribute(".error-panel", "data-kind"), "limit-exceeded");
+  assert.match(await page.textContent(".error-panel"), /safety limit \(max_json_bytes\).*raise the limit in the settings/s);
+  // Raised again: the same archive opens.
+  await page.click("#limits-button");
+  assert.equal(await page.inputValue("#limit-max_json_bytes"), "1000");
+  await page.click("#limits-reset");
+  await page.click("#limits-apply");
+  await dropFile(page, fixture("layers.docker.tar"));
+  await page.waitForSelector("#overview");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
