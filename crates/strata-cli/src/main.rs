@@ -156,6 +156,13 @@ enum Command {
         /// only to these hosts.
         #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
         allow_registry: Vec<String>,
+        /// Seconds the proxy waits for a registry to connect, to answer, and between two
+        /// reads of a body
+        #[arg(long, default_value_t = 30)]
+        proxy_timeout: u64,
+        /// Most bytes the proxy passes on in one answer
+        #[arg(long, default_value_t = 64 << 30)]
+        proxy_max_body: u64,
     },
 }
 
@@ -238,10 +245,16 @@ fn main() {
             addr,
             dist,
             allow_registry,
+            proxy_timeout,
+            proxy_max_body,
         } => serve::run(serve::ServeOptions {
             addr,
             dist,
             allow_registry,
+            proxy: proxy::ProxyLimits {
+                timeout: std::time::Duration::from_secs(proxy_timeout.max(1)),
+                max_body: proxy_max_body,
+            },
         })
         .map(|()| 0),
     };

@@ -61,6 +61,52 @@ const PASSED_BACK: &[&str] = &[
 /// Request headers passed on to the registry.
 const PASSED_ON: &[&str] = &["Accept", "Authorization", "Range"];
 
+/// How long the proxy waits, and how much it passes on.
+#[derive(Debug, Clone, Copy)]
+pub struct ProxyLimits {
+    /// For the registry to connect and to start answering; also between two reads of a body.
+    pub timeout: Duration,
+    /// The most bytes one answer may carry (a layer blob, at most).
+    pub max_body: u64,
+}
+
+impl Default for ProxyLimits {
+    fn default() -> Self {
+        ProxyLimits {
+            timeout: Duration::from_secs(30),
+            max_body: 64 << 30,
+        }
+    }
+}
+
+/// A body that ends with an error past `left` bytes: the page gets a cut answer (and a
+/// digest mismatch), never an endless stream.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // One more byte would be over: stop the stream here.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(
+                    "the registry's answer is over the proxy's size cap",
+                )),
+            };
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// Which targets may be private: `--allow-registry` entries.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
@@ -311,6 +357,7 @@ pub fn parse_proxy_url(url: &str) -> Result<Target, &'static str> {
 /// The proxy's state: the HTTP client, the policy, the token endpoints seen.
 pub struct Proxy {
     agent: ureq::Agent,
+    limits: ProxyLimits,
     policy: Arc<Policy>,
     realms: Mutex<VecDeque<String>>,
     active: AtomicUsize,
@@ -332,15 +379,16 @@ pub enum Answer {
 }
 
 impl Proxy {
-    pub fn new(policy: Policy, bound: SocketAddr) -> Proxy {
+    pub fn new(policy: Policy, bound: SocketAddr, limits: ProxyLimits) -> Proxy {
         let policy = Arc::new(policy);
         let config = ureq::Agent::config_builder()
             .max_redirects(0) // followed here, hop by hop, each one checked
             .http_status_as_error(false)
             .proxy(None) // never through an environment proxy: the checks are on the target
-            .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_recv_response(Some(Duration::from_secs(30)))
-            .timeout_per_read(Some(Duration::from_secs(60)))
+            .max_response_header_size(64 << 10)
+            .timeout_connect(Some(limits.timeout))
+            .timeout_recv_response(Some(limits.timeout))
+            .timeout_per_read(Some(limits.timeout))
             .user_agent("strata-serve-proxy")
             .build();
         let resolver = GuardedResolver {
@@ -360,6 +408,7 @@ impl Proxy {
         }
         Proxy {
             agent,
+            limits,
             policy,
             realms: Mutex::new(VecDeque::new()),
             active: AtomicUsize::new(0),
@@ -583,10 +632,24 @@ impl Proxy {
                 .get("Content-Length")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
+            if length.is_some_and(|l| l as u64 > self.limits.max_body) {
+                return Answer::Refused(
+                    502,
+                    format!(
+                        "{} answered with {} bytes, over the proxy's cap of {}",
+                        target.authority(),
+                        length.unwrap_or(0),
+                        self.limits.max_body
+                    ),
+                );
+            }
             let body: Box<dyn Read + Send> = if head {
                 Box::new(std::io::empty())
             } else {
-                Box::new(response.into_body().into_reader())
+                Box::new(Capped {
+                    inner: response.into_body().into_reader(),
+                    left: self.limits.max_body,
+                })
             };
             return Answer::Forwarded {
                 status,

@@ -42,6 +42,7 @@ pub struct ServeOptions {
     pub dist: PathBuf,
     /// `--allow-registry HOST[:PORT]`: private hosts the proxy may reach.
     pub allow_registry: Vec<String>,
+    pub proxy: crate::proxy::ProxyLimits,
 }
 
 pub fn run(options: ServeOptions) -> Result<()> {
@@ -71,7 +72,7 @@ pub fn run(options: ServeOptions) -> Result<()> {
     let state = Arc::new(Static {
         dist,
         gzip_cache: Mutex::new(HashMap::new()),
-        proxy: crate::proxy::Proxy::new(policy, bound),
+        proxy: crate::proxy::Proxy::new(policy, bound, options.proxy),
     });
     let server = Arc::new(server);
     let threads: Vec<_> = (0..THREADS)

@@ -140,6 +140,10 @@ impl Drop for Serve {
 
 impl Serve {
     fn start(allow: &[String]) -> Serve {
+        Serve::start_with(allow, &[])
+    }
+
+    fn start_with(allow: &[String], extra: &[&str]) -> Serve {
         let dir = std::env::temp_dir().join(format!(
             "strata-proxy-test-{}-{}",
             std::process::id(),
@@ -158,6 +162,7 @@ impl Serve {
         for a in allow {
             cmd.args(["--allow-registry", a]);
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -669,4 +674,190 @@ fn base64(s: &str) -> String {
         }
     }
     out
+}
+
+/// A registry that misbehaves at the HTTP level: each path is a different way.
+fn hostile_upstream() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let path = first.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                match path.as_str() {
+                    "/v2/x/huge-header" => {
+                        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nX-Big: ");
+                        let _ = stream.write_all(&vec![b'a'; 300_000]);
+                        let _ = stream.write_all(b"\r\nContent-Length: 0\r\n\r\n");
+                    }
+                    "/v2/x/endless" => {
+                        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                        let chunk = vec![b'z'; 64 << 10];
+                        // Until the proxy hangs up (or a minute, should it not).
+                        for _ in 0..100_000 {
+                            if stream.write_all(&chunk).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    "/v2/x/silent" => std::thread::sleep(Duration::from_secs(20)),
+                    "/v2/x/garbage" => {
+                        let _ = stream.write_all(b"\x00\xffNOT HTTP AT ALL\r\n\r\n\x01\x02");
+                    }
+                    "/v2/x/lying-length" => {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\n\r\nshort",
+                        );
+                    }
+                    _ => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn a_hostile_registry_gets_bounded_answers_never_a_hang() {
+    let up = hostile_upstream();
+    let serve = Serve::start_with(
+        &[format!("127.0.0.1:{up}")],
+        &["--proxy-timeout", "2", "--proxy-max-body", "1048576"],
+    );
+    let timed = |path: &str| {
+        let started = std::time::Instant::now();
+        let r = serve.get(&format!("/proxy/http/127.0.0.1:{up}{path}"));
+        (r, started.elapsed())
+    };
+    for path in [
+        "/v2/x/huge-header",
+        "/v2/x/garbage",
+        "/v2/x/lying-length",
+        "/v2/x/silent",
+    ] {
+        let ((status, head, body), took) = timed(path);
+        assert_eq!(
+            status,
+            502,
+            "{path}: {head}\n{}",
+            String::from_utf8_lossy(&body)
+        );
+        assert!(took < Duration::from_secs(8), "{path} took {took:?}");
+    }
+    // An endless body is cut at the cap; the connection ends.
+    let ((status, _, body), took) = timed("/v2/x/endless");
+    assert_eq!(status, 200);
+    assert!(
+        body.len() <= (1 << 20) + (64 << 10),
+        "{} bytes passed the 1 MiB cap",
+        body.len()
+    );
+    assert!(
+        took < Duration::from_secs(10),
+        "the endless body took {took:?}"
+    );
+    // And the server is still there.
+    assert_eq!(serve.get("/proxy").0, 200);
+}
+
+#[test]
+fn random_hostile_requests_are_refused_and_reach_nothing() {
+    let (forbidden, forbidden_seen) = forbidden_port();
+    let (allowed, allowed_seen) = scripted_server(|_, _| (404, vec![], b"{}".to_vec()));
+    let serve = Serve::start(&[format!("127.0.0.1:{allowed}")]);
+    let f = forbidden.to_string();
+    let pieces: Vec<String> = [
+        "/proxy/",
+        "http",
+        "https",
+        "ftp",
+        "/",
+        "127.0.0.1",
+        ":",
+        &f,
+        "169.254.169.254",
+        "10.0.0.1",
+        "localhost",
+        "[::1]",
+        "[",
+        "]",
+        "@",
+        "..",
+        "%2e",
+        "%2f",
+        "%00",
+        "%",
+        "\\",
+        "v2",
+        "/v2/",
+        "token",
+        "?",
+        "#",
+        "&",
+        "=",
+        "é",
+        "<script>",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "::ffff:127.0.0.1",
+        "user:pass@",
+        "\t",
+        "/./",
+        "//",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .chain([format!("127.0.0.1:{allowed}"), "a".repeat(300)])
+    .collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut statuses = std::collections::BTreeMap::new();
+    for _ in 0..400 {
+        let mut target = String::from("/proxy/");
+        for _ in 0..(next() % 10 + 1) {
+            target.push_str(&pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        let method = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"][(next() % 6) as usize];
+        let (status, head, _) = serve.send(method, &target, &[]);
+        // Refused (4xx), or forwarded to the one allowed registry (which answers 404); a
+        // request line too odd for HTTP is closed (0).
+        assert!(
+            status == 0 || (400..500).contains(&status),
+            "{method} {target} -> {status}\n{head}"
+        );
+        *statuses.entry(status).or_insert(0) += 1;
+    }
+    assert!(
+        forbidden_seen.lock().unwrap().is_empty(),
+        "a request reached the forbidden port"
+    );
+    for r in allowed_seen.lock().unwrap().iter() {
+        let path = r.split_whitespace().nth(1).unwrap_or("");
+        assert!(path.starts_with("/v2"), "forwarded outside /v2/: {r}");
+    }
+    assert_eq!(
+        serve.get("/proxy").0,
+        200,
+        "the server survived: {statuses:?}"
+    );
 }
