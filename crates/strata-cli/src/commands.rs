@@ -217,14 +217,7 @@ pub fn tags(a: &ImageArgs, format: Format) -> Result<i32> {
 /// Findings from the image, with evidence (`strata hints`). Reads every layer.
 pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
     let mut opened = a.open()?;
-    let analysis = opened.analyse()?;
-    let sizes: Vec<Option<u64>> = opened
-        .image
-        .layers
-        .iter()
-        .map(|l| l.uncompressed_size)
-        .collect();
-    let h = history_of(&opened.image, &sizes);
+    let (analysis, h) = opened.analyse_with_history()?;
     let mut all = strata_core::hints::config_hints(&opened.image, &h, None);
     all.extend(strata_core::hints::file_hints(&analysis.tree));
     if format == Format::Json {
@@ -284,20 +277,9 @@ pub fn snapshot(a: &ImageArgs, output: Option<&std::path::Path>) -> Result<i32> 
 
 /// Compares two images (`strata diff A B`): shared layers, config, history, files.
 pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Result<i32> {
-    let load = |args: &ImageArgs| -> Result<(
-        crate::open::Opened,
-        strata_core::Analysis,
-        strata_core::history::History,
-    )> {
+    let load = |args: &ImageArgs| -> Result<_> {
         let mut opened = args.open()?;
-        let analysis = opened.analyse()?;
-        let sizes: Vec<Option<u64>> = opened
-            .image
-            .layers
-            .iter()
-            .map(|l| l.uncompressed_size)
-            .collect();
-        let h = history_of(&opened.image, &sizes);
+        let (analysis, h) = opened.analyse_with_history()?;
         Ok((opened, analysis, h))
     };
     let (oa, aa, ha) = load(a)?;

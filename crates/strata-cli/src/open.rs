@@ -89,6 +89,19 @@ impl Opened {
         )?)
     }
 
+    /// Reads every layer, then the history with the exact layer sizes the scans found.
+    pub fn analyse_with_history(&mut self) -> Result<(Analysis, strata_core::history::History)> {
+        let analysis = self.analyse()?;
+        let sizes: Vec<Option<u64>> = self
+            .image
+            .layers
+            .iter()
+            .map(|l| l.uncompressed_size)
+            .collect();
+        let history = strata_core::history::history(&self.image, &sizes);
+        Ok((analysis, history))
+    }
+
     /// Makes every layer's uncompressed size exact, reading only the layers whose size the
     /// gzip trailer or zstd header does not give.
     pub fn exact_sizes(&mut self) -> Result<Vec<Option<u64>>> {

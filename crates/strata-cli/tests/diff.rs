@@ -5,22 +5,10 @@
 
 mod common;
 
-use common::fixture;
+use common::{STRATA, fixture, json};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
-
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-
-fn json(args: &[&str]) -> Value {
-    let out = Command::new(STRATA).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "strata {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn paths(ls: &Value) -> BTreeSet<String> {
     ls.as_array()

@@ -6,12 +6,10 @@
 
 mod common;
 
-use common::fixture;
+use common::{STRATA, fixture};
 use serde_json::Value;
 use std::process::Command;
 use std::sync::OnceLock;
-
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 
 fn hints_of(archive: &str) -> Vec<Value> {
     let out = Command::new(STRATA)

@@ -333,7 +333,7 @@ fn registry_requests_are_forwarded_and_answered() {
         "{head}"
     );
     assert!(!head.contains("\r\nWWW-Authenticate"), "{head}");
-    let basic = base64(&format!(
+    let basic = strata_core::registry::base64(&format!(
         "{}:{}",
         registries()["STRATA_REGISTRY_USER"],
         registries()["STRATA_REGISTRY_PASS"]
@@ -595,7 +595,7 @@ fn credentials_and_tokens_never_reach_the_log() {
     let serve = Serve::start(&[auth_registry(), format!("127.0.0.1:{unusual}")]);
     let user = &registries()["STRATA_REGISTRY_USER"];
     let pass = &registries()["STRATA_REGISTRY_PASS"];
-    let basic = base64(&format!("{user}:{pass}"));
+    let basic = strata_core::registry::base64(&format!("{user}:{pass}"));
     let path = format!(
         "/proxy/http/{}/v2/strata/layers/manifests/oci",
         auth_registry()
@@ -655,25 +655,6 @@ fn credentials_and_tokens_never_reach_the_log() {
     ] {
         assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
     }
-}
-
-fn base64(s: &str) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let b = s.as_bytes();
-    let mut out = String::new();
-    for chunk in b.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// A registry that misbehaves at the HTTP level: each path is a different way.

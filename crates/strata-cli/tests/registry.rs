@@ -9,51 +9,9 @@
 
 mod common;
 
-use common::{auth_registry, fixture, open_registry, registries};
+use common::{args, auth_registry, fixture, json, open_registry, registries, run, run_with};
 use serde_json::Value;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-
-/// Runs `strata ARGS` with `stdin` on standard input: (exit code, stdout, stderr).
-fn run_with(args: &[&str], stdin: &str) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(STRATA)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn args(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
-fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
-    run_with(args, "")
-}
-
-#[track_caller]
-fn json(args: &[&str]) -> Value {
-    let (code, out, err) = run(args);
-    assert_eq!(code, 0, "strata {args:?} failed: {err}");
-    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("strata {args:?}: not JSON ({e})"))
-}
 
 /// `inspect` minus what legitimately differs between an archive and a registry: the names
 /// (RepoTags, RepoDigests) and, for archives whose layers the push compressed, nothing else.

@@ -7,21 +7,8 @@
 
 mod common;
 
-use common::{fixture, root};
+use common::{fixture, json, root};
 use serde_json::Value;
-use std::process::Command;
-
-const STRATA: &str = env!("CARGO_BIN_EXE_strata");
-
-fn json(args: &[&str]) -> Value {
-    let out = Command::new(STRATA).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "strata {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn the_samples_are_the_fixtures_and_stay_small() {

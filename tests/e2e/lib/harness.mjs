@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { after, before } from "node:test";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, "../../..");
@@ -168,4 +169,21 @@ export function registries() {
     pass: env.STRATA_REGISTRY_PASS,
     logs: env.STRATA_REGISTRY_LOGS,
   };
+}
+
+/**
+ * The usual fixture of a spec: `strata serve` (with `serveArgs`) and Chromium, started before
+ * its tests and stopped after. Returns an object whose `server` and `browser` are set by then.
+ */
+export function useServer(serveArgs = []) {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    ctx.server = await startServer(serveArgs);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
 }

@@ -2,22 +2,14 @@
 // `strata serve` sends its security headers and refuses what it must.
 import assert from "node:assert/strict";
 import http from "node:http";
-import { after, before, test } from "node:test";
-import { launchBrowser, newPage, openApp, screenshot, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { newPage, openApp, screenshot, useServer } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 /** A raw request, so paths reach the server exactly as written (fetch would normalise `..`). */
 function raw(method, path, headers = {}) {
-  const { hostname, port } = new URL(server.url);
+  const { hostname, port } = new URL(ctx.server.url);
   return new Promise((resolve, reject) => {
     const req = http.request({ hostname, port, method, path, headers }, (res) => {
       let body = "";
@@ -30,8 +22,8 @@ function raw(method, path, headers = {}) {
 }
 
 test("the page renders its heading, drop zone and picker without errors", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   assert.equal(await page.textContent("h1.brand"), "▤Strata");
   assert.match(await page.textContent("#drop-zone h2"), /Drop a container image archive here/);
   assert.equal(await page.locator("#file-input").count(), 1);

@@ -1,26 +1,18 @@
 // Broken files get a clear error in the page, naming the problem; never a blank page, never
 // an uncaught error in the console.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { dropFile, fixture, launchBrowser, newPage, openApp, screenshot, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { dropFile, fixture, newPage, openApp, screenshot, useServer } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 for (const [file, summary, detail] of [
   ["broken.truncated.tar", /truncated/i, /needs \d+ more bytes of data/],
   ["broken.random.bin", /not a container image archive \(it is not a tar file\)/i, /not a tar archive/],
 ]) {
   test(`${file} shows an error naming the problem`, async () => {
-    const page = await newPage(browser);
-    await openApp(page, server.url);
+    const page = await newPage(ctx.browser);
+    await openApp(page, ctx.server.url);
     await dropFile(page, fixture(file));
     await page.waitForSelector(".error-panel", { timeout: 30000 });
     assert.match(await page.textContent(".error-panel h2"), new RegExp(file.replace(".", "\\.")));
@@ -34,8 +26,8 @@ for (const [file, summary, detail] of [
 }
 
 test("a flipped byte still opens, and a missing blob is reported while the rest shows", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   await dropFile(page, fixture("broken.missing.tar"));
   await page.waitForSelector("#overview", { timeout: 30000 });
   assert.match(await page.textContent(".diagnostics"), /missing/);
@@ -45,8 +37,8 @@ test("a flipped byte still opens, and a missing blob is reported while the rest 
 });
 
 test("a safety limit that stops an image is named, and raising it in Limits lets the image open", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   // Lower one so a real image trips it (as a hostile one trips the default).
   await page.click("#limits-button");
   await page.waitForSelector("#limits-panel");

@@ -2,24 +2,16 @@
 // and build-step differences, and a file diff equal to `strata diff --format json`, semantic
 // or not; and against an image in a registry.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { fixture, launchBrowser, newPage, openFixture, registries, screenshot, startServer, strata, waitLayers } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { fixture, newPage, openFixture, registries, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 const rows = (page) => page.$$eval("#compare-files tbody tr", (rs) => rs.map((r) => `${r.dataset.change} ${r.dataset.path}`));
 
 test("two images from the same base: shared layer by digest, and the file diff strata diff reports", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   await page.click("#tab-compare");
   await page.setInputFiles("#compare-file", fixture("clean.docker.tar"));
   await page.waitForSelector("#compare-summary", { timeout: 60000 });
@@ -45,8 +37,8 @@ test("two images from the same base: shared layer by digest, and the file diff s
 
 test("the same image from a registry shares every layer's content", async () => {
   const reg = registries();
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
   await page.click("#tab-compare");
   await page.fill("#compare-reference", `${reg.open}/strata/layers:oci`);
   await page.click("#compare-open");

@@ -5,18 +5,10 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { FIXTURES, collectTreeRows, fixture, launchBrowser, newPage, openFixture, screenshot, startServer, strata } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { FIXTURES, collectTreeRows, fixture, newPage, openFixture, screenshot, strata, useServer } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 async function toLayers(page, query = "") {
   await page.evaluate((q) => { location.hash = `#/layers${q}`; }, query);
@@ -24,8 +16,8 @@ async function toLayers(page, query = "") {
 }
 
 test("the merged tree lists exactly what umoci unpack produces; the changes view marks what `strata ls --changes-only` does", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
   await toLayers(page);
   await page.click("#expand-all");
   const rows = await collectTreeRows(page);
@@ -53,8 +45,8 @@ test("the merged tree lists exactly what umoci unpack produces; the changes view
 });
 
 test("a text file shows its exact content, and Download saves the same bytes", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
   await toLayers(page, "?path=data/readd.txt");
   await page.waitForSelector("#file-details");
   await page.click("#show-content");
@@ -63,7 +55,7 @@ test("a text file shows its exact content, and Download saves the same bytes", a
   const lines = await page.$$eval("#text-content .line", (ls) => ls.map((l) => l.childNodes[1].textContent));
   assert.equal(lines.join("\n") + "\n", want);
   // A binary file deep in a big gzip layer: download it and compare digests.
-  await openFixture(page, server.url, "big.oci.tar", { layers: true });
+  await openFixture(page, ctx.server.url, "big.oci.tar", { layers: true });
   await toLayers(page, "?path=payload/part06.bin");
   await page.waitForSelector("#file-details");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-file")]);
@@ -82,8 +74,8 @@ test("a text file shows its exact content, and Download saves the same bytes", a
 });
 
 test("300,000 files: expanding, scrolling to the end and filtering stay fast", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "scale.300k.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "scale.300k.tar", { layers: true });
   await toLayers(page);
   const timed = (action) => page.evaluate(async (action) => {
     const vp = document.getElementById("file-tree");
@@ -119,9 +111,9 @@ test("300,000 files: expanding, scrolling to the end and filtering stay fast", a
 });
 
 test("the efficiency and wasted bytes shown are `strata ci`'s", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(ctx.browser);
   for (const name of ["waste3.docker.tar", "waste50.docker.tar", "layers.docker.tar"]) {
-    await openFixture(page, server.url, name, { layers: true });
+    await openFixture(page, ctx.server.url, name, { layers: true });
     await page.keyboard.press("7");
     await page.waitForSelector("#efficiency");
     const ci = strata(["ci", "--format", "json", fixture(name)], { json: true, allowFail: true });
@@ -138,8 +130,8 @@ test("the efficiency and wasted bytes shown are `strata ci`'s", async () => {
 });
 
 test("keyboard only: move, open, read, change layer, search", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   await page.keyboard.press("6");
   await page.waitForSelector("#file-tree");
   await page.focus("#file-tree");
@@ -174,8 +166,8 @@ test("keyboard only: move, open, read, change layer, search", async () => {
 });
 
 test("screenshots: explorer light and dark, a deep path, the content viewer, the treemap", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   await toLayers(page, "?path=app/nested/directory-with-a-rather-long-name-0123456789/another-directory-with-a-long-name-abcdefghij/file-longer-than-100-bytes.txt");
   await page.waitForSelector("#file-details");
   await page.click("#show-content");
@@ -192,10 +184,10 @@ test("screenshots: explorer light and dark, a deep path, the content viewer, the
 });
 
 test("images preview as inert <img> from a blob URL, SVG scripts never run, ELF headers are summarised", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(ctx.browser);
   const dialogs = [];
   page.on("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   for (const [file, width] of [["app/pixel.png", 1], ["app/logo.svg", 40]]) {
     await toLayers(page, `?path=${file}`);
     await page.waitForSelector("#show-content");

@@ -2,22 +2,14 @@
 // look (the whiteout and the file it hides, the bytes a deletion did not free); the step is in
 // the link; presenter mode enlarges the page.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, newPage, openFixture, screenshot, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { newPage, openFixture, screenshot, useServer } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 test("the walk goes step by step through this image's own examples", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   await page.click("#learn-toggle");
   await page.waitForSelector("#learn-panel");
   const seen = [];
@@ -38,8 +30,8 @@ test("the walk goes step by step through this image's own examples", async () =>
   assert.match(by.deletions.hash, /^#\/waste/);
   assert.match(by["copy-on-write"].text, /changed, in layer/);
   // The step is in the link: a fresh page opens at it.
-  const fresh = await newPage(browser);
-  await fresh.goto(server.url + by.whiteouts.hash.replace(/learn=\d+/, "learn=6"));
+  const fresh = await newPage(ctx.browser);
+  await fresh.goto(ctx.server.url + by.whiteouts.hash.replace(/learn=\d+/, "learn=6"));
   await fresh.waitForSelector("#link-wanted");
   await fresh.context().close();
   // Presenter mode: larger type.

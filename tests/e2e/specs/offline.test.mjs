@@ -3,19 +3,11 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { ROOT, launchBrowser, newPage, openApp, screenshot, startServer, strata, waitLayers } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { ROOT, newPage, openApp, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
 
 const samples = JSON.parse(readFileSync(path.join(ROOT, "www/samples/index.json"), "utf8"));
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 async function openSample(page, file) {
   await page.click(`#samples .sample[data-file="${file}"]`);
@@ -25,8 +17,8 @@ async function openSample(page, file) {
 }
 
 test("the start page lists the samples, and one click opens one", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   const listed = await page.$$eval("#samples .sample", (bs) => bs.map((b) => b.dataset.file));
   assert.deepEqual(listed, samples.map((s) => s.file));
   await screenshot(page, "start-samples");
@@ -39,8 +31,8 @@ test("the start page lists the samples, and one click opens one", async () => {
 });
 
 test("with the network cut after the first visit, the app and every sample open", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   // The service worker has cached the app and the samples, and controls the page.
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
@@ -50,7 +42,7 @@ test("with the network cut after the first visit, the app and every sample open"
   });
   await page.context().setOffline(true);
   for (const { file } of samples) {
-    await page.goto(server.url);
+    await page.goto(ctx.server.url);
     await page.waitForSelector("header.topbar", { timeout: 20000 });
     await openSample(page, file);
     await waitLayers(page);

@@ -3,24 +3,16 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { FIXTURES, dropFile, fixture, launchBrowser, newPage, openApp, screenshot, startServer } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { FIXTURES, dropFile, fixture, newPage, openApp, screenshot, useServer } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 const oracle = (flavour, file) => JSON.parse(readFileSync(path.join(FIXTURES, "oracle", flavour, file), "utf8"));
 
 test("a dropped docker-archive shows the image ID, tags and layer digests skopeo reports", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   await dropFile(page, fixture("layers.docker.tar"));
   await page.waitForSelector("#overview", { timeout: 30000 });
   const raw = oracle("layers.docker", "skopeo-raw.json");
@@ -43,8 +35,8 @@ test("a dropped docker-archive shows the image ID, tags and layer digests skopeo
 });
 
 test("the file picker opens an OCI archive too", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   await page.setInputFiles("#file-input", fixture("layers.oci.tar"));
   await page.waitForSelector("#overview", { timeout: 30000 });
   const inspect = oracle("layers.oci", "skopeo-inspect.json");
@@ -56,8 +48,8 @@ test("the file picker opens an OCI archive too", async () => {
 });
 
 test("the archive is read by range, not loaded whole", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   await dropFile(page, fixture("big.docker.tar"));
   await page.waitForSelector("#overview", { timeout: 30000 });
   // The worker counts every byte it reads through Blob.slice; the page shows the count.

@@ -7,24 +7,16 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { ROOT, launchBrowser, newPage, openApp, registries, screenshot, startServer, strata, waitLayers } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { ROOT, newPage, openApp, registries, screenshot, startServer, strata, useServer, waitLayers } from "../lib/harness.mjs";
 
 const reg = registries();
-let server, browser;
-before(async () => {
-  // The proxy may reach the authenticated registry only: the open one must be reached directly.
-  server = await startServer(["--allow-registry", reg.auth]);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// The proxy may reach the authenticated registry only: the open one must be reached directly.
+const ctx = useServer(["--allow-registry", reg.auth]);
 
 /** A page that records every request it (and its workers) makes. */
 async function recordingPage() {
-  const page = await newPage(browser);
+  const page = await newPage(ctx.browser);
   page.requests = [];
   page.on("request", (r) => page.requests.push(`${r.method()} ${r.url()}`));
   return page;
@@ -54,7 +46,7 @@ test("an image from a registry with CORS headers opens directly; the overview fe
   await new Promise((r) => setTimeout(r, 300));
   const before = logSize("open.log"); // from here on, the registry's log is the page's
   const page = await recordingPage();
-  await openReference(page, server.url, reference);
+  await openReference(page, ctx.server.url, reference);
   assert.equal(await page.textContent("#image-id"), cli.Id);
   assert.match(await page.textContent("#format"), /registry, directly/);
   assert.match(await page.textContent("#fetched"), /no layer yet/);
@@ -95,9 +87,9 @@ test("an image from a registry with CORS headers opens directly; the overview fe
 
 test("a registry without CORS headers is reached through strata serve's proxy, with credentials", async () => {
   const reference = `${reg.auth}/strata/multiarch:latest`;
-  const logBefore = server.log.join("").length;
+  const logBefore = ctx.server.log.join("").length;
   const page = await recordingPage();
-  await openReference(page, server.url, reference, reg);
+  await openReference(page, ctx.server.url, reference, reg);
   assert.match(await page.textContent("#format"), /through strata serve's proxy/);
   assert.ok(page.requests.some((r) => r.includes(`/proxy/http/${reg.auth}/v2/strata/multiarch/manifests/latest`)));
   // The index's platforms, as the CLI lists them; choosing one loads it.
@@ -111,7 +103,7 @@ test("a registry without CORS headers is reached through strata serve's proxy, w
   assert.equal(await page.textContent("#image-id"), cli.Id);
   // No layer blob for the overview, and no secret in the server's log.
   const digests = layerDigests(`${reg.open}/strata/multiarch:latest`);
-  const log = server.log.join("").slice(logBefore);
+  const log = ctx.server.log.join("").slice(logBefore);
   assert.equal(blobRequests(log, digests), 0, log);
   assert.ok(log.includes("/proxy/http/"), log);
   assert.ok(!log.includes(reg.pass), "the password is in the server log");
@@ -119,7 +111,7 @@ test("a registry without CORS headers is reached through strata serve's proxy, w
   // Layers come through the proxy too.
   await page.click("#tab-layers");
   await waitLayers(page);
-  assert.ok(blobRequests(server.log.join("").slice(logBefore), digests) >= 1);
+  assert.ok(blobRequests(ctx.server.log.join("").slice(logBefore), digests) >= 1);
   await screenshot(page, "registry-proxy");
   // The direct attempt that CORS stopped is in the console, and nothing else.
   assert.deepEqual(page.problems.filter((p) => !/CORS policy|ERR_FAILED|Failed to load resource/.test(p)), []);
@@ -127,17 +119,17 @@ test("a registry without CORS headers is reached through strata serve's proxy, w
 });
 
 test("wrong credentials say authentication failed for the registry; a missing tag says not found", async () => {
-  const page = await newPage(browser);
-  await openReference(page, server.url, `${reg.auth}/strata/layers:oci`, { user: reg.user, pass: "not-the-password" });
+  const page = await newPage(ctx.browser);
+  await openReference(page, ctx.server.url, `${reg.auth}/strata/layers:oci`, { user: reg.user, pass: "not-the-password" });
   assert.match(await page.textContent(".error-panel"), new RegExp(`Authentication failed for ${reg.auth.replace(/[.]/g, "\\.")}`, "i"));
   await screenshot(page, "registry-wrong-credentials");
   // No credentials at all: the same, with what the registry wants.
-  await openReference(page, server.url, `${reg.auth}/strata/layers:oci`);
+  await openReference(page, ctx.server.url, `${reg.auth}/strata/layers:oci`);
   assert.match(await page.textContent(".error-panel"), /Authentication failed/);
   assert.match(await page.textContent(".error-panel"), /user name and password/);
   // A tag that does not exist.
   const missing = `${reg.open}/strata/layers:no-such-tag`;
-  await openReference(page, server.url, missing);
+  await openReference(page, ctx.server.url, missing);
   assert.match(await page.textContent(".error-panel"), new RegExp(`Not found: ${missing.replace(/[.]/g, "\\.")}`));
   // The form is there again, with the reference, to fix it.
   assert.equal(await page.inputValue(".error-panel #registry-reference"), missing);
@@ -147,8 +139,8 @@ test("wrong credentials say authentication failed for the registry; a missing ta
 });
 
 test("tags are listed and one click opens one; a zstd image reads like the others", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   await page.fill("#registry-reference", `${reg.open}/strata/layers`);
   await page.click("#registry-tags");
   await page.waitForSelector("#tag-list");
@@ -168,8 +160,8 @@ test("tags are listed and one click opens one; a zstd image reads like the other
 });
 
 test("a link with a registry reference opens that image in that view", async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}#/history?ref=${reg.open}/strata/layers:docker`);
+  const page = await newPage(ctx.browser);
+  await page.goto(`${ctx.server.url}#/history?ref=${reg.open}/strata/layers:docker`);
   await page.waitForSelector("#view-history table", { timeout: 60000 });
   const rows = await page.locator("#view-history tbody tr").count();
   const cli = strata(["history", "--format", "json", `${reg.open}/strata/layers:docker`], { json: true });
@@ -181,7 +173,7 @@ test("a link with a registry reference opens that image in that view", async () 
 test("a registry the proxy may not reach, and a page without a proxy, explain what to do", async () => {
   // strata serve without --allow-registry for the open registry's neighbour: its own port.
   const refused = await startServer();
-  const page = await newPage(browser);
+  const page = await newPage(ctx.browser);
   await openReference(page, refused.url, `${reg.auth}/strata/layers:oci`, reg);
   const text = await page.textContent(".error-panel");
   assert.match(text, new RegExp(`strata serve's proxy did not reach ${reg.auth.replace(/[.]/g, "\\.")}`));

@@ -4,25 +4,17 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { STRATA, dropFile, fixture, launchBrowser, newPage, openApp, openFixture, registries, screenshot, startServer, waitLayers } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { STRATA, dropFile, fixture, newPage, openApp, openFixture, registries, screenshot, useServer, waitLayers } from "../lib/harness.mjs";
 
 const reg = registries();
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 test("Copy link on a registry image deep in the layer view reopens the same view in a fresh browser", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: ctx.server.url });
   const page = await context.newPage();
-  await openApp(page, server.url);
+  await openApp(page, ctx.server.url);
   await page.fill("#registry-reference", `${reg.open}/strata/layers:oci`);
   await page.click("#registry-open");
   await page.waitForSelector("#overview");
@@ -40,7 +32,7 @@ test("Copy link on a registry image deep in the layer view reopens the same view
   for (const part of ["layer=2", "mode=changes", "path=app/nested", "q=nested", "kinds=A"]) assert.ok(link.includes(part), `${part} in ${link}`);
   await context.close();
 
-  const fresh = await newPage(browser);
+  const fresh = await newPage(ctx.browser);
   await fresh.goto(link);
   await fresh.waitForSelector("#explorer", { timeout: 60000 });
   await waitLayers(fresh);
@@ -54,15 +46,15 @@ test("Copy link on a registry image deep in the layer view reopens the same view
 });
 
 test("a link to a local archive asks for the file, refuses another archive, and opens on the right one", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.oci.tar");
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.oci.tar");
   await page.evaluate(() => { location.hash = location.hash.replace(/^#\/overview/, "#/history"); });
   await page.waitForSelector("#view-history table");
   const link = page.url();
   const id = await page.evaluate(() => new URLSearchParams(location.hash.split("?")[1]).get("id"));
   await page.context().close();
 
-  const fresh = await newPage(browser);
+  const fresh = await newPage(ctx.browser);
   await fresh.goto(link);
   await fresh.waitForSelector("#link-wanted");
   assert.match(await fresh.textContent("#link-wanted"), new RegExp(id));
@@ -80,8 +72,8 @@ test("a link to a local archive asks for the file, refuses another archive, and 
 });
 
 test("findings point at evidence on an image made to trigger them, and nothing on a clean one", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "hints.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "hints.docker.tar", { layers: true });
   await page.waitForSelector("#findings .finding");
   const codes = await page.$$eval("#findings .finding", (fs) => fs.map((f) => f.dataset.code).sort());
   assert.deepEqual(codes, ["build-artefact", "chainable-runs", "deleted-later", "latest-tag", "log-files", "package-cache", "root-user", "secret-file"]);
@@ -91,7 +83,7 @@ test("findings point at evidence on an image made to trigger them, and nothing o
   await page.click('#findings .finding[data-code="build-artefact"] button.path');
   await page.waitForSelector("#explorer");
   assert.equal(await page.getAttribute(".tree-row.selected", "data-path"), "srv/app/build-output.tar");
-  await openFixture(page, server.url, "clean.docker.tar", { layers: true });
+  await openFixture(page, ctx.server.url, "clean.docker.tar", { layers: true });
   await page.waitForSelector("#findings");
   assert.equal(await page.locator("#findings .finding").count(), 0);
   assert.match(await page.textContent("#findings"), /Nothing to point at/);
@@ -100,8 +92,8 @@ test("findings point at evidence on an image made to trigger them, and nothing o
 });
 
 test("every view lists the commands that show the same thing, and the strata ones run", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   const seen = [];
   for (const view of ["overview", "history", "dockerfile", "inspect", "raw", "layers", "waste"]) {
     await page.click(`#tab-${view}`);

@@ -2,18 +2,10 @@
 // history, inspect and file-tree views show the same data (file contents are not in it).
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
-import { after, before, test } from "node:test";
-import { collectTreeRows, dropFile, launchBrowser, newPage, openApp, openFixture, screenshot, startServer, strata, fixture } from "../lib/harness.mjs";
+import { test } from "node:test";
+import { collectTreeRows, dropFile, fixture, newPage, openApp, openFixture, screenshot, strata, useServer } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 async function views(page) {
   await page.click("#tab-history");
@@ -29,8 +21,8 @@ async function views(page) {
 }
 
 test("a snapshot saved from an archive opens offline with the same history, inspect and files", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
   const live = await views(page);
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-snapshot")]);
   // The download goes when its context closes: keep a copy.
@@ -46,8 +38,8 @@ test("a snapshot saved from an archive opens offline with the same history, insp
   await page.context().close();
 
   // A fresh visitor, then no network at all.
-  const offline = await newPage(browser);
-  await openApp(offline, server.url);
+  const offline = await newPage(ctx.browser);
+  await openApp(offline, ctx.server.url);
   await offline.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
@@ -81,8 +73,8 @@ test("a snapshot saved from an archive opens offline with the same history, insp
 });
 
 test("a damaged snapshot is refused with a reason", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   const { writeFileSync } = await import("node:fs");
   const bad = "/tmp/strata-damaged.strata";
   writeFileSync(bad, Buffer.concat([Buffer.from("STRATA-SNAPSHOT\n"), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3])]));

@@ -4,26 +4,16 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import {
-  FIXTURES, dropFile, fixture, launchBrowser, newPage, openApp, openFixture, screenshot, startServer, strata, waitLayers,
-} from "../lib/harness.mjs";
+import { test } from "node:test";
+import { FIXTURES, dropFile, fixture, newPage, openApp, openFixture, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = useServer();
 
 const oracle = (flavour, file) => JSON.parse(readFileSync(path.join(FIXTURES, "oracle", flavour, file), "utf8"));
 
 test("the History view lists podman's rows: count, CREATED BY, sizes", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.oci.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
   await page.click("#tab-history");
   await page.click("text=Show full commands");
   const rows = await page.$$eval("#history-table tbody tr", (trs) =>
@@ -51,9 +41,9 @@ test("the History view lists podman's rows: count, CREATED BY, sizes", async () 
 });
 
 test("the Inspect view's copied JSON equals `strata inspect --format json`", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(ctx.browser);
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
-  await openFixture(page, server.url, "layers.docker.tar");
+  await openFixture(page, ctx.server.url, "layers.docker.tar");
   await page.keyboard.press("4");
   await page.waitForSelector("#inspect");
   await page.click("text=Copy the JSON");
@@ -73,8 +63,8 @@ test("the Inspect view's copied JSON equals `strata inspect --format json`", asy
 });
 
 test("the raw view is byte for byte what `strata manifest` and `strata config` print", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "multiarch.oci.tar");
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "multiarch.oci.tar");
   await page.keyboard.press("5");
   assert.equal(await page.textContent("#raw-text-manifest"), strata(["manifest", fixture("multiarch.oci.tar")]).toString());
   await page.click("#raw-index");
@@ -85,8 +75,8 @@ test("the raw view is byte for byte what `strata manifest` and `strata config` p
 });
 
 test("a multi-image archive offers its images, an index its platforms; picking changes the overview", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "multi-image.docker.tar");
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "multi-image.docker.tar");
   const options = await page.$$eval("#image-chooser option", (os) => os.map((o) => o.textContent));
   assert.equal(options.length, 3);
   assert.match(options[1], /localhost\/strata\/layers:1/);
@@ -95,7 +85,7 @@ test("a multi-image archive offers its images, an index its platforms; picking c
   await page.waitForFunction((before) => document.getElementById("image-id")?.textContent !== before, first);
   assert.equal(await page.textContent("#image-id"), strata(["inspect", fixture("layers.docker.tar")], { json: true })[0].Id);
 
-  await openFixture(page, server.url, "multiarch.oci.tar");
+  await openFixture(page, ctx.server.url, "multiarch.oci.tar");
   const platforms = await page.$$eval("#platform-chooser option", (os) => os.map((o) => o.textContent));
   assert.equal(platforms.length, 3, `attestations are not platforms: ${platforms}`);
   assert.ok(platforms.some((p) => /linux\/amd64 · 1 attestation/.test(p)), platforms.join(" | "));
@@ -104,7 +94,7 @@ test("a multi-image archive offers its images, an index its platforms; picking c
   await page.selectOption("#platform-chooser", arm);
   await page.waitForFunction(() => document.getElementById("platform")?.textContent === "linux/arm64");
   // containerd's export holds one platform's blobs: the others are offered but disabled.
-  await openFixture(page, server.url, "multiarch.containerd.tar");
+  await openFixture(page, ctx.server.url, "multiarch.containerd.tar");
   const disabled = await page.$$eval("#platform-chooser option[disabled]", (os) => os.map((o) => o.textContent));
   assert.equal(disabled.length, 2);
   assert.ok(disabled.every((d) => d.includes("not in this archive")));
@@ -114,8 +104,8 @@ test("a multi-image archive offers its images, an index its platforms; picking c
 });
 
 test("while a 1 GB archive is read the page answers clicks within 100 ms, shows progress, and Stop stops", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   await dropFile(page, fixture("scale.1g.tar"));
   await page.waitForSelector("#overview");
   await page.waitForSelector("#scan-progress");
@@ -145,8 +135,8 @@ test("while a 1 GB archive is read the page answers clicks within 100 ms, shows 
 });
 
 test("Cancel while opening returns to the start screen", async () => {
-  const page = await newPage(browser);
-  await openApp(page, server.url);
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
   // Slow the worker's first read down so the progress panel is there to cancel.
   await dropFile(page, fixture("scale.1g.tar"));
   // The panel may be gone before the click lands (the index of a 1 GB archive takes well
@@ -165,8 +155,8 @@ test("Cancel while opening returns to the start screen", async () => {
 });
 
 test("screenshots of every view, light and dark", async () => {
-  const page = await newPage(browser);
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   for (const scheme of ["light", "dark"]) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const view of ["overview", "history", "dockerfile", "inspect", "raw", "layers", "waste"]) {
@@ -188,13 +178,13 @@ test("screenshots of every view, light and dark", async () => {
 });
 
 test("labels, env, history and file names full of HTML, RTL and emoji render as inert text", async () => {
-  const page = await newPage(browser);
+  const page = await newPage(ctx.browser);
   const dialogs = [];
   page.on("dialog", (d) => {
     dialogs.push(d.message());
     d.dismiss();
   });
-  await openFixture(page, server.url, "layers.docker.tar", { layers: true });
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   const labels = await page.textContent("#labels");
   assert.ok(labels.includes("evil=<script>window.__xss=1</script>"), labels);
   assert.ok(labels.includes("emoji=🐳📦"), labels);

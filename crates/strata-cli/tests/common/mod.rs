@@ -1,7 +1,9 @@
 //! What the tests that need the test registries share.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use serde_json::Value;
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -43,4 +45,44 @@ pub fn fixture(name: &str) -> String {
         |d| PathBuf::from(d).join("images"),
     );
     dir.join(name).to_string_lossy().into_owned()
+}
+
+pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
+
+/// Runs `strata ARGS` with `stdin` on standard input: (exit code, stdout, stderr).
+pub fn run_with(args: &[&str], stdin: &str) -> (i32, Vec<u8>, String) {
+    let mut child = Command::new(STRATA)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+pub fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+pub fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
+    run_with(args, "")
+}
+
+#[track_caller]
+pub fn json(args: &[&str]) -> Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "strata {args:?} failed: {err}");
+    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("strata {args:?}: not JSON ({e})"))
 }
