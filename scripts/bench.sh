@@ -129,6 +129,11 @@ line("        same, against pigz -dc | sha256sum, s", t_pigz, scan_s(cli["gzip"]
 line("zstd 1 GB: decode + both sha256, whole image, s (zstd -dc|sha256sum)", t_zstd, scan_s(cli["zstd"]), wz["index_ms"] / 1000)
 line("1,000,000 files: index, s (tar -tvf)", t_tar1m, scan_s(cli["1m"]), w1["index_ms"] / 1000)
 line(f"3 x 100 MB gzip ({mb_big:.0f} MB): inflate + hashes, s (gzip -dc|sha256sum)", t_gzip_big, scan_s(cli["bigfiles"]), wb["index_ms"] / 1000)
+rp = web.get("read_plans")
+if rp:
+    print(f"  reading those {rp['bytes'] / 1e6:.0f} MB of layers in a worker, by plan: headers only (512 B FileReaderSync per header, as tar -tvf seeks)"
+          f" {rp['header_read_ms']:.3f} ms a read -> {rp['headers_only_projected_ms'] / 1000:.1f} s projected for {sum(l['entries'] for l in wl['layers'])} headers;"
+          f" every byte by FileReaderSync 4 MiB {rp['filereadersync_ms'] / 1000:.2f} s; every byte by Blob.stream() {rp['stream_ms'] / 1000:.2f} s (the app's plan)")
 print()
 tar_gzip = tar_mb(cli["gzip"]); tar_zstd = tar_mb(cli["zstd"])
 print("Per core (one layer in one worker vs one native pipeline), MB/s of uncompressed data:")

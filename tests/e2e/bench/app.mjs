@@ -6,6 +6,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { ROOT, dropFile, startServer } from "../lib/harness.mjs";
+import { readPlans } from "./read-plans.mjs";
 
 const archives = process.argv.slice(2).map((a) => a.split("="));
 const server = await startServer();
@@ -58,6 +59,12 @@ for (const [name, file] of archives) {
     measured_by: peak > 0 ? "measureUserAgentSpecificMemory" : "wasm memory sizes",
   };
   await context.close();
+}
+// How reading the legacy archive's layers costs in this browser, by plan (see read-plans.mjs).
+const legacy = archives.find(([name]) => name === "legacy");
+if (legacy) {
+  const entries = out.legacy.layers.reduce((s, l) => s + l.entries, 0);
+  out.read_plans = await readPlans(browser, legacy[1], entries);
 }
 const dist = path.join(ROOT, "dist");
 const first = ["index.html", "boot.js", "strata-web.js", "strata-web_bg.wasm", "strata.css"];
