@@ -2,7 +2,11 @@
 // an uncaught error in the console.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dropFile, fixture, newPage, openApp, screenshot, useServer } from "../lib/harness.mjs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  ROOT, dropFile, fixture, newPage, openApp, openFixture, screenshot, useServer, waitLayers,
+} from "../lib/harness.mjs";
 
 const ctx = useServer();
 
@@ -25,7 +29,7 @@ for (const [file, summary, detail] of [
   });
 }
 
-test("a flipped byte still opens, and a missing blob is reported while the rest shows", async () => {
+test("a missing blob is reported while the rest shows", async () => {
   const page = await newPage(ctx.browser);
   await openApp(page, ctx.server.url);
   await dropFile(page, fixture("broken.missing.tar"));
@@ -58,3 +62,35 @@ test("a safety limit that stops an image is named, and raising it in Limits lets
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test("a flipped byte in a layer is named after the layers are read, and the rest of the image shows", async () => {
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "broken.flipped.tar", { layers: true });
+  const want = JSON.parse(readFileSync(fixture("broken.flipped.json"), "utf8"));
+  const problem = page.locator('.diagnostic[data-code$="-mismatch"]');
+  assert.equal(await problem.count(), 1);
+  const text = await problem.textContent();
+  assert.match(text, new RegExp(`layer ${want.layer}`));
+  assert.equal(text.match(/sha256:[0-9a-f]{64}/g).length, 2, `both digests named: ${text}`);
+  assert.equal(await page.locator("#overview .badge.bad").count(), 1);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+for (const bomb of ["gzip-bomb.tar", "zstd-bomb.tar"]) {
+  test(`${bomb}: the layer stops at the decompression limit, named, and the page stays usable`, async () => {
+    const page = await newPage(ctx.browser);
+    await openApp(page, ctx.server.url);
+    await dropFile(page, path.join(ROOT, "target/hostile", bomb));
+    await page.waitForSelector("#overview", { timeout: 30000 });
+    await waitLayers(page, 60000);
+    const damaged = page.locator('.diagnostic[data-code="layer-damaged"]');
+    assert.equal(await damaged.count(), 1);
+    assert.match(await damaged.textContent(), /max_decompression_ratio/);
+    // Still usable: the history view opens.
+    await page.keyboard.press("2");
+    await page.waitForSelector("#view-history table");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+}
