@@ -283,18 +283,9 @@ mod worker {
                     }
                 };
                 let started = now_ms();
-                let mut last = 0.0;
+                let mut report = scan_progress(post, job, layer, blob.len);
                 let mut progress = |done: u64| {
-                    let t = now_ms();
-                    if t - last > 100.0 {
-                        last = t;
-                        post.send(&Response::ScanProgress {
-                            job,
-                            layer,
-                            done,
-                            total: blob.len,
-                        });
-                    }
+                    report(done);
                     true
                 };
                 let at = source.place(blob);
@@ -347,6 +338,23 @@ mod worker {
                         error: ErrorInfo::from(&e),
                     }),
                 }
+            }
+        }
+    }
+
+    /// Reports a layer's bytes read to the page, at most every 100 ms.
+    fn scan_progress(post: &Post, job: u64, layer: usize, total: u64) -> impl FnMut(u64) + '_ {
+        let mut last = 0.0;
+        move |done| {
+            let t = now_ms();
+            if t - last > 100.0 {
+                last = t;
+                post.send(&Response::ScanProgress {
+                    job,
+                    layer,
+                    done,
+                    total,
+                });
             }
         }
     }
@@ -425,7 +433,7 @@ mod worker {
         let mut buffer = js_sys::ArrayBuffer::new(STREAM_CHUNK);
         let mut chunk = vec![0u8; STREAM_CHUNK as usize];
         let mut done = 0u64;
-        let mut last = 0.0;
+        let mut report = scan_progress(post, job, layer, blob.len);
         while done < blob.len {
             let view = js_sys::Uint8Array::new(&buffer);
             let read =
@@ -447,16 +455,7 @@ mod worker {
                 scanner.push(&chunk[..n]);
                 done += n as u64;
             }
-            let t = now_ms();
-            if t - last > 100.0 {
-                last = t;
-                post.send(&Response::ScanProgress {
-                    job,
-                    layer,
-                    done,
-                    total: blob.len,
-                });
-            }
+            report(done);
             if finished {
                 break;
             }
