@@ -109,6 +109,8 @@ struct Runtime {
     started: f64,
     next_job: u64,
     reads: HashMap<u64, Callback<Result<FileBytes, ErrorInfo>>>,
+    /// Digest checks in flight: job → layer.
+    hashes: HashMap<u64, usize>,
     /// The archive's listing, which arrives before the image.
     listing: Option<Rc<crate::protocol::ArchiveListing>>,
     /// Per-layer scan times and worker memory, for the benchmark.
@@ -650,10 +652,54 @@ pub fn App() -> Html {
                         drop(rt);
                         let explorer = build_explorer(session, scans, millis, stats);
                         browser::mark("strata:layers-ready");
+                        let unverified = explorer.analysis.unverified();
                         dispatch.dispatch(Action::LayersReady {
                             run,
                             explorer: Rc::new(explorer),
                         });
+                        // The indexes are shown; now the digests their scans left for later.
+                        let mut rt = runtime.borrow_mut();
+                        if let (Some(pool), Some(Source::File(file))) =
+                            (rt.pool.clone(), rt.source.clone())
+                            && !unverified.is_empty()
+                        {
+                            dispatch.dispatch(Action::Verifying {
+                                run,
+                                count: unverified.len(),
+                            });
+                            for layer in unverified {
+                                let Some(blob) = session.image.layers[layer].location else {
+                                    continue;
+                                };
+                                rt.next_job += 1;
+                                let job = rt.next_job;
+                                rt.hashes.insert(job, layer);
+                                let request = Request::HashBlob { job, layer, blob };
+                                pool.submit(job, request, JsValue::from(file.clone()), None);
+                            }
+                        }
+                    }
+                }
+                Response::Hashed {
+                    job, layer, digest, ..
+                } => {
+                    let mut rt = runtime.borrow_mut();
+                    rt.hashes.remove(&job);
+                    let done = rt.hashes.is_empty();
+                    drop(rt);
+                    match strata_core::Digest::parse(&digest) {
+                        Ok(digest) => dispatch.dispatch(Action::Verified { run, layer, digest }),
+                        Err(e) => dispatch.dispatch(Action::VerifyFailed {
+                            run,
+                            layer,
+                            error: browser_error(
+                                "A layer's digest arrived damaged from the worker.",
+                                e.to_string(),
+                            ),
+                        }),
+                    }
+                    if done {
+                        browser::mark("strata:verified");
                     }
                 }
                 Response::Content { job, offset, total } => {
@@ -667,9 +713,13 @@ pub fn App() -> Html {
                 }
                 Response::Failed { job, error } => {
                     let reply = job.and_then(|j| runtime.borrow_mut().reads.remove(&j));
-                    match reply {
-                        Some(reply) => reply.emit(Err(error)),
-                        None => dispatch.dispatch(Action::ScanFailed { run, error }),
+                    let hash = job.and_then(|j| runtime.borrow_mut().hashes.remove(&j));
+                    match (reply, hash) {
+                        (Some(reply), _) => reply.emit(Err(error)),
+                        (None, Some(layer)) => {
+                            dispatch.dispatch(Action::VerifyFailed { run, layer, error })
+                        }
+                        (None, None) => dispatch.dispatch(Action::ScanFailed { run, error }),
                     }
                 }
                 _ => {}
@@ -693,6 +743,7 @@ pub fn App() -> Html {
                     let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
                     rt.run = *run;
                     rt.scans = vec![None; present.len()];
+                    rt.hashes.clear();
                     rt.remaining = present.iter().filter(|l| l.is_some()).count();
                     rt.started = browser::now_ms();
                     rt.stats = Default::default();

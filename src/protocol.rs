@@ -68,6 +68,13 @@ pub enum Request {
         limits: Limits,
         registry: Option<RegistryBlob>,
     },
+    /// Hash one uncompressed layer blob of the dropped file (it travels beside): the digest its
+    /// scan left for later, so the layer explorer opens before every byte is hashed.
+    HashBlob {
+        job: u64,
+        layer: usize,
+        blob: BlobLocation,
+    },
     /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
     /// from `offset` of the content, or all of it when `len` is `None`.
     ReadEntry {
@@ -113,6 +120,13 @@ pub enum Response {
         layer: usize,
         millis: f64,
         memory: u64,
+    },
+    /// A layer blob's sha256 (`HashBlob`).
+    Hashed {
+        job: u64,
+        layer: usize,
+        digest: String,
+        millis: f64,
     },
     /// A file read finished: the bytes travel beside. `total` is the file's size.
     Content { job: u64, offset: u64, total: u64 },

@@ -78,8 +78,9 @@ impl Session {
     }
 }
 
-/// The layers of the open image, once read.
-#[derive(Debug)]
+/// The layers of the open image, once read. Cloned (cheaply: the tree is shared) when a
+/// layer's deferred digest check comes in.
+#[derive(Debug, Clone)]
 pub struct Explorer {
     pub analysis: Analysis,
     /// The history again, with the exact layer sizes the scans found.
@@ -93,6 +94,24 @@ pub struct Explorer {
     /// Measurements for the benchmark: per layer (scan ms in its worker, stored bytes,
     /// entries), the tree's build time, and memory.
     pub stats: ScanStats,
+}
+
+impl Explorer {
+    /// Layers whose digest is still being checked (their index is shown already).
+    pub fn checking(&self) -> Vec<usize> {
+        let gave_up = |i: usize| {
+            let subject = format!("layer {}", i + 1);
+            self.analysis
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "digest-unchecked" && d.subject == subject)
+        };
+        self.analysis
+            .unverified()
+            .into_iter()
+            .filter(|&i| !gave_up(i))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -210,6 +229,8 @@ pub struct AppState {
     pub compare: CompareState,
     /// The safety limits what is opened next is read with (the settings).
     pub limits: strata_core::Limits,
+    /// Layers whose digest is being checked after their index was built.
+    pub verifying: usize,
 }
 
 impl Default for AppState {
@@ -226,6 +247,7 @@ impl Default for AppState {
             snapshot_saved: None,
             compare: CompareState::Idle,
             limits: strata_core::Limits::default(),
+            verifying: 0,
         }
     }
 }
@@ -271,6 +293,23 @@ pub enum Action {
     LayersReady {
         run: u64,
         explorer: Rc<Explorer>,
+    },
+    /// The digests of `count` layers are being checked (their scans left them for later).
+    Verifying {
+        run: u64,
+        count: usize,
+    },
+    /// A layer's blob hashed to `digest`.
+    Verified {
+        run: u64,
+        layer: usize,
+        digest: strata_core::Digest,
+    },
+    /// A layer's blob could not be read again to check its digest.
+    VerifyFailed {
+        run: u64,
+        layer: usize,
+        error: ErrorInfo,
     },
     /// Stop reading the layers (`false`) or read them (`true`).
     WantScan(bool),
@@ -399,7 +438,37 @@ impl Reducible for AppState {
                 next.layers = LayersState::Failed(error)
             }
             Action::LayersReady { run, explorer } if run == self.scan_run => {
-                next.layers = LayersState::Ready(explorer)
+                next.layers = LayersState::Ready(explorer);
+                next.verifying = 0;
+            }
+            Action::Verifying { run, count } if run == self.scan_run => next.verifying = count,
+            Action::Verified { run, layer, digest } if run == self.scan_run => {
+                if let (LayersState::Ready(explorer), Phase::Ready(session)) =
+                    (&self.layers, &self.phase)
+                {
+                    let mut updated = Explorer::clone(explorer);
+                    updated.analysis.verified(&session.image, layer, digest);
+                    next.layers = LayersState::Ready(Rc::new(updated));
+                }
+                next.verifying = next.verifying.saturating_sub(1);
+            }
+            Action::VerifyFailed { run, layer, error } if run == self.scan_run => {
+                if let LayersState::Ready(explorer) = &self.layers {
+                    let mut updated = Explorer::clone(explorer);
+                    updated
+                        .analysis
+                        .diagnostics
+                        .push(strata_core::Diagnostic::error(
+                            "digest-unchecked",
+                            format!("layer {}", layer + 1),
+                            format!(
+                                "its digest could not be checked: {} ({})",
+                                error.summary, error.detail
+                            ),
+                        ));
+                    next.layers = LayersState::Ready(Rc::new(updated));
+                }
+                next.verifying = next.verifying.saturating_sub(1);
             }
             Action::WantScan(want) => {
                 next.scan_wanted = want;

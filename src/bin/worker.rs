@@ -292,6 +292,34 @@ mod worker {
                 let result = scan_layer(source.source(), at.offset, at.len, &limits, &mut progress);
                 send_scan(post, job, layer, started, result);
             }
+            Request::HashBlob { job, layer, blob } => {
+                let Some(file) = attachment.and_then(|a| a.dyn_into::<web_sys::Blob>().ok()) else {
+                    return post.send(&Response::Failed {
+                        job: Some(job),
+                        error: browser_error(
+                            "No file was given to read.",
+                            "a request without its File",
+                        ),
+                    });
+                };
+                let post = post.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let started = now_ms();
+                    let mut hash = strata_core::Sha256Stream::new();
+                    match stream_blob(&file, blob, &mut |_, chunk| hash.update(chunk)).await {
+                        Ok(()) => post.send(&Response::Hashed {
+                            job,
+                            layer,
+                            digest: hash.finish().to_string(),
+                            millis: now_ms() - started,
+                        }),
+                        Err(e) => post.send(&Response::Failed {
+                            job: Some(job),
+                            error: ErrorInfo::from(&e),
+                        }),
+                    }
+                });
+            }
             Request::ReadEntry {
                 job,
                 registry,
@@ -417,7 +445,24 @@ mod worker {
         limits: &Limits,
         post: &Post,
     ) -> Result<strata_core::LayerScan, strata_core::Error> {
-        use strata_core::LayerScanner;
+        // The index first: an uncompressed layer's one hash is left for a `HashBlob` job.
+        let mut scanner = strata_core::LayerScanner::new(None, limits).defer_uncompressed_digest();
+        let mut report = scan_progress(post, job, layer, blob.len);
+        stream_blob(file, blob, &mut |done, chunk| {
+            scanner.push(chunk);
+            report(done);
+        })
+        .await?;
+        Ok(scanner.finish())
+    }
+
+    /// Streams the blob's bytes out of the file (`Blob.slice().stream()` with a BYOB reader
+    /// into one reused buffer) to `each(bytes so far, chunk)`. Fails when the file ends early.
+    async fn stream_blob(
+        file: &web_sys::Blob,
+        blob: BlobLocation,
+        each: &mut dyn FnMut(u64, &[u8]),
+    ) -> Result<(), strata_core::Error> {
         let end = blob.offset + blob.len;
         let js = |e: JsValue| strata_core::Error::Source {
             offset: blob.offset,
@@ -429,11 +474,9 @@ mod worker {
             .map_err(js)?
             .stream();
         let reader = web_sys::ReadableStreamByobReader::new(&stream).map_err(js)?;
-        let mut scanner = LayerScanner::new(None, limits);
         let mut buffer = js_sys::ArrayBuffer::new(STREAM_CHUNK);
         let mut chunk = vec![0u8; STREAM_CHUNK as usize];
         let mut done = 0u64;
-        let mut report = scan_progress(post, job, layer, blob.len);
         while done < blob.len {
             let view = js_sys::Uint8Array::new(&buffer);
             let read =
@@ -452,10 +495,9 @@ mod worker {
             let n = bytes.length() as usize;
             if n > 0 {
                 bytes.copy_to(&mut chunk[..n]);
-                scanner.push(&chunk[..n]);
                 done += n as u64;
+                each(done, &chunk[..n]);
             }
-            report(done);
             if finished {
                 break;
             }
@@ -467,7 +509,7 @@ mod worker {
                 message: "the file ended before the layer did".into(),
             });
         }
-        Ok(scanner.finish())
+        Ok(())
     }
 
     /// Bytes asked of the stream per read.

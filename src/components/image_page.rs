@@ -141,14 +141,22 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                 </div>
             }
         }
-        LayersState::Ready(_) => {
+        LayersState::Ready(explorer) => {
             let save = props.on_save_snapshot.reform(|_: MouseEvent| ());
+            // A snapshot carries checked digests only: it waits for the checks still running.
+            let checking = explorer.checking().len();
             html! {
                 <div class="scan-status ready">
                     if let Some((name, _)) = &session.snapshot_of {
                         <span class="badge" id="snapshot-badge" title="Every view but file contents">{ format!("Snapshot of {name}") }</span>{ " " }
                     }
-                    <button class="button subtle small" id="save-snapshot" onclick={save}
+                    if checking > 0 {
+                        <span class="note" id="digest-checks" role="status">{ format!(
+                            "Files indexed; checking the digest of {checking} layer{} (sha256 of every byte)… ",
+                            if checking == 1 { "" } else { "s" }
+                        ) }</span>
+                    }
+                    <button class="button subtle small" id="save-snapshot" onclick={save} disabled={checking > 0}
                         title="Save this inspection as one small file (no file contents) that opens anywhere, offline">{ "Save snapshot" }</button>
                     if let Some(note) = &props.snapshot_saved {
                         <span class="note" id="snapshot-saved" role="status">{ format!(" {note}") }</span>
@@ -274,6 +282,9 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             LayersState::Scanning { .. } => "scanning",
             LayersState::Ready(_) => "ready",
             LayersState::Failed(_) => "failed",
+        }} data-verified={match &props.layers {
+            LayersState::Ready(e) if e.checking().is_empty() => "done",
+            _ => "pending",
         }}>
             <div class="choosers">{ image_chooser }{ platform_chooser }</div>
             <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }</nav>

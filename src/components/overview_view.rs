@@ -62,6 +62,8 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     });
                     if bad {
                         html! { <span class="badge bad" title="see the problems above">{ "✗ mismatch" }</span> }
+                    } else if s.digest.is_none() {
+                        html! { <span class="badge checking" title={format!("{} entries indexed; the blob's sha256 is being computed", s.entries)}>{ "checking…" }</span> }
                     } else {
                         html! { <span class="badge good" title={format!("sha256 of the blob and of the uncompressed tar match; {} entries", s.entries)}>{ "✓ verified" }</span> }
                     }

@@ -152,7 +152,9 @@ impl WorkerPool {
         on_result: &Callback<Delivery>,
     ) {
         let finished = match &d.0 {
-            Response::Scanned { job, .. } | Response::Content { job, .. } => Some(*job),
+            Response::Scanned { job, .. }
+            | Response::Hashed { job, .. }
+            | Response::Content { job, .. } => Some(*job),
             Response::Failed { job, .. } => Some(job.unwrap_or(u64::MAX)),
             _ => None,
         };

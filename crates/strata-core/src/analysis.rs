@@ -14,7 +14,8 @@ use crate::tree::ImageTree;
 pub struct Analysis {
     /// Per layer; `None` when the blob is missing.
     pub scans: Vec<Option<LayerScanSummary>>,
-    pub tree: ImageTree,
+    /// Shared: an analysis is copied when a later digest check adds to it, the tree is not.
+    pub tree: std::rc::Rc<ImageTree>,
     /// Digest mismatches, damaged layers, and the tree's own notes.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -23,7 +24,9 @@ pub struct Analysis {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LayerScanSummary {
     pub compression: Compression,
-    pub digest: crate::Digest,
+    /// `None` while an uncompressed layer's digest is still to be checked (see
+    /// [`Analysis::verified`]).
+    pub digest: Option<crate::Digest>,
     pub diff_id: Option<crate::DiffId>,
     pub stored_size: u64,
     pub tar_size: u64,
@@ -31,33 +34,39 @@ pub struct LayerScanSummary {
     pub error: Option<crate::error::ErrorReport>,
 }
 
-/// Compares a scan with what the manifest and config declare.
-pub fn verify_layer(image: &Image, i: usize, scan: &LayerScan) -> Vec<Diagnostic> {
-    let layer = &image.layers[i];
-    let subject = format!("layer {}", i + 1);
+/// Compares a scan with what the manifest and config declare: the damage it met, and each
+/// digest it computed (one left for later is not compared; [`Analysis::verified`] does).
+pub fn verify_layer(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if let Some(e) = &scan.error {
         out.push(Diagnostic::error(
             "layer-damaged",
-            subject.clone(),
+            format!("layer {}", i + 1),
             format!(
                 "{} ({} files were read before the damage)",
-                e.detail,
-                scan.index.entries.len()
+                e.detail, scan.entries
             ),
         ));
     }
+    out.extend(check_digests(image, i, scan));
+    out
+}
+
+fn check_digests(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagnostic> {
+    let layer = &image.layers[i];
+    let subject = format!("layer {}", i + 1);
+    let mut out = Vec::new();
+    let Some(digest) = &scan.digest else {
+        return out;
+    };
     let uncompressed = scan.compression == Compression::None;
     if let Some(want) = layer.digest.as_ref().filter(|d| d.is_verifiable())
-        && *want != scan.digest
+        && want != digest
     {
         out.push(Diagnostic::error(
             "digest-mismatch",
             subject.clone(),
-            format!(
-                "the manifest names the blob {want}, but its bytes hash to {}",
-                scan.digest
-            ),
+            format!("the manifest names the blob {want}, but its bytes hash to {digest}"),
         ));
     }
     if let (Some(want), Some(got)) = (&layer.diff_id, &scan.diff_id) {
@@ -66,7 +75,7 @@ pub fn verify_layer(image: &Image, i: usize, scan: &LayerScan) -> Vec<Diagnostic
             && layer
                 .digest
                 .as_ref()
-                .is_some_and(|d| d.as_str() == want.as_str() && *d != scan.digest);
+                .is_some_and(|d| d.as_str() == want.as_str() && d != digest);
         if want != got && !said {
             out.push(Diagnostic::error(
                 "diff-id-mismatch",
@@ -89,17 +98,7 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
         match scan {
             Some(scan) => {
                 diagnostics.extend(crate::image::learn_compression(image, i, scan.compression));
-                diagnostics.extend(verify_layer(image, i, &scan));
-                for d in &scan.index.diagnostics {
-                    let mut d = d.clone();
-                    d.subject = format!("layer {}: {}", i + 1, d.subject);
-                    diagnostics.push(d);
-                }
-                if scan.error.is_none() {
-                    image.layers[i].uncompressed_size = Some(scan.tar_size);
-                    image.layers[i].uncompressed_size_exact = true;
-                }
-                summaries.push(Some(LayerScanSummary {
+                let summary = LayerScanSummary {
                     compression: scan.compression,
                     digest: scan.digest,
                     diff_id: scan.diff_id,
@@ -107,7 +106,18 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
                     tar_size: scan.tar_size,
                     entries: scan.index.entries.len(),
                     error: scan.error,
-                }));
+                };
+                diagnostics.extend(verify_layer(image, i, &summary));
+                for d in &scan.index.diagnostics {
+                    let mut d = d.clone();
+                    d.subject = format!("layer {}: {}", i + 1, d.subject);
+                    diagnostics.push(d);
+                }
+                if summary.error.is_none() {
+                    image.layers[i].uncompressed_size = Some(summary.tar_size);
+                    image.layers[i].uncompressed_size_exact = true;
+                }
+                summaries.push(Some(summary));
                 indexes.push(scan.index);
             }
             None => {
@@ -123,8 +133,37 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
     diagnostics.extend(tree.diagnostics.iter().cloned());
     Analysis {
         scans: summaries,
-        tree,
+        tree: std::rc::Rc::new(tree),
         diagnostics,
+    }
+}
+
+impl Analysis {
+    /// Layers whose digest is still to be checked (their scan deferred it).
+    pub fn unverified(&self) -> Vec<usize> {
+        self.scans
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.as_ref().is_some_and(|s| s.digest.is_none()))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Records the sha256 of uncompressed layer `i`'s blob, computed after its scan: its digest
+    /// and its diff_id both, compared with the manifest's and the config's like a scan's.
+    pub fn verified(&mut self, image: &Image, i: usize, digest: crate::Digest) {
+        let Some(Some(scan)) = self.scans.get_mut(i) else {
+            return;
+        };
+        if scan.digest.is_some() || scan.compression != Compression::None {
+            return;
+        }
+        if scan.error.is_none() {
+            scan.diff_id = Some(crate::DiffId::from_uncompressed_digest(&digest));
+        }
+        scan.digest = Some(digest);
+        let found = check_digests(image, i, scan);
+        self.diagnostics.extend(found);
     }
 }
 

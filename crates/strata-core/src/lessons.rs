@@ -125,13 +125,19 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
             .to_owned(),
     ];
     match (first, &checked) {
+        (Some(l), Some(s)) if s.digest.is_none() => p.push(format!(
+            "Layer 1 is named {}. Strata has read its {} and is hashing them now, to check that name and the \
+             config's diff_id.",
+            l.digest.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str())),
+            format_bytes(s.stored_size),
+        )),
         (Some(l), Some(s)) => p.push(format!(
             "Layer 1 is named {}. Strata hashed its {} and got {} — {}. The uncompressed tar hashes to its diff_id, {} \
              — {}.",
             l.digest.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str())),
             format_bytes(s.stored_size),
-            short(s.digest.as_str()),
-            if l.digest.as_ref() == Some(&s.digest) { "the same ✓" } else { "NOT the same ✗" },
+            s.digest.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str())),
+            if l.digest.is_some() && l.digest == s.digest { "the same ✓" } else { "NOT the same ✗" },
             s.diff_id.as_ref().map_or_else(|| "-".into(), |d| short(d.as_str())),
             if s.diff_id.is_some() && s.diff_id == l.diff_id { "as the config says ✓" } else { "not what the config says ✗" }
         )),

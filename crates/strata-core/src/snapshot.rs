@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 /// The first bytes of a snapshot file.
 pub const MAGIC: &[u8] = b"STRATA-SNAPSHOT\n";
 /// The format's version: a reader refuses others.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// The most a snapshot may decompress to.
 pub const MAX_DECOMPRESSED: u64 = 2 << 30;
 /// File name extension.

@@ -211,6 +211,49 @@ engine_test! {
         assert!(e.contains("layer scans for"), "{e}");
     }
 
+    fn digests_left_for_later_are_checked_after_the_tree_like_a_full_scan() {
+        // The app's plan for uncompressed layers: index first, hash after.
+        let source = MemorySource::new(DOCKER);
+        let (_, image) = open(&source);
+        let scan = |blob: &[u8]| {
+            let mut s = strata_core::LayerScanner::new(None, &Limits::default()).defer_uncompressed_digest();
+            for part in blob.chunks(4096) {
+                s.push(part);
+            }
+            s.finish()
+        };
+        let blobs: Vec<&[u8]> = image
+            .layers
+            .iter()
+            .map(|l| {
+                let loc = l.location.unwrap();
+                &DOCKER[loc.offset as usize..(loc.offset + loc.len) as usize]
+            })
+            .collect();
+        let deferred = |image: &Image| {
+            let mut image = image.clone();
+            let scans = blobs.iter().map(|b| Some(scan(b))).collect();
+            let analysis = strata_core::analyse(&mut image, scans);
+            (image, analysis)
+        };
+        let (image_a, mut analysis) = deferred(&image);
+        assert_eq!(analysis.unverified(), (0..blobs.len()).collect::<Vec<_>>());
+        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+        for (i, b) in blobs.iter().enumerate() {
+            analysis.verified(&image_a, i, strata_core::Digest::sha256_of(b));
+        }
+        assert!(analysis.unverified().is_empty());
+        assert!(analysis.diagnostics.is_empty(), "{:?}", analysis.diagnostics);
+        let full = analyse(&source);
+        assert_eq!(analysis.scans, full.scans, "the same digests and diff_ids as one full pass");
+        // A wrong hash is named like a scan's mismatch, with both digests.
+        let (image_b, mut analysis) = deferred(&image);
+        analysis.verified(&image_b, 1, strata_core::Digest::sha256_of(b"not the layer"));
+        let d: Vec<_> = analysis.diagnostics.iter().filter(|d| d.subject == "layer 2").collect();
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].code.ends_with("-mismatch") && d[0].message.matches("sha256:").count() == 2, "{:?}", d[0]);
+    }
+
     fn lessons_point_at_this_images_own_examples() {
         let source = MemorySource::new(OCI);
         let (_, mut image) = open(&source);

@@ -21,10 +21,12 @@ use xxhash_rust::xxh3::Xxh3;
 pub struct LayerScan {
     pub index: LayerIndex,
     pub compression: Compression,
-    /// sha256 of the blob as stored: must equal the descriptor's digest.
-    pub digest: Digest,
+    /// sha256 of the blob as stored: must equal the descriptor's digest. `None` when the scan
+    /// was asked to leave an uncompressed layer's hashing for later
+    /// ([`LayerScanner::defer_uncompressed_digest`]).
+    pub digest: Option<Digest>,
     /// sha256 of the uncompressed tar: must equal the config's diff_id. `None` when the layer
-    /// could not be read to its end.
+    /// could not be read to its end, or its hashing was left for later.
     pub diff_id: Option<DiffId>,
     pub stored_size: u64,
     pub tar_size: u64,
@@ -116,6 +118,10 @@ pub struct LayerScanner {
     sink: ScanSink,
     /// The first error: after it, stored bytes are only hashed.
     error: Option<Error>,
+    /// Whether an uncompressed layer's (only) hash is left for later.
+    defer_uncompressed: bool,
+    /// Whether stored bytes are hashed (not once an uncompressed layer's hash is deferred).
+    hash_stored: bool,
 }
 
 impl std::fmt::Debug for LayerScanner {
@@ -136,6 +142,8 @@ impl LayerScanner {
             head: Vec::new(),
             stored: Sha256Stream::new(),
             error: None,
+            defer_uncompressed: false,
+            hash_stored: true,
             sink: ScanSink {
                 diff: Sha256Stream::new(),
                 tar: TarReader::new(limits.max_tar_meta_bytes),
@@ -147,6 +155,15 @@ impl LayerScanner {
                 hash_output: compression != Some(Compression::None),
             },
         }
+    }
+
+    /// Leaves the sha256 of an uncompressed layer (its digest, which is also its diff_id) for a
+    /// later pass: the index is then ready after reading alone, and a host checks the digest
+    /// afterwards ([`crate::Analysis::verified`]). Compressed layers are hashed as usual,
+    /// their decoding costs far more than hashing.
+    pub fn defer_uncompressed_digest(mut self) -> Self {
+        self.defer_uncompressed = true;
+        self
     }
 
     /// Compressed bytes pushed so far.
@@ -172,7 +189,9 @@ impl LayerScanner {
     /// Pushes the next stored bytes. Errors are kept (see [`LayerScanner::error`]), not
     /// returned: the blob's digest is computed to the end regardless.
     pub fn push(&mut self, data: &[u8]) {
-        self.stored.update(data);
+        if self.hash_stored {
+            self.stored.update(data);
+        }
         self.sink.in_bytes += data.len() as u64;
         if self.error.is_some() {
             return;
@@ -196,6 +215,9 @@ impl LayerScanner {
         let c = Compression::sniff(&self.head);
         self.compression = Some(c);
         self.sink.hash_output = c != Compression::None;
+        if c == Compression::None && self.defer_uncompressed {
+            self.hash_stored = false;
+        }
         self.decoder = Decoder::new(c);
         let head = std::mem::take(&mut self.head);
         self.decoder.push(&head, &mut self.sink)
@@ -224,9 +246,9 @@ impl LayerScanner {
                 Err(e) => self.error = Some(e),
             }
         }
-        let digest = self.stored.finish();
+        let digest = self.hash_stored.then(|| self.stored.finish());
         let diff = if self.sink.hash_output {
-            self.sink.diff.finish()
+            Some(self.sink.diff.finish())
         } else {
             digest.clone()
         };
@@ -235,10 +257,9 @@ impl LayerScanner {
             stored_size: self.sink.in_bytes,
             tar_size: self.sink.out_bytes,
             digest,
-            diff_id: self
-                .error
-                .is_none()
-                .then(|| DiffId::from_uncompressed_digest(&diff)),
+            diff_id: diff
+                .filter(|_| self.error.is_none())
+                .map(|d| DiffId::from_uncompressed_digest(&d)),
             index: self.sink.builder.finish(end),
             error: self.error.as_ref().map(ErrorReport::from),
         }
@@ -297,6 +318,43 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_digest_leaves_an_uncompressed_layer_unhashed_and_its_index_whole() {
+        let tar = layer(&[("etc/passwd", b"root:x:0:0\n"), ("usr/bin/x", &[1u8; 5000])]);
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&tar).unwrap();
+        let gz = gz.finish().unwrap();
+        let scan = |blob: &[u8]| {
+            let mut s = LayerScanner::new(None, &Limits::default()).defer_uncompressed_digest();
+            for part in blob.chunks(700) {
+                s.push(part);
+            }
+            s.finish()
+        };
+        let whole = {
+            let mut s = LayerScanner::new(None, &Limits::default());
+            s.push(&tar);
+            s.finish()
+        };
+        let plain = scan(&tar);
+        assert_eq!((plain.digest, plain.diff_id), (None, None));
+        assert_eq!(
+            plain.index.entries, whole.index.entries,
+            "the same index, content hashes included"
+        );
+        assert_eq!(
+            (plain.stored_size, plain.tar_size),
+            (whole.stored_size, whole.tar_size)
+        );
+        // A compressed layer is hashed as usual.
+        let zipped = scan(&gz);
+        assert_eq!(zipped.digest, Some(Digest::sha256_of(&gz)));
+        assert_eq!(
+            zipped.diff_id.unwrap().as_str(),
+            Digest::sha256_of(&tar).as_str()
+        );
+    }
+
+    #[test]
     fn scans_plain_and_gzip_the_same() {
         let tar = layer(&[
             ("etc/passwd", b"root:x:0:0\n"),
@@ -318,7 +376,7 @@ mod tests {
                     scan.diff_id.unwrap().as_str(),
                     Digest::sha256_of(&tar).as_str()
                 );
-                assert_eq!(scan.digest, Digest::sha256_of(blob));
+                assert_eq!(scan.digest, Some(Digest::sha256_of(blob)));
                 assert_eq!(scan.index.entries.len(), 2);
                 assert_eq!(scan.index.whiteouts.len(), 1);
                 assert_eq!(
@@ -372,7 +430,7 @@ mod tests {
         let err = scan.error.unwrap();
         assert!(err.detail.contains("max_decompression_ratio"), "{err:?}");
         // The stored digest is still computed over every byte.
-        assert_eq!(scan.digest, Digest::sha256_of(&gz));
+        assert_eq!(scan.digest, Some(Digest::sha256_of(&gz)));
         let limits = Limits {
             max_layer_bytes: 10 << 20,
             ..Limits::default()
