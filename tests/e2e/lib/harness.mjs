@@ -126,6 +126,40 @@ export async function openFixture(page, url, name, { layers = false } = {}) {
   if (layers) await waitLayers(page);
 }
 
+/**
+ * Waits (bounded) until the service worker has installed (cached the app and the samples) and
+ * controls the page. A page loaded before the worker activated is controlled once the worker
+ * claims it; if that has not happened within 20 s, a reload (what a user would do) does it.
+ * On failure the error says what state the worker is in.
+ */
+export async function waitServiceWorker(page) {
+  const state = () => page.evaluate(async () => {
+    const regs = await navigator.serviceWorker.getRegistrations();
+    return JSON.stringify({
+      controlled: !!navigator.serviceWorker.controller,
+      registrations: regs.map((r) => ({
+        installing: r.installing?.state, waiting: r.waiting?.state, active: r.active?.state,
+      })),
+    });
+  });
+  try {
+    await page.waitForFunction(async () => !!(await navigator.serviceWorker.getRegistration())?.active, null, { timeout: 60000, polling: 250 });
+  } catch (e) {
+    throw new Error(`the service worker did not activate within 60 s: ${await state()}`);
+  }
+  try {
+    await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 20000 });
+  } catch {
+    await page.reload();
+    await page.waitForSelector("header.topbar", { timeout: 20000 });
+    try {
+      await page.waitForFunction(() => !!navigator.serviceWorker.controller, null, { timeout: 20000 });
+    } catch (e) {
+      throw new Error(`the service worker does not control the page, even after a reload: ${await state()}`);
+    }
+  }
+}
+
 export async function waitLayers(page, timeout = 120000) {
   await page.waitForSelector('.image-page[data-layers="ready"]', { timeout });
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT, newPage, openApp, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
+import { ROOT, newPage, openApp, screenshot, strata, useServer, waitLayers, waitServiceWorker } from "../lib/harness.mjs";
 
 const samples = JSON.parse(readFileSync(path.join(ROOT, "www/samples/index.json"), "utf8"));
 const ctx = useServer();
@@ -34,12 +34,7 @@ test("with the network cut after the first visit, the app and every sample open"
   const page = await newPage(ctx.browser);
   await openApp(page, ctx.server.url);
   // The service worker has cached the app and the samples, and controls the page.
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-    }
-  });
+  await waitServiceWorker(page);
   await page.context().setOffline(true);
   for (const { file } of samples) {
     await page.goto(ctx.server.url);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import { test } from "node:test";
-import { collectTreeRows, dropFile, fixture, newPage, openApp, openFixture, screenshot, strata, useServer } from "../lib/harness.mjs";
+import { collectTreeRows, dropFile, fixture, newPage, openApp, openFixture, screenshot, strata, useServer, waitServiceWorker } from "../lib/harness.mjs";
 
 const ctx = useServer();
 
@@ -40,12 +40,7 @@ test("a snapshot saved from an archive opens offline with the same history, insp
   // A fresh visitor, then no network at all.
   const offline = await newPage(ctx.browser);
   await openApp(offline, ctx.server.url);
-  await offline.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
-    }
-  });
+  await waitServiceWorker(offline);
   await offline.context().setOffline(true);
   await offline.reload();
   await offline.waitForSelector("header.topbar");
