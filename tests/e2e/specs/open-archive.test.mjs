@@ -27,6 +27,11 @@ test("a dropped docker-archive shows the image ID, tags and layer digests skopeo
   assert.equal(await page.textContent("#platform"), `${inspect.Os}/${inspect.Architecture}`);
   // The config's run settings.
   assert.equal(await page.textContent("#cmd"), JSON.stringify(oracle("layers.docker", "skopeo-config.json").config.Cmd));
+  // The layers are read in the background: uncompressed ones indexed first, their sha256
+  // checked after; in the end every layer is verified against the digests skopeo reports.
+  await page.waitForSelector('.image-page[data-layers="ready"][data-verified="done"]', { timeout: 60000 });
+  assert.equal(await page.locator("#overview .badge.good").count(), inspect.Layers.length);
+  assert.equal(await page.locator("#save-snapshot").isEnabled(), true);
   await screenshot(page, "overview-light");
   await page.emulateMedia({ colorScheme: "dark" });
   await screenshot(page, "overview-dark");
