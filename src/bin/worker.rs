@@ -169,12 +169,31 @@ mod worker {
             .map_or(0.0, |p| p.now())
     }
 
-    fn file_source(attachment: Option<JsValue>) -> Result<BlobSource, ErrorInfo> {
-        let blob = attachment
+    /// The value, or `None` after telling the page that job `job` failed.
+    fn or_fail<T>(post: &Post, job: u64, result: Result<T, ErrorInfo>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(error) => {
+                post.send(&Response::Failed {
+                    job: Some(job),
+                    error,
+                });
+                None
+            }
+        }
+    }
+
+    /// The `File` (a `Blob`) a request carries beside its message.
+    fn attached_blob(attachment: Option<JsValue>) -> Result<web_sys::Blob, ErrorInfo> {
+        attachment
             .and_then(|a| a.dyn_into::<web_sys::Blob>().ok())
             .ok_or_else(|| {
                 browser_error("No file was given to read.", "a request without its File")
-            })?;
+            })
+    }
+
+    fn file_source(attachment: Option<JsValue>) -> Result<BlobSource, ErrorInfo> {
+        let blob = attached_blob(attachment)?;
         BlobSource::new(blob)
             .map_err(|e| browser_error("The browser could not read the file.", e.0))
     }
@@ -254,18 +273,8 @@ mod worker {
             } => {
                 // A dropped file streams: `Blob.stream()` reads ~4x faster than FileReaderSync.
                 if registry.is_none() {
-                    let blob_ref = match attachment.and_then(|a| a.dyn_into::<web_sys::Blob>().ok())
-                    {
-                        Some(b) => b,
-                        None => {
-                            return post.send(&Response::Failed {
-                                job: Some(job),
-                                error: browser_error(
-                                    "No file was given to read.",
-                                    "a request without its File",
-                                ),
-                            });
-                        }
+                    let Some(blob_ref) = or_fail(post, job, attached_blob(attachment)) else {
+                        return;
                     };
                     let post = post.clone();
                     wasm_bindgen_futures::spawn_local(async move {
@@ -273,14 +282,10 @@ mod worker {
                     });
                     return;
                 }
-                let source = match job_source(state, registry, attachment, blob) {
-                    Ok(s) => s,
-                    Err(error) => {
-                        return post.send(&Response::Failed {
-                            job: Some(job),
-                            error,
-                        });
-                    }
+                let Some(source) =
+                    or_fail(post, job, job_source(state, registry, attachment, blob))
+                else {
+                    return;
                 };
                 let started = now_ms();
                 let mut report = scan_progress(post, job, layer, blob.len);
@@ -293,14 +298,8 @@ mod worker {
                 send_scan(post, job, layer, started, result);
             }
             Request::HashBlob { job, layer, blob } => {
-                let Some(file) = attachment.and_then(|a| a.dyn_into::<web_sys::Blob>().ok()) else {
-                    return post.send(&Response::Failed {
-                        job: Some(job),
-                        error: browser_error(
-                            "No file was given to read.",
-                            "a request without its File",
-                        ),
-                    });
+                let Some(file) = or_fail(post, job, attached_blob(attachment)) else {
+                    return;
                 };
                 let post = post.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -330,14 +329,10 @@ mod worker {
                 offset,
                 len,
             } => {
-                let source = match job_source(state, registry, attachment, blob) {
-                    Ok(s) => s,
-                    Err(error) => {
-                        return post.send(&Response::Failed {
-                            job: Some(job),
-                            error,
-                        });
-                    }
+                let Some(source) =
+                    or_fail(post, job, job_source(state, registry, attachment, blob))
+                else {
+                    return;
                 };
                 let mut bytes = Vec::new();
                 let result = strata_core::content::read_entry(
