@@ -148,6 +148,18 @@ RUN rm /big
 EOF
 build localhost/strata/waste50:1 "$W/ctx-waste50"
 
+# --- zeros: 300 MB of zeros written, then deleted ----------------------------------------------
+# The workshop demo of "deleting does not shrink an image", and the lastlog that `useradd`
+# writes for a large UID: about 1000:1 under gzip, far past the ratio that stops bombs.
+step "zeros image (a 300 MB zero-filled lastlog, then deleted)"
+mkdir -p "$W/ctx-zeros"
+cat >"$W/ctx-zeros/Containerfile" <<'EOF'
+FROM localhost/strata/base:1
+RUN mkdir -p /var/log && dd if=/dev/zero of=/var/log/lastlog bs=1048576 count=300 2>/dev/null
+RUN rm /var/log/lastlog
+EOF
+build localhost/strata/zeros:1 "$W/ctx-zeros"
+
 # --- hints: an image that triggers every finding, and a clean one that triggers none ------
 step "hints image (caches, secrets, deletions, logs, an artefact, root, latest) and a clean one"
 mkdir -p "$W/ctx-hints" "$W/ctx-clean"
@@ -252,6 +264,8 @@ done
 "${SKOPEO[@]}" copy -q "$(cs clean:1.0)" "docker-archive:$IMG/clean.docker.tar:strata/clean:1.0"
 "${SKOPEO[@]}" copy -q "$(cs waste-demo:1)" "docker-archive:$IMG/waste-demo.docker.tar:strata/waste-demo:1"
 "${SKOPEO[@]}" copy -q "$(cs big:1)" "oci-archive:$IMG/big.oci.tar:1"
+"${SKOPEO[@]}" copy -q "$(cs zeros:1)" "oci-archive:$IMG/zeros.oci.tar:1"
+"${SKOPEO[@]}" copy -q --dest-compress-format zstd "$(cs zeros:1)" "oci-archive:$IMG/zeros.oci-zstd.tar:1"
 "${BUILDAH[@]}" manifest push "${POLICY[@]}" -q --all --format oci localhost/strata/multiarch:1 "oci:$W/multiarch-oci:1" >/dev/null
 
 # The attestation manifest buildx would add: platform unknown/unknown, annotated with the
@@ -471,6 +485,8 @@ Do not edit: rerun the script (\`FORCE=1\` to rebuild).
   indexes, blobs present for one platform.
 - \`waste3.docker.tar\`: the same 10 MB path written in three layers (20 MB wasted).
   \`waste50.docker.tar\`: a 50 MB file added, then deleted (50 MB wasted).
+- \`zeros.oci.tar\`, \`zeros.oci-zstd.tar\`: a 300 MB zero-filled /var/log/lastlog, then deleted
+  (about 1000:1 under gzip: not a bomb, and 300 MB wasted).
 - \`big.docker.tar\`, \`big.oci.tar\`: 60 MB of incompressible files in one layer, with
   /payload/part06-middle.txt in its middle (a > 50 MB gzip layer in the OCI flavour).
 - \`base.docker.tar\`: the busybox base alone.

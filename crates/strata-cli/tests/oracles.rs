@@ -764,3 +764,44 @@ fn an_oci_layout_directory_reads_like_its_archive() {
     assert_eq!(merged_dir, merged_tar);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_zero_filled_file_is_waste_not_a_bomb() {
+    // buildah's image: a 300 MB lastlog of zeros, then `rm`. Under gzip and zstd its layer
+    // expands far past the 250:1 ratio that stops bombs, and it must still read whole.
+    for name in ["zeros.oci.tar", "zeros.oci-zstd.tar"] {
+        let ov = json(&["overview", "--verify", "--format", "json", &image(name)]);
+        let problems: Vec<&Value> = ov["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .collect();
+        assert!(problems.is_empty(), "{name}: {problems:?}");
+        let stored = ov["layers"][1]["size"].as_u64().unwrap();
+        assert!(
+            300 << 20 > stored * 250,
+            "{name}: the layer ({stored} bytes stored) is over the ratio limit"
+        );
+        let ci = json_any(&["ci", "--format", "json", &image(name)]);
+        assert_eq!(
+            ci["wasted_bytes"],
+            300 << 20,
+            "{name}: deleting does not shrink"
+        );
+        let timeline = json(&[
+            "timeline",
+            "--format",
+            "json",
+            &image(name),
+            "var/log/lastlog",
+        ]);
+        let changes: Vec<&str> = timeline
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {timeline}"))
+            .iter()
+            .map(|c| c["change"].as_str().unwrap())
+            .collect();
+        assert_eq!(changes, ["added", "deleted"], "{name}");
+    }
+}

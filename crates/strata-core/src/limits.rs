@@ -34,9 +34,11 @@ pub struct Limits {
     /// Most uncompressed bytes in one layer.
     pub max_layer_bytes: u64,
     /// Most uncompressed bytes per compressed byte, checked once a layer has produced more than
-    /// 64 MiB. Real layers compress 2:1 to 20:1; a multi-member gzip of zeros reaches 1000:1
-    /// and zstd far more, so 250:1 stops bombs early and lets any real layer through (a layer
-    /// of one huge zero-filled file may need it raised).
+    /// 64 MiB, not counting up to 1 GiB of zero-filled file contents. Real layers compress 2:1
+    /// to 20:1; a multi-member gzip of zeros reaches 1000:1 and zstd far more, so 250:1 stops
+    /// bombs early. Zeros inside files are let through because real images have them: the
+    /// `lastlog` that `useradd` writes for a large UID, `dd if=/dev/zero` in a workshop's
+    /// "deleting does not shrink the image" demo, preallocated database files.
     pub max_decompression_ratio: u64,
     /// Most registry requests in flight at once.
     pub max_concurrent_fetches: u64,
@@ -65,6 +67,11 @@ impl Default for Limits {
 
 /// Output past which the decompression ratio is checked.
 pub const RATIO_CHECK_AFTER: u64 = 64 << 20;
+
+/// Zero-filled file contents not counted towards [`RATIO_CHECK_AFTER`]: a layer may hold this
+/// much of them before its ratio is checked at all. A bomb built as a tar of one huge
+/// zero-filled file is still stopped, after about 1 GiB (seconds of work, no memory).
+pub const ZERO_FILL_ALLOWANCE: u64 = 1 << 30;
 
 impl Limits {
     /// The names hosts accept in `--limit NAME=VALUE` and in settings, with their defaults.
@@ -105,7 +112,7 @@ impl Limits {
             "max_path_depth" => "Most components in one path.",
             "max_layer_bytes" => "Most uncompressed bytes in one layer.",
             "max_decompression_ratio" => {
-                "Most uncompressed bytes per compressed byte (checked after 64 MiB): stops decompression bombs."
+                "Most uncompressed bytes per compressed byte (checked after 64 MiB, not counting up to 1 GiB of zero-filled files such as a big lastlog): stops decompression bombs."
             }
             "max_concurrent_fetches" => "Most registry requests (layer downloads) at once.",
             _ => "",

@@ -8,7 +8,7 @@ use super::index::{LayerIndex, LayerIndexBuilder};
 use crate::digest::{DiffId, Digest, Sha256Stream};
 use crate::error::{Error, ErrorReport};
 use crate::image::Compression;
-use crate::limits::{Limits, RATIO_CHECK_AFTER};
+use crate::limits::{Limits, RATIO_CHECK_AFTER, ZERO_FILL_ALLOWANCE};
 use crate::source::{ReadAt, read_exact_at};
 use crate::tar::{TarEnd, TarReader};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,10 @@ struct ScanSink {
     out_bytes: u64,
     /// Compressed bytes pushed so far (for the ratio limit).
     in_bytes: u64,
+    /// Output bytes that were file contents and all zeros (counted per write, so a chunk with
+    /// one non-zero byte does not count): the ratio limit forgives up to
+    /// [`ZERO_FILL_ALLOWANCE`] of them.
+    zero_fill: u64,
     limits: Limits,
     /// Whether to hash the output: not for an uncompressed layer, whose tar is the blob (its
     /// diff_id is its digest), which halves the hashing.
@@ -64,7 +68,7 @@ impl Sink for ScanSink {
                 ),
             ));
         }
-        if self.out_bytes > RATIO_CHECK_AFTER
+        if self.out_bytes - self.zero_fill.min(ZERO_FILL_ALLOWANCE) > RATIO_CHECK_AFTER
             && self.out_bytes / self.in_bytes.max(1) > self.limits.max_decompression_ratio
         {
             return Err(self.limits.exceeded(
@@ -81,6 +85,9 @@ impl Sink for ScanSink {
             let (used, entry) = self.tar.feed(&data[pos..])?;
             if data_left > 0 {
                 let content = (used as u64).min(data_left) as usize;
+                if all_zero(&data[pos..pos + content]) {
+                    self.zero_fill += content as u64;
+                }
                 if let Some((_, h)) = &mut self.content {
                     h.update(&data[pos..pos + content]);
                 }
@@ -106,6 +113,14 @@ impl Sink for ScanSink {
         }
         Ok(())
     }
+}
+
+/// Whether every byte is zero; compares 64-byte blocks at a time so it vectorises, and stops
+/// at the first block that is not (at once, for ordinary file contents).
+fn all_zero(data: &[u8]) -> bool {
+    let mut blocks = data.chunks_exact(64);
+    blocks.all(|b| b.iter().fold(0u8, |acc, &x| acc | x) == 0)
+        && blocks.remainder().iter().all(|&x| x == 0)
 }
 
 /// Scans one layer blob pushed in chunks.
@@ -151,6 +166,7 @@ impl LayerScanner {
                 content: None,
                 out_bytes: 0,
                 in_bytes: 0,
+                zero_fill: 0,
                 limits: limits.clone(),
                 hash_output: compression != Some(Compression::None),
             },
@@ -439,5 +455,73 @@ mod tests {
         gz.chunks(1 << 16).for_each(|c| s.push(c));
         let err = s.error().unwrap();
         assert!(err.to_string().contains("max_layer_bytes"), "{err}");
+    }
+
+    /// A gzip layer holding one file of `zeros` zero bytes (the tar header, then the body as
+    /// repeated 1 MiB gzip members, as a bomb would be built, then the end of the tar), and
+    /// `text` bytes of ordinary text in a second file.
+    fn zero_filled_layer(zeros: u64, text: usize) -> Vec<u8> {
+        let gz = |data: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        };
+        let mut h = tar::Header::new_gnu();
+        h.set_path("var/log/lastlog").unwrap();
+        h.set_size(zeros);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let mut out = gz(h.as_bytes());
+        let mib = gz(&[0u8; 1 << 20]);
+        for _ in 0..zeros >> 20 {
+            out.extend_from_slice(&mib);
+        }
+        let words: Vec<u8> = (0..text).map(|i| b"etc usr lib var"[i * 7 % 15]).collect();
+        let tail = layer(&[("etc/motd", &words)]);
+        out.extend_from_slice(&gz(&tail));
+        out
+    }
+
+    #[test]
+    fn zero_filled_files_are_not_taken_for_bombs() {
+        // `useradd -u 1000000` writes a 292 MB lastlog of zeros: 1000:1 under gzip, four times
+        // the ratio limit, in a layer nobody built to attack anyone.
+        let blob = zero_filled_layer(300 << 20, 100_000);
+        let mut s = LayerScanner::new(None, &Limits::default());
+        blob.chunks(1 << 16).for_each(|c| s.push(c));
+        assert!(
+            s.bytes_out() / s.bytes_in() > Limits::default().max_decompression_ratio,
+            "the layer is over the ratio limit, so only the allowance lets it through"
+        );
+        let scan = s.finish();
+        assert!(scan.error.is_none(), "{:?}", scan.error);
+        let paths: Vec<_> = scan
+            .index
+            .entries
+            .iter()
+            .map(|e| scan.index.path(e))
+            .collect();
+        assert_eq!(paths, ["var/log/lastlog", "etc/motd"]);
+        assert_eq!(scan.index.entries[0].size, 300 << 20);
+    }
+
+    #[test]
+    fn a_bomb_dressed_as_a_zero_filled_file_is_stopped_after_the_allowance() {
+        let blob = zero_filled_layer(4 << 30, 0);
+        let mut s = LayerScanner::new(None, &Limits::default());
+        for c in blob.chunks(1 << 16) {
+            s.push(c);
+            if s.error().is_some() {
+                break;
+            }
+        }
+        let err = s.error().expect("stopped").to_string();
+        assert!(err.contains("max_decompression_ratio"), "{err}");
+        let out = s.bytes_out();
+        assert!(
+            out > ZERO_FILL_ALLOWANCE + RATIO_CHECK_AFTER
+                && out < ZERO_FILL_ALLOWANCE + RATIO_CHECK_AFTER + (4 << 20),
+            "stopped just past the allowance, at {out} bytes"
+        );
     }
 }
