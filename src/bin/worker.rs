@@ -611,9 +611,6 @@ mod worker {
         }
     }
 
-    /// Snapshot files this large are refused before reading (they are a few MB for big images).
-    const MAX_SNAPSHOT_FILE: u64 = 1 << 30;
-
     fn open_snapshot(source: &BlobSource, total: u64, post: &Post) {
         let fail = |e: strata_core::Error| {
             post.send(&Response::Failed {
@@ -621,7 +618,7 @@ mod worker {
                 error: ErrorInfo::from(&e),
             })
         };
-        if total > MAX_SNAPSHOT_FILE {
+        if total > strata_core::snapshot::MAX_FILE {
             return fail(strata_core::Error::Invalid {
                 what: "the snapshot file".into(),
                 detail: format!("it is {total} bytes; snapshots are far smaller"),

@@ -92,14 +92,14 @@ pub fn WasteView(props: &WasteViewProps) -> Html {
                         <p class="note">{ "None: no file is overwritten or deleted by a later layer." }</p>
                     } else {
                         <table class="wasted-table" id="wasted-table">
-                            <thead><tr><th>{ "Path" }</th><th class="num">{ "Wasted" }</th><th>{ "Dead copies in layers" }</th></tr></thead>
+                            <thead><tr><th>{ "Path" }</th><th class="num">{ "Wasted" }</th><th>{ "Dead copies, in" }</th></tr></thead>
                             <tbody>
                                 { for w.wasted_paths.iter().take(200).map(|p| html! {
                                     <tr>
                                         <td><button class="link path" onclick={go_to(p.path.clone(), p.layers.first().copied())}>{ strata_core::text::reveal_bidi(&format!("/{}", p.path)).into_owned() }</button>
                                             if p.deleted { <span class="badge muted">{ "deleted" }</span> }</td>
                                         <td class="num" data-bytes={p.wasted_bytes.to_string()}>{ format_bytes(p.wasted_bytes) }</td>
-                                        <td>{ p.layers.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", ") }</td>
+                                        <td>{ p.layers.iter().map(|l| format!("layer {l}")).collect::<Vec<_>>().join(", ") }</td>
                                     </tr>
                                 }) }
                             </tbody>

@@ -630,6 +630,11 @@ pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
     if entry.kind != EntryKind::File {
         bail!("{path}: is a {}, not a file", entry.kind.name());
     }
+    if opened.snapshot.is_some() {
+        bail!(
+            "{path}: a snapshot holds no file contents (only each file's size, mode, owner and hash); open the image it was made from"
+        );
+    }
     let blob = opened.image.layers[layer_no]
         .location
         .context("the layer's blob is missing")?;
@@ -932,6 +937,9 @@ struct Stats {
 pub fn stats(a: &ImageArgs, format: Format) -> Result<i32> {
     let t0 = std::time::Instant::now();
     let mut opened = a.open()?;
+    if opened.snapshot.is_some() {
+        bail!("stats times reading the layers, and a snapshot holds none: give it the image");
+    }
     let open_millis = t0.elapsed().as_secs_f64() * 1000.0;
     let mut scans = Vec::new();
     let mut layers = Vec::new();

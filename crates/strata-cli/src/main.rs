@@ -20,8 +20,9 @@ use std::path::PathBuf;
     about = "Inspect container images: archives from docker, podman and skopeo, in a shell or in the browser",
     after_help = "IMAGE is an archive written by `docker save`, `podman save` or `skopeo copy` \
 (docker-archive, oci-archive, a tarred OCI layout or dir: copy), an OCI layout or dir: \
-directory, or a registry reference (`alpine:3.20`, `localhost:5000/app@sha256:…`; \
---username with --password-stdin for private registries, --insecure for plain HTTP).\n\
+directory, a Strata snapshot (every command but `cat`), or a registry reference \
+(`alpine:3.20`, `localhost:5000/app@sha256:…`; --username with --password-stdin for \
+private registries, --insecure for plain HTTP).\n\
 Exit codes: 0 success, 1 a `ci` rule failed, 2 an error."
 )]
 struct Cli {

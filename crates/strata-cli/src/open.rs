@@ -2,7 +2,9 @@
 //! opened image. IMAGE is a file (an archive, read by range through [`FileSource`]), a
 //! directory (an OCI layout or `dir:` copy, through [`DirSource`]), or else a registry
 //! reference (`nginx:1.27`, `localhost:5000/app@sha256:…`), whose layer blobs are read by HTTP
-//! range through [`RegistrySource`]. The engine sees the same [`ReadAt`] in every case.
+//! range through [`RegistrySource`]. The engine sees the same [`ReadAt`] in every case. A
+//! Strata snapshot file opens too: its image and layer indexes stand in for the archive, and
+//! only reading a file's bytes is refused (a snapshot holds none).
 
 use crate::dir_source::DirSource;
 use crate::file_source::FileSource;
@@ -16,8 +18,8 @@ use strata_core::registry::{
     Credentials, Reference, RegistrySession, list_tags, open_image, parse_user_reference,
 };
 use strata_core::{
-    Analysis, Archive, Digest, Image, Limits, ManifestPick, ReadAt, SourceError, load_image,
-    open_archive, scan_image, scan_layer,
+    Analysis, Archive, Digest, Image, LayerScan, Limits, ManifestPick, ReadAt, SourceError,
+    load_image, open_archive, scan_image, scan_layer,
 };
 
 /// A file, a directory or a registry, read the same way.
@@ -26,6 +28,8 @@ pub enum Source {
     File(FileSource),
     Dir(DirSource),
     Registry(Box<RegistrySource>),
+    /// A snapshot file: no blob bytes to read.
+    Snapshot,
 }
 
 impl ReadAt for Source {
@@ -34,6 +38,7 @@ impl ReadAt for Source {
             Source::File(f) => f.len(),
             Source::Dir(d) => d.len(),
             Source::Registry(r) => r.len(),
+            Source::Snapshot => 0,
         }
     }
 
@@ -42,6 +47,9 @@ impl ReadAt for Source {
             Source::File(f) => f.read_at(offset, buf),
             Source::Dir(d) => d.read_at(offset, buf),
             Source::Registry(r) => r.read_at(offset, buf),
+            Source::Snapshot => Err(SourceError(
+                "a snapshot holds no file contents: open the image it was made from".into(),
+            )),
         }
     }
 }
@@ -76,11 +84,16 @@ pub struct Opened {
     pub source: Source,
     pub image: Image,
     pub limits: Limits,
+    /// For a snapshot file: every layer's scan, read from the file instead of the blobs.
+    pub snapshot: Option<Vec<Option<LayerScan>>>,
 }
 
 impl Opened {
     /// Reads every layer: digests checked, files indexed, the tree built.
     pub fn analyse(&mut self) -> Result<Analysis> {
+        if let Some(scans) = &self.snapshot {
+            return Ok(strata_core::analyse(&mut self.image, scans.clone()));
+        }
         Ok(scan_image(
             &mut self.image,
             &self.source,
@@ -105,6 +118,15 @@ impl Opened {
     /// Makes every layer's uncompressed size exact, reading only the layers whose size the
     /// gzip trailer or zstd header does not give.
     pub fn exact_sizes(&mut self) -> Result<Vec<Option<u64>>> {
+        if self.snapshot.is_some() {
+            self.analyse()?;
+            return Ok(self
+                .image
+                .layers
+                .iter()
+                .map(|l| l.uncompressed_size)
+                .collect());
+        }
         strata_core::image::trailer_sizes(&mut self.image, &self.source)?;
         for layer in &mut self.image.layers {
             if layer.uncompressed_size.is_some() {
@@ -221,6 +243,21 @@ impl ImageArgs {
                 source,
                 image: opened.image,
                 limits,
+                snapshot: None,
+            });
+        }
+        if let Some(snap) = self.snapshot()? {
+            if self.image.is_some() || self.platform.is_some() {
+                anyhow::bail!(
+                    "{}: a snapshot holds one image and one platform; --image and --platform do not apply",
+                    self.path.display()
+                );
+            }
+            return Ok(Opened {
+                source: Source::Snapshot,
+                image: snap.image,
+                limits: self.limits()?,
+                snapshot: Some(snap.scans),
             });
         }
         let (source, archive, limits) = self.open_archive()?;
@@ -234,7 +271,34 @@ impl ImageArgs {
             source,
             image,
             limits,
+            snapshot: None,
         })
+    }
+
+    /// The snapshot, when IMAGE is a Strata snapshot file (told by its first line).
+    fn snapshot(&self) -> Result<Option<strata_core::snapshot::Snapshot>> {
+        if !self.path.is_file() {
+            return Ok(None);
+        }
+        let file = FileSource::open(&self.path)?;
+        let mut head = [0u8; 16];
+        let n = file.read_at(0, &mut head).unwrap_or(0);
+        if !strata_core::snapshot::is_snapshot(&head[..n]) {
+            return Ok(None);
+        }
+        let size = file.len();
+        if size > strata_core::snapshot::MAX_FILE {
+            anyhow::bail!(
+                "{}: a snapshot file of {size} bytes is refused (they are a few MB; the limit is {})",
+                self.path.display(),
+                strata_core::snapshot::MAX_FILE
+            );
+        }
+        let bytes = std::fs::read(&self.path)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        let snap = strata_core::snapshot::decode(&bytes)
+            .with_context(|| format!("{}", self.path.display()))?;
+        Ok(Some(snap))
     }
 
     /// The repository's tags (registry references only).
@@ -263,6 +327,19 @@ impl ImageArgs {
                         || image.manifest.digest.to_string(),
                         |i| i.digest.to_string(),
                     )),
+                    platforms: platforms(&image.choices),
+                }],
+            });
+        }
+        if let Some(snap) = self.snapshot()? {
+            let image = &snap.image;
+            return Ok(Listing {
+                format: format!("snapshot of {} ({})", snap.name, snap.format),
+                images: vec![ListedImage {
+                    number: 0,
+                    label: image.repo_tags.join(", "),
+                    names: image.repo_tags.clone(),
+                    digest: Some(image.manifest.digest.to_string()),
                     platforms: platforms(&image.choices),
                 }],
             });

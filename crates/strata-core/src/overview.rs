@@ -61,13 +61,23 @@ pub struct OverviewLayer {
 pub fn repo_digests(image: &Image) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in &image.repo_tags {
-        let repo = repository_of(tag);
-        let d = format!("{repo}@{}", image.manifest.digest);
-        if !out.contains(&d) {
+        if let Some(d) = repo_digest(tag, image.manifest.digest.as_str())
+            && !out.contains(&d)
+        {
             out.push(d);
         }
     }
     out
+}
+
+/// `repo:tag` → `repo@digest`. `None` for a bare OCI `ref.name` such as `1` or `latest` (what
+/// `skopeo copy … oci-archive:FILE:latest` writes): a tag with no repository has no digest
+/// reference, and `latest@sha256:…` would name an image called "latest".
+fn repo_digest(tag: &str, digest: &str) -> Option<String> {
+    if !tag.contains(['/', ':', '@']) {
+        return None;
+    }
+    Some(format!("{}@{digest}", repository_of(tag)))
 }
 
 /// `docker.io/library/alpine:3.20` → `docker.io/library/alpine` (strips the tag, keeps a port).
@@ -152,5 +162,21 @@ mod tests {
         assert_eq!(repository_of("localhost:5000/app:1"), "localhost:5000/app");
         assert_eq!(repository_of("localhost:5000/app"), "localhost:5000/app");
         assert_eq!(repository_of("app@sha256:abc"), "app");
+    }
+
+    #[test]
+    fn a_bare_ref_name_has_no_repo_digest() {
+        let d = "sha256:f23a";
+        assert_eq!(repo_digest("1", d), None);
+        assert_eq!(repo_digest("latest", d), None);
+        assert_eq!(
+            repo_digest("strata/layers:1", d).unwrap(),
+            "strata/layers@sha256:f23a"
+        );
+        assert_eq!(
+            repo_digest("localhost:5000/app", d).unwrap(),
+            "localhost:5000/app@sha256:f23a"
+        );
+        assert_eq!(repo_digest("alpine:3.20", d).unwrap(), "alpine@sha256:f23a");
     }
 }

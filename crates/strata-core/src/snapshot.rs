@@ -18,6 +18,8 @@ pub const MAGIC: &[u8] = b"STRATA-SNAPSHOT\n";
 pub const VERSION: u32 = 2;
 /// The most a snapshot may decompress to.
 pub const MAX_DECOMPRESSED: u64 = 2 << 30;
+/// Snapshot files this large are refused before reading (they are a few MB for big images).
+pub const MAX_FILE: u64 = 1 << 30;
 /// File name extension.
 pub const EXTENSION: &str = "strata";
 
