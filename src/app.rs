@@ -470,7 +470,7 @@ pub fn App() -> Html {
     // The other image of a comparison: one worker opens it and reads all its layers.
     let start_compare = {
         let (dispatch, runtime) = (state.dispatcher(), runtime.clone());
-        move |name: String, request: Request, attachment: Option<JsValue>| {
+        move |name: String, typed: Option<String>, request: Request, attachment: Option<JsValue>| {
             let on_compare = {
                 let (dispatch, name) = (dispatch.clone(), name.clone());
                 Callback::from(move |(response, attachment): Delivery| match response {
@@ -491,13 +491,25 @@ pub fn App() -> Html {
                                     format: snap.format.clone(),
                                     images: Vec::new(),
                                 });
+                                // A registry image is linked by its pinned reference; a
+                                // local one by its image ID (the link asks for the file).
+                                let link = typed
+                                    .as_deref()
+                                    .and_then(|t| {
+                                        strata_core::registry::pin_user_reference(t, &snap.image)
+                                    })
+                                    .unwrap_or_else(|| snap.image.id().to_string());
                                 let ov = strata_core::overview(&snap.image);
                                 let session = Session::new(listing, snap.image, ov, 0, 0);
                                 let explorer =
                                     build_explorer(&session, snap.scans, 0.0, Default::default());
                                 dispatch.dispatch(Action::Compare(
                                     crate::state::CompareState::Ready(Rc::new(
-                                        crate::state::Comparison { session, explorer },
+                                        crate::state::Comparison {
+                                            session,
+                                            explorer,
+                                            link,
+                                        },
                                     )),
                                 ));
                             }
@@ -534,6 +546,7 @@ pub fn App() -> Html {
         Callback::from(move |file: File| {
             start(
                 file.name(),
+                None,
                 Request::Analyse {
                     registry: None,
                     limits: limits.clone(),
@@ -554,6 +567,7 @@ pub fn App() -> Html {
             };
             start(
                 access.reference.clone(),
+                Some(access.reference.clone()),
                 Request::Analyse {
                     registry: Some(access),
                     limits: limits.clone(),

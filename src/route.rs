@@ -95,6 +95,9 @@ pub struct Route {
     pub raw: Option<String>,
     /// The comparison ignores timestamps and owners.
     pub semantic: bool,
+    /// The image compared with: a registry reference pinned to its digest (the link opens it),
+    /// or a local archive's image ID (the link asks for that archive and checks it).
+    pub with: Option<String>,
     /// The guided walk's step (1-based), when it is open.
     pub learn: Option<usize>,
     /// Presenter mode: everything larger, for a projector.
@@ -126,6 +129,7 @@ impl Route {
                 "q" => route.filter = v,
                 "re" => route.regex = v == "1",
                 "semantic" => route.semantic = v == "1",
+                "with" => route.with = Some(v.trim().to_owned()).filter(|s| !s.is_empty()),
                 "learn" => route.learn = v.parse().ok().filter(|n| *n > 0 && *n < 100),
                 "present" => route.present = v == "1",
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
@@ -184,6 +188,9 @@ impl Route {
         }
         if self.semantic {
             q.push(("semantic", "1".into()));
+        }
+        if let Some(w) = &self.with {
+            q.push(("with", w.clone()));
         }
         if let Some(k) = self.learn {
             q.push(("learn", k.to_string()));
@@ -273,6 +280,7 @@ mod tests {
             sort_by_size: true,
             raw: None,
             semantic: true,
+            with: Some("localhost:5000/b@sha256:e".into()),
             learn: Some(3),
             present: true,
         };

@@ -172,6 +172,9 @@ pub enum CompareState {
 pub struct Comparison {
     pub session: Session,
     pub explorer: Explorer,
+    /// What a link carries for it (`Route::with`): the pinned registry reference, or the
+    /// image ID of a local archive.
+    pub link: String,
 }
 
 impl PartialEq for Comparison {

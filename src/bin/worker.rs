@@ -654,19 +654,9 @@ mod worker {
         let display = strata_core::registry::parse_user_reference(&access.reference)
             .map(|(r, _)| r.canonical())
             .unwrap_or_else(|_| access.reference.clone());
-        // Pin the reference to what it resolved to (the index, or the manifest), so a link
-        // opens this image even after the tag moves; keep an explicit `http://`.
-        if let Ok((reference, _)) = strata_core::registry::parse_user_reference(&access.reference) {
-            let top = image
-                .index
-                .as_ref()
-                .map_or_else(|| image.manifest.digest.clone(), |i| i.digest.clone());
-            let pinned = reference.pinned(&top).canonical();
-            access.reference = if access.reference.trim_start().starts_with("http://") {
-                format!("http://{pinned}")
-            } else {
-                pinned
-            };
+        // Pinned, so a link opens this image even after the tag moves.
+        if let Some(pinned) = strata_core::registry::pin_user_reference(&access.reference, &image) {
+            access.reference = pinned;
         }
         let reference = display;
         let listing = ArchiveListing {

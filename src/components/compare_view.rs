@@ -40,6 +40,46 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         _ => None,
     };
     let semantic = props.route.semantic;
+    // What the link asked to compare with, as it was when the view opened: a local archive's
+    // image ID is checked against the archive picked for it.
+    let wanted = use_state(|| props.route.with.clone());
+    // The B that answered the link (later picks are the user's own choice, not checked).
+    let answer = use_state(|| None::<usize>);
+    // A link to a registry image opens it at once (credentials never travel in links).
+    {
+        let (with, idle, on) = (
+            props.route.with.clone(),
+            props.compare == CompareState::Idle,
+            props.on_compare_registry.clone(),
+        );
+        use_effect_with((), move |_| {
+            if let Some(reference) = with.filter(|w| idle && !is_image_id(w)) {
+                on.emit(RegistryRequest {
+                    reference,
+                    credentials: None,
+                    platform: None,
+                });
+            }
+        });
+    }
+    // Once B is read, the link says which image it is.
+    {
+        let (b, route, on) = (b.clone(), props.route.clone(), props.on_navigate.clone());
+        let answer = answer.clone();
+        use_effect_with(b.as_ref().map(|c| Rc::as_ptr(c) as usize), move |ptr| {
+            if answer.is_none() && ptr.is_some() {
+                answer.set(*ptr);
+            }
+            if let Some(b) = b
+                && route.with.as_deref() != Some(b.link.as_str())
+            {
+                on.emit(Route {
+                    with: Some(b.link.clone()),
+                    ..route
+                });
+            }
+        });
+    }
     let result: Option<Rc<ImageDiff>> = {
         let (session, a_explorer, b) = (props.session.clone(), a_explorer.clone(), b.clone());
         (*use_memo(
@@ -103,8 +143,16 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         }
     };
     let status = match &props.compare {
-        CompareState::Idle => html! {
-            <p class="note">{ "Pick a second image: the layers both use, what their configs and build steps say differently, and which files differ." }</p>
+        CompareState::Idle => match props.route.with.as_deref().filter(|w| is_image_id(w)) {
+            Some(id) => html! {
+                <p class="note" id="compare-wanted">
+                    { "This link compares with image " }<code>{ id.to_owned() }</code>
+                    { " from an archive on the sender's machine: pick that archive to continue (it is read here, never uploaded)." }
+                </p>
+            },
+            None => html! {
+                <p class="note">{ "Pick a second image: the layers both use, what their configs and build steps say differently, and which files differ." }</p>
+            },
         },
         CompareState::Loading { name, done, total } => html! {
             <p class="note" id="compare-loading" aria-busy="true">
@@ -114,10 +162,32 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         CompareState::Failed(e) => html! {
             <p class="tag-error" role="alert" id="compare-error" title={e.detail.clone()}>{ e.summary.clone() }</p>
         },
-        CompareState::Ready(_) if a_explorer.is_none() => html! {
-            <p class="note">{ "Reading this image's layers first…" }</p>
-        },
-        CompareState::Ready(_) => html! {},
+        CompareState::Ready(c) => {
+            let mismatch = (*wanted)
+                .as_deref()
+                .filter(|w| {
+                    is_image_id(w)
+                        && *w != c.link.as_str()
+                        && answer.is_none_or(|a| a == Rc::as_ptr(c) as usize)
+                })
+                .map(|w| {
+                    html! {
+                        <p class="tag-error" role="alert" id="compare-mismatch">
+                            { "The link compared with image " }<code>{ w.to_owned() }</code>
+                            { ", and this archive holds " }<code>{ c.link.clone() }</code>
+                            { ": what you see is a different comparison (the link now says so)." }
+                        </p>
+                    }
+                });
+            html! {
+                <>
+                { for mismatch }
+                if a_explorer.is_none() {
+                    <p class="note">{ "Reading this image's layers first…" }</p>
+                }
+                </>
+            }
+        }
     };
     let body = result.map(|d| {
         let on_semantic = {
@@ -253,4 +323,10 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             { body }
         </article>
     }
+}
+
+/// A local archive's image ID (`sha256:` and 64 hex digits), as opposed to a registry reference.
+fn is_image_id(s: &str) -> bool {
+    s.strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }

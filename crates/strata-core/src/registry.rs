@@ -193,6 +193,23 @@ pub fn parse_user_reference(s: &str) -> Result<(Reference, bool), Error> {
     Ok((reference, http || local))
 }
 
+/// What a shared link carries for a registry image: the reference as typed, pinned to what it
+/// resolved to (the index, or the manifest) so the link opens this image after the tag moves,
+/// keeping an explicit `http://`. `None` when `typed` is not a reference.
+pub fn pin_user_reference(typed: &str, image: &crate::image::Image) -> Option<String> {
+    let (reference, _) = parse_user_reference(typed).ok()?;
+    let top = image
+        .index
+        .as_ref()
+        .map_or(&image.manifest.digest, |i| &i.digest);
+    let pinned = reference.pinned(top).canonical();
+    Some(if typed.trim_start().starts_with("http://") {
+        format!("http://{pinned}")
+    } else {
+        pinned
+    })
+}
+
 /// One `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Challenge {

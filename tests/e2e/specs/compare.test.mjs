@@ -3,7 +3,7 @@
 // or not; and against an image in a registry.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fixture, newPage, openFixture, registries, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
+import { dropFile, fixture, newPage, openFixture, registries, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
 
 const ctx = useServer();
 
@@ -47,4 +47,58 @@ test("the same image from a registry shares every layer's content", async () => 
   assert.match(await page.textContent("#compare-files-summary"), /^0 added, 0 removed, 0 changed/);
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+test("a comparison's link carries B: a local archive by image ID (asked for and checked), a registry image pinned", async () => {
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
+  await page.click("#tab-compare");
+  await page.setInputFiles("#compare-file", fixture("clean.docker.tar"));
+  await page.waitForSelector("#compare-summary", { timeout: 60000 });
+  const cleanId = strata(["overview", "--format", "json", fixture("clean.docker.tar")], { json: true }).image_id;
+  await page.waitForFunction((id) => decodeURIComponent(location.hash).includes(`with=${id}`), cleanId);
+  const link = await page.evaluate(() => location.href);
+  const summary = await page.textContent("#compare-files-summary");
+  await page.context().close();
+
+  // Whoever opens the link drops A, and is asked for B by its image ID.
+  for (const [b, matches] of [["clean.docker.tar", true], ["waste3.docker.tar", false]]) {
+    const fresh = await newPage(ctx.browser);
+    await fresh.goto(link);
+    await fresh.waitForSelector("#link-wanted");
+    await dropFile(fresh, fixture("layers.docker.tar"));
+    await fresh.waitForSelector("#compare-wanted", { timeout: 60000 });
+    assert.match(await fresh.textContent("#compare-wanted"), new RegExp(cleanId));
+    await fresh.setInputFiles("#compare-file", fixture(b));
+    await fresh.waitForSelector("#compare-summary", { timeout: 60000 });
+    if (matches) {
+      assert.equal(await fresh.textContent("#compare-files-summary"), summary);
+      assert.equal(await fresh.locator("#compare-mismatch").count(), 0);
+    } else {
+      // The wrong archive is compared (the user chose it) but never silently.
+      assert.match(await fresh.textContent("#compare-mismatch"), new RegExp(cleanId));
+    }
+    assert.deepEqual(fresh.problems, []);
+    await fresh.context().close();
+  }
+
+  // A registry B is pinned to its digest in the link and opens by itself.
+  const reg = registries();
+  const regPage = await newPage(ctx.browser);
+  await openFixture(regPage, ctx.server.url, "layers.oci.tar", { layers: true });
+  await regPage.click("#tab-compare");
+  await regPage.fill("#compare-reference", `${reg.open}/strata/layers:oci`);
+  await regPage.click("#compare-open");
+  await regPage.waitForSelector("#compare-summary", { timeout: 60000 });
+  await regPage.waitForFunction(() => /with=[^&]*strata\/layers:oci@sha256:[0-9a-f]{64}/.test(decodeURIComponent(location.hash)));
+  const regLink = await regPage.evaluate(() => location.href);
+  await regPage.context().close();
+  const fresh = await newPage(ctx.browser);
+  await fresh.goto(regLink);
+  await fresh.waitForSelector("#link-wanted");
+  await dropFile(fresh, fixture("layers.oci.tar"));
+  await fresh.waitForSelector("#compare-summary", { timeout: 60000 });
+  assert.match(await fresh.textContent("#compare-layers-summary"), /^4 shared/);
+  assert.deepEqual(fresh.problems, []);
+  await fresh.context().close();
 });
