@@ -235,8 +235,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                     <dd id="compare-layers-summary">{ format!("{} shared ({} stored once, pulled once), {} only in A, {} only in B",
                         d.shared_layers.len(), format_bytes(d.summary.shared_bytes), d.only_a_layers.len(), d.only_b_layers.len()) }</dd>
                     <dt>{ "Files" }</dt>
-                    <dd id="compare-files-summary">{ format!("{} added, {} removed, {} changed, {}{} bytes",
-                        d.summary.added, d.summary.removed, d.summary.changed, if d.summary.size_delta >= 0 { "+" } else { "" }, d.summary.size_delta) }</dd>
+                    <dd id="compare-files-summary" title={format!("{:+} bytes", d.summary.size_delta)}>{ format!("{} added, {} removed, {} changed, {}{} in B",
+                        d.summary.added, d.summary.removed, d.summary.changed, if d.summary.size_delta >= 0 { "+" } else { "−" }, format_bytes(d.summary.size_delta.unsigned_abs())) }</dd>
                 </dl>
                 <label class="check"><input type="checkbox" id="compare-semantic" checked={semantic} onchange={on_semantic} />
                     { " Ignore timestamps and owners (diffoci --semantic)" }</label>

@@ -23,6 +23,10 @@ test("two images from the same base: shared layer by digest, and the file diff s
   assert.match(await page.textContent("#compare-layers-summary"), /1 shared \(2\.03 MiB stored once/);
   assert.deepEqual(await rows(page), cli.files.map((f) => `${f.change} ${f.path}`));
   assert.equal((await page.$$("#compare-config tbody tr")).length, cli.config.length);
+  // The size change, readable, with the exact bytes strata diff counts on hover.
+  const delta = cli.summary.size_delta;
+  assert.equal(await page.getAttribute("#compare-files-summary", "title"), `${delta >= 0 ? "+" : ""}${delta} bytes`);
+  assert.match(await page.textContent("#compare-files-summary"), /[+−][\d.]+ (B|KiB|MiB) in B$/);
   await screenshot(page, "compare");
   // Semantic, both ways.
   await page.check("#compare-semantic");
