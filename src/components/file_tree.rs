@@ -270,7 +270,11 @@ pub fn FileTree(props: &FileTreeProps) -> Html {
                 } else {
                     <span class="chevron" aria-hidden="true"></span>
                 }
-                <span class={classes!("change-mark", class)} title={info.change.map(|c| c.name()).unwrap_or("unchanged in this layer")}>{ letter }</span>
+                <span class={classes!("change-mark", class)} title={match info.change {
+                    Some(Change::Unchanged) => "unchanged: in this layer again, identical",
+                    Some(c) => c.name(),
+                    None => "not in this layer",
+                }}>{ letter }</span>
                 <span class="kind-icon" aria-hidden="true">{ kind_icon }</span>
                 <span class="name">{ strata_core::text::reveal_bidi(&info.name).into_owned() }</span>
                 if let Some(link) = &info.link {

@@ -353,6 +353,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
                 }
                 <p class="tree-summary" id="tree-summary" data-rows={rows_rc.len().to_string()} data-rows-ms={format!("{rows_ms:.1}")}>
                     { format!("Layer {} of {}: {} added, {} modified, {} deleted · {} rows", layer + 1, tree.n_layers(), counts.added, counts.modified, counts.deleted, rows_rc.len()) }
+                    <span class="legend-unchanged" title="The layer holds this path again, identical in content, type, mode, owner and link target (a parent directory of a change, a file rewritten with the same bytes)">{ " · U: in this layer again, unchanged" }</span>
                 </p>
                 <FileTree explorer={explorer.clone()} view={view.clone()} rows={rows_rc.clone()} selected={selected}
                     on_select={on_select} on_toggle={on_toggle} layer={layer} n_layers={tree.n_layers()} on_layer={on_prev_next}

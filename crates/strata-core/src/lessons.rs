@@ -188,15 +188,23 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
         Place::History,
         None,
         vec![
-            format!(
-                "This image's history has {} steps; {} of them made no layer: ENV, LABEL, CMD, USER, EXPOSE and WORKDIR \
-                 only change the config (empty_layer in the history).",
-                history.rows.len(),
-                empty.len()
-            ),
+            if empty.is_empty() {
+                format!(
+                    "This image's history has {} steps, and each made a layer. ENV, LABEL, CMD, USER, EXPOSE and WORKDIR \
+                     make none: they only change the config (empty_layer in the history).",
+                    history.rows.len()
+                )
+            } else {
+                format!(
+                    "This image's history has {} steps; {} of them made no layer: ENV, LABEL, CMD, USER, EXPOSE and WORKDIR \
+                     only change the config (empty_layer in the history).",
+                    history.rows.len(),
+                    empty.len()
+                )
+            },
             match empty.last() {
                 Some(r) => format!("For example: `{}`.", crate::text::clip(&r.created_by.split_whitespace().collect::<Vec<_>>().join(" "), 100)),
-                None => "Here every step made a layer.".into(),
+                None => "In other images such steps show in the history with a SIZE of 0B and no layer.".into(),
             },
         ],
         Some("docker image history --no-trunc IMAGE".into()),
