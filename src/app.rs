@@ -424,46 +424,53 @@ pub fn App() -> Html {
             state.session().cloned(),
         );
         Callback::from(move |()| {
-            let (LayersState::Ready(explorer), Some(session)) = (&layers, &session) else {
+            let (LayersState::Ready(explorer), Some(session)) = (layers.clone(), session.clone())
+            else {
                 return;
             };
-            let name = session
-                .snapshot_of
-                .as_ref()
-                .map_or_else(|| session.listing.file_name.clone(), |(n, _)| n.clone());
-            let format = session
-                .snapshot_of
-                .as_ref()
-                .map_or_else(|| session.listing.format.clone(), |(_, f)| f.clone());
-            let snap = strata_core::snapshot::Snapshot::of(
-                &name,
-                &format,
-                &session.image,
-                &explorer.analysis,
-            );
-            match strata_core::snapshot::encode(&snap) {
-                Ok(bytes) => {
-                    let file = format!(
-                        "{}.{}",
-                        name.rsplit('/')
-                            .next()
-                            .unwrap_or(&name)
-                            .replace([':', '@'], "_"),
-                        strata_core::snapshot::EXTENSION
-                    );
-                    browser::download(&bytes, &file);
-                    let stored = session.image.stored_size().max(1);
-                    dispatch.dispatch(Action::SnapshotSaved(format!(
+            // Encoding runs on this thread (the indexes live here): say so first, and let the
+            // page paint that before the work starts.
+            dispatch.dispatch(Action::SnapshotSaving);
+            let dispatch = dispatch.clone();
+            browser::later(30, move || {
+                let name = session
+                    .snapshot_of
+                    .as_ref()
+                    .map_or_else(|| session.listing.file_name.clone(), |(n, _)| n.clone());
+                let format = session
+                    .snapshot_of
+                    .as_ref()
+                    .map_or_else(|| session.listing.format.clone(), |(_, f)| f.clone());
+                let snap = strata_core::snapshot::Snapshot::of(
+                    &name,
+                    &format,
+                    &session.image,
+                    &explorer.analysis,
+                );
+                match strata_core::snapshot::encode(&snap) {
+                    Ok(bytes) => {
+                        let file = format!(
+                            "{}.{}",
+                            name.rsplit('/')
+                                .next()
+                                .unwrap_or(&name)
+                                .replace([':', '@'], "_"),
+                            strata_core::snapshot::EXTENSION
+                        );
+                        browser::download(&bytes, &file);
+                        let stored = session.image.stored_size().max(1);
+                        dispatch.dispatch(Action::SnapshotSaved(format!(
                         "Snapshot saved as {file}: {} ({:.2}% of the image's {} stored). It opens anywhere, offline, with every view but file contents.",
                         strata_core::text::format_bytes(bytes.len() as u64),
                         bytes.len() as f64 * 100.0 / stored as f64,
                         strata_core::text::format_bytes(stored)
                     )));
+                    }
+                    Err(e) => dispatch.dispatch(Action::SnapshotSaved(format!(
+                        "The snapshot could not be made: {e}"
+                    ))),
                 }
-                Err(e) => dispatch.dispatch(Action::SnapshotSaved(format!(
-                    "The snapshot could not be made: {e}"
-                ))),
-            }
+            });
         })
     };
 
@@ -1038,7 +1045,7 @@ pub fn App() -> Html {
             <ContextProvider<Reader> context={reader.clone()}>
                 <ImagePage session={session.clone()} listing={listing.clone()} route={state.route.clone()}
                     layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
-                    on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()}
+                    on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} snapshot_saving={state.snapshot_saving}
                     compare={state.compare.clone()} on_compare_file={compare_file.clone()} on_compare_registry={compare_registry.clone()} />
             </ContextProvider<Reader>>
         },

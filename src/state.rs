@@ -229,6 +229,8 @@ pub struct AppState {
     pub wanted: Option<String>,
     /// The last snapshot saved, said once.
     pub snapshot_saved: Option<String>,
+    /// A snapshot is being encoded (the button waits, the page says so).
+    pub snapshot_saving: bool,
     pub compare: CompareState,
     /// The safety limits what is opened next is read with (the settings).
     pub limits: strata_core::Limits,
@@ -248,6 +250,7 @@ impl Default for AppState {
             tags: TagsState::Idle,
             wanted: None,
             snapshot_saved: None,
+            snapshot_saving: false,
             compare: CompareState::Idle,
             limits: strata_core::Limits::default(),
             verifying: 0,
@@ -322,6 +325,8 @@ pub enum Action {
     /// A snapshot file was opened: the image and its layers at once, nothing to read.
     SnapshotOpened(Box<Session>, Rc<Explorer>),
     /// A snapshot was saved: what to tell the user (file, size, ratio).
+    /// Encoding a snapshot has begun.
+    SnapshotSaving,
     SnapshotSaved(String),
     Compare(CompareState),
     SetLimits(strata_core::Limits),
@@ -494,7 +499,14 @@ impl Reducible for AppState {
                 next.scan_wanted = false;
                 next.layers = LayersState::Ready(explorer);
             }
-            Action::SnapshotSaved(note) => next.snapshot_saved = Some(note),
+            Action::SnapshotSaving => {
+                next.snapshot_saving = true;
+                next.snapshot_saved = None;
+            }
+            Action::SnapshotSaved(note) => {
+                next.snapshot_saving = false;
+                next.snapshot_saved = Some(note);
+            }
             Action::Compare(c) => next.compare = c,
             Action::SetLimits(l) => next.limits = l,
             _ => return self, // a message from a cancelled run

@@ -280,7 +280,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             </section>
             <section class="card" id="compare-history">
                 <h3>{ "Build steps" }</h3>
-                <p>{ format!("{} steps in common, then {} only in A and {} only in B.", d.history.common, d.history.only_a.len(), d.history.only_b.len()) }</p>
+                <p>{ format!("{} in common, then {} only in A and {} only in B.", strata_core::text::count(d.history.common, "step"), d.history.only_a.len(), d.history.only_b.len()) }</p>
                 <ul class="steps">
                     { for d.history.only_a.iter().map(|s| html! { <li class="only-a"><code>{ format!("A  {}", reveal_bidi(s)) }</code></li> }) }
                     { for d.history.only_b.iter().map(|s| html! { <li class="only-b"><code>{ format!("B  {}", reveal_bidi(s)) }</code></li> }) }

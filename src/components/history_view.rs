@@ -36,7 +36,7 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
     html! {
         <article class="history" id="history">
             <div class="view-head">
-                <h2>{ format!("History: {} steps", history.rows.len()) }</h2>
+                <h2>{ format!("History: {}", strata_core::text::count(history.rows.len(), "step")) }</h2>
                 <button class="button subtle" onclick={toggle_all}>{ if *all { "Shorten commands" } else { "Show full commands" } }</button>
                 <span class="equivalent">{ "Same as " }<code>{ "docker image history --no-trunc IMAGE" }</code></span>
             </div>

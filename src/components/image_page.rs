@@ -35,6 +35,8 @@ pub struct ImagePageProps {
     /// What the last saved snapshot came to.
     #[prop_or_default]
     pub snapshot_saved: Option<String>,
+    #[prop_or_default]
+    pub snapshot_saving: bool,
 }
 
 #[component]
@@ -156,8 +158,11 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                             if checking == 1 { "" } else { "s" }
                         ) }</span>
                     }
-                    <button class="button subtle small" id="save-snapshot" onclick={save} disabled={checking > 0}
+                    <button class="button subtle small" id="save-snapshot" onclick={save} disabled={checking > 0 || props.snapshot_saving}
                         title="Save this inspection as one small file (no file contents) that opens anywhere, offline">{ "Save snapshot" }</button>
+                    if props.snapshot_saving {
+                        <span class="note" id="snapshot-saving" role="status">{ " Saving the snapshot (every layer's file index, compressed)…" }</span>
+                    }
                     if let Some(note) = &props.snapshot_saved {
                         <span class="note" id="snapshot-saved" role="status">{ format!(" {note}") }</span>
                     }

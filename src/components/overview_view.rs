@@ -105,8 +105,8 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     <dt>{ "Format" }</dt>
                     <dd id="format">{ if remote { session.listing.format.clone() } else { ov.format.clone() } }</dd>
                     <dt>{ "Size" }</dt>
-                    <dd id="sizes">{ format!("{} stored, {uncompressed_text}, in {} layers", ov.stored_size_text, ov.n_layers) }</dd>
-                    <dt>{ "History" }</dt><dd>{ format!("{} steps, {} of them without a layer", ov.n_history, ov.n_empty_history) }</dd>
+                    <dd id="sizes">{ format!("{} stored, {uncompressed_text}, in {}", ov.stored_size_text, strata_core::text::count(ov.n_layers, "layer")) }</dd>
+                    <dt>{ "History" }</dt><dd>{ format!("{}, {} without a layer", strata_core::text::count(ov.n_history, "step"), ov.n_empty_history) }</dd>
                     if let Some((name, format)) = &session.snapshot_of {
                         <dt>{ "Opened from" }</dt>
                         <dd id="snapshot-of">{ format!("a snapshot of {name} ({format}): every view but file contents") }</dd>

@@ -140,9 +140,14 @@ pub fn download(bytes: &[u8], name: &str) {
     }
     // The download has started from the URL; revoking later keeps it valid meanwhile.
     let url2 = url.clone();
-    let cb = Closure::once_into_js(move || revoke_url(&url2));
+    later(10_000, move || revoke_url(&url2));
+}
+
+/// Runs `f` once, `ms` milliseconds from now (after the page has had a chance to paint).
+pub fn later(ms: i32, f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(f);
     if let Some(w) = window() {
-        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 10_000);
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
     }
 }
 

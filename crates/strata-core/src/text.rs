@@ -167,8 +167,20 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// `1 layer`, `3 layers`: a count with its noun (regular plurals only).
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(super::count(1, "layer"), "1 layer");
+        assert_eq!(super::count(0, "step"), "0 steps");
+        assert_eq!(super::count(3, "step"), "3 steps");
+    }
+
     use super::*;
 
     #[test]

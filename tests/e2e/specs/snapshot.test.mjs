@@ -29,6 +29,9 @@ test("a snapshot saved from an archive opens offline with the same history, insp
   const file = "/tmp/strata-e2e-layers.oci.tar.strata";
   await download.saveAs(file);
   const size = statSync(file).size;
+  await page.waitForSelector("#snapshot-saved", { timeout: 30000 });
+  assert.equal(await page.locator("#snapshot-saving").count(), 0, "the saving note gives way to the result");
+  assert.equal(await page.locator("#save-snapshot").isEnabled(), true);
   const note = await page.textContent("#snapshot-saved");
   const stored = statSync(fixture("layers.oci.tar")).size;
   console.log(`snapshot of layers.oci.tar: ${size} bytes (${((size * 100) / stored).toFixed(2)}% of the ${stored}-byte archive); the page says: ${note.trim()}`);
