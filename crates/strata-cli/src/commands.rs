@@ -630,7 +630,7 @@ pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
     if entry.kind != EntryKind::File {
         bail!("{path}: is a {}, not a file", entry.kind.name());
     }
-    if opened.snapshot.is_some() {
+    if opened.is_snapshot() {
         bail!(
             "{path}: a snapshot holds no file contents (only each file's size, mode, owner and hash); open the image it was made from"
         );
@@ -937,7 +937,7 @@ struct Stats {
 pub fn stats(a: &ImageArgs, format: Format) -> Result<i32> {
     let t0 = std::time::Instant::now();
     let mut opened = a.open()?;
-    if opened.snapshot.is_some() {
+    if opened.is_snapshot() {
         bail!("stats times reading the layers, and a snapshot holds none: give it the image");
     }
     let open_millis = t0.elapsed().as_secs_f64() * 1000.0;

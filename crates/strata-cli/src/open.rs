@@ -22,14 +22,14 @@ use strata_core::{
     load_image, open_archive, scan_image, scan_layer,
 };
 
-/// A file, a directory or a registry, read the same way.
+/// A file, a directory, a registry or a snapshot, read the same way.
 #[derive(Debug)]
 pub enum Source {
     File(FileSource),
     Dir(DirSource),
     Registry(Box<RegistrySource>),
-    /// A snapshot file: no blob bytes to read.
-    Snapshot,
+    /// A snapshot file: every layer's scan, read from the file; no blob bytes to read.
+    Snapshot(Vec<Option<LayerScan>>),
 }
 
 impl ReadAt for Source {
@@ -38,7 +38,7 @@ impl ReadAt for Source {
             Source::File(f) => f.len(),
             Source::Dir(d) => d.len(),
             Source::Registry(r) => r.len(),
-            Source::Snapshot => 0,
+            Source::Snapshot(_) => 0,
         }
     }
 
@@ -47,7 +47,7 @@ impl ReadAt for Source {
             Source::File(f) => f.read_at(offset, buf),
             Source::Dir(d) => d.read_at(offset, buf),
             Source::Registry(r) => r.read_at(offset, buf),
-            Source::Snapshot => Err(SourceError(
+            Source::Snapshot(_) => Err(SourceError(
                 "a snapshot holds no file contents: open the image it was made from".into(),
             )),
         }
@@ -84,14 +84,17 @@ pub struct Opened {
     pub source: Source,
     pub image: Image,
     pub limits: Limits,
-    /// For a snapshot file: every layer's scan, read from the file instead of the blobs.
-    pub snapshot: Option<Vec<Option<LayerScan>>>,
 }
 
 impl Opened {
+    /// Whether IMAGE was a snapshot file (no file contents to read).
+    pub fn is_snapshot(&self) -> bool {
+        matches!(self.source, Source::Snapshot(_))
+    }
+
     /// Reads every layer: digests checked, files indexed, the tree built.
     pub fn analyse(&mut self) -> Result<Analysis> {
-        if let Some(scans) = &self.snapshot {
+        if let Source::Snapshot(scans) = &self.source {
             return Ok(strata_core::analyse(&mut self.image, scans.clone()));
         }
         Ok(scan_image(
@@ -118,28 +121,27 @@ impl Opened {
     /// Makes every layer's uncompressed size exact, reading only the layers whose size the
     /// gzip trailer or zstd header does not give.
     pub fn exact_sizes(&mut self) -> Result<Vec<Option<u64>>> {
-        if self.snapshot.is_some() {
-            self.analyse()?;
-            return Ok(self
-                .image
-                .layers
-                .iter()
-                .map(|l| l.uncompressed_size)
-                .collect());
-        }
-        strata_core::image::trailer_sizes(&mut self.image, &self.source)?;
-        for layer in &mut self.image.layers {
-            if layer.uncompressed_size.is_some() {
-                continue;
+        if let Source::Snapshot(scans) = &self.source {
+            // The scans measured every layer already: no tree to build for a size.
+            for (layer, scan) in self.image.layers.iter_mut().zip(scans) {
+                if let Some(scan) = scan.as_ref().filter(|s| s.error.is_none()) {
+                    layer.measured(scan.tar_size);
+                }
             }
-            if let Some(loc) = layer.location {
-                let scan =
-                    scan_layer(&self.source, loc.offset, loc.len, &self.limits, &mut |_| {
-                        true
-                    })?;
-                if scan.error.is_none() {
-                    layer.uncompressed_size = Some(scan.tar_size);
-                    layer.uncompressed_size_exact = true;
+        } else {
+            strata_core::image::trailer_sizes(&mut self.image, &self.source)?;
+            for layer in &mut self.image.layers {
+                if layer.uncompressed_size.is_some() {
+                    continue;
+                }
+                if let Some(loc) = layer.location {
+                    let scan =
+                        scan_layer(&self.source, loc.offset, loc.len, &self.limits, &mut |_| {
+                            true
+                        })?;
+                    if scan.error.is_none() {
+                        layer.measured(scan.tar_size);
+                    }
                 }
             }
         }
@@ -243,7 +245,6 @@ impl ImageArgs {
                 source,
                 image: opened.image,
                 limits,
-                snapshot: None,
             });
         }
         if let Some(snap) = self.snapshot()? {
@@ -254,10 +255,9 @@ impl ImageArgs {
                 );
             }
             return Ok(Opened {
-                source: Source::Snapshot,
+                source: Source::Snapshot(snap.scans),
                 image: snap.image,
                 limits: self.limits()?,
-                snapshot: Some(snap.scans),
             });
         }
         let (source, archive, limits) = self.open_archive()?;
@@ -271,7 +271,6 @@ impl ImageArgs {
             source,
             image,
             limits,
-            snapshot: None,
         })
     }
 

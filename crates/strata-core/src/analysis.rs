@@ -114,8 +114,7 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
                     diagnostics.push(d);
                 }
                 if summary.error.is_none() {
-                    image.layers[i].uncompressed_size = Some(summary.tar_size);
-                    image.layers[i].uncompressed_size_exact = true;
+                    image.layers[i].measured(summary.tar_size);
                 }
                 summaries.push(Some(summary));
                 indexes.push(scan.index);

@@ -113,6 +113,13 @@ impl Layer {
     pub fn size(&self) -> Option<u64> {
         self.location.map(|l| l.len).or(self.declared_size)
     }
+
+    /// Records the uncompressed size a complete read of the layer measured (exact, unlike a
+    /// trailer's or header's).
+    pub fn measured(&mut self, tar_size: u64) {
+        self.uncompressed_size = Some(tar_size);
+        self.uncompressed_size_exact = true;
+    }
 }
 
 /// An image resolved from an archive (or a registry).
