@@ -325,8 +325,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     }
 }
 
-/// A local archive's image ID (`sha256:` and 64 hex digits), as opposed to a registry reference.
+/// A local archive's image ID (a digest), as opposed to a registry reference.
 fn is_image_id(s: &str) -> bool {
-    s.strip_prefix("sha256:")
-        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    strata_core::Digest::parse(s).is_ok()
 }
