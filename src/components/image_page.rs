@@ -90,7 +90,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                         let mut label = c.label();
                         if !c.available { label.push_str(" (not in this archive)"); }
                         if !c.attestations.is_empty() {
-                            label.push_str(&format!(" · {} attestation{}", c.attestations.len(), if c.attestations.len() == 1 { "" } else { "s" }));
+                            label.push_str(&format!(" · {}", strata_core::text::count(c.attestations.len(), "attestation")));
                         }
                         html! {
                             <option value={c.descriptor.digest.clone()} disabled={!c.available} selected={Some(i) == image.chosen}>{ label }</option>
@@ -154,8 +154,8 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                     }
                     if checking > 0 {
                         <span class="note" id="digest-checks" role="status">{ format!(
-                            "Files indexed; checking the digest of {checking} layer{} (sha256 of every byte)… ",
-                            if checking == 1 { "" } else { "s" }
+                            "Files indexed; checking the digest of {} (sha256 of every byte)… ",
+                            strata_core::text::count(checking, "layer")
                         ) }</span>
                     }
                     <button class="button subtle small" id="save-snapshot" onclick={save} disabled={checking > 0 || props.snapshot_saving}

@@ -85,7 +85,7 @@ pub fn RegistryForm(props: &RegistryFormProps) -> Html {
             html! {
                 <div class="tag-list" id="tag-list">
                     <p class="note" id="tag-status">
-                        { format!("{} tag{} in {repository}", tags.len(), if tags.len() == 1 { "" } else { "s" }) }
+                        { format!("{} in {repository}", strata_core::text::count(tags.len(), "tag")) }
                         if tags.len() > 12 {
                             <input type="search" class="tag-filter" placeholder="filter tags" aria-label="Filter tags"
                                 value={(*tag_filter).clone()} oninput={text_input(tag_filter.clone())} />

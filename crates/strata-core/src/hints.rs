@@ -352,7 +352,7 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
                     layer: Some(*layer),
                     path: CACHES.iter().find(|c| c.1 == *what).map(|c| c.0.trim_end_matches('/').to_owned()),
                     bytes: Some(*b),
-                    note: format!("{what}: {n} file{}", if *n == 1 { "" } else { "s" }),
+                    note: format!("{what}: {}", crate::text::count(*n, "file")),
                 })
                 .collect(),
             bytes,
@@ -375,9 +375,8 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
         push(
             "deleted-later",
             format!(
-                "{} file{} deleted by a later layer {} shipped anyway ({}).",
-                deleted.len(),
-                if deleted.len() == 1 { "" } else { "s" },
+                "{} deleted by a later layer {} shipped anyway ({}).",
+                crate::text::count(deleted.len(), "file"),
                 if deleted.len() == 1 { "is" } else { "are" },
                 crate::text::format_bytes(bytes)
             ),
@@ -390,9 +389,8 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
         push(
             "secret-file",
             format!(
-                "{} file{} that usually hold secrets {} in the layers.",
-                secrets.len(),
-                if secrets.len() == 1 { "" } else { "s" },
+                "{} that usually hold secrets {} in the layers.",
+                crate::text::count(secrets.len(), "file"),
                 if secrets.len() == 1 { "is" } else { "are" }
             ),
             "Anyone who can pull the image can read every layer, deleted files included. Pass secrets at \
@@ -404,9 +402,8 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
         push(
             "log-files",
             format!(
-                "{} log file{} in the image.",
-                logs.len(),
-                if logs.len() == 1 { "" } else { "s" }
+                "{} in the image.",
+                crate::text::count(logs.len(), "log file")
             ),
             "Logs written while building are noise in the image: remove them in the step that writes them, \
              and have the app log to standard output.",
@@ -417,9 +414,8 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
         push(
             "build-artefact",
             format!(
-                "{} large file{} that may be build artefact{}.",
-                artefacts.len(),
-                if artefacts.len() == 1 { "" } else { "s" },
+                "{} that may be build artefact{}.",
+                crate::text::count(artefacts.len(), "large file"),
                 if artefacts.len() == 1 { "" } else { "s" }
             ),
             "Archives, objects and downloads needed only to build belong in a build stage: COPY --from the \

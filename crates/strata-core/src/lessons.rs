@@ -100,9 +100,9 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
         None,
         vec![
             format!(
-                "{name} is {n} layer{} ({} stored) and one {}-byte JSON config. Each layer is a tar archive of files; \
+                "{name} is {} ({} stored) and one {}-byte JSON config. Each layer is a tar archive of files; \
                  stacked in order they make the container's filesystem.",
-                if n == 1 { "" } else { "s" },
+                crate::text::count(n, "layer"),
                 format_bytes(image.stored_size()),
                 image.config.bytes.len()
             ),

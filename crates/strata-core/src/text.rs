@@ -174,14 +174,14 @@ pub fn count(n: usize, noun: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn counts_agree_with_their_nouns() {
-        assert_eq!(super::count(1, "layer"), "1 layer");
-        assert_eq!(super::count(0, "step"), "0 steps");
-        assert_eq!(super::count(3, "step"), "3 steps");
+        assert_eq!(count(1, "layer"), "1 layer");
+        assert_eq!(count(0, "step"), "0 steps");
+        assert_eq!(count(3, "step"), "3 steps");
     }
-
-    use super::*;
 
     #[test]
     fn si_sizes_match_docker() {
