@@ -468,6 +468,16 @@ fn wasted_bytes_count_n_minus_one_copies() {
     assert_eq!(code, 0);
 }
 
+/// The error-severity diagnostics of an `overview --format json`.
+fn errors(overview: &Value) -> Vec<&Value> {
+    overview["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect()
+}
+
 /// Like [`json`], for commands that exit 1 on purpose (`ci` with failing rules).
 fn json_any(args: &[&str]) -> Value {
     let (code, out, err) = run(args);
@@ -494,12 +504,7 @@ fn a_flipped_byte_names_the_layer_and_both_digests_and_the_rest_loads() {
         .as_str()
         .unwrap()
         .to_owned();
-    let diags: Vec<&Value> = ov["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["severity"] == "error")
-        .collect();
+    let diags = errors(&ov);
     assert_eq!(diags.len(), 1, "exactly one problem: {diags:?}");
     let d = diags[0];
     assert_eq!(d["subject"], format!("layer {layer}"));
@@ -771,12 +776,7 @@ fn a_zero_filled_file_is_waste_not_a_bomb() {
     // expands far past the 250:1 ratio that stops bombs, and it must still read whole.
     for name in ["zeros.oci.tar", "zeros.oci-zstd.tar"] {
         let ov = json(&["overview", "--verify", "--format", "json", &image(name)]);
-        let problems: Vec<&Value> = ov["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| d["severity"] == "error")
-            .collect();
+        let problems = errors(&ov);
         assert!(problems.is_empty(), "{name}: {problems:?}");
         let stored = ov["layers"][1]["size"].as_u64().unwrap();
         assert!(

@@ -102,8 +102,7 @@ test("a zero-filled file expands like a bomb but is not one: the layer reads who
   // buildah's image with a 300 MB lastlog of zeros, deleted in the next layer: 726:1 under
   // gzip, where the bombs above stop at 250:1.
   const page = await newPage(ctx.browser);
-  await openApp(page, ctx.server.url);
-  await dropFile(page, fixture("zeros.oci.tar"));
+  await openFixture(page, ctx.server.url, "zeros.oci.tar");
   await page.waitForSelector('.image-page[data-layers="ready"][data-verified="done"]', { timeout: 60000 });
   assert.equal(await page.locator('.diagnostic[data-code="layer-damaged"]').count(), 0);
   assert.equal(await page.locator(".diagnostic").count(), 0, await page.locator(".diagnostics").allTextContents().then(String));

@@ -7,14 +7,24 @@ import { dropFile, fixture, newPage, openFixture, registries, screenshot, strata
 
 const ctx = useServer();
 
+/** Opens archive A, then compares it with B: a fixture archive, or `{ reference }` in a registry. */
+async function compare(page, a, b) {
+  await openFixture(page, ctx.server.url, a, { layers: true });
+  await page.click("#tab-compare");
+  if (b.reference) {
+    await page.fill("#compare-reference", b.reference);
+    await page.click("#compare-open");
+  } else {
+    await page.setInputFiles("#compare-file", fixture(b));
+  }
+  await page.waitForSelector("#compare-summary", { timeout: 60000 });
+}
+
 const rows = (page) => page.$$eval("#compare-files tbody tr", (rs) => rs.map((r) => `${r.dataset.change} ${r.dataset.path}`));
 
 test("two images from the same base: shared layer by digest, and the file diff strata diff reports", async () => {
   const page = await newPage(ctx.browser);
-  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
-  await page.click("#tab-compare");
-  await page.setInputFiles("#compare-file", fixture("clean.docker.tar"));
-  await page.waitForSelector("#compare-summary", { timeout: 60000 });
+  await compare(page, "layers.docker.tar", "clean.docker.tar");
   const cli = strata(["diff", "--format", "json", fixture("layers.docker.tar"), fixture("clean.docker.tar")], { json: true });
   // The busybox base: one blob, stored once.
   const shared = await page.$$eval("#compare-layers tr.shared", (rs) => rs.map((r) => r.dataset.digest));
@@ -40,13 +50,8 @@ test("two images from the same base: shared layer by digest, and the file diff s
 });
 
 test("the same image from a registry shares every layer's content", async () => {
-  const reg = registries();
   const page = await newPage(ctx.browser);
-  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
-  await page.click("#tab-compare");
-  await page.fill("#compare-reference", `${reg.open}/strata/layers:oci`);
-  await page.click("#compare-open");
-  await page.waitForSelector("#compare-summary", { timeout: 60000 });
+  await compare(page, "layers.oci.tar", { reference: `${registries().open}/strata/layers:oci` });
   assert.match(await page.textContent("#compare-layers-summary"), /^4 shared/);
   assert.match(await page.textContent("#compare-files-summary"), /^0 added, 0 removed, 0 changed/);
   assert.deepEqual(page.problems, []);
@@ -55,10 +60,7 @@ test("the same image from a registry shares every layer's content", async () => 
 
 test("a comparison's link carries B: a local archive by image ID (asked for and checked), a registry image pinned", async () => {
   const page = await newPage(ctx.browser);
-  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
-  await page.click("#tab-compare");
-  await page.setInputFiles("#compare-file", fixture("clean.docker.tar"));
-  await page.waitForSelector("#compare-summary", { timeout: 60000 });
+  await compare(page, "layers.docker.tar", "clean.docker.tar");
   const cleanId = strata(["overview", "--format", "json", fixture("clean.docker.tar")], { json: true }).image_id;
   await page.waitForFunction((id) => decodeURIComponent(location.hash).includes(`with=${id}`), cleanId);
   const link = await page.evaluate(() => location.href);
@@ -87,13 +89,8 @@ test("a comparison's link carries B: a local archive by image ID (asked for and 
   }
 
   // A registry B is pinned to its digest in the link and opens by itself.
-  const reg = registries();
   const regPage = await newPage(ctx.browser);
-  await openFixture(regPage, ctx.server.url, "layers.oci.tar", { layers: true });
-  await regPage.click("#tab-compare");
-  await regPage.fill("#compare-reference", `${reg.open}/strata/layers:oci`);
-  await regPage.click("#compare-open");
-  await regPage.waitForSelector("#compare-summary", { timeout: 60000 });
+  await compare(regPage, "layers.oci.tar", { reference: `${registries().open}/strata/layers:oci` });
   await regPage.waitForFunction(() => /with=[^&]*strata\/layers:oci@sha256:[0-9a-f]{64}/.test(decodeURIComponent(location.hash)));
   const regLink = await regPage.evaluate(() => location.href);
   await regPage.context().close();
