@@ -335,7 +335,7 @@ mod worker {
                     return;
                 };
                 let mut bytes = Vec::new();
-                let result = strata_core::content::read_entry(
+                let result = strata_core::layer::content::read_entry(
                     source.source(),
                     source.place(blob),
                     compression,

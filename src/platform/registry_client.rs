@@ -7,11 +7,11 @@
 
 use crate::platform::blob_source::js_text;
 use crate::protocol::{ErrorInfo, RegistryAccess, RegistryBlob};
+use strata_core::registry::source::RegistrySource;
 use strata_core::registry::{
     HttpRequest, HttpResponse, Opened, Reference, RegistrySession, VirtualBlobs, list_tags,
     open_image, parse_user_reference,
 };
-use strata_core::registry_source::RegistrySource;
 use strata_core::{Digest, Error, Limits, ManifestPick};
 use web_sys::{XmlHttpRequest, XmlHttpRequestResponseType};
 

@@ -648,7 +648,7 @@ pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
         .position(|e| std::ptr::eq(e, entry))
         .unwrap_or(0);
     let mut o = out();
-    strata_core::content::read_entry(
+    strata_core::layer::content::read_entry(
         &opened.source,
         blob,
         compression,

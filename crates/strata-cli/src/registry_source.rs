@@ -86,7 +86,7 @@ impl Http {
 }
 
 /// An image's layer blobs, read by range from the registry (the engine's reader over ureq).
-pub type RegistrySource = strata_core::registry_source::RegistrySource<Transport>;
+pub type RegistrySource = strata_core::registry::source::RegistrySource<Transport>;
 
 /// The boxed transport a [`RegistrySource`] owns.
 pub type Transport = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, Error>>;

@@ -10,43 +10,35 @@
 //! `clippy.toml` beside this crate bans file, network, environment and clock calls, so the same
 //! code runs natively and in `wasm32-unknown-unknown`.
 
-pub mod analysis;
-pub mod archive;
-pub mod content;
+// The ground floor, used by every other: bytes in, identities, limits, errors, text.
 pub mod diagnostic;
-pub mod diff;
 pub mod digest;
-pub mod equivalents;
 pub mod error;
-pub mod explorer;
 pub mod fuzzing;
-pub mod hints;
-pub mod history;
-pub mod image;
-pub mod inspect;
-pub mod layer;
-pub mod lessons;
 pub mod limits;
-pub mod model;
-pub mod overview;
-pub mod paths;
-pub mod preview;
-pub mod registry;
-pub mod registry_source;
-pub mod snapshot;
 pub mod source;
-pub mod tar;
 pub mod text;
-pub mod tree;
 
-pub use analysis::{Analysis, analyse, scan_image};
+// Three floors, each built on the one below (see ARCHITECTURE.md). The floors are folders for
+// the reader; their modules are re-exported here, so each has one public path
+// (`strata_core::tree`, not `strata_core::analysis::tree`).
+mod analysis;
+mod formats;
+mod views;
+
+pub use analysis::{diff, hints, paths, tree};
+pub use formats::{archive, image, layer, model, registry, tar};
+pub use views::{equivalents, explorer, history, inspect, lessons, overview, preview, snapshot};
+
+pub use analysis::read::{Analysis, LayerScanSummary, analyse, scan_image, verify_layer};
 pub use archive::{
     Archive, ArchiveFormat, ArchiveImage, ImageTarget, ManifestChoice, open_archive,
 };
 pub use diagnostic::{Diagnostic, Severity};
 pub use digest::{DiffId, Digest, Sha256Stream};
 pub use error::Error;
-pub use image::{BlobLocation, Compression, Image, Layer, ManifestPick, load_image};
+pub use image::{BlobLocation, Image, Layer, ManifestPick, load_image};
+pub use layer::decode::Compression;
 pub use layer::{LayerIndex, LayerScan, LayerScanner, scan_layer};
 pub use limits::Limits;
 pub use model::{Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform, RawJson};

@@ -1,11 +1,102 @@
 //! Push-driven decompression: compressed bytes go in as they arrive (from a file read, a
 //! `Blob` slice or a network stream), uncompressed bytes come out to a sink, a bounded amount at
 //! a time. Memory stays small whatever the ratio: a zstd "bomb" is decoded one 128 KiB block at
-//! a time and stopped by the limits in the sink, never buffered whole.
+//! a time and stopped by the limits in the sink, never buffered whole. What a blob is stored as
+//! is told from its first bytes ([`Compression::sniff`]), not from a media type.
 
 use crate::error::Error;
-use crate::image::Compression;
+use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
+
+/// How a layer blob is stored, from its first bytes (docker-archive layers carry no media type,
+/// and media types have been seen to lie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn sniff(magic: &[u8]) -> Compression {
+        match magic {
+            [0x1f, 0x8b, ..] => Compression::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+            _ => Compression::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// How people name it: `tar` for an uncompressed layer.
+    pub fn label(self) -> &'static str {
+        match self {
+            Compression::None => "tar",
+            Compression::Gzip => "tar+gzip",
+            Compression::Zstd => "tar+zstd",
+        }
+    }
+
+    /// In a sentence: "a gzip-compressed tar".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Compression::None => "an uncompressed tar",
+            Compression::Gzip => "a gzip-compressed tar",
+            Compression::Zstd => "a zstd-compressed tar",
+        }
+    }
+
+    /// What a media type claims, if it says.
+    pub fn from_media_type(mt: &str) -> Option<Compression> {
+        if mt.ends_with("+gzip") || mt.ends_with(".tar.gzip") {
+            Some(Compression::Gzip)
+        } else if mt.ends_with("+zstd") || mt.ends_with(".tar.zstd") {
+            Some(Compression::Zstd)
+        } else if mt.ends_with(".tar") {
+            Some(Compression::None)
+        } else {
+            None
+        }
+    }
+}
+
+/// The content size the first zstd frame's header declares (`header`: the blob's first
+/// bytes, 18 are enough), when it declares one (RFC 8878 §3.1.1.1).
+pub fn zstd_frame_content_size(header: &[u8]) -> Option<u64> {
+    let n = header.len().min(18);
+    let h = &header[..n];
+    if n < 6 {
+        return None;
+    }
+    let fhd = h[4];
+    let single_segment = fhd & 0x20 != 0;
+    let fcs_size = match fhd >> 6 {
+        0 => usize::from(single_segment),
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    };
+    if fcs_size == 0 {
+        return None;
+    }
+    let dict_size = [0usize, 1, 2, 4][usize::from(fhd & 3)];
+    let at = 5 + usize::from(!single_segment) + dict_size;
+    if at + fcs_size > n {
+        return None;
+    }
+    let mut v = 0u64;
+    for (i, b) in h[at..at + fcs_size].iter().enumerate() {
+        v |= u64::from(*b) << (8 * i);
+    }
+    Some(if fcs_size == 2 { v + 256 } else { v })
+}
 
 /// Receives uncompressed bytes. Returning an error stops decompression (limits, tar errors).
 pub trait Sink {

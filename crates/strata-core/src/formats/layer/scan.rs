@@ -7,7 +7,7 @@ use super::decode::{Decoder, Sink};
 use super::index::{LayerIndex, LayerIndexBuilder};
 use crate::digest::{DiffId, Digest, Sha256Stream};
 use crate::error::{Error, ErrorReport};
-use crate::image::Compression;
+use crate::layer::decode::Compression;
 use crate::limits::{Limits, RATIO_CHECK_AFTER, ZERO_FILL_ALLOWANCE};
 use crate::source::{ReadAt, read_exact_at};
 use crate::tar::{TarEnd, TarReader};

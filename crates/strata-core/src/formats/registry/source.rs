@@ -10,8 +10,8 @@
 //! scanned often costs no request at all; blobs are content-addressed, so a cached window can
 //! never be stale.
 
+use super::{Fetch, HttpRequest, HttpResponse, RegistrySession, VirtualBlobs, fetch};
 use crate::error::Error;
-use crate::registry::{Fetch, HttpRequest, HttpResponse, RegistrySession, VirtualBlobs, fetch};
 use crate::source::{ReadAt, SourceError};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

@@ -1,6 +1,8 @@
 //! Layers: decompressed as streams ([`decode`]), read as tars and indexed in one pass
-//! ([`scan`]), into a compact per-layer file index ([`index`]).
+//! ([`scan`]), into a compact per-layer file index ([`index`]); one file's bytes read back by
+//! range ([`content`]).
 
+pub mod content;
 pub mod decode;
 pub mod index;
 pub mod scan;

@@ -4,7 +4,8 @@
 //! shows nothing the standard tools cannot; the commands are the proof.
 
 use crate::archive::ArchiveFormat;
-use crate::image::{Compression, Image};
+use crate::image::Image;
+use crate::layer::decode::Compression;
 use serde::{Deserialize, Serialize};
 
 /// Which view the commands are for.

@@ -3,7 +3,8 @@
 
 use crate::archive::short_name;
 use crate::diagnostic::Diagnostic;
-use crate::image::{Compression, Image};
+use crate::image::Image;
+use crate::layer::decode::Compression;
 use crate::text::format_bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

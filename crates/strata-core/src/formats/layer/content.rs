@@ -4,7 +4,8 @@
 //! and stopped as soon as the file is out. Sparse files are expanded, holes as zeros.
 
 use crate::error::Error;
-use crate::image::{BlobLocation, Compression};
+use crate::image::BlobLocation;
+use crate::layer::decode::Compression;
 use crate::layer::decode::{Decoder, Sink};
 use crate::layer::{Entry, index::flags};
 use crate::source::{ReadAt, read_exact_at};

@@ -3,7 +3,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
-use crate::image::{Compression, Image};
+use crate::image::Image;
+use crate::layer::decode::Compression;
 use crate::layer::{LayerIndex, LayerScan, scan_layer};
 use crate::limits::Limits;
 use crate::source::ReadAt;

@@ -8,6 +8,7 @@ use crate::archive::{
 use crate::diagnostic::Diagnostic;
 use crate::digest::{DiffId, Digest};
 use crate::error::Error;
+use crate::layer::decode::Compression;
 use crate::limits::Limits;
 use crate::model::{
     Descriptor, Document, ImageConfig, ImageManifest, MediaKind, Platform, RawJson, media_type,
@@ -15,65 +16,6 @@ use crate::model::{
 };
 use crate::source::{ReadAt, read_exact_at};
 use serde::{Deserialize, Serialize};
-
-/// How a layer blob is stored, from its first bytes (docker-archive layers carry no media type,
-/// and media types have been seen to lie).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
-}
-
-impl Compression {
-    pub fn sniff(magic: &[u8]) -> Compression {
-        match magic {
-            [0x1f, 0x8b, ..] => Compression::Gzip,
-            [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
-            _ => Compression::None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::Gzip => "gzip",
-            Compression::Zstd => "zstd",
-        }
-    }
-
-    /// How people name it: `tar` for an uncompressed layer.
-    pub fn label(self) -> &'static str {
-        match self {
-            Compression::None => "tar",
-            Compression::Gzip => "tar+gzip",
-            Compression::Zstd => "tar+zstd",
-        }
-    }
-
-    /// In a sentence: "a gzip-compressed tar".
-    pub fn describe(self) -> &'static str {
-        match self {
-            Compression::None => "an uncompressed tar",
-            Compression::Gzip => "a gzip-compressed tar",
-            Compression::Zstd => "a zstd-compressed tar",
-        }
-    }
-
-    /// What a media type claims, if it says.
-    pub fn from_media_type(mt: &str) -> Option<Compression> {
-        if mt.ends_with("+gzip") || mt.ends_with(".tar.gzip") {
-            Some(Compression::Gzip)
-        } else if mt.ends_with("+zstd") || mt.ends_with(".tar.zstd") {
-            Some(Compression::Zstd)
-        } else if mt.ends_with(".tar") {
-            Some(Compression::None)
-        } else {
-            None
-        }
-    }
-}
 
 /// Where a blob's bytes are in the archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -673,30 +615,7 @@ fn zstd_content_size<S: ReadAt + ?Sized>(
     let mut h = [0u8; 18];
     let n = usize::try_from(loc.len.min(18)).unwrap_or(0);
     read_exact_at(source, loc.offset, &mut h[..n], "a zstd frame header")?;
-    if n < 6 {
-        return Ok(None);
-    }
-    let fhd = h[4];
-    let single_segment = fhd & 0x20 != 0;
-    let fcs_size = match fhd >> 6 {
-        0 => usize::from(single_segment),
-        1 => 2,
-        2 => 4,
-        _ => 8,
-    };
-    if fcs_size == 0 {
-        return Ok(None);
-    }
-    let dict_size = [0usize, 1, 2, 4][usize::from(fhd & 3)];
-    let at = 5 + usize::from(!single_segment) + dict_size;
-    if at + fcs_size > n {
-        return Ok(None);
-    }
-    let mut v = 0u64;
-    for (i, b) in h[at..at + fcs_size].iter().enumerate() {
-        v |= u64::from(*b) << (8 * i);
-    }
-    Ok(Some(if fcs_size == 2 { v + 256 } else { v }))
+    Ok(crate::layer::decode::zstd_frame_content_size(&h[..n]))
 }
 
 /// Sniffs the compression of each layer whose size is not known yet and fills in its

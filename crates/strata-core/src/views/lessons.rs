@@ -5,7 +5,7 @@
 //! When the image has no example of something, the lesson says so and names the sample that
 //! has one, rather than inventing it.
 
-use crate::analysis::Analysis;
+use crate::Analysis;
 use crate::history::History;
 use crate::image::Image;
 use crate::paths::PathId;

@@ -1,0 +1,10 @@
+//! The second floor: what the layers mean together. Interned paths ([`paths`]); the merged
+//! filesystem with every path's timeline, per-layer changes and waste ([`tree`]); an image with
+//! every layer read and its digests checked ([`read`]); two images compared ([`diff`]); findings
+//! with evidence ([`hints`]).
+
+pub mod diff;
+pub mod hints;
+pub mod paths;
+pub mod read;
+pub mod tree;

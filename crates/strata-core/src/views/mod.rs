@@ -1,0 +1,14 @@
+//! The top floor: what hosts render, built from the floors below. The overview, `docker
+//! history` and the Dockerfile ([`history`]), `docker image inspect` ([`inspect`]), the layer
+//! explorer's view models ([`explorer`]), file previews ([`preview`]), the guided walk
+//! ([`lessons`]), the command that shows the same without Strata ([`equivalents`]), and
+//! snapshots of an inspection ([`snapshot`]).
+
+pub mod equivalents;
+pub mod explorer;
+pub mod history;
+pub mod inspect;
+pub mod lessons;
+pub mod overview;
+pub mod preview;
+pub mod snapshot;
