@@ -455,7 +455,17 @@ impl LayerIndexBuilder {
                 ),
             ));
         }
-        self.index.no_end_marker = end == TarEnd::NoMarker;
+        if let TarEnd::NoPadding { last_entry } = &end {
+            self.index.diagnostics.push(Diagnostic::note(
+                "tar-no-padding",
+                last_entry.clone(),
+                "the layer's tar ends inside this last entry's padding to 512 bytes, without \
+                 end-of-archive blocks: its content is complete (umoci 0.4 writes layers so; \
+                 docker, podman and skopeo read them, GNU tar and Python's tarfile call them \
+                 truncated)",
+            ));
+        }
+        self.index.no_end_marker = end != TarEnd::Marker;
         // Hard links must point at something in this layer.
         let mut present = vec![false; self.index.paths.len()];
         for e in &self.index.entries {

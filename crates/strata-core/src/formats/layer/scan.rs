@@ -333,6 +333,48 @@ mod tests {
         b.into_inner().unwrap()
     }
 
+    /// How a layer cut short at each point reads: where only the last entry's padding and the
+    /// end blocks are missing (umoci 0.4's layers) the content is whole and says so in a note;
+    /// a cut inside the data is damage.
+    #[test]
+    fn a_tar_cut_in_its_last_padding_is_whole_and_one_cut_in_its_data_is_damaged() {
+        #[track_caller]
+        fn check(keep: usize, damaged: bool, note: bool) {
+            let tar = layer(&[("etc/motd", b"hi\n"), ("app/bin", &[7u8; 700])]);
+            let mut s = LayerScanner::new(None, &Limits::default());
+            s.push(&tar[..keep]);
+            let scan = s.finish();
+            assert_eq!(
+                scan.error.is_some(),
+                damaged,
+                "cut at {keep}: {:?}",
+                scan.error
+            );
+            let noted = scan
+                .index
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "tar-no-padding" && d.subject == "app/bin");
+            assert_eq!(noted, note, "cut at {keep}: {:?}", scan.index.diagnostics);
+            if !damaged {
+                assert_eq!(scan.index.entries.len(), 2);
+                assert_eq!(
+                    scan.index.entries[1].content_hash,
+                    xxhash_rust::xxh3::xxh3_64(&[7u8; 700])
+                );
+                assert!(scan.diff_id.is_some(), "a whole layer has a diff_id");
+            }
+        }
+        // motd: header 0..512, data 512..515, padding to 1024; bin: header 1024..1536, data
+        // 1536..2236, padding to 2560; then the end blocks.
+        check(2560 + 1024, false, false); // as written
+        check(2560, false, false); // no end blocks: a note elsewhere, not this one
+        check(2236, false, true); // the data ends, the padding does not come
+        check(2400, false, true);
+        check(2235, true, false); // one byte of data short
+        check(1600, true, false);
+    }
+
     #[test]
     fn a_deferred_digest_leaves_an_uncompressed_layer_unhashed_and_its_index_whole() {
         let tar = layer(&[("etc/passwd", b"root:x:0:0\n"), ("usr/bin/x", &[1u8; 5000])]);

@@ -117,13 +117,18 @@ enum State {
 }
 
 /// How the tar ended, from [`TarReader::finish`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TarEnd {
     /// With an end-of-archive block, as the format asks.
     Marker,
     /// At an entry boundary without the end blocks: umoci writes layers like this, and Go
     /// readers (docker, podman) accept them.
     NoMarker,
+    /// Inside the last entry's padding: its data is complete, the zeros that round it up to
+    /// 512 bytes and the end blocks are not there. umoci 0.4 writes layers like this; Go
+    /// readers (docker, podman, skopeo) read them whole, GNU tar and Python's tarfile refuse.
+    /// The entry's name is kept for the note that says so.
+    NoPadding { last_entry: String },
 }
 
 #[derive(Debug, Clone)]
@@ -456,14 +461,8 @@ impl TarReader {
             } => {
                 let name = crate::text::clip(&String::from_utf8_lossy(path), 200);
                 if self.offset >= *entry_end {
-                    // Only padding is missing; Go readers reject this too.
-                    Err(Error::Truncated {
-                        what: "the tar".into(),
-                        offset: self.offset,
-                        detail: format!(
-                            "entry `{name}` is complete but its padding to 512 bytes is missing"
-                        ),
-                    })
+                    // Only padding is missing: every byte of content is here.
+                    Ok(TarEnd::NoPadding { last_entry: name })
                 } else {
                     Err(Error::Truncated {
                         what: "the tar".into(),
