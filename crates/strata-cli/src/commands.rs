@@ -2,6 +2,7 @@
 //! scripts. The engine computes; this file only prints.
 
 use crate::Format;
+use crate::exit;
 use crate::open::ImageArgs;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -13,6 +14,7 @@ use strata_core::paths::PathId;
 use strata_core::tar::EntryKind;
 use strata_core::text::{format_bytes, format_bytes_si, format_time, mode_string};
 use strata_core::tree::{Change, FileInfo, ImageTree};
+use strata_core::{Analysis, Diagnostic};
 
 fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
@@ -22,7 +24,34 @@ fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
     let mut o = out();
     serde_json::to_writer_pretty(&mut o, value)?;
     writeln!(o)?;
-    Ok(0)
+    Ok(exit::OK)
+}
+
+/// Ends a command that read layers, after it printed what it could (as GNU tar does): each
+/// piece of damage on standard error, and the exit code that says whether there was any.
+fn finish(damage: &[&Diagnostic]) -> i32 {
+    for d in damage {
+        eprintln!("strata: {}: {}", d.subject, d.message);
+    }
+    if damage.is_empty() {
+        exit::OK
+    } else {
+        eprintln!(
+            "strata: the image is damaged ({}): what is above is what could be read",
+            strata_core::text::count(damage.len(), "problem")
+        );
+        exit::DAMAGED
+    }
+}
+
+/// Every diagnostic of an image and its layers, for JSON outputs.
+fn all_diagnostics(image: &strata_core::Image, analysis: &Analysis) -> Vec<Diagnostic> {
+    image
+        .diagnostics
+        .iter()
+        .chain(&analysis.diagnostics)
+        .cloned()
+        .collect()
 }
 
 fn now() -> i64 {
@@ -64,8 +93,10 @@ pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
     let mut opened = a.open()?;
     let mut extra = Vec::new();
     let mut verified = None;
+    let mut code = exit::OK;
     if verify {
         let analysis = opened.analyse()?;
+        code = finish(&analysis.damage(&opened.image));
         extra = analysis.diagnostics;
         let scans: Vec<_> = analysis.scans.iter().flatten().collect();
         verified = Some((
@@ -77,7 +108,8 @@ pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
     let mut ov = strata_core::overview(&opened.image);
     ov.diagnostics.extend(extra);
     if format == Format::Json {
-        return print_json(&ov);
+        print_json(&ov)?;
+        return Ok(code);
     }
     let mut o = out();
     let tags = if ov.repo_tags.is_empty() {
@@ -158,18 +190,7 @@ pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
             "Verified:   {layers} layers read ({entries} entries, {bytes} bytes of tar): {outcome}"
         )?;
     }
-    Ok(
-        if ov
-            .diagnostics
-            .iter()
-            .any(|d| d.severity == strata_core::Severity::Error)
-            && verify
-        {
-            1
-        } else {
-            0
-        },
-    )
+    Ok(code)
 }
 
 pub fn images(a: &ImageArgs, format: Format) -> Result<i32> {
@@ -221,7 +242,16 @@ pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
     let mut all = strata_core::hints::config_hints(&opened.image, &h, None);
     all.extend(strata_core::hints::file_hints(&analysis.tree));
     if format == Format::Json {
-        return print_json(&all);
+        #[derive(Serialize)]
+        struct HintsOut<'a> {
+            hints: &'a [strata_core::hints::Hint],
+            diagnostics: Vec<Diagnostic>,
+        }
+        print_json(&HintsOut {
+            hints: &all,
+            diagnostics: all_diagnostics(&opened.image, &analysis),
+        })?;
+        return Ok(finish(&analysis.damage(&opened.image)));
     }
     let mut o = out();
     if all.is_empty() {
@@ -244,7 +274,8 @@ pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
             writeln!(o, "{line}: {}", e.note)?;
         }
     }
-    Ok(0)
+    drop(o);
+    Ok(finish(&analysis.damage(&opened.image)))
 }
 
 /// Saves the inspection as a snapshot file (`strata snapshot`): everything but file contents.
@@ -272,7 +303,7 @@ pub fn snapshot(a: &ImageArgs, output: Option<&std::path::Path>) -> Result<i32> 
         bytes.len() as f64 * 100.0 / stored as f64,
         strata_core::text::format_bytes(stored)
     );
-    Ok(0)
+    Ok(finish(&analysis.damage(&opened.image)))
 }
 
 /// Compares two images (`strata diff A B`): shared layers, config, history, files.
@@ -284,6 +315,8 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
     };
     let (oa, aa, ha) = load(a)?;
     let (ob, ab, hb) = load(b)?;
+    let mut damage = aa.damage(&oa.image);
+    damage.extend(ab.damage(&ob.image));
     let (na, nb) = (a.path.to_string_lossy(), b.path.to_string_lossy());
     let d = strata_core::diff::diff(
         &strata_core::diff::Input {
@@ -301,7 +334,25 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
         strata_core::diff::DiffOptions { semantic },
     );
     if format == Format::Json {
-        return print_json(&d);
+        #[derive(Serialize)]
+        struct DiffOut<'a> {
+            #[serde(flatten)]
+            diff: &'a strata_core::diff::ImageDiff,
+            diagnostics: DiffDiagnostics,
+        }
+        #[derive(Serialize)]
+        struct DiffDiagnostics {
+            a: Vec<Diagnostic>,
+            b: Vec<Diagnostic>,
+        }
+        print_json(&DiffOut {
+            diff: &d,
+            diagnostics: DiffDiagnostics {
+                a: all_diagnostics(&oa.image, &aa),
+                b: all_diagnostics(&ob.image, &ab),
+            },
+        })?;
+        return Ok(finish(&damage));
     }
     let mut o = out();
     writeln!(o, "A: {} ({})", d.a.name, d.a.id)?;
@@ -397,7 +448,8 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
         };
         writeln!(o, "  {mark} /{}{size}{what}", f.path)?;
     }
-    Ok(0)
+    drop(o);
+    Ok(finish(&damage))
 }
 
 pub fn inspect(a: &ImageArgs) -> Result<i32> {
@@ -474,10 +526,17 @@ pub fn raw(a: &ImageArgs, which: Raw) -> Result<i32> {
     Ok(0)
 }
 
-/// `strata ls` rows: the `tar -tvf`-like line, with the change letter when there is one.
-fn print_files(files: &[FileInfo], format: Format) -> Result<i32> {
+/// `strata ls` rows: the `tar -tvf`-like line, with the change letter when there is one; in
+/// JSON, the files and every diagnostic of the image and its layers.
+fn print_files(files: &[FileInfo], format: Format, diagnostics: Vec<Diagnostic>) -> Result<()> {
     if format == Format::Json {
-        return print_json(files);
+        #[derive(Serialize)]
+        struct LsOut<'a> {
+            files: &'a [FileInfo],
+            diagnostics: Vec<Diagnostic>,
+        }
+        print_json(&LsOut { files, diagnostics })?;
+        return Ok(());
     }
     let mut o = out();
     for f in files {
@@ -498,7 +557,7 @@ fn print_files(files: &[FileInfo], format: Format) -> Result<i32> {
             f.path
         )?;
     }
-    Ok(0)
+    Ok(())
 }
 
 fn layer_number(tree: &ImageTree, n: usize) -> Result<usize> {
@@ -517,13 +576,6 @@ pub fn ls(
 ) -> Result<i32> {
     let mut opened = a.open()?;
     let analysis = opened.analyse()?;
-    for d in analysis
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == strata_core::Severity::Error)
-    {
-        eprintln!("strata: {}: {}", d.subject, d.message);
-    }
     let tree = &analysis.tree;
     let files = match (layer, merged, changes_only) {
         (None, _, true) => bail!("--changes-only needs --layer N"),
@@ -538,7 +590,8 @@ pub fn ls(
         (Some(n), true, _) => tree.merged(layer_number(tree, n)?),
         (None, _, false) => tree.merged(tree.n_layers().saturating_sub(1)),
     };
-    print_files(&files, format)
+    print_files(&files, format, all_diagnostics(&opened.image, &analysis))?;
+    Ok(finish(&analysis.damage(&opened.image)))
 }
 
 /// A layer's entries in tar order, whiteouts left out, each with its change.
@@ -614,6 +667,30 @@ fn resolve(tree: &ImageTree, path: &str, l: usize) -> Result<(PathId, strata_cor
 pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
     let mut opened = a.open()?;
     let analysis = opened.analyse()?;
+    let damage = analysis.damage(&opened.image);
+    let result = cat_file(&opened, &analysis, path, layer);
+    not_found_in_damage(result, &damage)
+}
+
+/// A command's result on an image that may be damaged: a path it could not find in a damaged
+/// image may be in the part that could not be read, so that is damage (exit 3), not a mistake.
+fn not_found_in_damage(result: Result<()>, damage: &[&Diagnostic]) -> Result<i32> {
+    match result {
+        Err(e) if !damage.is_empty() => {
+            eprintln!("strata: {e:#}");
+            Ok(finish(damage))
+        }
+        Err(e) => Err(e),
+        Ok(()) => Ok(finish(damage)),
+    }
+}
+
+fn cat_file(
+    opened: &crate::open::Opened,
+    analysis: &Analysis,
+    path: &str,
+    layer: Option<usize>,
+) -> Result<()> {
     let tree = &analysis.tree;
     let l = match layer {
         Some(n) => layer_number(tree, n)?,
@@ -662,7 +739,7 @@ pub fn cat(a: &ImageArgs, path: &str, layer: Option<usize>) -> Result<i32> {
             })
         },
     )?;
-    Ok(0)
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -699,14 +776,20 @@ pub fn timeline(a: &ImageArgs, format: Format, path: &str) -> Result<i32> {
     let norm = strata_core::paths::normalise_layer_path(path)
         .map_err(|e| anyhow::anyhow!("{path}: {e}"))?
         .unwrap_or_default();
-    let id = tree
-        .paths
-        .lookup(&norm)
-        .with_context(|| format!("{path}: no layer touches this path"))?;
-    let rows: Vec<TimelineRow> = tree
-        .timeline(id)
+    let damage = analysis.damage(&opened.image);
+    let id = tree.paths.lookup(&norm);
+    if id.is_none() {
+        if damage.is_empty() {
+            bail!("{path}: no layer touches this path");
+        }
+        // It may be in what could not be read: an empty timeline, and the damage.
+        eprintln!("strata: {path}: no layer that could be read touches this path");
+    }
+    let events = id.map(|id| (id, tree.timeline(id)));
+    let rows: Vec<TimelineRow> = events
         .iter()
-        .map(|e| {
+        .flat_map(|(id, events)| events.iter().map(move |e| (*id, e)))
+        .map(|(id, e)| {
             let info = tree.info(id, e, Some(e.change));
             TimelineRow {
                 layer: e.layer as usize + 1,
@@ -738,7 +821,18 @@ pub fn timeline(a: &ImageArgs, format: Format, path: &str) -> Result<i32> {
         })
         .collect();
     if format == Format::Json {
-        return print_json(&rows);
+        #[derive(Serialize)]
+        struct TimelineOut<'a> {
+            path: String,
+            events: &'a [TimelineRow],
+            diagnostics: Vec<Diagnostic>,
+        }
+        print_json(&TimelineOut {
+            path: format!("/{norm}"),
+            events: &rows,
+            diagnostics: all_diagnostics(&opened.image, &analysis),
+        })?;
+        return Ok(finish(&damage));
     }
     let mut table = vec![vec![
         "LAYER".into(),
@@ -763,7 +857,7 @@ pub fn timeline(a: &ImageArgs, format: Format, path: &str) -> Result<i32> {
         ]);
     }
     print_table(&table)?;
-    Ok(0)
+    Ok(finish(&damage))
 }
 
 pub struct CiRules {
@@ -780,7 +874,11 @@ struct CiReport {
     total_file_bytes: u64,
     rules: Vec<CiRule>,
     passed: bool,
+    /// Whether a layer could not be read or did not verify (then `passed` is false, whatever
+    /// the thresholds, and the exit code is 3).
+    damaged: bool,
     inefficient_files: Vec<strata_core::tree::WastedPath>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 #[derive(Serialize)]
@@ -793,8 +891,19 @@ struct CiRule {
 pub fn ci(a: &ImageArgs, format: Format, rules: CiRules) -> Result<i32> {
     let mut opened = a.open()?;
     let analysis = opened.analyse()?;
+    let damage = analysis.damage(&opened.image);
     let w = analysis.tree.waste();
     let mut results = Vec::new();
+    // A damaged image never passes a gate: its numbers describe only what could be read.
+    results.push(CiRule {
+        name: "imageIntegrity",
+        status: if damage.is_empty() { "PASS" } else { "FAIL" },
+        detail: damage
+            .iter()
+            .map(|d| format!("{}: {}", d.subject, d.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    });
     let eff_ok = w.efficiency >= rules.lowest_efficiency;
     results.push(CiRule {
         name: "lowestEfficiency",
@@ -844,7 +953,13 @@ pub fn ci(a: &ImageArgs, format: Format, rules: CiRules) -> Result<i32> {
         },
     });
     let passed = results.iter().all(|r| r.status != "FAIL");
-    let code = i32::from(!passed);
+    let code = if !damage.is_empty() {
+        exit::DAMAGED
+    } else if passed {
+        exit::OK
+    } else {
+        exit::RULE_FAILED
+    };
     if format == Format::Json {
         print_json(&CiReport {
             efficiency: w.efficiency,
@@ -853,7 +968,9 @@ pub fn ci(a: &ImageArgs, format: Format, rules: CiRules) -> Result<i32> {
             total_file_bytes: w.total_file_bytes,
             rules: results,
             passed,
+            damaged: !damage.is_empty(),
             inefficient_files: w.wasted_paths,
+            diagnostics: all_diagnostics(&opened.image, &analysis),
         })?;
         return Ok(code);
     }
@@ -926,6 +1043,7 @@ struct LayerStats {
 #[derive(Serialize)]
 struct Stats {
     layers: Vec<LayerStats>,
+    diagnostics: Vec<Diagnostic>,
     /// Opening the archive and resolving the image (the overview's cost).
     open_millis: f64,
     scan_millis: f64,
@@ -982,7 +1100,9 @@ pub fn stats(a: &ImageArgs, format: Format) -> Result<i32> {
     let t2 = std::time::Instant::now();
     let analysis = strata_core::analyse(&mut opened.image, scans);
     let tree_millis = t2.elapsed().as_secs_f64() * 1000.0;
+    let code = finish(&analysis.damage(&opened.image));
     let stats = Stats {
+        diagnostics: all_diagnostics(&opened.image, &analysis),
         entries: layers.iter().map(|l| l.entries).sum(),
         paths: analysis.tree.paths.len(),
         layers,
@@ -991,7 +1111,8 @@ pub fn stats(a: &ImageArgs, format: Format) -> Result<i32> {
         tree_millis,
     };
     if format == Format::Json {
-        return print_json(&stats);
+        print_json(&stats)?;
+        return Ok(code);
     }
     let mut table = vec![vec![
         "LAYER".into(),
@@ -1024,5 +1145,5 @@ pub fn stats(a: &ImageArgs, format: Format) -> Result<i32> {
         "open {:.1} ms, scan {:.0} ms, tree {:.0} ms ({} entries, {} paths)",
         stats.open_millis, stats.scan_millis, stats.tree_millis, stats.entries, stats.paths
     )?;
-    Ok(0)
+    Ok(code)
 }

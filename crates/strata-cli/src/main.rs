@@ -3,6 +3,7 @@
 
 mod commands;
 mod dir_source;
+mod exit;
 mod file_source;
 mod open;
 mod proxy;
@@ -23,7 +24,9 @@ use std::path::PathBuf;
 directory, a Strata snapshot (every command but `cat`), or a registry reference \
 (`alpine:3.20`, `localhost:5000/app@sha256:…`; --username with --password-stdin for \
 private registries, --insecure for plain HTTP).\n\
-Exit codes: 0 success, 1 a `ci` rule failed, 2 an error."
+Exit codes: 0 success; 1 a `ci` rule failed; 2 an error (usage, an IMAGE that cannot be \
+opened); 3 the image is damaged (a layer blob missing, unreadable or not matching its digest: \
+what could be read is printed first)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -130,6 +133,19 @@ enum Command {
         a: PathBuf,
         /// The second image
         b: PathBuf,
+        /// Which image of A, when A holds several (a tag, an ID prefix or a number)
+        #[arg(long = "image-a", value_name = "NAME")]
+        image_a: Option<String>,
+        /// Which image of B, when B holds several; to compare two images of one archive, give
+        /// it as both A and B with --image-a and --image-b
+        #[arg(long = "image-b", value_name = "NAME")]
+        image_b: Option<String>,
+        /// Which platform of A's index (os/arch[/variant] or a manifest digest)
+        #[arg(long = "platform-a", value_name = "PLATFORM")]
+        platform_a: Option<String>,
+        /// Which platform of B's index
+        #[arg(long = "platform-b", value_name = "PLATFORM")]
+        platform_b: Option<String>,
         /// Ignore timestamps and file owners, and the config's creation date (diffoci's --semantic)
         #[arg(long)]
         semantic: bool,
@@ -225,20 +241,29 @@ fn main() {
         Command::Diff {
             a,
             b,
+            image_a,
+            image_b,
+            platform_a,
+            platform_b,
             semantic,
             format,
             insecure,
         } => {
-            let args = |path: PathBuf| ImageArgs {
+            let args = |path: PathBuf, image: Option<String>, platform: Option<String>| ImageArgs {
                 path,
-                image: None,
-                platform: None,
+                image,
+                platform,
                 limits: Vec::new(),
                 username: None,
                 password_stdin: false,
                 insecure,
             };
-            commands::diff(&args(a), &args(b), format, semantic)
+            commands::diff(
+                &args(a, image_a, platform_a),
+                &args(b, image_b, platform_b),
+                format,
+                semantic,
+            )
         }
         Command::Tags(a) => commands::tags(&a.image, a.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
@@ -266,10 +291,10 @@ fn main() {
             if e.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             {
-                std::process::exit(0);
+                std::process::exit(exit::OK);
             }
             eprintln!("strata: {e:#}");
-            std::process::exit(2);
+            std::process::exit(exit::ERROR);
         }
     }
 }

@@ -263,6 +263,21 @@ impl ImageArgs {
         let (source, archive, limits) = self.open_archive()?;
         let index = match &self.image {
             Some(wanted) => archive.find_image(wanted)?,
+            None if archive.images.len() > 1 => {
+                // Judging "the first" of several would answer for an image nobody named.
+                let list: Vec<String> = archive
+                    .images
+                    .iter()
+                    .enumerate()
+                    .map(|(i, img)| format!("  {i}  {}", img.label()))
+                    .collect();
+                anyhow::bail!(
+                    "{} holds {} images; choose one with --image NAME (a tag, an image ID prefix or the number below; `strata images` lists them):\n{}",
+                    self.path.display(),
+                    archive.images.len(),
+                    list.join("\n")
+                );
+            }
             None => 0,
         };
         let image = load_image(&archive, &source, index, &self.pick()?, &limits)

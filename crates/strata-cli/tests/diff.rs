@@ -11,7 +11,8 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 fn paths(ls: &Value) -> BTreeSet<String> {
-    ls.as_array()
+    ls["files"]
+        .as_array()
         .unwrap()
         .iter()
         .map(|f| f["path"].as_str().unwrap().to_owned())

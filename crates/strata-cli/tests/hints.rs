@@ -21,8 +21,7 @@ fn hints_of(archive: &str) -> Vec<Value> {
         "strata hints {archive}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice::<Value>(&out.stdout)
-        .unwrap()
+    serde_json::from_slice::<Value>(&out.stdout).unwrap()["hints"]
         .as_array()
         .unwrap()
         .clone()

@@ -257,7 +257,7 @@ fn files_are_read_from_registry_layers() {
         assert_eq!(out, want, "{tag}");
         let a = json(&["ls", "--format", "json", &image]);
         let b = json(&["ls", "--format", "json", &fixture("layers.oci.tar")]);
-        assert_eq!(a, b, "ls of {tag}");
+        assert_eq!(a["files"], b["files"], "ls of {tag}");
     }
 }
 

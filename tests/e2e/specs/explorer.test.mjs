@@ -29,7 +29,7 @@ test("the merged tree lists exactly what umoci unpack produces; the changes view
     await toLayers(page, `?layer=${layer}&mode=changes`);
     await page.click("#expand-all");
     const got = (await collectTreeRows(page)).filter((r) => r.change && r.change !== "unchanged").map((r) => `${r.change} ${r.path}`).sort();
-    const want = strata(["ls", "--layer", String(layer), "--changes-only", "--format", "json", fixture("layers.oci.tar")], { json: true })
+    const want = strata(["ls", "--layer", String(layer), "--changes-only", "--format", "json", fixture("layers.oci.tar")], { json: true }).files
       .map((f) => `${f.change} ${f.path}`).sort();
     assert.deepEqual(got, want, `layer ${layer}`);
   }

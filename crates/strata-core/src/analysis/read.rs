@@ -139,6 +139,20 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
 }
 
 impl Analysis {
+    /// What keeps the image from being what its manifest and config say: every error among
+    /// the image's own diagnostics (a missing blob, a config that does not match) and the
+    /// layers' (unreadable, cut short, a digest that does not match, entries that could not be
+    /// applied). Empty for an intact image. Hosts that read layers fail on it: the CLI exits
+    /// with its "damaged" code after printing what it could, the page shows each in red.
+    pub fn damage<'a>(&'a self, image: &'a Image) -> Vec<&'a Diagnostic> {
+        image
+            .diagnostics
+            .iter()
+            .chain(&self.diagnostics)
+            .filter(|d| d.severity == crate::Severity::Error)
+            .collect()
+    }
+
     /// Layers whose digest is still to be checked (their scan deferred it).
     pub fn unverified(&self) -> Vec<usize> {
         self.scans
