@@ -16,11 +16,11 @@ use strata_core::text::{format_bytes, format_bytes_si, format_time, mode_string}
 use strata_core::tree::{Change, FileInfo, ImageTree};
 use strata_core::{Analysis, Diagnostic};
 
-fn out() -> std::io::StdoutLock<'static> {
+pub(crate) fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
-fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
+pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
     let mut o = out();
     serde_json::to_writer_pretty(&mut o, value)?;
     writeln!(o)?;
@@ -29,7 +29,7 @@ fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
 
 /// Ends a command that read layers, after it printed what it could (as GNU tar does): each
 /// piece of damage on standard error, and the exit code that says whether there was any.
-fn finish(damage: &[&Diagnostic]) -> i32 {
+pub(crate) fn finish(damage: &[&Diagnostic]) -> i32 {
     for d in damage {
         eprintln!("strata: {}: {}", d.subject, d.message);
     }
@@ -45,7 +45,7 @@ fn finish(damage: &[&Diagnostic]) -> i32 {
 }
 
 /// Every diagnostic of an image and its layers, for JSON outputs.
-fn all_diagnostics(image: &strata_core::Image, analysis: &Analysis) -> Vec<Diagnostic> {
+pub(crate) fn all_diagnostics(image: &strata_core::Image, analysis: &Analysis) -> Vec<Diagnostic> {
     image
         .diagnostics
         .iter()
@@ -61,7 +61,7 @@ fn now() -> i64 {
 }
 
 /// Columns padded like docker's tabwriter (three spaces between).
-fn print_table(rows: &[Vec<String>]) -> Result<()> {
+pub(crate) fn print_table(rows: &[Vec<String>]) -> Result<()> {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..n)
         .map(|c| {
@@ -118,6 +118,12 @@ pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {
         ov.repo_tags.join(", ")
     };
     writeln!(o, "Format:     {}", ov.format)?;
+    if let Some(t) = &ov.artifact {
+        writeln!(
+            o,
+            "Artifact:   {t} (an OCI artifact, not a container image: `strata manifest` and `strata config` show it)"
+        )?;
+    }
     writeln!(o, "Tags:       {tags}")?;
     writeln!(o, "Image ID:   {}", ov.image_id)?;
     let derived = if ov.manifest_synthesized {
@@ -858,171 +864,6 @@ pub fn timeline(a: &ImageArgs, format: Format, path: &str) -> Result<i32> {
     }
     print_table(&table)?;
     Ok(finish(&damage))
-}
-
-pub struct CiRules {
-    pub lowest_efficiency: f64,
-    pub highest_wasted_bytes: Option<u64>,
-    pub highest_user_wasted_percent: f64,
-}
-
-#[derive(Serialize)]
-struct CiReport {
-    efficiency: f64,
-    wasted_bytes: u64,
-    user_wasted_percent: f64,
-    total_file_bytes: u64,
-    rules: Vec<CiRule>,
-    passed: bool,
-    /// Whether a layer could not be read or did not verify (then `passed` is false, whatever
-    /// the thresholds, and the exit code is 3).
-    damaged: bool,
-    inefficient_files: Vec<strata_core::tree::WastedPath>,
-    diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Serialize)]
-struct CiRule {
-    name: &'static str,
-    status: &'static str,
-    detail: String,
-}
-
-pub fn ci(a: &ImageArgs, format: Format, rules: CiRules) -> Result<i32> {
-    let mut opened = a.open()?;
-    let analysis = opened.analyse()?;
-    let damage = analysis.damage(&opened.image);
-    let w = analysis.tree.waste();
-    let mut results = Vec::new();
-    // A damaged image never passes a gate: its numbers describe only what could be read.
-    results.push(CiRule {
-        name: "imageIntegrity",
-        status: if damage.is_empty() { "PASS" } else { "FAIL" },
-        detail: damage
-            .iter()
-            .map(|d| format!("{}: {}", d.subject, d.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    });
-    let eff_ok = w.efficiency >= rules.lowest_efficiency;
-    results.push(CiRule {
-        name: "lowestEfficiency",
-        status: if eff_ok { "PASS" } else { "FAIL" },
-        detail: if eff_ok {
-            String::new()
-        } else {
-            format!(
-                "image efficiency is too low (efficiency={:.4} < threshold={})",
-                w.efficiency, rules.lowest_efficiency
-            )
-        },
-    });
-    match rules.highest_wasted_bytes {
-        None => results.push(CiRule {
-            name: "highestWastedBytes",
-            status: "SKIP",
-            detail: "rule disabled".into(),
-        }),
-        Some(max) => {
-            let ok = w.wasted_bytes <= max;
-            results.push(CiRule {
-                name: "highestWastedBytes",
-                status: if ok { "PASS" } else { "FAIL" },
-                detail: if ok {
-                    String::new()
-                } else {
-                    format!(
-                        "too many bytes wasted (wasted-bytes={} > threshold={max})",
-                        w.wasted_bytes
-                    )
-                },
-            });
-        }
-    }
-    let user_ok = w.user_wasted_percent <= rules.highest_user_wasted_percent;
-    results.push(CiRule {
-        name: "highestUserWastedPercent",
-        status: if user_ok { "PASS" } else { "FAIL" },
-        detail: if user_ok {
-            String::new()
-        } else {
-            format!(
-                "too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes={:.4} > threshold={})",
-                w.user_wasted_percent, rules.highest_user_wasted_percent
-            )
-        },
-    });
-    let passed = results.iter().all(|r| r.status != "FAIL");
-    let code = if !damage.is_empty() {
-        exit::DAMAGED
-    } else if passed {
-        exit::OK
-    } else {
-        exit::RULE_FAILED
-    };
-    if format == Format::Json {
-        print_json(&CiReport {
-            efficiency: w.efficiency,
-            wasted_bytes: w.wasted_bytes,
-            user_wasted_percent: w.user_wasted_percent,
-            total_file_bytes: w.total_file_bytes,
-            rules: results,
-            passed,
-            damaged: !damage.is_empty(),
-            inefficient_files: w.wasted_paths,
-            diagnostics: all_diagnostics(&opened.image, &analysis),
-        })?;
-        return Ok(code);
-    }
-    let mut o = out();
-    writeln!(o, "  efficiency: {:.4} %", w.efficiency * 100.0)?;
-    writeln!(
-        o,
-        "  wastedBytes: {} bytes ({})",
-        w.wasted_bytes,
-        format_bytes_si(w.wasted_bytes)
-    )?;
-    writeln!(
-        o,
-        "  userWastedPercent: {:.4} %",
-        w.user_wasted_percent * 100.0
-    )?;
-    writeln!(o, "Inefficient Files:")?;
-    let mut table = vec![vec![
-        "Count".into(),
-        "Wasted Space".into(),
-        "File Path".into(),
-    ]];
-    for p in w.wasted_paths.iter().take(20) {
-        let copies = p.layers.len() + usize::from(!p.deleted);
-        table.push(vec![
-            copies.to_string(),
-            format_bytes_si(p.wasted_bytes),
-            format!("/{}", p.path),
-        ]);
-    }
-    drop(o);
-    print_table(&table)?;
-    let mut o = out();
-    writeln!(o, "Results:")?;
-    for r in &results {
-        if r.detail.is_empty() {
-            writeln!(o, "  {}: {}", r.status, r.name)?;
-        } else {
-            writeln!(o, "  {}: {}: {}", r.status, r.name, r.detail)?;
-        }
-    }
-    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
-    writeln!(
-        o,
-        "Result:{} [Total:{}] [Passed:{}] [Failed:{}] [Warn:0] [Skipped:{}]",
-        if passed { "PASS" } else { "FAIL" },
-        results.len(),
-        count("PASS"),
-        count("FAIL"),
-        count("SKIP")
-    )?;
-    Ok(code)
 }
 
 #[derive(Serialize)]

@@ -1,8 +1,10 @@
 //! `strata`, the native face of the engine: inspect image archives from a shell, and serve the
 //! web app. All I/O lives here; the meaning of the bytes lives in strata-core.
 
+mod ci;
 mod commands;
 mod dir_source;
+mod dive_ci;
 mod exit;
 mod file_source;
 mod open;
@@ -100,19 +102,25 @@ enum Command {
         /// The path in the image
         file: String,
     },
-    /// Wasted space and efficiency, with dive's CI rules; exit code 1 when a rule fails
+    /// Wasted space and efficiency, with dive's CI rules (flags, or a `.dive-ci` file judged on
+    /// dive's own numbers); exit code 1 when a rule fails, 3 when the image is damaged
     Ci {
         #[command(flatten)]
         out: FormatArgs,
-        /// Fail below this efficiency (0..1); dive's `lowestEfficiency`
-        #[arg(long, default_value_t = 0.9)]
-        lowest_efficiency: f64,
+        /// Fail below this efficiency (0..1); dive's `lowestEfficiency` (default 0.9)
+        #[arg(long)]
+        lowest_efficiency: Option<f64>,
         /// Fail above this many wasted bytes; dive's `highestWastedBytes` (off by default)
         #[arg(long)]
         highest_wasted_bytes: Option<u64>,
-        /// Fail above this share (0..1) of wasted bytes in user layers; dive's `highestUserWastedPercent`
-        #[arg(long, default_value_t = 0.1)]
-        highest_user_wasted_percent: f64,
+        /// Fail above this share (0..1) of wasted bytes in user layers; dive's
+        /// `highestUserWastedPercent` (default 0.1)
+        #[arg(long)]
+        highest_user_wasted_percent: Option<f64>,
+        /// dive's rules file (default: `.dive-ci` in the working directory, when there is
+        /// one); its rules are judged on dive's numbers, flags override it
+        #[arg(long, value_name = "FILE")]
+        ci_config: Option<PathBuf>,
     },
     /// Findings from the image, with evidence: latest tag, root user, chainable RUNs, package
     /// caches, files deleted later, secret-looking files, logs, large artefacts
@@ -227,13 +235,15 @@ fn main() {
             lowest_efficiency,
             highest_wasted_bytes,
             highest_user_wasted_percent,
-        } => commands::ci(
+            ci_config,
+        } => ci::ci(
             &out.image,
             out.format,
-            commands::CiRules {
+            ci::CiFlags {
                 lowest_efficiency,
                 highest_wasted_bytes,
                 highest_user_wasted_percent,
+                ci_config,
             },
         ),
         Command::Hints(a) => commands::hints(&a.image, a.format),

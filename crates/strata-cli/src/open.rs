@@ -92,8 +92,10 @@ impl Opened {
         matches!(self.source, Source::Snapshot(_))
     }
 
-    /// Reads every layer: digests checked, files indexed, the tree built.
+    /// Reads every layer: digests checked, files indexed, the tree built. An artifact (not a
+    /// container image) is refused: its blobs are not filesystem layers.
     pub fn analyse(&mut self) -> Result<Analysis> {
+        self.image.require_container_image()?;
         if let Source::Snapshot(scans) = &self.source {
             return Ok(strata_core::analyse(&mut self.image, scans.clone()));
         }
@@ -121,6 +123,7 @@ impl Opened {
     /// Makes every layer's uncompressed size exact, reading only the layers whose size the
     /// gzip trailer or zstd header does not give.
     pub fn exact_sizes(&mut self) -> Result<Vec<Option<u64>>> {
+        self.image.require_container_image()?;
         if let Source::Snapshot(scans) = &self.source {
             // The scans measured every layer already: no tree to build for a size.
             for (layer, scan) in self.image.layers.iter_mut().zip(scans) {

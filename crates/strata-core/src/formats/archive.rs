@@ -19,6 +19,7 @@ use crate::limits::Limits;
 use crate::model::{
     Descriptor, Document, MediaKind, Platform, classify_media_type, parse_document, parse_json,
 };
+use crate::registry::Reference;
 use crate::source::{ReadAt, read_vec_at};
 use crate::tar::{ArchiveEntries, ArchiveEntry, normalise, scan_archive};
 use serde::{Deserialize, Serialize};
@@ -157,24 +158,60 @@ pub fn open_archive<S: ReadAt + ?Sized>(
         .as_ref()
         .is_some_and(|b| b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'['));
     if let (Some(bytes), true) = (&manifest_json, is_array) {
-        let docker: Vec<DockerSaveEntry> =
-            parse_json(&archive.display_path("manifest.json"), bytes, limits)?;
-        if docker.len() as u64 > limits.max_images {
-            return Err(limits.exceeded(
-                "max_images",
-                format!("manifest.json lists {} images", docker.len()),
-            ));
-        }
+        let docker = parse_json::<Vec<DockerSaveEntry>>(
+            &archive.display_path("manifest.json"),
+            bytes,
+            limits,
+        )
+        .and_then(|docker| {
+            if docker.len() as u64 > limits.max_images {
+                return Err(limits.exceeded(
+                    "max_images",
+                    format!("manifest.json lists {} images", docker.len()),
+                ));
+            }
+            Ok(docker)
+        });
         if has_oci {
+            // Docker 25+ writes both descriptions of the same images. Either may be unusable
+            // (Docker 25.0 wrote `"manifests": null` in index.json for some images): open the
+            // image from the one that reads, and say what was ignored and why.
             archive.format = ArchiveFormat::DockerOciArchive;
-            archive.images = archive.read_oci_index(source, limits)?;
-            attach_repo_tags(&mut archive, source, &docker, limits);
-            if archive.images.is_empty() {
-                archive.images = docker_images(docker);
+            match (archive.read_oci_index(source, limits), docker) {
+                (Ok(images), Ok(docker)) => {
+                    archive.images = images;
+                    attach_repo_tags(&mut archive, source, &docker, limits);
+                    if archive.images.is_empty() {
+                        archive.images = docker_images(docker);
+                    }
+                }
+                (Err(e), Ok(docker)) if !docker.is_empty() => {
+                    archive.diagnostics.push(Diagnostic::warning(
+                        "index-json-ignored",
+                        archive.display_path("index.json"),
+                        format!(
+                            "ignored: {e}; the images are read from manifest.json, as docker load does \
+                             (Docker 25.0 wrote index.json so for some images)"
+                        ),
+                    ));
+                    archive.images = docker_images(docker);
+                }
+                (Ok(images), Err(e)) if !images.is_empty() => {
+                    archive.diagnostics.push(Diagnostic::warning(
+                        "manifest-json-ignored",
+                        archive.display_path("manifest.json"),
+                        format!(
+                            "ignored: {e}; the images are read from index.json, as an OCI layout \
+                             (their tags, which only manifest.json names, are unknown)"
+                        ),
+                    ));
+                    archive.images = images;
+                }
+                (Err(e), _) | (Ok(_), Err(e)) => return Err(e),
             }
         } else {
             archive.format = ArchiveFormat::DockerArchive;
-            archive.images = docker_images(docker);
+            archive.images = docker_images(docker?);
         }
     } else if has_oci {
         archive.format = ArchiveFormat::OciLayout;
@@ -606,16 +643,15 @@ impl Archive {
         })
     }
 
-    /// Picks an image by tag (`alpine:3.20`, also matching `docker.io/library/alpine:3.20`),
-    /// by ID or digest prefix, or by position.
+    /// Picks an image by name as docker resolves one (`app` is `app:latest` is
+    /// `docker.io/library/app:latest` is `index.docker.io/library/app:latest`; `user/app` is
+    /// `docker.io/user/app`; `app@sha256:…` names the image by digest), by ID or digest
+    /// prefix, or by position.
     pub fn find_image(&self, wanted: &str) -> Result<usize, Error> {
-        let wanted_norm = short_name(wanted);
         let hex = wanted.strip_prefix("sha256:").unwrap_or(wanted);
         for (i, img) in self.images.iter().enumerate() {
-            if img
-                .names
-                .iter()
-                .any(|n| n == wanted || short_name(n) == wanted_norm)
+            if img.names.iter().any(|n| names_match(n, wanted))
+                || img.matches_pinned_reference(wanted)
             {
                 return Ok(i);
             }
@@ -649,6 +685,40 @@ impl Archive {
                 .collect::<Vec<_>>()
                 .join("; "),
         })
+    }
+}
+
+/// Whether two image names mean the same image, as docker compares them: each normalised
+/// (implicit `:latest`, `docker.io/library/` for official images, `index.docker.io` as
+/// `docker.io`), and compared as written when either is not a reference at all.
+pub fn names_match(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (Reference::parse(a), Reference::parse(b)) {
+        (Ok(a), Ok(b)) => a.canonical() == b.canonical(),
+        _ => false,
+    }
+}
+
+impl ArchiveImage {
+    /// `name@sha256:…`: this image, when the digest is what it starts from (its manifest or
+    /// index, or for a `docker save` entry its ID) and the name is one of its names (or it has
+    /// none).
+    fn matches_pinned_reference(&self, wanted: &str) -> bool {
+        let Ok(r) = Reference::parse(wanted) else {
+            return false;
+        };
+        let (Some(digest), Some(target)) = (&r.digest, self.target_digest()) else {
+            return false;
+        };
+        let repository_of = |n: &str| Reference::parse(n).ok().map(|n| (n.domain, n.repository));
+        *digest == target
+            && (self.names.is_empty()
+                || self
+                    .names
+                    .iter()
+                    .any(|n| repository_of(n) == Some((r.domain.clone(), r.repository.clone()))))
     }
 }
 
@@ -728,6 +798,29 @@ pub fn default_choice(choices: &[ManifestChoice]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_compare_as_docker_resolves_them() {
+        #[track_caller]
+        fn check(a: &str, b: &str, same: bool) {
+            assert_eq!(names_match(a, b), same, "{a} vs {b}");
+            assert_eq!(names_match(b, a), same, "{b} vs {a}");
+        }
+        check("app", "app:latest", true);
+        check("app", "docker.io/library/app:latest", true);
+        check("app", "index.docker.io/library/app:latest", true);
+        check("emptyimage", "emptyimage:latest", true);
+        check("user/app:1", "docker.io/user/app:1", true);
+        check("user/app:1", "index.docker.io/user/app:1", true);
+        check("localhost:5000/app:1", "localhost:5000/app:1", true);
+        check("app:1", "app:2", false);
+        check("app", "library/app:2", false);
+        check("user/app", "app", false);
+        check("ghcr.io/org/app:1", "org/app:1", false);
+        check("localhost/strata/base:1", "strata/base:1", false);
+        check("Not A Reference", "Not A Reference", true);
+        check("Not A Reference", "not", false);
+    }
 
     #[test]
     fn short_names_like_docker_images() {

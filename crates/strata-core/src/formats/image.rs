@@ -88,9 +88,50 @@ pub struct Image {
     pub layers: Vec<Layer>,
     pub platform: Platform,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the manifest is when it is not a container image: an OCI artifact's type (a Helm
+    /// chart, a signature, an SBOM, a WASM module…), from its `artifactType`, its config's
+    /// media type, or its layers' (see [`artifact_type`]). Such an image has no filesystem:
+    /// its manifest and config are shown raw, and reading its layers as tars is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+}
+
+/// The type of an OCI artifact, or `None` for a container image: a manifest with an
+/// `artifactType`, or whose config is not an image config (`application/vnd.oci.image.config.v1+json`
+/// or Docker's), or with a layer that is not a tar (cosign signatures use an image config with
+/// a `simplesigning` layer).
+pub fn artifact_type(manifest: &ImageManifest) -> Option<String> {
+    if let Some(t) = &manifest.artifact_type {
+        return Some(t.clone());
+    }
+    let config = manifest.config.media_type.as_str();
+    if !config.is_empty() && config != media_type::OCI_CONFIG && config != media_type::DOCKER_CONFIG
+    {
+        return Some(config.to_owned());
+    }
+    manifest
+        .layers
+        .iter()
+        .map(|l| l.media_type.as_str())
+        .find(|t| !t.is_empty() && !t.contains("tar"))
+        .map(str::to_owned)
 }
 
 impl Image {
+    /// Refuses what needs a filesystem when the image is an artifact (exit 2 in the CLI).
+    pub fn require_container_image(&self) -> Result<(), Error> {
+        match &self.artifact {
+            Some(t) => Err(Error::Invalid {
+                what: format!("image {}", self.manifest.digest),
+                detail: format!(
+                    "an OCI artifact of type {t}, not a container image: it has no filesystem \
+                     to list (its manifest and config are shown as they are)"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The image ID: sha256 of the config bytes, as docker and podman print it.
     pub fn id(&self) -> &Digest {
         &self.config.digest
@@ -276,16 +317,7 @@ pub fn parse_manifest(
             });
         }
     };
-    if classify_media_type_str(&manifest.config.media_type) != MediaKind::Config {
-        diagnostics.push(Diagnostic::warning(
-            "not-an-image",
-            path.to_owned(),
-            format!(
-                "the config's media type is `{}`: this is an artifact, not a container image",
-                crate::text::clip(&manifest.config.media_type, 100)
-            ),
-        ));
-    }
+    // An artifact (a config or layers that are not an image's) is said once, by `assemble`.
     Ok(manifest)
 }
 
@@ -319,11 +351,25 @@ pub fn assemble(
             ),
         ));
     }
+    let artifact = artifact_type(manifest);
     let parsed_config: ImageConfig = parse_json(&config.source, &config.bytes, limits)
         .unwrap_or_else(|e| {
-            diagnostics.push(Diagnostic::error("bad-config", "config", e.to_string()));
+            // An artifact's config is whatever its type says, not an image config.
+            if artifact.is_none() {
+                diagnostics.push(Diagnostic::error("bad-config", "config", e.to_string()));
+            }
             ImageConfig::default()
         });
+    if let Some(t) = &artifact {
+        diagnostics.push(Diagnostic::note(
+            "artifact",
+            "manifest",
+            format!(
+                "an OCI artifact of type {}, not a container image",
+                crate::text::clip(t, 100)
+            ),
+        ));
+    }
     if manifest.layers.len() as u64 > limits.max_layers {
         return Err(limits.exceeded(
             "max_layers",
@@ -371,6 +417,7 @@ pub fn assemble(
         layers,
         platform,
         diagnostics,
+        artifact,
     })
 }
 
@@ -522,6 +569,8 @@ fn load_docker_save<S: ReadAt + ?Sized>(
         layers,
         platform,
         diagnostics,
+        // `docker save` archives hold container images only.
+        artifact: None,
     };
     finish_layers(&mut image, source)?;
     image.manifest = RawJson::new("manifest.json", synthesize_manifest(&image));
@@ -708,7 +757,8 @@ fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<()
         .rootfs
         .as_ref()
         .map_or(0, |r| r.diff_ids.len());
-    if n_diff_ids != image.layers.len() {
+    // An artifact's config has no rootfs: its "layers" are blobs, not filesystem changes.
+    if n_diff_ids != image.layers.len() && image.artifact.is_none() {
         image.diagnostics.push(Diagnostic::error(
             "layer-count-mismatch",
             "config",

@@ -43,6 +43,10 @@ pub struct Overview {
     pub volumes: Vec<String>,
     pub stop_signal: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The artifact's type when the manifest is not a container image (a Helm chart, a
+    /// signature, an SBOM): the page and the CLI say so and show it raw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +151,7 @@ pub fn overview(image: &Image) -> Overview {
             .unwrap_or_default(),
         stop_signal: cc.stop_signal,
         diagnostics: image.diagnostics.clone(),
+        artifact: image.artifact.clone(),
     }
 }
 
