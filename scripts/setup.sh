@@ -95,6 +95,16 @@ if [[ $MODE == test ]]; then
   fi
 fi
 
+# --- PyPI: the real OCI artifact client the tests push artifacts with ---------------------------
+if [[ $MODE == test ]]; then
+  ORAS_VERSION=0.2.43
+  if [[ "$(python3 -c 'import importlib.metadata as m; print(m.version("oras"))' 2>/dev/null)" == "$ORAS_VERSION" ]]; then
+    echo "[setup] oras $ORAS_VERSION (PyPI) present"
+  else
+    step "pip install oras==$ORAS_VERSION" python3 -m pip install --quiet --disable-pip-version-check "oras==$ORAS_VERSION"
+  fi
+fi
+
 cat >"$TOOLS_DIR/env.sh" <<ENV
 # source me: npm's wasm-opt must shadow Debian's /usr/bin/wasm-opt (version 108, too old)
 export PATH="$TOOLS_DIR/node_modules/.bin:$BIN_DIR:\$HOME/.cargo/bin:\$PATH"

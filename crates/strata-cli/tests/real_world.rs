@@ -1,0 +1,307 @@
+//! Quirks of archives other tools write, read as those tools read them:
+//! - Docker 25.0's `docker save` may write an `index.json` whose `manifests` is `null` beside a
+//!   good `manifest.json` (seen on hello-world); made here from containerd's `ctr images
+//!   export` of the fixture (the layout Docker 25+ writes) with index.json rewritten so, since
+//!   no Docker 25 runs here; and the other way round, a `manifest.json` that does not parse.
+//! - docker writes bare names (`app`) for local images; references compare as docker
+//!   normalises them (`app:latest`, `docker.io/library/app`, `index.docker.io/…`).
+//! - several images in one archive: a command that needs one refuses to guess.
+//! - OCI artifacts (a Helm chart pushed by the real `oras` client, copied to an archive by
+//!   skopeo): shown raw, never read as a filesystem.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they did not expect
+
+mod common;
+
+use common::{fixture, open_registry, root, run};
+use serde_json::Value;
+use std::io::Read;
+use std::process::Command;
+
+/// A copy of the archive `src` with the entries `edit` returns new bytes for replaced.
+fn rewrite(src: &str, name: &str, edit: &dyn Fn(&str, &[u8]) -> Option<Vec<u8>>) -> String {
+    let mut input = tar::Archive::new(std::fs::File::open(src).unwrap());
+    let mut out = tar::Builder::new(Vec::new());
+    for entry in input.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        let mut header = entry.header().clone();
+        if let Some(new) = edit(&path, &data) {
+            data = new;
+            header.set_size(data.len() as u64);
+            header.set_cksum();
+        }
+        out.append_data(&mut header, &path, data.as_slice())
+            .unwrap();
+    }
+    let dir = root().join("target/real-world");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, out.into_inner().unwrap()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[track_caller]
+fn json_ok(args: &[&str]) -> Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "strata {args:?}: {err}");
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn codes(d: &Value) -> Vec<String> {
+    d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{} {} {}", d["code"], d["subject"], d["message"]).replace('"', ""))
+        .collect()
+}
+
+#[test]
+fn docker_25_s_null_manifests_fall_back_to_manifest_json_and_the_other_way_round() {
+    let good = fixture("layers.containerd.tar");
+    let want = json_ok(&["inspect", &good]);
+    let null_index = rewrite(&good, "null-manifests.tar", &|p, _| {
+        (p == "index.json").then(|| {
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#.to_vec()
+        })
+    });
+    let ov = json_ok(&["overview", "--format", "json", &null_index]);
+    let notes = codes(&ov);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("index-json-ignored index.json") && n.contains("null")),
+        "names what was ignored and why: {notes:?}"
+    );
+    assert_eq!(ov["repo_tags"], serde_json::json!(["strata/layers:1"]));
+    assert_eq!(json_ok(&["inspect", &null_index])[0]["Id"], want[0]["Id"]);
+    let files = json_ok(&["ls", "--format", "json", &null_index]);
+    assert_eq!(
+        files["files"],
+        json_ok(&["ls", "--format", "json", &good])["files"]
+    );
+
+    let bad_manifest = rewrite(&good, "bad-manifest-json.tar", &|p, _| {
+        (p == "manifest.json").then(|| br#"[{"Config": 5}]"#.to_vec())
+    });
+    let ov = json_ok(&["overview", "--format", "json", &bad_manifest]);
+    assert!(
+        codes(&ov)
+            .iter()
+            .any(|n| n.starts_with("manifest-json-ignored manifest.json")),
+        "{:?}",
+        codes(&ov)
+    );
+    assert_eq!(json_ok(&["inspect", &bad_manifest])[0]["Id"], want[0]["Id"]);
+
+    let both = rewrite(&null_index, "both-broken.tar", &|p, _| {
+        (p == "manifest.json").then(|| b"[{\"Config\": 5}]".to_vec())
+    });
+    let (code, _, err) = run(&["overview", &both]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("index.json"), "{err}");
+}
+
+#[test]
+fn image_names_compare_as_docker_normalises_them() {
+    // containerd's export names the image `strata/layers:1` (a Docker Hub user repository).
+    let ctr = fixture("layers.containerd.tar");
+    let id = json_ok(&["inspect", &ctr])[0]["Id"].clone();
+    for name in [
+        "strata/layers:1",
+        "docker.io/strata/layers:1",
+        "index.docker.io/strata/layers:1",
+    ] {
+        assert_eq!(
+            json_ok(&["inspect", "--image", name, &ctr])[0]["Id"],
+            id,
+            "{name}"
+        );
+    }
+    // docker writes bare names for local images: `app` is app:latest in docker.io/library.
+    let bare = rewrite(
+        &fixture("layers.docker.tar"),
+        "bare-name.docker.tar",
+        &|p, data| {
+            (p == "manifest.json").then(|| {
+                let mut m: Value = serde_json::from_slice(data).unwrap();
+                m[0]["RepoTags"] = serde_json::json!(["app", "emptyimage"]);
+                serde_json::to_vec(&m).unwrap()
+            })
+        },
+    );
+    for name in [
+        "app",
+        "app:latest",
+        "docker.io/library/app:latest",
+        "index.docker.io/library/app:latest",
+        "docker.io/library/app",
+        "emptyimage:latest",
+    ] {
+        let (code, _, err) = run(&["ls", "--image", name, &bare]);
+        assert_eq!(code, 0, "--image {name}: {err}");
+    }
+    for name in ["app:2", "library/app:2", "other/app", "ghcr.io/library/app"] {
+        let (code, _, err) = run(&["ls", "--image", name, &bare]);
+        assert_eq!(code, 2, "--image {name} names no image here");
+        assert!(err.contains("app, emptyimage"), "{err}");
+    }
+    // A name pinned to the image's digest (for a docker save entry, its ID).
+    let multi = fixture("multi-image.docker.tar");
+    let listing = json_ok(&["images", "--format", "json", &multi]);
+    let second = &listing["images"][1];
+    let pinned = format!(
+        "{}@{}",
+        second["names"][0].as_str().unwrap(),
+        second["digest"].as_str().unwrap()
+    );
+    let by_pin = json_ok(&["inspect", "--image", &pinned, &multi]);
+    assert_eq!(by_pin[0]["Id"], second["digest"]);
+}
+
+#[test]
+fn a_multi_image_archive_is_not_read_as_its_first_image() {
+    let multi = fixture("multi-image.docker.tar");
+    for cmd in [
+        &["ls"][..],
+        &["ci"],
+        &["inspect"],
+        &["history"],
+        &["hints"],
+        &["overview"],
+        &["config"],
+        &["timeline", "--", "/bin/busybox"],
+    ] {
+        let mut argv: Vec<&str> = cmd.to_vec();
+        let at = argv.iter().position(|a| *a == "--").unwrap_or(argv.len());
+        argv.insert(at, &multi);
+        argv.retain(|a| *a != "--");
+        let (code, out, err) = run(&argv);
+        assert_eq!(code, 2, "strata {argv:?} refuses to guess: {err}");
+        assert!(out.is_empty(), "prints nothing on stdout");
+        for name in [
+            "localhost/strata/base:1",
+            "localhost/strata/layers:1",
+            "localhost/strata/waste3:1",
+            "--image",
+        ] {
+            assert!(
+                err.contains(name),
+                "strata {argv:?}: the message lists {name}: {err}"
+            );
+        }
+    }
+    let (code, _, err) = run(&["ls", "--image", "1", &multi]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&["diff", "--image-a", "0", "--image-b", "2", &multi, &multi]);
+    assert_eq!(code, 0, "two images of one archive: {err}");
+}
+
+/// The Helm chart artifact: pushed by `oras` (PyPI) to the open test registry, then copied
+/// into an OCI archive by skopeo. Returns (registry reference, archive).
+fn helm_artifact() -> (String, String) {
+    let reference = format!("{}/strata/chart:0.1.0", open_registry());
+    let dir = root().join("target/real-world/chart");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"name":"demo","version":"0.1.0","apiVersion":"v2"}"#,
+    )
+    .unwrap();
+    let tgz = Command::new("tar")
+        .current_dir(&dir)
+        .args(["czf", "demo-0.1.0.tgz", "Chart.yaml"])
+        .status()
+        .unwrap();
+    assert!(tgz.success());
+    let push = Command::new("python3")
+        .current_dir(&dir)
+        .arg("-c")
+        .arg(format!(
+            "import oras.client\n\
+             c = oras.client.OrasClient(insecure=True)\n\
+             c.push(target={reference:?}, files=['demo-0.1.0.tgz:application/vnd.cncf.helm.chart.content.v1.tar+gzip'], \
+             manifest_config='config.json:application/vnd.cncf.helm.config.v1+json', disable_path_validation=True)\n"
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        push.status.success(),
+        "oras push (pip install oras; scripts/setup.sh test does): {}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+    let archive = dir.join("chart.oci.tar");
+    let _ = std::fs::remove_file(&archive);
+    let copy = Command::new("skopeo")
+        .args([
+            "copy",
+            "--src-tls-verify=false",
+            &format!("docker://{reference}"),
+        ])
+        .arg(format!("oci-archive:{}", archive.display()))
+        .output()
+        .unwrap();
+    assert!(
+        copy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copy.stderr)
+    );
+    (reference, archive.to_string_lossy().into_owned())
+}
+
+#[test]
+fn an_oci_artifact_is_shown_raw_and_never_read_as_a_filesystem() {
+    let (reference, archive) = helm_artifact();
+    for image in [&reference, &archive] {
+        let ov = json_ok(&["overview", "--format", "json", image]);
+        assert_eq!(
+            ov["artifact"], "application/vnd.cncf.helm.config.v1+json",
+            "{image}"
+        );
+        let (code, text, _) = run(&["overview", image]);
+        assert_eq!(code, 0);
+        assert!(
+            String::from_utf8(text)
+                .unwrap()
+                .contains("Artifact:   application/vnd.cncf.helm.config.v1+json")
+        );
+        let (code, config, _) = run(&["config", image]);
+        assert_eq!(code, 0);
+        assert_eq!(
+            config,
+            br#"{"name":"demo","version":"0.1.0","apiVersion":"v2"}"#
+        );
+        let (code, manifest, _) = run(&["manifest", image]);
+        assert_eq!(code, 0);
+        let m: Value = serde_json::from_slice(&manifest).unwrap();
+        assert_eq!(
+            m["config"]["mediaType"],
+            "application/vnd.cncf.helm.config.v1+json"
+        );
+        for cmd in [
+            &["ls"][..],
+            &["ci"],
+            &["hints"],
+            &["inspect"],
+            &["history"],
+            &["overview", "--verify"],
+        ] {
+            let mut argv = cmd.to_vec();
+            argv.push(image);
+            let (code, _, err) = run(&argv);
+            assert_eq!(code, 2, "strata {argv:?}: {err}");
+            assert!(
+                err.contains("an OCI artifact of type application/vnd.cncf.helm.config.v1+json, not a container image"),
+                "strata {argv:?}: {err}"
+            );
+        }
+    }
+}
