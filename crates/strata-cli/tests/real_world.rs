@@ -18,8 +18,11 @@ use serde_json::Value;
 use std::io::Read;
 use std::process::Command;
 
+/// What to put in place of an entry (path, bytes), if anything.
+type Edit<'a> = &'a dyn Fn(&str, &[u8]) -> Option<Vec<u8>>;
+
 /// A copy of the archive `src` with the entries `edit` returns new bytes for replaced.
-fn rewrite(src: &str, name: &str, edit: &dyn Fn(&str, &[u8]) -> Option<Vec<u8>>) -> String {
+fn rewrite(src: &str, name: &str, edit: Edit<'_>) -> String {
     let mut input = tar::Archive::new(std::fs::File::open(src).unwrap());
     let mut out = tar::Builder::new(Vec::new());
     for entry in input.entries().unwrap() {
