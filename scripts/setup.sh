@@ -28,7 +28,7 @@ APT=(chromium chromium-driver)
 if [[ $MODE == test ]]; then
   # Real image tools for the fixtures, the registry, and the benchmark's baselines.
   APT+=(skopeo umoci buildah podman runc containerd docker-registry busybox-static jq zstd pigz
-        apache2-utils python3 time hyperfine curl)
+        apache2-utils python3 time hyperfine curl docker.io)
 fi
 missing=()
 for p in "${APT[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -86,10 +86,17 @@ fi
 
 # --- Playwright (playwright-core only: it never downloads a browser) -------------------------
 if [[ $MODE == test ]]; then
-  want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["devDependencies"]["playwright-core"])' "$ROOT/tests/e2e/package.json")
-  have=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$ROOT/tests/e2e/node_modules/playwright-core/package.json" 2>/dev/null || true)
+  # Every devDependency at its pinned version, or `npm ci` (playwright-core, dockerfile-utils).
+  want=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["devDependencies"]; print(" ".join(f"{k}@{v}" for k,v in sorted(d.items())))' "$ROOT/tests/e2e/package.json")
+  have=$(python3 -c 'import json,sys,os
+d=json.load(open(sys.argv[1]))["devDependencies"]
+out=[]
+for k in sorted(d):
+    try: out.append(k+"@"+json.load(open(os.path.join(sys.argv[2],k,"package.json")))["version"])
+    except OSError: out.append(k+"@none")
+print(" ".join(out))' "$ROOT/tests/e2e/package.json" "$ROOT/tests/e2e/node_modules" 2>/dev/null || true)
   if [[ "$have" == "$want" ]]; then
-    echo "[setup] playwright-core $want present"
+    echo "[setup] e2e packages present ($want)"
   else
     step "npm ci (tests/e2e)" npm ci --prefix "$ROOT/tests/e2e" --no-audit --no-fund
   fi

@@ -30,6 +30,9 @@ scripts/check-io-ban.sh
 stage "fixtures (real images from buildah, skopeo, podman, umoci, containerd)"
 scripts/fixtures.sh target/fixtures
 
+stage "docker's own answers (a private Docker engine loads the docker-archive fixtures)"
+scripts/docker-oracle.sh target/fixtures
+
 stage "hostile corpus (scripts/hostile-corpus.py)"
 python3 scripts/hostile-corpus.py target/hostile
 

@@ -7,7 +7,7 @@ use crate::protocol::{ArchiveListing, ErrorInfo};
 use crate::route::{Route, View};
 use std::rc::Rc;
 use strata_core::explorer::{LayerListItem, layer_list};
-use strata_core::history::{DockerfileLine, History, dockerfile, history};
+use strata_core::history::{Dockerfile, History, dockerfile_of, history};
 use strata_core::layer::LayerScan;
 use strata_core::tree::WasteReport;
 use strata_core::{Analysis, Image, Overview};
@@ -25,7 +25,8 @@ pub struct Session {
     /// Opened from a snapshot of this (name, format): every view but file contents.
     pub snapshot_of: Option<(String, String)>,
     pub history: History,
-    pub dockerfile: Vec<DockerfileLine>,
+    /// The Dockerfile the history implies, in valid syntax, with its base where the image names it.
+    pub dockerfile: Dockerfile,
     /// `docker image inspect`'s output (an array of one object).
     pub inspect: serde_json::Value,
     /// Findings from the config and history (the file-level ones come with the layers).
@@ -49,7 +50,7 @@ impl Session {
         image.restore_config();
         let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
         let history = history(&image, &sizes);
-        let dockerfile = dockerfile(&history);
+        let dockerfile = dockerfile_of(&image, &history);
         let size = sizes.iter().flatten().sum();
         let inspect =
             serde_json::to_value([strata_core::inspect::inspect(&image, size)]).unwrap_or_default();
@@ -67,15 +68,15 @@ impl Session {
             hints,
         }
     }
+}
 
-    /// The inspect JSON as docker prints it (indented by 4).
-    pub fn inspect_text(&self) -> String {
-        let mut out = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-        let _ = serde::Serialize::serialize(&self.inspect, &mut ser);
-        String::from_utf8(out).unwrap_or_default()
-    }
+/// Inspect JSON as docker prints it (indented by 4).
+pub fn inspect_text(inspect: &serde_json::Value) -> String {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    let _ = serde::Serialize::serialize(inspect, &mut ser);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The layers of the open image, once read. Cloned (cheaply: the tree is shared) when a
@@ -83,8 +84,12 @@ impl Session {
 #[derive(Debug, Clone)]
 pub struct Explorer {
     pub analysis: Analysis,
-    /// The history again, with the exact layer sizes the scans found.
+    /// The history again, with each layer's size as docker counts it (the bytes of its files).
     pub history: History,
+    /// The same with podman's sizes (each layer tar's, exact now that it was read).
+    pub podman_history: History,
+    /// `docker image inspect`, its `Size` docker's sum of the layers' sizes.
+    pub inspect: Rc<serde_json::Value>,
     pub layers: Vec<LayerListItem>,
     pub waste: WasteReport,
     /// Every finding: the session's and those from the files.
@@ -546,7 +551,24 @@ pub fn build_explorer(
         .collect();
     let analysis = strata_core::analyse(&mut image, scans);
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
-    let history = history(&image, &sizes);
+    let podman_history = history(&image, &sizes);
+    // docker's count: the bytes of each layer's files, for the layers that were read whole.
+    let docker_sizes: Vec<Option<u64>> = (0..image.layers.len())
+        .map(|i| {
+            analysis.scans[i]
+                .as_ref()
+                .filter(|s| s.error.is_none())
+                .map(|_| analysis.tree.docker_size(i))
+        })
+        .collect();
+    let history = history(&image, &docker_sizes);
+    let inspect = Rc::new(
+        serde_json::to_value([strata_core::inspect::inspect(
+            &image,
+            docker_sizes.iter().flatten().sum(),
+        )])
+        .unwrap_or_default(),
+    );
     let layers = layer_list(&analysis.tree, &image, &history.rows);
     let waste = analysis.tree.waste();
     let mut hints = strata_core::hints::config_hints(&image, &history, None);
@@ -557,6 +579,8 @@ pub fn build_explorer(
     Explorer {
         analysis,
         history,
+        podman_history,
+        inspect,
         layers,
         waste,
         hints: Rc::new(hints),

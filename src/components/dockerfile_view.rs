@@ -1,7 +1,10 @@
 //! The Dockerfile the history implies, highlighted, each instruction linked to its history row
-//! and layer. A reconstruction: comments, ARG values and multi-stage builds are not recorded
-//! in an image.
+//! and layer, in valid Dockerfile syntax whatever builder recorded it (the engine translates);
+//! copied or downloaded whole. A reconstruction: comments, COPY sources and multi-stage builds
+//! are not recorded in an image, and `#` lines say where something was lost.
 
+use crate::components::copy_button::CopyButton;
+use crate::platform::browser;
 use crate::route::{Route, View};
 use crate::state::Session;
 use std::rc::Rc;
@@ -16,13 +19,24 @@ pub struct DockerfileViewProps {
 
 #[component]
 pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
-    let lines = &props.session.dockerfile;
+    let dockerfile = &props.session.dockerfile;
+    let lines = &dockerfile.lines;
+    let text = use_memo(props.session.clone(), |s| s.dockerfile.text());
+    let download = {
+        let text = text.clone();
+        Callback::from(move |_: MouseEvent| browser::download(text.as_bytes(), "Dockerfile"))
+    };
     html! {
         <article class="dockerfile" id="dockerfile">
             <div class="view-head">
                 <h2>{ "Dockerfile, reconstructed" }</h2>
-                <span class="note">{ "From the config's history: base-image steps included, comments and build arguments are not recorded." }</span>
+                <CopyButton text={AttrValue::from((*text).clone())} label="Copy" class="primary" />
+                <button class="button subtle" id="dockerfile-download" onclick={download}>{ "Download" }</button>
+                <span class="note">{ "From the config's history, in valid Dockerfile syntax; comments, COPY sources and build stages are not recorded (# lines say where)." }</span>
             </div>
+            <pre class="visually-hidden" id="dockerfile-text">{ (*text).clone() }</pre>
+            <p class="dockerfile-from"><span class="comment">{ format!("# {}", dockerfile.from_comment) }</span></p>
+            <p class="dockerfile-from"><code><span class="instruction i-from">{ "FROM" }</span>{ " " }{ strata_core::text::reveal_bidi(&dockerfile.from).into_owned() }</code></p>
             <ol class="dockerfile-lines">
                 { for lines.iter().map(|l| {
                     let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
@@ -34,6 +48,9 @@ pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
                     let to_history = Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view: View::History, ..route.clone() }));
                     html! {
                         <li class="dockerfile-line" data-history-index={l.history_index.to_string()}>
+                            if let Some(c) = &l.comment {
+                                <span class="comment">{ format!("# {}", strata_core::text::reveal_bidi(c)) }</span><br />
+                            }
                             <code>
                                 <span class={classes!("instruction", format!("i-{}", l.instruction.to_lowercase()))}>{ l.instruction.clone() }</span>
                                 { " " }

@@ -23,10 +23,19 @@ pub struct HistoryViewProps {
 pub fn HistoryView(props: &HistoryViewProps) -> Html {
     let expanded = use_state(HashSet::<usize>::new);
     let all = use_state(|| false);
-    // Exact sizes once the layers are read; the gzip trailer's until then.
+    // docker and podman count a layer's size differently: docker the bytes of its files (known
+    // once the layers are read), podman the layer tar (the gzip trailer's until then).
+    let podman = use_state(|| false);
+    let ready = matches!(props.layers, LayersState::Ready(_));
     let history = match &props.layers {
+        LayersState::Ready(e) if *podman => e.podman_history.clone(),
         LayersState::Ready(e) => e.history.clone(),
         _ => props.session.history.clone(),
+    };
+    let like_podman = *podman || !ready;
+    let sizes = |p: bool| {
+        let podman = podman.clone();
+        Callback::from(move |_: MouseEvent| podman.set(p))
     };
     let now = now_secs();
     let toggle_all = {
@@ -38,7 +47,18 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
             <div class="view-head">
                 <h2>{ format!("History: {}", strata_core::text::count(history.rows.len(), "step")) }</h2>
                 <button class="button subtle" onclick={toggle_all}>{ if *all { "Shorten commands" } else { "Show full commands" } }</button>
-                <span class="equivalent">{ "Same as " }<code>{ "docker image history --no-trunc IMAGE" }</code></span>
+                <span class="segmented" role="group" aria-label="Sizes as counted by">
+                    <button class={classes!("button", "subtle", (!like_podman).then_some("active"))} id="sizes-docker" aria-pressed={(!like_podman).to_string()}
+                        onclick={sizes(false)} disabled={!ready} title={if ready { "The bytes of each layer's files, as docker counts them" } else { "Known once the layers are read" }}>{ "docker sizes" }</button>
+                    <button class={classes!("button", "subtle", like_podman.then_some("active"))} id="sizes-podman" aria-pressed={like_podman.to_string()}
+                        onclick={sizes(true)} title="Each layer tar's size, as podman counts it">{ "podman sizes" }</button>
+                </span>
+                if like_podman {
+                    <span class="equivalent" id="history-equivalent">{ "Same as " }<code>{ "podman history --no-trunc IMAGE" }</code>
+                        if !ready { { " (docker's sizes once the layers are read)" } }</span>
+                } else {
+                    <span class="equivalent" id="history-equivalent">{ "Same as " }<code>{ "docker image history --no-trunc IMAGE" }</code></span>
+                }
             </div>
             <table class="history-table" id="history-table">
                 <thead><tr>

@@ -265,7 +265,9 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         View::Dockerfile => {
             html! { <DockerfileView session={session.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
-        View::Inspect => html! { <InspectView session={session.clone()} /> },
+        View::Inspect => {
+            html! { <InspectView session={session.clone()} layers={props.layers.clone()} /> }
+        }
         View::Raw => {
             html! { <RawView session={session.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }

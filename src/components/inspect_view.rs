@@ -3,19 +3,26 @@
 
 use crate::components::copy_button::CopyButton;
 use crate::components::json_tree::JsonTree;
-use crate::state::Session;
+use crate::state::{LayersState, Session, inspect_text};
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct InspectViewProps {
     pub session: Rc<Session>,
+    pub layers: LayersState,
 }
 
 #[component]
 pub fn InspectView(props: &InspectViewProps) -> Html {
-    let text = use_memo(props.session.clone(), |s| s.inspect_text());
-    let value = use_memo(props.session.clone(), |s| Rc::new(s.inspect.clone()));
+    // docker's `Size` is the bytes of the layers' files: known once the layers are read; until
+    // then the layer tars' sum (podman's count) stands in, and the view says so.
+    let value = match &props.layers {
+        LayersState::Ready(e) => e.inspect.clone(),
+        _ => Rc::new(props.session.inspect.clone()),
+    };
+    let ready = matches!(props.layers, LayersState::Ready(_));
+    let text = use_memo(value.clone(), |v| inspect_text(v));
     html! {
         <article class="inspect" id="inspect">
             <div class="view-head">
@@ -24,8 +31,11 @@ pub fn InspectView(props: &InspectViewProps) -> Html {
                 <span class="equivalent">{ "Same as " }<code>{ "docker image inspect IMAGE" }</code>
                     { " (GraphDriver and Metadata are a daemon's, unknown for an archive)" }</span>
             </div>
+            if !ready {
+                <p class="note" id="inspect-size-note">{ "Size is the layer tars' sum (podman's count) until the layers are read; then it is docker's: the bytes of the files." }</p>
+            }
             <pre class="visually-hidden" id="inspect-json">{ (*text).clone() }</pre>
-            <JsonTree value={(*value).clone()} />
+            <JsonTree value={value} />
         </article>
     }
 }

@@ -1,9 +1,10 @@
 //! The subcommands' output: tables shaped like docker's, tar's and dive's, or JSON for
 //! scripts. The engine computes; this file only prints.
 
-use crate::Format;
 use crate::exit;
 use crate::open::ImageArgs;
+use crate::open::Opened;
+use crate::{Format, Like};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::io::Write;
@@ -458,21 +459,52 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
     Ok(finish(&damage))
 }
 
-pub fn inspect(a: &ImageArgs) -> Result<i32> {
-    let mut opened = a.open()?;
-    let sizes = opened.exact_sizes()?;
-    let size = sizes.iter().flatten().sum();
-    print_json(&[strata_core::inspect::inspect(&opened.image, size)])
+/// Each layer's size as `like` counts it, and the damage met reading them (docker's count
+/// reads every layer; podman's only what the blobs' ends declare, else the layer).
+fn layer_sizes(opened: &mut Opened, like: Like) -> Result<(Vec<Option<u64>>, i32)> {
+    match like {
+        Like::Podman => Ok((opened.exact_sizes()?, exit::OK)),
+        Like::Docker => {
+            let analysis = opened.analyse()?;
+            let code = finish(&analysis.damage(&opened.image));
+            let sizes = opened
+                .image
+                .layers
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    analysis.scans[i]
+                        .as_ref()
+                        .filter(|s| s.error.is_none() && l.location.is_some())
+                        .map(|_| analysis.tree.docker_size(i))
+                })
+                .collect();
+            Ok((sizes, code))
+        }
+    }
 }
 
-pub fn history(a: &ImageArgs, format: Format, no_trunc: bool) -> Result<i32> {
+pub fn inspect(a: &ImageArgs, like: Like) -> Result<i32> {
     let mut opened = a.open()?;
-    let sizes = opened.exact_sizes()?;
+    let (sizes, code) = layer_sizes(&mut opened, like)?;
+    let size = sizes.iter().flatten().sum();
+    let inspect = match like {
+        Like::Docker => strata_core::inspect::inspect(&opened.image, size),
+        Like::Podman => strata_core::inspect::inspect_like_podman(&opened.image, size),
+    };
+    print_json(&[inspect])?;
+    Ok(code)
+}
+
+pub fn history(a: &ImageArgs, format: Format, no_trunc: bool, like: Like) -> Result<i32> {
+    let mut opened = a.open()?;
+    let (sizes, code) = layer_sizes(&mut opened, like)?;
     let h = history_of(&opened.image, &sizes);
     let now = now();
     if format == Format::Json {
         let rows: Vec<DockerHistoryJson> = h.rows.iter().map(|r| r.to_docker_json(now)).collect();
-        return print_json(&rows);
+        print_json(&rows)?;
+        return Ok(code);
     }
     let mut rows = vec![vec![
         "IMAGE".into(),
@@ -509,7 +541,43 @@ pub fn history(a: &ImageArgs, format: Format, no_trunc: bool) -> Result<i32> {
     for d in &h.diagnostics {
         eprintln!("strata: {}: {}", d.subject, d.message);
     }
-    Ok(0)
+    Ok(code)
+}
+
+/// The reconstructed Dockerfile (`strata dockerfile`): reads no layer.
+pub fn dockerfile(a: &ImageArgs, base: Option<std::path::PathBuf>) -> Result<i32> {
+    let opened = a.open()?;
+    opened.image.require_container_image()?;
+    let h = history_of(&opened.image, &[]);
+    let base = match base {
+        Some(path) => {
+            let args = ImageArgs {
+                path,
+                image: None,
+                platform: a.platform.clone(),
+                limits: a.limits.clone(),
+                username: None,
+                password_stdin: false,
+                insecure: a.insecure,
+            };
+            let b = args.open()?;
+            let name = b
+                .image
+                .repo_tags
+                .first()
+                .cloned()
+                .unwrap_or_else(|| b.image.id().to_string());
+            Some((name, b.image))
+        }
+        None => None,
+    };
+    let d = strata_core::history::dockerfile_with_base(
+        &opened.image,
+        &h,
+        base.as_ref().map(|(n, i)| (n.as_str(), i)),
+    );
+    out().write_all(d.text().as_bytes())?;
+    Ok(exit::OK)
 }
 
 pub enum Raw {

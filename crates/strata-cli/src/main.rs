@@ -47,15 +47,35 @@ enum Command {
     },
     /// The images (and platforms) an archive holds
     Images(FormatArgs),
-    /// Like `docker image inspect`: a JSON array with one object
-    Inspect(FormatArgs),
-    /// Like `docker image history`: one row per build step, newest first
+    /// Like `docker image inspect`: a JSON array with one object (`Size` as docker counts
+    /// it, which reads every layer; `--like podman` for the layer tars' sizes, which does not)
+    Inspect {
+        #[command(flatten)]
+        out: FormatArgs,
+        #[arg(long, value_enum, default_value_t = Like::Docker)]
+        like: Like,
+    },
+    /// Like `docker image history`: one row per build step, newest first; SIZE as docker counts
+    /// it (the bytes of a layer's files: reads every layer), or with `--like podman` as podman
+    /// does (the layer tar's size: reads none)
     History {
         #[command(flatten)]
         out: FormatArgs,
         /// Do not truncate CREATED BY
         #[arg(long)]
         no_trunc: bool,
+        #[arg(long, value_enum, default_value_t = Like::Docker)]
+        like: Like,
+    },
+    /// The Dockerfile the history implies, in valid Dockerfile syntax whatever builder recorded
+    /// it (`#` lines say what the history lost)
+    Dockerfile {
+        #[command(flatten)]
+        image: ImageArgs,
+        /// The base image (an archive, directory or reference): when its layers are IMAGE's
+        /// first layers, it is the FROM and its own steps are left out
+        #[arg(long, value_name = "IMAGE")]
+        base: Option<PathBuf>,
     },
     /// The raw manifest (or, with --index, the index), byte for byte, like `crane manifest`
     Manifest {
@@ -200,6 +220,15 @@ struct FormatArgs {
     format: Format,
 }
 
+/// Whose numbers a command reproduces where docker and podman count differently.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum Like {
+    /// docker: a layer's size is the bytes of the files it holds
+    Docker,
+    /// podman: a layer's size is its uncompressed tar's
+    Podman,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 pub enum Format {
     Table,
@@ -211,8 +240,12 @@ fn main() {
     let result = match cli.command {
         Command::Overview { out, verify } => commands::overview(&out.image, out.format, verify),
         Command::Images(a) => commands::images(&a.image, a.format),
-        Command::Inspect(a) => commands::inspect(&a.image),
-        Command::History { out, no_trunc } => commands::history(&out.image, out.format, no_trunc),
+        Command::Inspect { out, like } => commands::inspect(&out.image, like),
+        Command::History {
+            out,
+            no_trunc,
+            like,
+        } => commands::history(&out.image, out.format, no_trunc, like),
         Command::Manifest { image, index } => commands::raw(
             &image,
             if index {
@@ -222,6 +255,7 @@ fn main() {
             },
         ),
         Command::Config { image } => commands::raw(&image, commands::Raw::Config),
+        Command::Dockerfile { image, base } => commands::dockerfile(&image, base),
         Command::Ls {
             out,
             layer,

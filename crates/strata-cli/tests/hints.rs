@@ -216,3 +216,37 @@ fn the_table_says_the_same() {
         .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "No findings.\n");
 }
+
+#[test]
+fn setuid_and_setgid_files_are_flagged_with_their_mode_and_layer() {
+    // The layers fixture (buildah): `chmod 4755 /app/suid`, `chmod 2750 /app/sgid` in layer 2.
+    let all = hints_of("layers.docker.tar");
+    let h = all
+        .iter()
+        .find(|h| h["code"] == "setuid-files")
+        .unwrap_or_else(|| panic!("no setuid finding: {all:#?}"));
+    let seen: Vec<(Option<u64>, Option<String>, String)> = evidence(h)
+        .into_iter()
+        .map(|(l, p, _, n)| (l, p, n))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                Some(2),
+                Some("app/sgid".into()),
+                "setgid (mode 2750), owner 0:0".into()
+            ),
+            (
+                Some(2),
+                Some("app/suid".into()),
+                "setuid (mode 4755), owner 0:0".into()
+            ),
+        ]
+    );
+    assert!(
+        !clean().iter().any(|h| h["code"] == "setuid-files"),
+        "{:#?}",
+        clean()
+    );
+}

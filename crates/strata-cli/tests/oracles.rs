@@ -122,7 +122,7 @@ fn inspect_matches_skopeo_for_every_flavour() {
 }
 
 #[test]
-fn inspect_and_history_match_podman() {
+fn inspect_and_history_like_podman_match_podman() {
     for flavour in [
         "layers.docker",
         "layers.oci",
@@ -131,7 +131,7 @@ fn inspect_and_history_match_podman() {
         "waste3.docker",
     ] {
         let archive = image(&format!("{flavour}.tar"));
-        let ours = &json(&["inspect", &archive])[0];
+        let ours = &json(&["inspect", "--like", "podman", &archive])[0];
         let podman = &oracle(flavour, "podman-inspect.json")[0];
         assert_eq!(
             ours["Id"].as_str().unwrap().trim_start_matches("sha256:"),
@@ -157,7 +157,7 @@ fn inspect_and_history_match_podman() {
         if flavour.ends_with(".docker") {
             assert_eq!(ours["RepoDigests"], podman["RepoDigests"], "{flavour}");
         }
-        let history = json(&["history", "--format", "json", &archive]);
+        let history = json(&["history", "--like", "podman", "--format", "json", &archive]);
         let theirs = oracle(flavour, "podman-history.json");
         let (ours_rows, their_rows) = (history.as_array().unwrap(), theirs.as_array().unwrap());
         assert_eq!(ours_rows.len(), their_rows.len(), "{flavour}: history rows");

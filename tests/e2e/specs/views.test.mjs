@@ -11,27 +11,44 @@ const ctx = useServer();
 
 const oracle = (flavour, file) => JSON.parse(readFileSync(path.join(FIXTURES, "oracle", flavour, file), "utf8"));
 
-test("the History view lists podman's rows: count, CREATED BY, sizes", async () => {
+test("the History view's sizes are docker's (the bytes of each layer's files), and podman's at a click", async () => {
   const page = await newPage(ctx.browser);
-  await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   await page.click("#tab-history");
   await page.click("text=Show full commands");
-  const rows = await page.$$eval("#history-table tbody tr", (trs) =>
+  const rows = () => page.$$eval("#history-table tbody tr", (trs) =>
     trs.map((tr) => ({
       createdBy: tr.querySelector(".created-by code").textContent,
       bytes: Number(tr.querySelector("td[data-bytes]").dataset.bytes),
+      shown: tr.querySelector("td[data-bytes]").textContent,
       empty: tr.classList.contains("empty-layer"),
     })),
   );
-  const podman = oracle("layers.oci", "podman-history.json");
-  assert.equal(rows.length, podman.length);
-  rows.forEach((r, i) => {
-    // Bidi controls are shown as markers (they must not reorder the page).
-    const shown = podman[i].CreatedBy.replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase()}⟩`);
-    assert.equal(r.createdBy, shown, `row ${i}`);
-    assert.equal(r.bytes, podman[i].size, `row ${i} size`);
+  // Bidi controls are shown as markers (they must not reorder the page).
+  const marked = (s) => s.replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase()}⟩`);
+  const lines = (f) => readFileSync(path.join(FIXTURES, "docker", "layers.docker", f), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const docker = lines("history.jsonl");
+  const human = lines("history-human.jsonl");
+  let got = await rows();
+  assert.equal(got.length, docker.length);
+  got.forEach((r, i) => {
+    assert.equal(r.createdBy, marked(docker[i].CreatedBy), `row ${i}`);
+    assert.equal(r.bytes, Number(docker[i].Size), `row ${i}: docker's size`);
+    assert.equal(r.shown.trim(), human[i].Size, `row ${i}: as docker prints it`);
+  });
+  assert.match(await page.textContent("#history-equivalent"), /docker image history/);
+  // podman counts each layer tar.
+  await page.click("#sizes-podman");
+  const podman = oracle("layers.docker", "podman-history.json");
+  got = await rows();
+  assert.equal(got.length, podman.length);
+  got.forEach((r, i) => {
+    assert.equal(r.createdBy, marked(podman[i].CreatedBy), `row ${i}`);
+    assert.equal(r.bytes, podman[i].size, `row ${i}: podman's size`);
     if (r.empty) assert.equal(podman[i].size, 0);
   });
+  assert.match(await page.textContent("#history-equivalent"), /podman history/);
+  await page.click("#sizes-docker");
   // Each layer row links to its layer in the explorer.
   await page.click("#history-table tbody tr:last-child .link");
   await page.waitForSelector("#explorer");
@@ -43,9 +60,11 @@ test("the History view lists podman's rows: count, CREATED BY, sizes", async () 
 test("the Inspect view's copied JSON equals `strata inspect --format json`", async () => {
   const page = await newPage(ctx.browser);
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
-  await openFixture(page, ctx.server.url, "layers.docker.tar");
+  await openFixture(page, ctx.server.url, "layers.docker.tar", { layers: true });
   await page.keyboard.press("4");
   await page.waitForSelector("#inspect");
+  // docker's Size (the bytes of the layers' files) once the layers are read.
+  assert.equal(await page.locator("#inspect-size-note").count(), 0);
   await page.click("text=Copy the JSON");
   await page.waitForSelector("text=Copied");
   const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));

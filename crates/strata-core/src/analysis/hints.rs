@@ -90,8 +90,28 @@ fn secret_kind(path: &str) -> Option<&'static str> {
             Some("a key or certificate file")
         }
         n if n.ends_with(".kdbx") => Some("a password database"),
+        ".pgpass" | ".htpasswd" | "htpasswd" => Some("a password file"),
+        n if n.ends_with(".ppk") => Some("a PuTTY private key"),
+        // `secret.txt`, `client_secret.json`, `credentials.yaml`: named for what they hold.
+        // Not code (Python's `secrets.py`) and not in the places distributions ship files.
+        n if !public_certs && !is_code(n) && {
+            let lower = n.to_ascii_lowercase();
+            lower.contains("secret") || lower == "credentials" || lower.starts_with("credentials.")
+        } =>
+        {
+            Some("a file named for a secret")
+        }
         _ => None,
     }
+}
+
+/// Source code and libraries, named for what they do rather than what they hold.
+fn is_code(name: &str) -> bool {
+    let exts = [
+        ".py", ".pyc", ".js", ".mjs", ".ts", ".go", ".rb", ".rs", ".c", ".h", ".so", ".java",
+        ".class", ".html", ".md", ".txt.gz", ".gz", ".pm", ".php", ".sh",
+    ];
+    exts.iter().any(|e| name.ends_with(e)) || name.contains(".so.")
 }
 
 /// Names of build artefacts (archives, objects, packages, dumps).
@@ -249,6 +269,7 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
     let mut secrets: Vec<Evidence> = Vec::new();
     let mut logs: Vec<Evidence> = Vec::new();
     let mut artefacts: Vec<Evidence> = Vec::new();
+    let mut setuid: Vec<Evidence> = Vec::new();
     for p in 0..tree.paths.len() {
         let id = PathId(p as u32);
         let timeline = tree.timeline(id);
@@ -289,6 +310,25 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
                         "added in layer {layer}, deleted in layer {}",
                         deleted_in.unwrap_or(layer + 1)
                     ),
+                });
+            }
+            if entry.mode & 0o6000 != 0 {
+                let bits = match (entry.mode & 0o4000 != 0, entry.mode & 0o2000 != 0) {
+                    (true, true) => "setuid and setgid",
+                    (true, false) => "setuid",
+                    _ => "setgid",
+                };
+                setuid.push(Evidence {
+                    layer: Some(layer),
+                    path: Some(path.clone()),
+                    bytes: Some(entry.size),
+                    note: match deleted_in {
+                        Some(d) => format!(
+                            "{bits} (mode {:04o}); deleted in layer {d}, but still in layer {layer}",
+                            entry.mode
+                        ),
+                        None => format!("{bits} (mode {:04o}), owner {}:{}", entry.mode, entry.uid, entry.gid),
+                    },
                 });
             }
             if let Some(kind) = secret_kind(&path) {
@@ -398,6 +438,22 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
             secrets,
         );
     }
+    if !setuid.is_empty() {
+        push(
+            "setuid-files",
+            format!(
+                "{} {} setuid or setgid: {} run with {} owner's privileges.",
+                crate::text::count(setuid.len(), "file"),
+                if setuid.len() == 1 { "is" } else { "are" },
+                if setuid.len() == 1 { "it" } else { "they" },
+                if setuid.len() == 1 { "its" } else { "their" },
+            ),
+            "A setuid or setgid program is a way up for anyone who can run code in the container: keep \
+             only those the image needs (chmod u-s,g-s the others in the step that installs them), run \
+             as a non-root user, and consider --security-opt no-new-privileges.",
+            setuid,
+        );
+    }
     if !logs.is_empty() {
         push(
             "log-files",
@@ -441,7 +497,13 @@ mod tests {
         assert!(secret_kind("etc/ssl/certs/ca-certificates.pem").is_none());
         assert!(secret_kind("usr/lib/python3/dist-packages/certifi/cacert.pem").is_none());
         assert!(secret_kind("root/.aws/credentials").is_some());
-        assert!(secret_kind("srv/credentials").is_none());
+        assert!(secret_kind("srv/credentials").is_some());
+        assert!(secret_kind("app/secret.txt").is_some());
+        assert!(secret_kind("app/config/client_secret.json").is_some());
+        assert!(secret_kind("app/credentials.yaml").is_some());
+        assert!(secret_kind("usr/lib/python3.11/secrets.py").is_none());
+        assert!(secret_kind("app/lib/secrets.py").is_none());
+        assert!(secret_kind("usr/share/doc/secret-tool/copyright").is_none());
     }
 
     #[test]

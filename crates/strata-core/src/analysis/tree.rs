@@ -521,6 +521,34 @@ impl ImageTree {
         self.layers.len()
     }
 
+    /// A layer's size as docker counts it (`docker history`'s SIZE, the parts of `docker image
+    /// inspect`'s `Size`): what the layer holds once applied to disk, as moby's
+    /// `directory.Size` walks a layer's diff — regular files by their content size, each
+    /// hard-linked inode once, symlinks by the length of their target, directories, devices
+    /// and whiteouts 0. Not the tar's size: headers, padding and a layer that only deletes
+    /// (0 B in docker, 1.5 kB or more of tar) are what podman shows instead.
+    pub fn docker_size(&self, layer: usize) -> u64 {
+        let Some(index) = self.layers.get(layer) else {
+            return 0;
+        };
+        // A path written twice in one tar is on disk once, as its last entry.
+        let mut last = std::collections::HashMap::with_capacity(index.entries.len());
+        for (i, e) in index.entries.iter().enumerate() {
+            last.insert(e.path, i);
+        }
+        last.values()
+            .map(|&i| {
+                let e = &index.entries[i];
+                match e.kind {
+                    EntryKind::File => e.size,
+                    EntryKind::Symlink => index.link(e).map_or(0, |t| t.len() as u64),
+                    // A hard link is its target's inode, counted with the target.
+                    _ => 0,
+                }
+            })
+            .sum()
+    }
+
     /// Counts of added, modified and deleted paths in a layer.
     pub fn change_counts(&self, layer: usize) -> ChangeCounts {
         let mut c = ChangeCounts::default();

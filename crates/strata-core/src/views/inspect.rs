@@ -3,12 +3,14 @@
 //!
 //! Left out because an archive or a registry cannot know them (see ARCHITECTURE.md):
 //! `GraphDriver` (where a daemon stored the layers) and `Metadata.LastTagTime` (when a daemon
-//! tagged it). `RepoDigests` follow podman: each tagged repository at the manifest digest.
-//! `Size` is the sum of the layers' uncompressed sizes, as docker counts it.
+//! tagged it). `RepoDigests`: each tagged repository at the manifest digest, none for a
+//! `docker save` archive (as docker after `docker load`: it has no registry manifest). `Size`:
+//! the sum of the layers' sizes as the host counts them — docker's (the bytes of the files,
+//! [`crate::tree::ImageTree::docker_size`]) or podman's (the layer tars).
 
 use crate::archive::short_name;
 use crate::image::Image;
-use crate::overview::repo_digests;
+use crate::overview::{podman_repo_digests, repo_digests};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -129,6 +131,17 @@ impl ContainerConfigJson {
 
 /// The inspect object for `image`; `size` is the sum of uncompressed layer sizes if known.
 pub fn inspect(image: &Image, size: u64) -> DockerInspect {
+    inspect_as(image, size, repo_digests(image))
+}
+
+/// What `podman image inspect` shows where it differs from docker: RepoDigests at the manifest
+/// digest even for a `docker save` archive (the one containers/image derives for it); `size`
+/// is the caller's (podman's, the layer tars).
+pub fn inspect_like_podman(image: &Image, size: u64) -> DockerInspect {
+    inspect_as(image, size, podman_repo_digests(image))
+}
+
+fn inspect_as(image: &Image, size: u64, repo_digests: Vec<String>) -> DockerInspect {
     let config: Value = serde_json::from_slice(&image.config.bytes).unwrap_or(Value::Null);
     let s = |k: &str| {
         config
@@ -150,9 +163,21 @@ pub fn inspect(image: &Image, size: u64) -> DockerInspect {
     DockerInspect {
         id: image.id().to_string(),
         repo_tags: image.repo_tags.iter().map(|t| short_name(t)).collect(),
-        repo_digests: repo_digests(image),
+        repo_digests,
         parent: String::new(),
-        comment: s("comment"),
+        // docker falls back to the last history entry's comment (moby's image inspect).
+        comment: Some(s("comment"))
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| {
+                config
+                    .get("history")
+                    .and_then(Value::as_array)
+                    .and_then(|h| h.last())
+                    .and_then(|h| h.get("comment"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            }),
         created: s("created"),
         container: config.get("container").filter(|c| !c.is_null()).cloned(),
         container_config: config

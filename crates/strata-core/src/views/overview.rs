@@ -62,8 +62,20 @@ pub struct OverviewLayer {
     pub missing: bool,
 }
 
-/// RepoDigests as podman shows them for an image: each tagged repository `@` the manifest digest.
+/// RepoDigests: each tagged repository `@` the manifest digest, for an image whose manifest is
+/// its own (a registry's, an OCI layout's). None for a `docker save` archive, which carries no
+/// manifest: the one skopeo and podman derive is not what a registry would serve (the same
+/// image pushed gets another digest), and `docker image inspect` after `docker load` lists none.
 pub fn repo_digests(image: &Image) -> Vec<String> {
+    if image.manifest_synthesized {
+        return Vec::new();
+    }
+    podman_repo_digests(image)
+}
+
+/// RepoDigests as podman shows them: each tagged repository `@` the manifest digest, the
+/// derived one too.
+pub fn podman_repo_digests(image: &Image) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in &image.repo_tags {
         if let Some(d) = repo_digest(tag, image.manifest.digest.as_str())
