@@ -48,9 +48,9 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                 <h2>{ format!("History: {}", strata_core::text::count(history.rows.len(), "step")) }</h2>
                 <button class="button subtle" onclick={toggle_all}>{ if *all { "Shorten commands" } else { "Show full commands" } }</button>
                 <span class="segmented" role="group" aria-label="Sizes as counted by">
-                    <button class={classes!("button", "subtle", (!like_podman).then_some("active"))} id="sizes-docker" aria-pressed={(!like_podman).to_string()}
+                    <button class={classes!("button", "subtle", (!like_podman).then_some("selected"))} id="sizes-docker" aria-pressed={(!like_podman).to_string()}
                         onclick={sizes(false)} disabled={!ready} title={if ready { "The bytes of each layer's files, as docker counts them" } else { "Known once the layers are read" }}>{ "docker sizes" }</button>
-                    <button class={classes!("button", "subtle", like_podman.then_some("active"))} id="sizes-podman" aria-pressed={like_podman.to_string()}
+                    <button class={classes!("button", "subtle", like_podman.then_some("selected"))} id="sizes-podman" aria-pressed={like_podman.to_string()}
                         onclick={sizes(true)} title="Each layer tar's size, as podman counts it">{ "podman sizes" }</button>
                 </span>
                 if like_podman {
