@@ -308,3 +308,61 @@ fn an_oci_artifact_is_shown_raw_and_never_read_as_a_filesystem() {
         }
     }
 }
+
+#[test]
+fn a_docker_manifest_list_in_a_dir_copy_opens_every_platform() {
+    // buildah manifest push --format v2s2 … dir: (tests/data/manifest-list-dir.sh).
+    let dir = root().join("target/real-world/list-dir");
+    let status = Command::new(root().join("crates/strata-cli/tests/data/manifest-list-dir.sh"))
+        .arg(&dir)
+        .status()
+        .expect("buildah (scripts/setup.sh test installs it)");
+    assert!(status.success());
+    let list: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        list["mediaType"],
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    );
+    let d = dir.to_str().unwrap();
+    let listing = json_ok(&["images", "--format", "json", d]);
+    let mut platforms: Vec<&str> = listing["images"][0]["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    platforms.sort_unstable();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm/v7", "linux/arm64"]);
+    for instance in list["manifests"].as_array().unwrap() {
+        let p = &instance["platform"];
+        let platform = [
+            p["os"].as_str(),
+            p["architecture"].as_str(),
+            p["variant"].as_str(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("/");
+        let digest = instance["digest"].as_str().unwrap();
+        // buildah's own instance manifest names the config: its digest is our image ID.
+        let manifest: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{}.manifest.json", &digest[7..]))).unwrap(),
+        )
+        .unwrap();
+        let inspect = json_ok(&["inspect", "--like", "podman", "--platform", &platform, d]);
+        assert_eq!(inspect[0]["Id"], manifest["config"]["digest"], "{platform}");
+        let ov = json_ok(&["overview", "--format", "json", "--platform", &platform, d]);
+        assert_eq!(ov["manifest_digest"], digest, "{platform}");
+        let files = json_ok(&["ls", "--format", "json", "--platform", &platform, d]);
+        assert!(
+            files["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["path"] == "hello.txt"),
+            "{platform}: {files}"
+        );
+    }
+}

@@ -422,7 +422,16 @@ impl Archive {
     /// The archive path of a blob: `blobs/<alg>/<hex>` in OCI layouts, `<hex>` in skopeo dirs.
     pub fn blob_path(&self, digest: &Digest) -> String {
         match self.format {
-            ArchiveFormat::SkopeoDir => digest.hex().to_owned(),
+            // containers/image's dir transport: blobs by bare hex, and the manifests of a
+            // list's instances as `<hex>.manifest.json` (buildah manifest push … dir:).
+            ArchiveFormat::SkopeoDir => {
+                let instance = format!("{}.manifest.json", digest.hex());
+                if self.entry(digest.hex()).is_none() && self.entry(&instance).is_some() {
+                    instance
+                } else {
+                    digest.hex().to_owned()
+                }
+            }
             _ => format!("blobs/{}/{}", digest.algorithm(), digest.hex()),
         }
     }
