@@ -1,0 +1,1 @@
+//! Whole lookups over recorded answers and archives made in memory.
