@@ -873,6 +873,7 @@ impl<'a> Collector<'a> {
             ),
             Err(why) => Check::new(CHECK_NAMES_IMAGE, Outcome::Failed, why.clone()),
         });
+        let mut usable = names_this.clone();
         if let Some(expiry) = env.expiry {
             checks.push(if expiry > self.now {
                 Check::new(
@@ -881,11 +882,11 @@ impl<'a> Collector<'a> {
                     format!("it expires {}", crate::text::format_time(expiry)),
                 )
             } else {
-                Check::new(
-                    CHECK_EXPIRY,
-                    Outcome::Failed,
-                    format!("it expired {}", crate::text::format_time(expiry)),
-                )
+                let why = format!("it expired {}", crate::text::format_time(expiry));
+                if usable.is_ok() {
+                    usable = Err(why.clone());
+                }
+                Check::new(CHECK_EXPIRY, Outcome::Failed, why)
             });
         }
         let leaf = env.certificates.first().cloned();
@@ -894,7 +895,7 @@ impl<'a> Collector<'a> {
                 &env.signed,
                 std::slice::from_ref(&env.signature),
                 leaf.as_ref(),
-                &names_this,
+                &usable,
                 "Notation trusts certificate chains through a trust store and policy, and there is none here",
                 &mut checks,
             )
