@@ -181,7 +181,8 @@ fn print_table(r: &SupplyChain) -> Result<()> {
         )?;
         if let Some(p) = &a.provenance {
             let field = |o: &mut std::io::StdoutLock<'_>, k: &str, v: &Option<String>| {
-                v.as_ref().map_or(Ok(()), |v| writeln!(o, "    {k:<10} {}", reveal_bidi(v)))
+                v.as_ref()
+                    .map_or(Ok(()), |v| writeln!(o, "    {k:<10} {}", reveal_bidi(v)))
             };
             writeln!(o, "    SLSA       {}", p.slsa_version)?;
             field(&mut o, "builder", &p.builder)?;
@@ -244,7 +245,11 @@ fn print_table(r: &SupplyChain) -> Result<()> {
             )?;
         }
         if s.packages.len() > 10 {
-            writeln!(o, "    … {} more (--format json lists them)", s.packages.len() - 10)?;
+            writeln!(
+                o,
+                "    … {} more (--format json lists them)",
+                s.packages.len() - 10
+            )?;
         }
     }
     let unknown: Vec<_> = r
@@ -269,7 +274,13 @@ fn print_table(r: &SupplyChain) -> Result<()> {
     if !r.diagnostics.is_empty() {
         writeln!(o, "Problems:")?;
         for d in &r.diagnostics {
-            writeln!(o, "  [{}] {}: {}", d.code, reveal_bidi(&d.subject), reveal_bidi(&d.message))?;
+            writeln!(
+                o,
+                "  [{}] {}: {}",
+                d.code,
+                reveal_bidi(&d.subject),
+                reveal_bidi(&d.message)
+            )?;
         }
     }
     Ok(())

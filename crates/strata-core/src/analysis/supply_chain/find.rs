@@ -115,7 +115,10 @@ fn check_digest(digest: &Digest, bytes: &[u8]) -> Result<(), Error> {
 /// `registry/repository` of the archive's first tag (`docker.io/library/alpine`); a bare OCI
 /// ref name (`1`, `latest`) names no repository.
 fn repository_of_tags(image: &Image) -> Option<String> {
-    let tag = image.repo_tags.iter().find(|t| t.contains(':') || t.contains('/'))?;
+    let tag = image
+        .repo_tags
+        .iter()
+        .find(|t| t.contains(':') || t.contains('/'))?;
     let (r, _) = crate::registry::parse_user_reference(tag).ok()?;
     Some(format!("{}/{}", r.domain, r.repository))
 }
