@@ -12,10 +12,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=$ROOT/target/tools/venv
 PY=$VENV/bin/python
-PACKAGES=(in-toto==3.1.0 "securesystemslib[crypto]==1.6.0" oras==0.2.43 in-toto-attestation==0.9.3)
+PACKAGES=("securesystemslib[crypto]==1.6.0" in-toto-attestation==0.9.3 oras==0.2.43)
 
 venv() {
-  if [[ -x $PY ]] && "$PY" -c 'import in_toto, securesystemslib.dsse, oras.provider, in_toto_attestation, cryptography' 2>/dev/null; then
+  if [[ -x $PY ]] && "$PY" -c 'import securesystemslib.dsse, oras.provider, in_toto_attestation, cryptography' 2>/dev/null; then
     return 0
   fi
   echo "[supply-chain] python venv with ${PACKAGES[*]}" >&2

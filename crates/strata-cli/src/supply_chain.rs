@@ -4,8 +4,9 @@
 //! the registry has no API, cosign's `.sig`/`.att`/`.sbom` tags, then each manifest found and its
 //! blobs; an archive is searched for attestation manifests, referrers and cosign tags.
 //!
-//! Exit codes: 0 when the lookup ran (whatever it found), 2 on an error, and 3 when `--key` was
-//! given and a signature or attestation checked with it did not verify, or none did.
+//! Exit codes ([`crate::exit`]): 0 when the lookup ran (whatever it found), 2 on an error, and 3
+//! (`DAMAGED`: the image did not verify) when `--key` was given and a signature or attestation
+//! checked with it did not verify, or none did.
 
 use crate::Format;
 use crate::open::{ImageArgs, Source};
@@ -16,9 +17,6 @@ use std::path::Path;
 use strata_core::supply_chain::{
     Check, KeyOutcome, Options, Outcome, PublicKey, SupplyChain, from_archive, from_registry,
 };
-
-/// The exit code for "did not verify" (shared with the CLI's other verification failures).
-pub const EXIT_NOT_VERIFIED: i32 = 3;
 
 pub fn run(
     args: &ImageArgs,
@@ -56,9 +54,9 @@ pub fn run(
                 "strata: not verified with the key given: {}",
                 reasons.join("; ")
             );
-            EXIT_NOT_VERIFIED
+            crate::exit::DAMAGED
         }
-        _ => 0,
+        _ => crate::exit::OK,
     })
 }
 
