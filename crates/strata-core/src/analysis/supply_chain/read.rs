@@ -109,7 +109,10 @@ impl<'a> Collector<'a> {
                 artifacts: Vec::new(),
                 lookups: Vec::new(),
                 diagnostics: Vec::new(),
-                badge: Badge::Unsigned,
+                badge: Badge::Unsigned {
+                    attestations: 0,
+                    verified: 0,
+                },
             },
             key,
             limits,

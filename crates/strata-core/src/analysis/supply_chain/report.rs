@@ -248,23 +248,18 @@ pub struct Lookup {
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Badge {
     /// A signature verified with the key given.
-    Verified {
-        signer: String,
-    },
+    Verified { signer: String },
     /// A signature for this image, not verified here (`note` says why).
-    Signed {
-        signer: String,
-        note: String,
-    },
+    Signed { signer: String, note: String },
     /// A signature was checked with the key given and failed.
-    Failed {
-        reason: String,
-    },
+    Failed { reason: String },
     /// Every signature names another manifest.
-    WrongDigest {
-        names: String,
+    WrongDigest { names: String },
+    /// No signature; `attestations` were found, `verified` of them with the key given.
+    Unsigned {
+        attestations: usize,
+        verified: usize,
     },
-    Unsigned,
 }
 
 impl Badge {
@@ -274,7 +269,23 @@ impl Badge {
             Badge::Signed { signer, note } => format!("signed by {signer} ({note})"),
             Badge::Failed { reason } => format!("signature did not verify: {reason}"),
             Badge::WrongDigest { names } => format!("signature names another digest ({names})"),
-            Badge::Unsigned => "unsigned".into(),
+            Badge::Unsigned {
+                attestations: 0, ..
+            } => "unsigned".into(),
+            Badge::Unsigned {
+                attestations,
+                verified: 0,
+            } => format!(
+                "unsigned ({})",
+                crate::text::count(*attestations, "attestation")
+            ),
+            Badge::Unsigned {
+                attestations,
+                verified,
+            } => format!(
+                "unsigned; {}, {verified} verified with the key given",
+                crate::text::count(*attestations, "attestation")
+            ),
         }
     }
 }
@@ -349,7 +360,14 @@ impl SupplyChain {
                 .any(|c| c.what == super::read::CHECK_NAMES_IMAGE && c.outcome == Outcome::Failed)
         };
         if self.signatures.is_empty() {
-            return Badge::Unsigned;
+            return Badge::Unsigned {
+                attestations: self.attestations.len(),
+                verified: self
+                    .attestations
+                    .iter()
+                    .filter(|a| a.verification.is_verified())
+                    .count(),
+            };
         }
         if let Some(s) = self
             .signatures
