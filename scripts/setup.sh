@@ -28,7 +28,7 @@ APT=(chromium chromium-driver)
 if [[ $MODE == test ]]; then
   # Real image tools for the fixtures, the registry, and the benchmark's baselines.
   APT+=(skopeo umoci buildah podman runc containerd docker-registry busybox-static jq zstd pigz
-        apache2-utils python3 time hyperfine curl docker.io)
+        apache2-utils python3 python3-venv openssl time hyperfine curl docker.io)
 fi
 missing=()
 for p in "${APT[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -110,6 +110,11 @@ if [[ $MODE == test ]]; then
   else
     step "pip install oras==$ORAS_VERSION" python3 -m pip install --quiet --disable-pip-version-check "oras==$ORAS_VERSION"
   fi
+fi
+
+# --- Python packages for the supply-chain fixtures (PyPI: securesystemslib, in-toto-attestation, oras)
+if [[ $MODE == test ]]; then
+  step "python venv (supply-chain fixtures)" "$ROOT/scripts/supply-chain-fixtures.sh" venv
 fi
 
 cat >"$TOOLS_DIR/env.sh" <<ENV

@@ -40,6 +40,9 @@ stage "registries (two docker-registry instances on 127.0.0.1, fixtures pushed b
 trap 'scripts/registry.sh stop' EXIT
 eval "$(scripts/registry.sh start)"
 
+stage "supply-chain fixtures (securesystemslib, in-toto-attestation, skopeo; cached)"
+scripts/supply-chain-fixtures.sh >/dev/null
+
 stage "native tests"
 cargo test --locked --workspace
 

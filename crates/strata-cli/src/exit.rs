@@ -8,5 +8,6 @@ pub const RULE_FAILED: i32 = 1;
 /// Nothing could be done: a usage error, an IMAGE that cannot be opened, a refused request.
 pub const ERROR: i32 = 2;
 /// The image is damaged: a layer blob is missing, unreadable, cut short or does not match its
-/// digest, or entries had to be skipped. What could be read was printed first.
+/// digest, or entries had to be skipped. What could be read was printed first. For
+/// `supply-chain --key`: a signature or attestation checked with the key did not verify.
 pub const DAMAGED: i32 = 3;

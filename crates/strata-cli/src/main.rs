@@ -11,6 +11,7 @@ mod open;
 mod proxy;
 mod registry_source;
 mod serve;
+mod supply_chain;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use open::ImageArgs;
@@ -28,7 +29,8 @@ directory, a Strata snapshot (every command but `cat`), or a registry reference 
 private registries, --insecure for plain HTTP).\n\
 Exit codes: 0 success; 1 a `ci` rule failed; 2 an error (usage, an IMAGE that cannot be \
 opened); 3 the image is damaged (a layer blob missing, unreadable or not matching its digest: \
-what could be read is printed first)."
+what could be read is printed first), or for `supply-chain --key`, a signature or attestation \
+did not verify with the key (or none did)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -186,6 +188,19 @@ enum Command {
     },
     /// The tags of a registry repository, like `crane ls` (IMAGE is a reference)
     Tags(FormatArgs),
+    /// Signatures, attestations (SLSA provenance, SBOMs) and referrers, and what was checked;
+    /// exit code 3 when a signature checked with --key does not verify
+    SupplyChain {
+        #[command(flatten)]
+        out: FormatArgs,
+        /// A public key (PEM, ECDSA P-256 or Ed25519: cosign.pub) to verify key-based
+        /// signatures and DSSE attestations with
+        #[arg(long, value_name = "PEM")]
+        key: Option<PathBuf>,
+        /// Only referrers of this artifact type (the Referrers API's filter)
+        #[arg(long)]
+        artifact_type: Option<String>,
+    },
     /// How long reading each layer takes and how much memory its index uses (for benchmarks)
     Stats(FormatArgs),
     /// Serve the built web app on this machine
@@ -310,6 +325,11 @@ fn main() {
             )
         }
         Command::Tags(a) => commands::tags(&a.image, a.format),
+        Command::SupplyChain {
+            out,
+            key,
+            artifact_type,
+        } => supply_chain::run(&out.image, key.as_deref(), artifact_type, out.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
         Command::Serve {
             addr,

@@ -218,7 +218,7 @@ impl ImageArgs {
         Ok(RegistrySession::new(reference, base, credentials))
     }
 
-    fn open_archive(&self) -> Result<(Source, Archive, Limits)> {
+    pub(crate) fn open_archive(&self) -> Result<(Source, Archive, Limits)> {
         let limits = self.limits()?;
         let source = if self.path.is_dir() {
             Source::Dir(DirSource::open(&self.path)?)

@@ -42,6 +42,11 @@ pub struct Limits {
     pub max_decompression_ratio: u64,
     /// Most registry requests in flight at once.
     pub max_concurrent_fetches: u64,
+    /// Largest signature, attestation or SBOM blob read whole (supply chain view).
+    pub max_attestation_bytes: u64,
+    /// Most manifests the supply chain lookup reads for one image (referrers, attestation
+    /// manifests, cosign tags).
+    pub max_referrers: u64,
 }
 
 impl Default for Limits {
@@ -61,6 +66,8 @@ impl Default for Limits {
             max_layer_bytes: 64 << 30,
             max_decompression_ratio: 250,
             max_concurrent_fetches: 6,
+            max_attestation_bytes: 32 << 20,
+            max_referrers: 256,
         }
     }
 }
@@ -91,6 +98,8 @@ impl Limits {
             ("max_layer_bytes", self.max_layer_bytes),
             ("max_decompression_ratio", self.max_decompression_ratio),
             ("max_concurrent_fetches", self.max_concurrent_fetches),
+            ("max_attestation_bytes", self.max_attestation_bytes),
+            ("max_referrers", self.max_referrers),
         ]
     }
 
@@ -115,6 +124,12 @@ impl Limits {
                 "Most uncompressed bytes per compressed byte (checked after 64 MiB, not counting up to 1 GiB of zero-filled files such as a big lastlog): stops decompression bombs."
             }
             "max_concurrent_fetches" => "Most registry requests (layer downloads) at once.",
+            "max_attestation_bytes" => {
+                "Largest signature, attestation or SBOM read whole for the supply chain view, in bytes."
+            }
+            "max_referrers" => {
+                "Most signatures, attestations and other referrers read for one image."
+            }
             _ => "",
         }
     }
@@ -136,6 +151,8 @@ impl Limits {
             "max_layer_bytes" => &mut self.max_layer_bytes,
             "max_decompression_ratio" => &mut self.max_decompression_ratio,
             "max_concurrent_fetches" => &mut self.max_concurrent_fetches,
+            "max_attestation_bytes" => &mut self.max_attestation_bytes,
+            "max_referrers" => &mut self.max_referrers,
             _ => {
                 let known: Vec<&str> = self.named().into_iter().map(|(n, _)| n).collect();
                 return Err(Error::Invalid {

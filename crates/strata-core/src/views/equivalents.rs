@@ -20,6 +20,8 @@ pub enum Topic {
     Waste,
     /// Against another image, named as the commands take it.
     Compare(Option<String>),
+    /// Signatures, attestations and referrers.
+    SupplyChain,
 }
 
 /// One equivalent command.
@@ -240,6 +242,57 @@ pub fn equivalents(
                 "this comparison; --semantic and --format json too",
             ));
         }
+        Topic::SupplyChain => {
+            // cosign, oras and regctl read registries (and OCI layout directories); an archive
+            // is unpacked into one first.
+            let (target, layout_note) = match origin {
+                Origin::Registry { reference } => (shell_quote(reference), String::new()),
+                Origin::Archive { .. } => (
+                    "oci:image:latest".to_owned(),
+                    format!("after `skopeo copy {skopeo_target} oci:image:latest`; "),
+                ),
+            };
+            let (cosign_target, oras_target, regctl_target) = match origin {
+                Origin::Registry { .. } => (target.clone(), target.clone(), target.clone()),
+                Origin::Archive { .. } => (
+                    "--local-image image".to_owned(),
+                    "--oci-layout image:latest".to_owned(),
+                    "ocidir://image:latest".to_owned(),
+                ),
+            };
+            out.push(eq(
+                "cosign",
+                format!("cosign verify --key cosign.pub {cosign_target}"),
+                &format!("{layout_note}a key-based signature; keyless: --certificate-identity … --certificate-oidc-issuer …"),
+            ));
+            out.push(eq(
+                "cosign",
+                format!("cosign download attestation {target}"),
+                "the attestations' DSSE envelopes (registries only)",
+            ));
+            out.push(eq(
+                "oras",
+                format!("oras discover --format tree {oras_target}"),
+                "the referrers, as a tree",
+            ));
+            out.push(eq(
+                "regctl",
+                format!("regctl artifact tree {regctl_target}"),
+                "referrers and cosign's tags together",
+            ));
+            if matches!(origin, Origin::Registry { .. }) {
+                out.push(eq(
+                    "docker",
+                    format!("docker buildx imagetools inspect {target} --format '{{{{ json .Provenance }}}}'"),
+                    "BuildKit's provenance attestation",
+                ));
+            }
+            out.push(eq(
+                "strata",
+                format!("strata supply-chain {strata_image} --key cosign.pub"),
+                "this view; --format json too",
+            ));
+        }
         Topic::Waste => {
             let source = match (origin, image.format) {
                 (Origin::Registry { .. }, _) => "--source docker",
@@ -272,5 +325,46 @@ mod tests {
         assert_eq!(shell_quote("it's.tar"), r"'it'\''s.tar'");
         assert_eq!(shell_quote("$(rm -rf ~).tar"), "'$(rm -rf ~).tar'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn supply_chain_commands_name_the_image() {
+        let image: Image = serde_json::from_value(serde_json::json!({
+            "format": "registry", "repo_tags": [], "index": null, "choices": [], "chosen": null,
+            "manifest": {"source": "m", "digest": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "bytes": ""},
+            "manifest_synthesized": false, "manifest_media_type": "",
+            "config": {"source": "c", "digest": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "bytes": ""},
+            "layers": [], "platform": {"architecture": "", "os": ""}, "diagnostics": []
+        }))
+        .unwrap();
+        let reg = Origin::Registry {
+            reference: "ghcr.io/o/app:1".into(),
+        };
+        let got: Vec<String> = equivalents(&image, &reg, Topic::SupplyChain, None, None)
+            .into_iter()
+            .map(|e| e.command)
+            .collect();
+        assert_eq!(got[0], "cosign verify --key cosign.pub ghcr.io/o/app:1");
+        assert!(got.contains(&"oras discover --format tree ghcr.io/o/app:1".to_owned()));
+        assert!(got.contains(&"regctl artifact tree ghcr.io/o/app:1".to_owned()));
+        let file = Origin::Archive {
+            file: "my app.tar".into(),
+        };
+        let got = equivalents(&image, &file, Topic::SupplyChain, None, None);
+        assert_eq!(
+            got[0].command,
+            "cosign verify --key cosign.pub --local-image image"
+        );
+        assert!(
+            got[0]
+                .note
+                .contains("skopeo copy 'docker-archive:my app.tar' oci:image:latest"),
+            "{}",
+            got[0].note
+        );
+        assert_eq!(
+            got.last().unwrap().command,
+            "strata supply-chain 'my app.tar' --key cosign.pub"
+        );
     }
 }

@@ -3,6 +3,10 @@
 //! [`RegistrySession::on_response`] reads the answer and says what to do next (done, get a
 //! token, retry, follow a redirect without credentials, fail), and [`fetch`] drives it through
 //! a host's transport.
+//!
+//! Besides manifests, blobs and tags, it asks for an image's referrers (OCI distribution 1.1,
+//! `GET /v2/<name>/referrers/<digest>`, optionally `?artifactType=`): the supply chain view's
+//! lookups ([`crate::supply_chain`]) are these requests, made only when that view asks.
 
 use super::auth::{Challenge, Credentials, base64, parse_www_authenticate};
 use super::http::{HttpRequest, HttpResponse, Transport, resolve_url, url_encode};
@@ -24,6 +28,13 @@ pub enum Fetch {
     },
     /// A page of the tag list (`last`: the tag to continue after).
     Tags { last: Option<String> },
+    /// The manifests whose `subject` is `digest` (OCI distribution 1.1 Referrers API),
+    /// answered as an image index; `artifact_type` asks the registry to filter (it says in
+    /// `OCI-Filters-Applied` whether it did).
+    Referrers {
+        digest: Digest,
+        artifact_type: Option<String>,
+    },
 }
 
 /// What the host should do after a response.
@@ -129,6 +140,18 @@ impl RegistrySession {
                 self.base,
                 url_encode(l)
             ),
+            Fetch::Referrers {
+                digest,
+                artifact_type: None,
+            } => format!("{}/v2/{name}/referrers/{digest}", self.base),
+            Fetch::Referrers {
+                digest,
+                artifact_type: Some(t),
+            } => format!(
+                "{}/v2/{name}/referrers/{digest}?artifactType={}",
+                self.base,
+                url_encode(t)
+            ),
         }
     }
 
@@ -143,6 +166,9 @@ impl RegistrySession {
         let mut headers = Vec::new();
         match fetch {
             Fetch::Manifest(_) => headers.push(("Accept".to_owned(), accept_header())),
+            Fetch::Referrers { .. } => {
+                headers.push(("Accept".to_owned(), media_type::OCI_INDEX.to_owned()));
+            }
             Fetch::Blob {
                 range: Some((from, to)),
                 ..
@@ -283,6 +309,10 @@ impl RegistrySession {
                     Fetch::Tags { .. } => {
                         format!("{}/{}", self.reference.domain, self.reference.repository)
                     }
+                    Fetch::Referrers { digest, .. } => format!(
+                        "the referrers of {}/{}@{digest}",
+                        self.reference.domain, self.reference.repository
+                    ),
                 },
                 detail: registry_message(&response.body),
             }),
