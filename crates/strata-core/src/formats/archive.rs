@@ -528,6 +528,13 @@ impl Archive {
                 target: ImageTarget::Descriptor(desc),
             });
         }
+        // Artifacts beside images (a signature or SBOM an `oras cp -r` or BuildKit put in the
+        // layout, each naming its `artifactType`) are not images to choose from; an archive
+        // that holds only artifacts still opens them.
+        let is_artifact = |i: &ArchiveImage| matches!(&i.target, ImageTarget::Descriptor(d) if d.artifact_type.is_some());
+        if images.iter().any(|i| !is_artifact(i)) {
+            images.retain(|i| !is_artifact(i));
+        }
         Ok(images)
     }
 
