@@ -314,7 +314,71 @@ pub fn snapshot(a: &ImageArgs, output: Option<&std::path::Path>) -> Result<i32> 
 }
 
 /// Compares two images (`strata diff A B`): shared layers, config, history, files.
-pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Result<i32> {
+/// The unified diffs of the changed text files both images hold (`strata diff --content`).
+fn content_diffs(
+    d: &strata_core::diff::ImageDiff,
+    (oa, aa): (&Opened, &Analysis),
+    (ob, ab): (&Opened, &Analysis),
+) -> Vec<ContentDiff> {
+    let max = strata_core::diff::MAX_TEXT_DIFF_BYTES;
+    let read = |o: &Opened, a: &Analysis, path: &str| -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        read_file(o, a, path, None, Some(max), &mut bytes).ok()?;
+        Some(bytes)
+    };
+    d.files
+        .iter()
+        .filter(|f| {
+            f.change == "changed"
+                && f.kind == EntryKind::File
+                && f.what.iter().any(|w| w == "content")
+        })
+        .filter_map(|f| {
+            let too_big = f.a_size.unwrap_or(0) > max || f.b_size.unwrap_or(0) > max;
+            if too_big {
+                return Some(ContentDiff {
+                    path: f.path.clone(),
+                    diff: None,
+                    note: Some(format!(
+                        "over {} a side: not read",
+                        strata_core::text::format_bytes(max)
+                    )),
+                });
+            }
+            let (x, y) = (read(oa, aa, &f.path)?, read(ob, ab, &f.path)?);
+            Some(match strata_core::diff::text_diff(&f.path, &x, &y) {
+                Some(diff) => ContentDiff {
+                    path: f.path.clone(),
+                    diff: Some(diff),
+                    note: None,
+                },
+                None => ContentDiff {
+                    path: f.path.clone(),
+                    diff: None,
+                    note: Some("not text: the bytes differ".into()),
+                },
+            })
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct ContentDiff {
+    path: String,
+    /// `diff -u` of the two versions, when both are text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+pub fn diff(
+    a: &ImageArgs,
+    b: &ImageArgs,
+    format: Format,
+    semantic: bool,
+    content: bool,
+) -> Result<i32> {
     let load = |args: &ImageArgs| -> Result<_> {
         let mut opened = args.open()?;
         let (analysis, h) = opened.analyse_with_history()?;
@@ -340,12 +404,19 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
         },
         strata_core::diff::DiffOptions { semantic },
     );
+    let diffs = if content && !oa.is_snapshot() && !ob.is_snapshot() {
+        content_diffs(&d, (&oa, &aa), (&ob, &ab))
+    } else {
+        Vec::new()
+    };
     if format == Format::Json {
         #[derive(Serialize)]
         struct DiffOut<'a> {
             #[serde(flatten)]
             diff: &'a strata_core::diff::ImageDiff,
             diagnostics: DiffDiagnostics,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            content_diffs: &'a [ContentDiff],
         }
         #[derive(Serialize)]
         struct DiffDiagnostics {
@@ -354,6 +425,7 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
         }
         print_json(&DiffOut {
             diff: &d,
+            content_diffs: &diffs,
             diagnostics: DiffDiagnostics {
                 a: all_diagnostics(&oa.image, &aa),
                 b: all_diagnostics(&ob.image, &ab),
@@ -364,11 +436,21 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
     let mut o = out();
     writeln!(o, "A: {} ({})", d.a.name, d.a.id)?;
     writeln!(o, "B: {} ({})", d.b.name, d.b.id)?;
+    // Only the same blob is stored once; the same content in another blob is stored twice.
+    let same_blob = d.shared_layers.iter().filter(|s| s.by == "digest").count();
+    let recompressed = d.shared_layers.len() - same_blob;
+    let shared = if recompressed == 0 {
+        format!("{} stored once", format_bytes(d.summary.shared_bytes))
+    } else {
+        format!(
+            "{same_blob} the same blob: {} stored once; {recompressed} the same content in another blob: stored twice",
+            format_bytes(d.summary.shared_bytes)
+        )
+    };
     writeln!(
         o,
-        "Layers: {} shared ({} stored once), {} only in A, {} only in B",
+        "Layers: {} shared ({shared}), {} only in A, {} only in B",
         d.shared_layers.len(),
-        format_bytes(d.summary.shared_bytes),
         d.only_a_layers.len(),
         d.only_b_layers.len()
     )?;
@@ -454,6 +536,15 @@ pub fn diff(a: &ImageArgs, b: &ImageArgs, format: Format, semantic: bool) -> Res
             format!("  ({})", f.kind.name())
         };
         writeln!(o, "  {mark} /{}{size}{what}", f.path)?;
+    }
+    for c in &diffs {
+        match (&c.diff, &c.note) {
+            (Some(diff), _) => write!(o, "{diff}")?,
+            (None, Some(note)) => {
+                writeln!(o, "Binary files A/{0} and B/{0} differ ({note})", c.path)?
+            }
+            (None, None) => {}
+        }
     }
     drop(o);
     Ok(finish(&damage))
@@ -765,6 +856,19 @@ fn cat_file(
     path: &str,
     layer: Option<usize>,
 ) -> Result<()> {
+    read_file(opened, analysis, path, layer, None, &mut out())
+}
+
+/// Writes the bytes of the file at `path` (after `layer`, or in the final filesystem) to
+/// `sink`: at most `max` bytes when given. Symlinks are followed inside the image.
+pub(crate) fn read_file(
+    opened: &crate::open::Opened,
+    analysis: &Analysis,
+    path: &str,
+    layer: Option<usize>,
+    max: Option<u64>,
+    sink: &mut dyn Write,
+) -> Result<()> {
     let tree = &analysis.tree;
     let l = match layer {
         Some(n) => layer_number(tree, n)?,
@@ -798,19 +902,19 @@ fn cat_file(
         .iter()
         .position(|e| std::ptr::eq(e, entry))
         .unwrap_or(0);
-    let mut o = out();
     strata_core::layer::content::read_entry(
         &opened.source,
         blob,
         compression,
         entry,
         index.sparse_map(i),
-        (0, None),
+        (0, max),
         &mut |chunk| {
-            o.write_all(chunk).map_err(|e| strata_core::Error::Invalid {
-                what: "standard output".into(),
-                detail: e.to_string(),
-            })
+            sink.write_all(chunk)
+                .map_err(|e| strata_core::Error::Invalid {
+                    what: "standard output".into(),
+                    detail: e.to_string(),
+                })
         },
     )?;
     Ok(())

@@ -179,6 +179,10 @@ enum Command {
         /// Ignore timestamps and file owners, and the config's creation date (diffoci's --semantic)
         #[arg(long)]
         semantic: bool,
+        /// Also show a unified diff of each changed text file (up to 1 MiB a side), read from
+        /// both images
+        #[arg(long)]
+        content: bool,
         /// `table` for people, `json` for scripts
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -305,6 +309,7 @@ fn main() {
             platform_a,
             platform_b,
             semantic,
+            content,
             format,
             insecure,
         } => {
@@ -322,6 +327,7 @@ fn main() {
                 &args(b, image_b, platform_b),
                 format,
                 semantic,
+                content,
             )
         }
         Command::Tags(a) => commands::tags(&a.image, a.format),

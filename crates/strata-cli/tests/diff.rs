@@ -87,4 +87,94 @@ fn one_image_in_two_flavours_is_the_same_content() {
     assert_eq!(d["files"].as_array().unwrap().len(), 0);
     assert_eq!(d["config"].as_array().unwrap().len(), 0);
     assert_eq!(d["a"]["id"], d["b"]["id"]);
+    // Nothing is stored once: every layer is the same content in another blob.
+    assert_eq!(d["summary"]["shared_bytes"], 0);
+    let out = Command::new(STRATA)
+        .args([
+            "diff",
+            &fixture("layers.docker.tar"),
+            &fixture("layers.oci-zstd.tar"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Layers: 4 shared (0 the same blob: 0 B stored once; 4 the same content in another blob: stored twice)"),
+        "{text}"
+    );
+}
+
+/// An OCI layout with two images made by umoci: `a` with /etc/motd "hello\nworld\n" and a
+/// binary /bin/tool, `b` the same with "hello\nthere\n" and another /bin/tool.
+fn two_builds() -> std::path::PathBuf {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/diff-content");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = r#"
+set -euo pipefail
+export SOURCE_DATE_EPOCH=1700000000
+umoci init --layout img >/dev/null
+for t in a b; do
+  umoci new --image img:$t >/dev/null
+  umoci unpack --image img:$t $t >/dev/null
+  mkdir -p $t/rootfs/etc $t/rootfs/bin
+  if [ $t = a ]; then printf 'hello\nworld\n' > $t/rootfs/etc/motd; printf '\x7fELF\0\1' > $t/rootfs/bin/tool;
+  else printf 'hello\nthere\n' > $t/rootfs/etc/motd; printf '\x7fELF\0\2' > $t/rootfs/bin/tool; fi
+  umoci repack --image img:$t $t >/dev/null
+done
+"#;
+    let status = std::process::Command::new("bash")
+        .args(["-c", script])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "umoci (scripts/setup.sh test installs it)"
+    );
+    dir.join("img")
+}
+
+#[test]
+fn content_diffs_show_changed_text_files_unified_and_binary_ones_as_differing() {
+    let img = two_builds();
+    let img = img.to_str().unwrap();
+    let (code, out, err) = common::run(&[
+        "diff",
+        "--content",
+        "--image-a",
+        "a",
+        "--image-b",
+        "b",
+        img,
+        img,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("--- A/etc/motd\n+++ B/etc/motd\n@@ -1,2 +1,2 @@\n hello\n-world\n+there\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Binary files A/bin/tool and B/bin/tool differ"),
+        "{text}"
+    );
+    let v = json(&[
+        "diff",
+        "--content",
+        "--format",
+        "json",
+        "--image-a",
+        "a",
+        "--image-b",
+        "b",
+        img,
+        img,
+    ]);
+    let diffs = v["content_diffs"].as_array().unwrap();
+    assert_eq!(diffs.len(), 2, "{diffs:?}");
+    assert!(diffs.iter().any(
+        |d| d["path"] == "etc/motd" && d["diff"].as_str().unwrap().contains("-world\n+there\n")
+    ));
 }

@@ -387,9 +387,46 @@ pub fn diff(a: &Input<'_>, b: &Input<'_>, options: DiffOptions) -> ImageDiff {
     }
 }
 
+/// The most bytes of each side a content diff reads (larger files are said to differ, not shown).
+pub const MAX_TEXT_DIFF_BYTES: u64 = 1 << 20;
+
+/// A unified diff (`diff -u`, 3 lines of context) of two versions of a text file at `path`;
+/// `None` when either side is not text (a NUL byte, or not UTF-8) or they are the same.
+pub fn text_diff(path: &str, a: &[u8], b: &[u8]) -> Option<String> {
+    fn text(x: &[u8]) -> Option<&str> {
+        if x.contains(&0) {
+            return None;
+        }
+        std::str::from_utf8(x).ok()
+    }
+    let (ta, tb) = (text(a)?, text(b)?);
+    if ta == tb {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(ta, tb);
+    Some(
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("A/{path}"), &format!("B/{path}"))
+            .to_string(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_diffs_are_unified_and_binary_files_have_none() {
+        let d = text_diff("etc/motd", b"hello\nworld\n", b"hello\nthere\n").unwrap();
+        assert_eq!(
+            d,
+            "--- A/etc/motd\n+++ B/etc/motd\n@@ -1,2 +1,2 @@\n hello\n-world\n+there\n"
+        );
+        assert_eq!(text_diff("x", b"same\n", b"same\n"), None);
+        assert_eq!(text_diff("bin", b"\x7fELF\0\x01", b"\x7fELF\0\x02"), None);
+        assert_eq!(text_diff("latin1", b"caf\xe9", b"cafe"), None);
+    }
     use crate::{Limits, MemorySource, scan_layer};
 
     /// A one-layer tree from (path, content, mtime, uid) files.
