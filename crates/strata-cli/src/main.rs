@@ -7,10 +7,12 @@ mod dir_source;
 mod dive_ci;
 mod exit;
 mod file_source;
+mod http;
 mod open;
 mod proxy;
 mod registry_source;
 mod serve;
+mod server;
 mod supply_chain;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -207,27 +209,68 @@ enum Command {
     },
     /// How long reading each layer takes and how much memory its index uses (for benchmarks)
     Stats(FormatArgs),
-    /// Serve the built web app on this machine
-    Serve {
-        /// Address to listen on; port 0 picks a free port (the chosen address is printed)
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// The folder `trunk build --release` wrote
-        #[arg(long, default_value = "dist")]
-        dist: PathBuf,
-        /// Let the registry proxy reach this host (HOST or HOST:PORT) although it is on this
-        /// machine or a private network (a local registry); repeatable. Plain HTTP is proxied
-        /// only to these hosts.
-        #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
-        allow_registry: Vec<String>,
-        /// Seconds the proxy waits for a registry to connect, to answer, and between two
-        /// reads of a body
-        #[arg(long, default_value_t = 30)]
-        proxy_timeout: u64,
-        /// Most bytes the proxy passes on in one answer
-        #[arg(long, default_value_t = 64 << 30)]
-        proxy_max_body: u64,
-    },
+    /// Serve the built web app on this machine, with a registry proxy for registries that send
+    /// no CORS headers
+    Serve(Box<ServeArgs>),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the chosen address is printed)
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The folder `trunk build --release` wrote
+    #[arg(long, default_value = "dist")]
+    dist: PathBuf,
+    /// Let the registry proxy reach this host (HOST or HOST:PORT) although it is on this
+    /// machine or a private network (a local registry); repeatable. Plain HTTP is proxied
+    /// only to these hosts, and the page may also ask them directly.
+    #[arg(long = "allow-registry", value_name = "HOST[:PORT]")]
+    allow_registry: Vec<String>,
+    /// A plain-HTTP registry that sends CORS headers, which the page may ask directly (the
+    /// proxy still does not reach it without --allow-registry); repeatable
+    #[arg(long = "direct-registry", value_name = "HOST[:PORT]")]
+    direct_registry: Vec<String>,
+    /// A name this server is reached by besides its address (behind a reverse proxy or a DNS
+    /// name): requests whose Host names anything else are refused; repeatable
+    #[arg(long = "public-host", value_name = "NAME[:PORT]")]
+    public_host: Vec<String>,
+    /// Seconds the proxy waits for a registry to connect, to answer, and between two
+    /// reads of a body
+    #[arg(long, default_value_t = 30)]
+    proxy_timeout: u64,
+    /// Most bytes the proxy passes on in one answer
+    #[arg(long, default_value_t = 64 << 30)]
+    proxy_max_body: u64,
+    /// Proxied answers under way at once, each counted until its body ends (past it, after
+    /// a second's wait, 503)
+    #[arg(long, default_value_t = 32)]
+    max_proxied: usize,
+    /// Answers under way at once, bodies included (past it, 503)
+    #[arg(long, default_value_t = 256)]
+    max_requests: usize,
+    /// Open connections at once (past it, 503 and closed)
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// Open connections at once from one client address
+    #[arg(long, default_value_t = 128)]
+    max_connections_per_client: usize,
+    /// Most bytes of a request line and headers (past it, 431); at least 8192
+    #[arg(long, default_value_t = 16384)]
+    max_header_bytes: usize,
+    /// Seconds a client has to send a request's head (and a keep-alive connection to start
+    /// the next one)
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a connection may move no byte either way before it is closed
+    #[arg(long, default_value_t = 60)]
+    idle_timeout: u64,
+    /// Seconds one answer may take, its body included
+    #[arg(long, default_value_t = 600)]
+    request_timeout: u64,
+    /// Seconds given to answers under way after SIGINT or SIGTERM
+    #[arg(long, default_value_t = 10)]
+    shutdown_grace: u64,
 }
 
 #[derive(Args)]
@@ -337,22 +380,32 @@ fn main() {
             artifact_type,
         } => supply_chain::run(&out.image, key.as_deref(), artifact_type, out.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
-        Command::Serve {
-            addr,
-            dist,
-            allow_registry,
-            proxy_timeout,
-            proxy_max_body,
-        } => serve::run(serve::ServeOptions {
-            addr,
-            dist,
-            allow_registry,
-            proxy: proxy::ProxyLimits {
-                timeout: std::time::Duration::from_secs(proxy_timeout.max(1)),
-                max_body: proxy_max_body,
-            },
-        })
-        .map(|()| 0),
+        Command::Serve(a) => {
+            let secs = |s: u64| std::time::Duration::from_secs(s.max(1));
+            server::run(server::ServeOptions {
+                addr: a.addr,
+                dist: a.dist,
+                allow_registry: a.allow_registry,
+                direct_registry: a.direct_registry,
+                public_host: a.public_host,
+                proxy: proxy::ProxyLimits {
+                    timeout: secs(a.proxy_timeout),
+                    max_body: a.proxy_max_body,
+                    max_active: a.max_proxied.max(1),
+                },
+                limits: server::ServerLimits {
+                    max_connections: a.max_connections.max(1),
+                    max_connections_per_client: a.max_connections_per_client.max(1),
+                    max_requests: a.max_requests.max(1),
+                    max_header_bytes: a.max_header_bytes,
+                    header_timeout: secs(a.header_timeout),
+                    idle_timeout: secs(a.idle_timeout),
+                    request_timeout: secs(a.request_timeout),
+                    shutdown_grace: secs(a.shutdown_grace),
+                },
+            })
+            .map(|()| 0)
+        }
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -1,279 +1,398 @@
-//! `strata serve`: the built web app over HTTP on this machine.
+//! `strata serve`'s static half: the built web app's files from `--dist`.
 //!
 //! Strict by design, because the page it serves opens untrusted images:
-//! - only GET and HEAD; only regular files below `--dist`; no directory listing;
+//! - only GET and HEAD; only regular files below `--dist`; no directory listing; no dotfile
+//!   (`.git/config` of a served checkout, `.env`) and nothing below a dot folder;
 //! - a path with a `..` or `.` segment, a backslash, a NUL or an encoded slash is refused
 //!   before it touches the disk, and the file must still lie inside the canonical `--dist`
 //!   once symlinks are resolved;
-//! - a Content-Security-Policy that allows only this origin's scripts (no inline script, no
-//!   eval beyond `'wasm-unsafe-eval'`), `nosniff`, `no-referrer`, no framing;
-//! - gzip for text and wasm when the client accepts it (compressed once, then cached);
-//! - a log line per request with method, status and path only: never headers or query strings,
-//!   which may carry credentials;
-//! - under `/proxy/`, a narrow proxy for registries that send no CORS headers (see
-//!   [`crate::proxy`]).
+//! - a Content-Security-Policy (made by [`content_security_policy`]) that allows only this
+//!   origin's scripts (no inline script, no eval beyond `'wasm-unsafe-eval'`) and connections to
+//!   this origin, `https:` and the plain-HTTP registries named on the command line; `nosniff`,
+//!   `no-referrer`, no framing;
+//! - gzip for text and wasm when the client accepts it (compressed once, then cached), with an
+//!   ETag per encoding; files above [`STREAM_ABOVE`] that are not compressed stream from disk
+//!   in [`CHUNK`]-sized pieces, so memory stays bounded whatever `--dist` holds.
+//!
+//! The HTTP stack, the Host check and the log line are [`crate::server`]'s.
 
+use crate::http::{self, Body, Response, set};
 use anyhow::{Context, Result};
-use sha2_free::etag_of;
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use hyper::header::HeaderMap;
+use hyper::{Method, StatusCode};
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
-use tiny_http::{Header, Method, Request, Response, Server};
+use std::task::{Context as TaskContext, Poll};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, ReadBuf};
 
-/// Longest request target accepted: nothing the app asks for comes close.
-pub const MAX_URL_BYTES: usize = 4096;
-/// Proxied blob downloads hold a thread each; static files must still be served meanwhile.
-const THREADS: usize = crate::proxy::MAX_ACTIVE + 8;
+/// Files larger than this are streamed from disk (unless they are compressed, see
+/// [`GZIP_UP_TO`]).
+pub const STREAM_ABOVE: u64 = 1 << 20;
+/// Compressible files up to this size are read whole, gzipped once and kept.
+pub const GZIP_UP_TO: u64 = 32 << 20;
+/// The piece a streamed file is read and sent in.
+pub const CHUNK: usize = 64 << 10;
 
-/// The policy every response carries. Style attributes are allowed (the app positions virtual
-/// rows and draws bars with them); style elements, scripts and everything else come from this
-/// origin only. Connections may go to registries: any `https:` one, and plain-HTTP ones on
-/// this machine (a local registry); a registry elsewhere over HTTP goes through the proxy.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
-worker-src 'self'; connect-src 'self' https: http://localhost:* http://127.0.0.1:*; img-src 'self' blob: data:; style-src 'self'; \
+/// The app's policy. Style attributes are allowed (the app positions virtual rows and draws
+/// bars with them); style elements, scripts and everything else come from this origin only.
+/// Connections may go to this origin, to any `https:` registry, and to the plain-HTTP
+/// registries in `plain_http` (host as in a URL, `[v6]` bracketed, and a port, or any port of
+/// that host), from `--allow-registry` and `--direct-registry`: not to every port on this
+/// machine.
+pub fn content_security_policy(plain_http: &[(String, Option<u16>)]) -> String {
+    let mut connect = String::from("'self' https:");
+    for (host, port) in plain_http {
+        match port {
+            Some(p) => connect.push_str(&format!(" http://{host}:{p}")),
+            None => connect.push_str(&format!(" http://{host}:*")),
+        }
+    }
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+connect-src {connect}; img-src 'self' blob: data:; style-src 'self'; \
 style-src-attr 'unsafe-inline'; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
-form-action 'none'; frame-ancestors 'none'; object-src 'none'";
-
-#[derive(Debug)]
-pub struct ServeOptions {
-    pub addr: String,
-    pub dist: PathBuf,
-    /// `--allow-registry HOST[:PORT]`: private hosts the proxy may reach.
-    pub allow_registry: Vec<String>,
-    pub proxy: crate::proxy::ProxyLimits,
+form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+    )
 }
-
-pub fn run(options: ServeOptions) -> Result<()> {
-    let dist = options.dist.canonicalize().with_context(|| {
-        format!(
-            "--dist {}: no such folder (build the app first: `trunk build --release`)",
-            options.dist.display()
-        )
-    })?;
-    anyhow::ensure!(
-        dist.join("index.html").is_file(),
-        "--dist {}: no index.html in it (is this a Trunk build?)",
-        dist.display()
-    );
-    let server = Server::http(&options.addr)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.addr))?;
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .context("listening on a non-IP address")?;
-    println!("strata serve: http://{bound}/ serving {}", dist.display());
-    std::io::stdout().flush()?;
-    let policy = crate::proxy::Policy::new(&options.allow_registry)?;
-    for a in &options.allow_registry {
-        eprintln!("strata serve: the registry proxy may reach {a}");
-    }
-    let state = Arc::new(Static {
-        dist,
-        gzip_cache: Mutex::new(HashMap::new()),
-        proxy: crate::proxy::Proxy::new(policy, bound, options.proxy),
-    });
-    let server = Arc::new(server);
-    let threads: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let state = Arc::clone(&state);
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    state.handle(request);
-                }
-            })
-        })
-        .collect();
-    for t in threads {
-        let _ = t.join();
-    }
-    Ok(())
-}
-
-/// Gzipped bodies by (file, modification time).
-type GzipCache = Mutex<HashMap<(PathBuf, SystemTime), Arc<Vec<u8>>>>;
 
 /// The static files of the app.
-struct Static {
+pub struct App {
     dist: PathBuf,
-    gzip_cache: GzipCache,
-    proxy: crate::proxy::Proxy,
+    policy: String,
+    gzip_cache: Mutex<HashMap<(PathBuf, SystemTime, u64), Arc<Bytes>>>,
 }
 
-/// What to send: status, body, extra headers.
-struct Reply {
-    status: u16,
-    body: Arc<Vec<u8>>,
-    headers: Vec<(&'static str, String)>,
+/// What the disk said about a request, before any HTTP.
+enum Found {
+    Missing,
+    Unreadable,
+    /// Read whole: small, or compressible.
+    Whole {
+        bytes: Bytes,
+        real: PathBuf,
+        modified: SystemTime,
+        mime: &'static str,
+    },
+    /// Streamed from disk.
+    Stream {
+        real: PathBuf,
+        len: u64,
+        modified: SystemTime,
+        mime: &'static str,
+    },
 }
 
-impl Reply {
-    fn text(status: u16, message: &str) -> Reply {
-        Reply {
-            status,
-            body: Arc::new(format!("{message}\n").into_bytes()),
-            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
-        }
-    }
-}
-
-impl Static {
-    fn handle(&self, request: Request) {
-        let method = request.method().clone();
-        // The path only: a query may carry an account name or a token.
-        let url: String = request
-            .url()
-            .split('?')
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(200)
-            .collect();
-        let is_proxy = url == "/proxy" || url.starts_with("/proxy/");
-        if is_proxy && request.url().len() <= MAX_URL_BYTES {
-            let status = self.proxy.handle(request);
-            eprintln!("strata serve: {method} {status} {url}");
-            return;
-        }
-        let reply = self.respond(&request);
-        let status = reply.status;
-        let body = if method == Method::Head {
-            Vec::new()
-        } else {
-            reply.body.to_vec()
-        };
-        let mut response = Response::from_data(body).with_status_code(status);
-        for (name, value) in security_headers().into_iter().chain(reply.headers) {
-            if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-                response.add_header(h);
-            }
-        }
-        if let Err(e) = request.respond(response) {
-            eprintln!("strata serve: {method} {url}: cannot answer: {e}");
-            return;
-        }
-        // Method, status and path only: never headers (they may carry credentials).
-        eprintln!("strata serve: {method} {status} {url}");
+impl App {
+    /// Checks `--dist` (a Trunk build: a folder with an `index.html`).
+    pub fn new(dist: &Path, policy: String) -> Result<App> {
+        let real = dist.canonicalize().with_context(|| {
+            format!(
+                "--dist {}: no such folder (build the app first: `trunk build --release`)",
+                dist.display()
+            )
+        })?;
+        anyhow::ensure!(
+            real.join("index.html").is_file(),
+            "--dist {}: no index.html in it (is this a Trunk build?)",
+            real.display()
+        );
+        Ok(App {
+            dist: real,
+            policy,
+            gzip_cache: Mutex::new(HashMap::new()),
+        })
     }
 
-    fn respond(&self, request: &Request) -> Reply {
-        if !matches!(request.method(), Method::Get | Method::Head) {
-            let mut r = Reply::text(
-                405,
+    pub fn dist(&self) -> &Path {
+        &self.dist
+    }
+
+    /// A response with the app's security headers.
+    fn finish(&self, mut r: Response) -> Response {
+        http::security_headers(r.headers_mut(), &self.policy);
+        r
+    }
+
+    /// An answer for a request that is not for the proxy.
+    pub async fn handle(
+        self: &Arc<Self>,
+        method: &Method,
+        target: &str,
+        headers: &HeaderMap,
+    ) -> Response {
+        if method != Method::GET && method != Method::HEAD {
+            let mut r = http::text(
+                StatusCode::METHOD_NOT_ALLOWED,
                 "method not allowed: strata serve answers GET and HEAD only",
             );
-            r.headers.push(("Allow", "GET, HEAD".into()));
-            return r;
+            set(r.headers_mut(), "allow", "GET, HEAD");
+            return self.finish(r);
         }
-        if request.url().len() > MAX_URL_BYTES {
-            return Reply::text(414, "request target too long");
-        }
-        let path = match safe_path(request.url()) {
+        let relative = match safe_path(target) {
+            Ok(p) if p.is_empty() => "index.html".to_owned(),
             Ok(p) => p,
-            Err(why) => return Reply::text(400, &format!("bad path: {why}")),
+            Err(why) => {
+                return self.finish(http::text(
+                    StatusCode::BAD_REQUEST,
+                    &format!("bad path: {why}"),
+                ));
+            }
         };
-        let relative = if path.is_empty() {
-            "index.html".to_owned()
-        } else {
-            path
+        // Dotfiles and dot folders are never the app's: `.git/config` of a served checkout.
+        if relative.split('/').any(|s| s.starts_with('.')) {
+            return self.finish(http::text(StatusCode::NOT_FOUND, "not found"));
+        }
+        let app = Arc::clone(self);
+        let found = tokio::task::spawn_blocking(move || app.find(&relative))
+            .await
+            .unwrap_or(Found::Unreadable);
+        let r = match found {
+            Found::Missing => http::text(StatusCode::NOT_FOUND, "not found"),
+            Found::Unreadable => {
+                http::text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the file")
+            }
+            Found::Whole {
+                bytes,
+                real,
+                modified,
+                mime,
+            } => {
+                self.whole(method, headers, bytes, real, modified, mime)
+                    .await
+            }
+            Found::Stream {
+                real,
+                len,
+                modified,
+                mime,
+            } => stream(method, headers, &real, len, modified, mime).await,
         };
-        let file = self.dist.join(&relative);
+        self.finish(r)
+    }
+
+    /// Finds `relative` below dist (blocking: runs on tokio's blocking pool).
+    fn find(&self, relative: &str) -> Found {
+        let file = self.dist.join(relative);
         // Symlinks inside dist must not lead out of it.
         let Ok(real) = file.canonicalize() else {
-            return Reply::text(404, "not found");
+            return Found::Missing;
         };
-        if !real.starts_with(&self.dist) || !real.is_file() {
-            return Reply::text(404, "not found");
+        if !real.starts_with(&self.dist) {
+            return Found::Missing;
         }
         let Ok(meta) = std::fs::metadata(&real) else {
-            return Reply::text(404, "not found");
+            return Found::Missing;
         };
-        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-        let Ok(bytes) = std::fs::read(&real) else {
-            return Reply::text(500, "cannot read the file");
-        };
-        let mime = mime_of(&relative);
-        let etag = etag_of(&bytes);
-        let mut headers = vec![
-            ("Content-Type", mime.to_owned()),
-            ("Cache-Control", "no-cache".to_owned()),
-            ("ETag", etag.clone()),
-            ("Vary", "Accept-Encoding".to_owned()),
-        ];
-        if header(request, "If-None-Match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-        {
-            return Reply {
-                status: 304,
-                body: Arc::new(Vec::new()),
-                headers,
+        if !meta.is_file() {
+            return Found::Missing;
+        }
+        let modified = meta.modified().unwrap_or(UNIX_EPOCH);
+        let mime = mime_of(relative);
+        let len = meta.len();
+        if len > STREAM_ABOVE && !(compressible(mime) && len <= GZIP_UP_TO) {
+            return Found::Stream {
+                real,
+                len,
+                modified,
+                mime,
             };
         }
-        let accepts_gzip = header(request, "Accept-Encoding").is_some_and(|v| {
-            v.split(',').any(|e| {
-                e.split(';')
-                    .next()
-                    .is_some_and(|name| name.trim() == "gzip")
-            })
-        });
-        if accepts_gzip && compressible(mime) && bytes.len() > 256 {
-            let key = (real.clone(), modified);
+        match std::fs::read(&real) {
+            Ok(bytes) => Found::Whole {
+                bytes: Bytes::from(bytes),
+                real,
+                modified,
+                mime,
+            },
+            Err(_) => Found::Unreadable,
+        }
+    }
+
+    async fn whole(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        bytes: Bytes,
+        real: PathBuf,
+        modified: SystemTime,
+        mime: &'static str,
+    ) -> Response {
+        let tag = etag_of(&bytes);
+        let gzip = accepts_gzip(headers) && compressible(mime) && bytes.len() > 256;
+        let etag = if gzip {
+            format!("\"{tag}-gzip\"")
+        } else {
+            format!("\"{tag}\"")
+        };
+        if matches_etag(headers, &etag) {
+            return not_modified(mime, &etag);
+        }
+        let body = if gzip {
+            let key = (real, modified, bytes.len() as u64);
             let cached = self
                 .gzip_cache
                 .lock()
                 .ok()
                 .and_then(|c| c.get(&key).cloned());
-            let gz = match cached {
-                Some(gz) => gz,
+            match cached {
+                Some(gz) => Bytes::clone(&gz),
                 None => {
-                    let gz = Arc::new(gzip(&bytes));
+                    let raw = bytes.clone();
+                    let gz = tokio::task::spawn_blocking(move || gzip_bytes(&raw))
+                        .await
+                        .unwrap_or_default();
+                    let gz = Bytes::from(gz);
                     if let Ok(mut c) = self.gzip_cache.lock() {
-                        c.insert(key, Arc::clone(&gz));
+                        c.insert(key, Arc::new(gz.clone()));
                     }
                     gz
                 }
-            };
-            headers.push(("Content-Encoding", "gzip".into()));
-            return Reply {
-                status: 200,
-                body: gz,
-                headers,
-            };
+            }
+        } else {
+            bytes
+        };
+        let len = body.len();
+        // HEAD: the same headers, no body (hyper sends none for HEAD).
+        let mut r = hyper::Response::new(if method == Method::HEAD {
+            http::empty()
+        } else {
+            http::full(body)
+        });
+        let h = r.headers_mut();
+        file_headers(h, mime, &etag);
+        if gzip {
+            set(h, "content-encoding", "gzip");
         }
-        Reply {
-            status: 200,
-            body: Arc::new(bytes),
-            headers,
+        if method == Method::HEAD {
+            set(h, "content-length", &len.to_string());
         }
+        r
     }
 }
 
-fn header<'a>(request: &'a Request, name: &'static str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
+async fn stream(
+    method: &Method,
+    headers: &HeaderMap,
+    real: &Path,
+    len: u64,
+    modified: SystemTime,
+    mime: &'static str,
+) -> Response {
+    // Too big to hash for every request: the tag names the version by size and mtime.
+    let nanos = modified
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let etag = format!("\"m{nanos:x}-{len:x}\"");
+    if matches_etag(headers, &etag) {
+        return not_modified(mime, &etag);
+    }
+    let body = if method == Method::HEAD {
+        http::empty()
+    } else {
+        match tokio::fs::File::open(real).await {
+            Ok(file) => FileBody { file, left: len }.boxed(),
+            Err(_) => return http::text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the file"),
+        }
+    };
+    let mut r = hyper::Response::new(body);
+    file_headers(r.headers_mut(), mime, &etag);
+    if method == Method::HEAD {
+        set(r.headers_mut(), "content-length", &len.to_string());
+    }
+    r
 }
 
-/// The security headers on every response, errors included.
-pub fn security_headers() -> Vec<(&'static str, String)> {
-    vec![
-        ("Content-Security-Policy", CONTENT_SECURITY_POLICY.into()),
-        ("X-Content-Type-Options", "nosniff".into()),
-        ("Referrer-Policy", "no-referrer".into()),
-        ("X-Frame-Options", "DENY".into()),
-        ("Cross-Origin-Opener-Policy", "same-origin".into()),
-        // With COOP, makes the page cross-origin isolated: `performance.measureUserAgentSpecificMemory`
-        // (what the benchmark reads) then covers the page and its workers.
-        ("Cross-Origin-Embedder-Policy", "require-corp".into()),
-        ("Cross-Origin-Resource-Policy", "same-origin".into()),
-        (
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()".into(),
-        ),
-    ]
+fn file_headers(h: &mut HeaderMap, mime: &str, etag: &str) {
+    set(h, "content-type", mime);
+    set(h, "cache-control", "no-cache");
+    set(h, "etag", etag);
+    set(h, "vary", "Accept-Encoding");
+}
+
+fn not_modified(mime: &str, etag: &str) -> Response {
+    let mut r = hyper::Response::new(http::empty());
+    *r.status_mut() = StatusCode::NOT_MODIFIED;
+    file_headers(r.headers_mut(), mime, etag);
+    r
+}
+
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    http::header(headers, "if-none-match")
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// Whether `Accept-Encoding` names gzip with a non-zero quality.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    http::header(headers, "accept-encoding").is_some_and(|v| {
+        v.split(',').any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q_zero = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+        })
+    })
+}
+
+/// A file read from disk in [`CHUNK`]s as the client takes them; `left` is its length when it
+/// was found (a file that shrinks meanwhile ends the response with an error).
+struct FileBody {
+    file: tokio::fs::File,
+    left: u64,
+}
+
+impl FileBody {
+    fn boxed(self) -> Body {
+        http_body_util::BodyExt::boxed_unsync(self)
+    }
+}
+
+impl hyper::body::Body for FileBody {
+    type Data = Bytes;
+    type Error = http::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, http::BoxError>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        let want = usize::try_from(self.left).map_or(CHUNK, |l| l.min(CHUNK));
+        let mut buf = vec![0u8; want];
+        let mut read = ReadBuf::new(&mut buf);
+        match Pin::new(&mut self.file).poll_read(cx, &mut read) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(Ok(())) => {
+                let n = read.filled().len();
+                if n == 0 {
+                    return Poll::Ready(Some(Err("the file got shorter while it was sent".into())));
+                }
+                buf.truncate(n);
+                self.left -= n as u64;
+                Poll::Ready(Some(Ok(Frame::data(Bytes::from(buf)))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.left == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.left)
+    }
 }
 
 /// Decodes and checks a request target's path: returns the path below the root without the
@@ -352,23 +471,22 @@ fn compressible(mime: &str) -> bool {
         || mime.contains("svg")
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing to a Vec cannot fail.
     let _ = enc.write_all(bytes);
     enc.finish().unwrap_or_default()
 }
 
-/// ETags without a hashing dependency: FNV-1a over the bytes is plenty to tell versions apart.
-mod sha2_free {
-    pub fn etag_of(bytes: &[u8]) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("\"{h:016x}-{}\"", bytes.len())
+/// A version tag without a hashing dependency: FNV-1a over the bytes is plenty to tell
+/// versions apart; the length rides along.
+fn etag_of(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
+    format!("{h:016x}-{}", bytes.len())
 }
 
 #[cfg(test)]
@@ -402,5 +520,36 @@ mod tests {
         assert_eq!(mime_of("strata-web_bg.wasm"), "application/wasm");
         assert_eq!(mime_of("a/b.js"), "text/javascript; charset=utf-8");
         assert_eq!(mime_of("x"), "application/octet-stream");
+    }
+
+    #[test]
+    fn the_policy_names_only_the_registries_given() {
+        let p = content_security_policy(&[
+            ("127.0.0.1".into(), Some(5000)),
+            ("registry.lan".into(), None),
+            ("[::1]".into(), Some(5001)),
+            ("[fd00::1]".into(), None),
+        ]);
+        assert!(
+            p.contains("connect-src 'self' https: http://127.0.0.1:5000 http://registry.lan:* http://[::1]:5001 http://[fd00::1]:*;"),
+            "{p}"
+        );
+        let bare = content_security_policy(&[]);
+        assert!(bare.contains("connect-src 'self' https:;"), "{bare}");
+        assert!(!bare.contains("localhost") && !bare.contains("127.0.0.1"));
+    }
+
+    #[test]
+    fn gzip_is_accepted_unless_its_quality_is_zero() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            set(&mut m, "accept-encoding", v);
+            accepts_gzip(&m)
+        };
+        assert!(h("gzip, deflate, br"));
+        assert!(h("br;q=1.0, gzip;q=0.8"));
+        assert!(!h("gzip;q=0"));
+        assert!(!h("identity"));
+        assert!(!h("br, gzip;q=0.000"));
     }
 }
