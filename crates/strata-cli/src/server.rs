@@ -242,6 +242,8 @@ async fn serve(options: ServeOptions) -> Result<()> {
             }
         });
     }
+    // No new connection from here on (not even into the backlog).
+    drop(listener);
     match tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await {
         Ok(()) => eprintln!("strata serve: stopped"),
         Err(_) => eprintln!(

@@ -2,7 +2,7 @@
 // launches Debian's Chromium through playwright-core (never a downloaded browser), records
 // console errors and uncaught exceptions, and drops real files on the page.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -19,9 +19,27 @@ export function fixture(name) {
   return path.join(FIXTURES, "images", name);
 }
 
+/**
+ * The open test registry, when it is up: the page asks it directly (it sends CORS headers), and
+ * `strata serve`'s CSP lets the page connect only to plain-HTTP registries it was told about.
+ */
+function directRegistryArgs() {
+  let open = process.env.STRATA_REGISTRY_OPEN;
+  if (!open) {
+    const dir = process.env.STRATA_REGISTRY_DIR ?? path.join(ROOT, "target/registry");
+    try {
+      open = `127.0.0.1:${readFileSync(path.join(dir, "open.port"), "utf8").trim()}`;
+    } catch {
+      return [];
+    }
+  }
+  return ["--direct-registry", open];
+}
+
 /** Starts `strata serve` on 127.0.0.1 with a free port; resolves to { url, stop, log }. */
 export async function startServer(extraArgs = []) {
-  const child = spawn(STRATA, ["serve", "--addr", "127.0.0.1:0", "--dist", DIST, ...extraArgs], {
+  const args = ["serve", "--addr", "127.0.0.1:0", "--dist", DIST, ...directRegistryArgs(), ...extraArgs];
+  const child = spawn(STRATA, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const log = [];
@@ -196,6 +214,8 @@ export function registries() {
     const m = line.match(/^export (\w+)=(.*)$/);
     if (m) env[m[1]] = m[2];
   }
+  // Servers started from now on let the page ask the open registry directly.
+  process.env.STRATA_REGISTRY_OPEN = env.STRATA_REGISTRY_OPEN;
   return {
     open: env.STRATA_REGISTRY_OPEN,
     auth: env.STRATA_REGISTRY_AUTH,

@@ -1,6 +1,8 @@
 //! What the tests that need the test registries share.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod serve;
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
