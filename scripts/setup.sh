@@ -26,9 +26,11 @@ have_version() { local out; out=$("$1" --version 2>/dev/null | head -n1 || true)
 # --- Debian packages ---------------------------------------------------------------------------
 APT=(chromium chromium-driver)
 if [[ $MODE == test ]]; then
-  # Real image tools for the fixtures, the registry, and the benchmark's baselines.
+  # Real image tools for the fixtures, the registry, and the benchmark's baselines; for strata
+  # serve's tests, network namespaces (unshare from util-linux, ip from iproute2) and wrk for
+  # scripts/soak.sh.
   APT+=(skopeo umoci buildah podman runc containerd docker-registry busybox-static jq zstd pigz
-        apache2-utils python3 python3-venv openssl time hyperfine curl docker.io)
+        apache2-utils python3 python3-venv openssl time hyperfine curl docker.io util-linux iproute2 wrk)
 fi
 missing=()
 for p in "${APT[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -818,7 +818,9 @@ impl Proxy {
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(8)
+            // Enough kept-alive connections for every place: a busy registry is not
+            // reconnected to for each answer.
+            .pool_max_idle_per_host(limits.max_active.max(1))
             .http1_max_buf_size(MAX_UPSTREAM_HEAD.max(8192))
             .http1_max_headers(128)
             .set_host(true)
