@@ -273,6 +273,9 @@ async fn shutdown_signal() -> &'static str {
 /// Answers a connection over a cap with a 503 (reading what the client sent first, briefly,
 /// so that the answer is not lost to a reset) and closes it.
 fn turn_away(mut stream: TcpStream, budget: &Arc<Semaphore>, why: &'static str) {
+    if let Ok(peer) = stream.peer_addr() {
+        eprintln!("strata serve: 503 a connection from {}: {why}", peer.ip());
+    }
     let Ok(permit) = Arc::clone(budget).try_acquire_owned() else {
         return; // dropped: closed at once
     };

@@ -183,6 +183,39 @@ fn app_answers_from(src: &str, serve: &Serve) -> (u16, Duration) {
     (status_of(&head), started.elapsed())
 }
 
+/// Waits until the server has no open connection from `client` (as `/proc/net/tcp` of this
+/// namespace shows it: no socket on the server's port to that address that is established or
+/// waiting to close), then a little more for the connection's task to give its place back.
+fn wait_closed(serve: &Serve, client: &str) {
+    let ip: std::net::Ipv4Addr = client.parse().unwrap();
+    let hex = |ip: std::net::Ipv4Addr| format!("{:08X}", u32::from_le_bytes(ip.octets()));
+    let local = format!(
+        "{}:{:04X}",
+        hex("127.0.0.1".parse().unwrap()),
+        serve.addr.port()
+    );
+    let started = Instant::now();
+    loop {
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+        let open = table.lines().skip(1).any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 3
+                && f[1] == local
+                && f[2].starts_with(&hex(ip))
+                && (f[3] == "01" || f[3] == "08")
+        });
+        if !open {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{client} stays connected"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+}
+
 fn digest(name: &str) -> String {
     format!("sha256:{name}")
 }
@@ -935,6 +968,8 @@ fn point_07b_connections_are_capped_per_client_and_in_all() {
         200,
         "another client is served"
     );
+    // That client's connection has closed (its place is back) before the next ones come.
+    wait_closed(&serve, "127.0.0.9");
     let more: Vec<TcpStream> = (0..4)
         .map(|_| connect_from("127.0.0.10", serve.addr))
         .collect();
@@ -942,7 +977,8 @@ fn point_07b_connections_are_capped_per_client_and_in_all() {
     assert_eq!(
         app_answers_from("127.0.0.11", &serve).0,
         503,
-        "past --max-connections"
+        "past --max-connections:\n{}",
+        serve.log()
     );
     drop((held, more));
     std::thread::sleep(Duration::from_millis(300));
