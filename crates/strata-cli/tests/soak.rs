@@ -1,8 +1,9 @@
 //! A bounded soak of `strata serve` (issue 19): 10,000 mixed static and proxied requests from
 //! 64 concurrent keep-alive clients, the proxied ones to the open test registry (Debian's
 //! docker-registry, `scripts/registry.sh`): every answer must be the expected one, and the
-//! server's memory must stay flat (RSS after a warm-up against RSS after the run). Prints the
-//! latency percentiles; `scripts/soak.sh` runs the same mix with wrk against a release build.
+//! server's memory must stay flat (RSS after a warm-up, after the soak, and after a second
+//! round at the same load, which must add almost nothing). Prints the latency percentiles;
+//! `scripts/soak.sh` runs the same mix with wrk against a release build.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they did not expect
 
@@ -19,6 +20,8 @@ use std::time::{Duration, Instant};
 const REQUESTS: usize = 10_000;
 const CLIENTS: usize = 64;
 const WARM_UP: usize = 1_000;
+/// A second round, to tell warm buffers from growth.
+const AGAIN: usize = 5_000;
 
 const ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
@@ -258,16 +261,20 @@ fn ten_thousand_mixed_requests_at_64_clients_no_error_and_flat_memory() {
     let (latencies, errors) = run(&serve, &cases, REQUESTS, CLIENTS);
     let took = started.elapsed();
     let rss_after = serve.proc_status("VmRSS");
+    // Flat: a second round at the same load adds nothing once the buffers are warm.
+    let (_, more_errors) = run(&serve, &cases, AGAIN, CLIENTS);
+    let rss_again = serve.proc_status("VmRSS");
     let peak = serve.proc_status("VmHWM");
     println!(
         "soak: {REQUESTS} requests ({} static, {} proxied) from {CLIENTS} clients in {:.1} s ({:.0}/s): \
          {} errors; latency p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
-         server RSS {rss_before} KiB after {WARM_UP} warm-up requests, {rss_after} KiB after, peak {peak} KiB",
+         server RSS {rss_before} KiB after {WARM_UP} warm-up requests, {rss_after} KiB after the soak, \
+         {rss_again} KiB after {AGAIN} more; peak {peak} KiB",
         REQUESTS / 2,
         REQUESTS / 2,
         took.as_secs_f64(),
         REQUESTS as f64 / took.as_secs_f64(),
-        errors.len(),
+        errors.len() + more_errors.len(),
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,
         percentile(&latencies, 0.9).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
@@ -275,14 +282,22 @@ fn ten_thousand_mixed_requests_at_64_clients_no_error_and_flat_memory() {
     );
     assert_eq!(latencies.len(), REQUESTS);
     assert!(
-        errors.is_empty(),
+        errors.is_empty() && more_errors.is_empty(),
         "{} errors, the first: {:?}",
-        errors.len(),
-        &errors[..errors.len().min(10)]
+        errors.len() + more_errors.len(),
+        &errors
+            .iter()
+            .chain(&more_errors)
+            .take(10)
+            .collect::<Vec<_>>()
     );
     assert!(
-        rss_after < rss_before + 8 * 1024,
+        rss_after < rss_before + 16 * 1024,
         "the server grew from {rss_before} KiB to {rss_after} KiB over {REQUESTS} requests"
+    );
+    assert!(
+        rss_again < rss_after + 4 * 1024,
+        "the server kept growing: {rss_after} KiB, then {rss_again} KiB after {AGAIN} more requests"
     );
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
 }
