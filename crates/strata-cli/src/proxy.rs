@@ -81,6 +81,8 @@ const PASSED_BACK: &[&str] = &[
     "link",
     "etag",
     "cache-control",
+    // The Referrers API says which artifactType filter it applied (OCI distribution 1.1).
+    "oci-filters-applied",
 ];
 
 /// Request headers passed on to the registry.
