@@ -366,3 +366,75 @@ fn a_docker_manifest_list_in_a_dir_copy_opens_every_platform() {
         );
     }
 }
+
+/// go-containerregistry's tarball layout (`crane pull`, ko, `tarball.Write`): a `manifest.json`
+/// like `docker save`'s, the config named `sha256:<hex>`, the layers kept compressed as
+/// `<hex of the gzip>.tar.gz`. No Go tool here can fetch go-containerregistry, so this is made
+/// from its documented layout, from the skopeo docker-archive fixture.
+fn crane_tarball() -> String {
+    use std::io::Write;
+    let src = fixture("layers.docker.tar");
+    let mut input = tar::Archive::new(std::fs::File::open(&src).unwrap());
+    let mut files = std::collections::HashMap::new();
+    for entry in input.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        files.insert(path, data);
+    }
+    let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    let config = &files[manifest[0]["Config"].as_str().unwrap()];
+    let config_name = format!("sha256:{}", strata_core::Digest::sha256_of(config).hex());
+    let mut out = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, data: &[u8]| {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        out.append_data(&mut h, name, data).unwrap();
+    };
+    add(&config_name, config);
+    let mut layers = Vec::new();
+    for l in manifest[0]["Layers"].as_array().unwrap() {
+        let tar = &files[l.as_str().unwrap()];
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(tar).unwrap();
+        let gz = gz.finish().unwrap();
+        let name = format!("{}.tar.gz", strata_core::Digest::sha256_of(&gz).hex());
+        add(&name, &gz);
+        layers.push(name);
+    }
+    let m = serde_json::json!([{"Config": config_name, "RepoTags": ["index.docker.io/strata/layers:1"], "Layers": layers}]);
+    add("manifest.json", &serde_json::to_vec(&m).unwrap());
+    let path = root().join("target/real-world/crane.tar");
+    std::fs::write(&path, out.into_inner().unwrap()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_go_containerregistry_tarball_reads_with_its_compressed_layers_verified() {
+    let crane = crane_tarball();
+    let (code, text, err) = run(&["overview", "--verify", &crane]);
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("every digest and diff_id matches"), "{text}");
+    let ov = json_ok(&["overview", "--format", "json", &crane]);
+    for l in ov["layers"].as_array().unwrap() {
+        assert!(
+            l["digest"].is_string(),
+            "each layer's digest comes from its name: {l}"
+        );
+        assert_eq!(l["compression"], "gzip");
+    }
+    assert_eq!(ov["repo_tags"], serde_json::json!(["strata/layers:1"]));
+    let want = json_ok(&["ls", "--format", "json", &fixture("layers.docker.tar")]);
+    assert_eq!(
+        json_ok(&["ls", "--format", "json", &crane])["files"],
+        want["files"]
+    );
+    assert_eq!(
+        json_ok(&["inspect", &crane])[0]["Id"],
+        json_ok(&["inspect", &fixture("layers.docker.tar")])[0]["Id"]
+    );
+}

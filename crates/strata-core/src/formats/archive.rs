@@ -359,9 +359,12 @@ fn find_root(entries: &ArchiveEntries) -> String {
 /// The digest a blob path names: `blobs/sha256/<hex>`, `<hex>.json`, `<hex>.tar`, `<hex>`.
 pub fn digest_from_path(path: &str) -> Option<Digest> {
     let name = path.rsplit('/').next()?;
-    let hex = name
-        .strip_suffix(".json")
-        .or_else(|| name.strip_suffix(".tar"))
+    // go-containerregistry's tarballs (`crane pull`, ko, `tarball.Write`) name the config
+    // `sha256:<hex>` and keep layers compressed as `<hex>.tar.gz`.
+    let name = name.strip_prefix("sha256:").unwrap_or(name);
+    let hex = [".json", ".tar.gz", ".tar.zst", ".tgz", ".tar"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
         .unwrap_or(name);
     Digest::from_sha256_hex(hex)
 }
@@ -855,6 +858,8 @@ mod tests {
             format!("blobs/sha256/{hex}"),
             format!("{hex}.json"),
             format!("{hex}.tar"),
+            format!("{hex}.tar.gz"),
+            format!("sha256:{hex}"),
             hex.to_owned(),
         ] {
             assert_eq!(
