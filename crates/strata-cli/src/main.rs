@@ -9,6 +9,7 @@ mod exit;
 mod file_source;
 mod http;
 mod open;
+mod parallel_scan;
 mod proxy;
 mod registry_source;
 mod serve;

@@ -99,6 +99,17 @@ impl Opened {
         if let Source::Snapshot(scans) = &self.source {
             return Ok(strata_core::analyse(&mut self.image, scans.clone()));
         }
+        // A file or directory: layers on one thread per core. A registry's reads go through
+        // one window cache, so its layers are read one after another.
+        let parallel: Option<&(dyn ReadAt + Sync)> = match &self.source {
+            Source::File(f) => Some(f),
+            Source::Dir(d) => Some(d),
+            Source::Registry(_) | Source::Snapshot(_) => None,
+        };
+        if let Some(source) = parallel {
+            let scans = crate::parallel_scan::scan_layers(source, &self.image, &self.limits)?;
+            return Ok(strata_core::analyse(&mut self.image, scans));
+        }
         Ok(scan_image(
             &mut self.image,
             &self.source,
