@@ -1,7 +1,9 @@
-//! What the page and its Web Workers say to each other. A worker owns reading (the `File`, by
-//! range) and the engine's heavy work; the page owns rendering. Messages are JSON strings; a
-//! `File` or a result's bytes travel beside the JSON as a JS value (a `File` by structured
-//! clone, bytes as a transferred `ArrayBuffer`, neither copied).
+//! What the page and its Web Workers say to each other, as ready-to-use engine types (a
+//! [`LayerScan`], a [`Digest`], a validated [`Snapshot`]): [`crate::wire`] encodes them as JSON
+//! with bytes beside and restores them on the other end, so neither end patches a message up.
+//! A worker owns reading (the `File`, by range) and the engine's heavy work; the page owns
+//! rendering. Also here: the requests components make of the page (file contents, a registry
+//! image), so components need not import `app.rs`.
 //!
 //! The first worker opens the archive and resolves images (`Open`, `Load`), or opens an image
 //! from a registry (`OpenRegistry`). Layer scans and file reads are self-contained
@@ -9,9 +11,17 @@
 //! of workers can share them, one layer per worker.
 
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 use strata_core::layer::Entry;
 use strata_core::registry::Credentials;
-use strata_core::{BlobLocation, Compression, Image, Limits, Overview};
+use strata_core::snapshot::Snapshot;
+use strata_core::{
+    BlobLocation, Compression, Digest, Image, LayerIdx, LayerScan, Limits, Overview,
+};
+use yew::Callback;
+
+/// A pool job's number, unique for the page's lifetime.
+pub type JobId = u64;
 
 /// How a worker reaches a registry. Credentials live in the page's memory and in the workers'
 /// messages only: never in storage, the URL or a log.
@@ -31,7 +41,7 @@ pub struct RegistryAccess {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistryBlob {
     pub access: RegistryAccess,
-    pub digest: String,
+    pub digest: Digest,
 }
 
 /// Page → worker.
@@ -62,8 +72,8 @@ pub enum Request {
     /// Scan one layer blob (the `File` travels beside, or `registry` says where the blob is):
     /// decompress, hash, index.
     ScanBlob {
-        job: u64,
-        layer: usize,
+        job: JobId,
+        layer: LayerIdx,
         blob: BlobLocation,
         limits: Limits,
         registry: Option<RegistryBlob>,
@@ -71,14 +81,14 @@ pub enum Request {
     /// Hash one uncompressed layer blob of the dropped file (it travels beside): the digest its
     /// scan left for later, so the layer explorer opens before every byte is hashed.
     HashBlob {
-        job: u64,
-        layer: usize,
+        job: JobId,
+        layer: LayerIdx,
         blob: BlobLocation,
     },
     /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
     /// from `offset` of the content, or all of it when `len` is `None`.
     ReadEntry {
-        job: u64,
+        job: JobId,
         registry: Option<RegistryBlob>,
         blob: BlobLocation,
         compression: Compression,
@@ -89,7 +99,24 @@ pub enum Request {
     },
 }
 
-/// Worker → page.
+impl Request {
+    /// The pool job this request is, when it is one.
+    pub fn job(&self) -> Option<JobId> {
+        match self {
+            Request::ScanBlob { job, .. }
+            | Request::HashBlob { job, .. }
+            | Request::ReadEntry { job, .. } => Some(*job),
+            Request::Open { .. }
+            | Request::Load { .. }
+            | Request::OpenRegistry { .. }
+            | Request::Analyse { .. }
+            | Request::ListTags { .. } => None,
+        }
+    }
+}
+
+/// Worker → page. The variants whose payload travels beside the JSON are not serialised
+/// themselves: [`crate::wire`] moves their payload out and back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
     /// The worker's wasm is loaded and it listens.
@@ -98,8 +125,8 @@ pub enum Response {
     Progress { done: u64, total: u64 },
     /// The archive's images, so the page can offer a choice when there are several.
     Opened { listing: ArchiveListing },
-    /// One image, resolved, with its overview. `bytes_read`: how much of the archive the
-    /// worker has read so far.
+    /// One image, resolved (its config parsed again on arrival), with its overview.
+    /// `bytes_read`: how much of the archive the worker has read so far.
     Loaded {
         image: Box<Image>,
         overview: Box<Overview>,
@@ -108,42 +135,93 @@ pub enum Response {
     },
     /// A layer scan under way: `done` of `total` stored bytes.
     ScanProgress {
-        job: u64,
-        layer: usize,
+        job: JobId,
+        layer: LayerIdx,
         done: u64,
         total: u64,
     },
-    /// A layer scan finished: the `LayerScan` travels beside, postcard-encoded. `millis`: the
-    /// scan's time in the worker; `memory`: the worker's wasm memory (bytes) after it.
+    /// A layer scan finished (its index travels postcard-encoded beside, lookups rebuilt on
+    /// arrival). `millis`: the scan's time in the worker; `memory`: the worker's wasm memory
+    /// (bytes) after it.
+    #[serde(skip)]
     Scanned {
-        job: u64,
-        layer: usize,
+        job: JobId,
+        layer: LayerIdx,
         millis: f64,
         memory: u64,
+        scan: Box<LayerScan>,
     },
     /// A layer blob's sha256 (`HashBlob`).
     Hashed {
-        job: u64,
-        layer: usize,
-        digest: String,
+        job: JobId,
+        layer: LayerIdx,
+        digest: Digest,
         millis: f64,
     },
-    /// A file read finished: the bytes travel beside. `total` is the file's size.
-    Content { job: u64, offset: u64, total: u64 },
+    /// A file read finished (the bytes travel beside). `total` is the file's size.
+    #[serde(skip)]
+    Content {
+        job: JobId,
+        offset: u64,
+        total: u64,
+        bytes: Vec<u8>,
+    },
     /// A registry image is open: how it is reached (the page hands this to the pool).
     RegistryOpened { access: RegistryAccess },
-    /// The dropped file is a snapshot: its decompressed bytes travel beside (the page reads
-    /// and validates them with `strata_core::snapshot::from_postcard`).
-    Snapshot { file_size: u64 },
-    /// An image read whole for a comparison: a postcard `Snapshot` travels beside.
-    Analysed,
+    /// The dropped file is a snapshot: the worker decompressed it (bounded), the wire
+    /// validated it on arrival.
+    #[serde(skip)]
+    Snapshot {
+        file_size: u64,
+        snapshot: Box<Snapshot>,
+    },
+    /// An image read whole for a comparison, as a snapshot.
+    #[serde(skip)]
+    Analysed { snapshot: Box<Snapshot> },
     /// The repository's tags.
     Tags {
         repository: String,
         tags: Vec<String>,
     },
     /// A request failed; `job` says which, when it had one.
-    Failed { job: Option<u64>, error: ErrorInfo },
+    Failed {
+        job: Option<JobId>,
+        error: ErrorInfo,
+    },
+}
+
+impl Response {
+    /// Whether this response ends the job its worker was given (a pool frees the worker on
+    /// it). Every variant says so here, so a new one cannot be forgotten.
+    pub fn ends_job(&self) -> bool {
+        match self {
+            Response::Scanned { .. }
+            | Response::Hashed { .. }
+            | Response::Content { .. }
+            | Response::Failed { .. } => true,
+            Response::Ready
+            | Response::Progress { .. }
+            | Response::Opened { .. }
+            | Response::Loaded { .. }
+            | Response::ScanProgress { .. }
+            | Response::RegistryOpened { .. }
+            | Response::Snapshot { .. }
+            | Response::Analysed { .. }
+            | Response::Tags { .. } => false,
+        }
+    }
+
+    /// The job this response is about, when it is about one.
+    pub fn job(&self) -> Option<JobId> {
+        match self {
+            Response::ScanProgress { job, .. }
+            | Response::Scanned { job, .. }
+            | Response::Hashed { job, .. }
+            | Response::Content { job, .. } => Some(*job),
+            Response::Failed { job, .. } => *job,
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,4 +249,40 @@ pub fn browser_error(summary: &str, detail: impl Into<String>) -> ErrorInfo {
         summary: summary.to_owned(),
         detail: detail.into(),
     }
+}
+
+/// Bytes of one file, read by a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileBytes {
+    pub bytes: Rc<Vec<u8>>,
+    /// Where these bytes start in the file.
+    pub offset: u64,
+    /// The file's whole size.
+    pub total: u64,
+}
+
+/// A request to read (part of) a file in a layer.
+#[derive(Debug, Clone)]
+pub struct ReadJob {
+    pub layer: LayerIdx,
+    /// The entry's index in that layer's index.
+    pub entry: usize,
+    pub offset: u64,
+    /// `None`: the whole file.
+    pub len: Option<u64>,
+    pub reply: Callback<Result<FileBytes, ErrorInfo>>,
+}
+
+/// How components ask for file contents (given by context).
+#[derive(Clone, PartialEq)]
+pub struct Reader(pub Callback<ReadJob>);
+
+/// A registry image to open, from the registry form: the reference and, for a private
+/// registry, credentials (kept in this tab's memory only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryRequest {
+    pub reference: String,
+    pub credentials: Option<Credentials>,
+    /// The platform's manifest digest, when a link names one.
+    pub platform: Option<String>,
 }

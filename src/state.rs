@@ -1,7 +1,8 @@
-//! The app's state in one reducer: what is open, how far loading got, the route (view and
-//! selection, mirrored in the URL fragment), and the layers once read. View models are made
-//! here, by the engine, when data arrives; components only render them. Big data sits behind
-//! `Rc` so props compare cheaply.
+//! What the page shows, in one place: what is open, how far loading got, the route (view and
+//! selection, mirrored in the URL fragment), and the layers once read, changed only by
+//! [`AppState::apply`] (the reducer; [`crate::loader`] is the one that calls it). View models
+//! are made here, by the engine, when data arrives; components only render them. Big data sits
+//! behind `Rc` so props compare cheaply.
 
 use crate::protocol::{ArchiveListing, ErrorInfo};
 use crate::route::{Route, View};
@@ -10,8 +11,7 @@ use strata_core::explorer::{LayerListItem, layer_list};
 use strata_core::history::{Dockerfile, History, dockerfile_of, history};
 use strata_core::layer::LayerScan;
 use strata_core::tree::WasteReport;
-use strata_core::{Analysis, Image, Overview};
-use yew::Reducible;
+use strata_core::{Analysis, Image, LayerIdx, Overview};
 
 /// An image the worker resolved, with the view models made from it.
 #[derive(Debug)]
@@ -42,12 +42,11 @@ impl PartialEq for Session {
 impl Session {
     pub fn new(
         listing: Rc<ArchiveListing>,
-        mut image: Image,
+        image: Image,
         overview: Overview,
         image_number: usize,
         bytes_read: u64,
     ) -> Session {
-        image.restore_config();
         let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
         let history = history(&image, &sizes);
         let dockerfile = dockerfile_of(&image, &history);
@@ -104,18 +103,7 @@ pub struct Explorer {
 impl Explorer {
     /// Layers whose digest is still being checked (their index is shown already).
     pub fn checking(&self) -> Vec<usize> {
-        let gave_up = |i: usize| {
-            let subject = format!("layer {}", i + 1);
-            self.analysis
-                .diagnostics
-                .iter()
-                .any(|d| d.code == "digest-unchecked" && d.subject == subject)
-        };
-        self.analysis
-            .unverified()
-            .into_iter()
-            .filter(|&i| !gave_up(i))
-            .collect()
+        self.analysis.checking()
     }
 }
 
@@ -230,8 +218,8 @@ pub struct AppState {
     /// off for registry images until a view needs them, since it means downloading them).
     pub scan_wanted: bool,
     pub tags: TagsState,
-    /// The image ID a link names, until an archive holding it is dropped.
-    pub wanted: Option<String>,
+    /// The image a link names, until an archive holding it is dropped.
+    pub wanted: Option<Wanted>,
     /// The last snapshot saved, said once.
     pub snapshot_saved: Option<String>,
     /// A snapshot is being encoded (the button waits, the page says so).
@@ -239,8 +227,18 @@ pub struct AppState {
     pub compare: CompareState,
     /// The safety limits what is opened next is read with (the settings).
     pub limits: strata_core::Limits,
-    /// Layers whose digest is being checked after their index was built.
-    pub verifying: usize,
+}
+
+/// The image a link to a local archive is about: the archive dropped must hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// Its image ID.
+    pub id: String,
+    /// The image number and platform the link names, loaded when the default image is not it.
+    pub image: usize,
+    pub platform: Option<String>,
+    /// Whether that image and platform were loaded already.
+    pub retried: bool,
 }
 
 impl Default for AppState {
@@ -258,7 +256,6 @@ impl Default for AppState {
             snapshot_saving: false,
             compare: CompareState::Idle,
             limits: strata_core::Limits::default(),
-            verifying: 0,
         }
     }
 }
@@ -289,13 +286,13 @@ pub enum Action {
     },
     ScanProgress {
         run: u64,
-        layer: usize,
+        layer: LayerIdx,
         done: u64,
     },
-    /// One layer's scan arrived (the app keeps it; when all are in, it builds the tree).
+    /// One layer's scan arrived (the loader keeps it; when all are in, it builds the tree).
     Scanned {
         run: u64,
-        layer: usize,
+        layer: LayerIdx,
     },
     ScanFailed {
         run: u64,
@@ -305,21 +302,16 @@ pub enum Action {
         run: u64,
         explorer: Rc<Explorer>,
     },
-    /// The digests of `count` layers are being checked (their scans left them for later).
-    Verifying {
-        run: u64,
-        count: usize,
-    },
     /// A layer's blob hashed to `digest`.
     Verified {
         run: u64,
-        layer: usize,
+        layer: LayerIdx,
         digest: strata_core::Digest,
     },
     /// A layer's blob could not be read again to check its digest.
     VerifyFailed {
         run: u64,
-        layer: usize,
+        layer: LayerIdx,
         error: ErrorInfo,
     },
     /// Stop reading the layers (`false`) or read them (`true`).
@@ -329,9 +321,9 @@ pub enum Action {
     Pinned(String),
     /// A snapshot file was opened: the image and its layers at once, nothing to read.
     SnapshotOpened(Box<Session>, Rc<Explorer>),
-    /// A snapshot was saved: what to tell the user (file, size, ratio).
     /// Encoding a snapshot has begun.
     SnapshotSaving,
+    /// A snapshot was saved: what to tell the user (file, size, ratio).
     SnapshotSaved(String),
     Compare(CompareState),
     SetLimits(strata_core::Limits),
@@ -358,11 +350,11 @@ impl AppState {
     }
 }
 
-impl Reducible for AppState {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
+impl AppState {
+    /// The reducer: the one place the page's state changes.
+    pub fn apply(&mut self, action: Action) {
+        let run_now = self.scan_run;
+        let next = self;
         match action {
             Action::Opening {
                 file_name,
@@ -381,9 +373,10 @@ impl Reducible for AppState {
                 next.compare = CompareState::Idle;
             }
             Action::Progress { done, total } => {
-                if let Phase::Opening { file_name, .. } = &self.phase {
+                if let Phase::Opening { file_name, .. } = &next.phase {
+                    let file_name = file_name.clone();
                     next.phase = Phase::Opening {
-                        file_name: file_name.clone(),
+                        file_name,
                         done,
                         total,
                     };
@@ -407,7 +400,7 @@ impl Reducible for AppState {
                 next.scan_run += 1;
             }
             Action::Failed(error) => {
-                let file_name = self.file_name().map(str::to_owned);
+                let file_name = next.file_name().map(str::to_owned);
                 next.phase = Phase::Failed { error, file_name };
             }
             Action::Cancel => {
@@ -421,67 +414,58 @@ impl Reducible for AppState {
             Action::Navigate(mut route) => {
                 // A registry image stays named in the URL while one moves between its views.
                 if route.registry.is_none()
-                    && self.session().is_some()
-                    && self.route.registry.is_some()
+                    && next.session().is_some()
+                    && next.route.registry.is_some()
                 {
-                    route.registry = self.route.registry.clone();
+                    route.registry = next.route.registry.clone();
                 }
                 next.route = route;
             }
-            Action::ScanStarted { run, totals } if run == self.scan_run => {
+            Action::ScanStarted { run, totals } if run == run_now => {
                 next.layers = LayersState::Scanning {
                     progress: totals.into_iter().map(|t| (0, t, false)).collect(),
                 };
             }
-            Action::ScanProgress { run, layer, done } if run == self.scan_run => {
+            Action::ScanProgress { run, layer, done } if run == run_now => {
                 if let LayersState::Scanning { progress } = &mut next.layers
-                    && let Some(p) = progress.get_mut(layer)
+                    && let Some(p) = progress.get_mut(layer.get())
                 {
                     p.0 = done.min(p.1);
                 }
             }
-            Action::Scanned { run, layer, .. } if run == self.scan_run => {
+            Action::Scanned { run, layer, .. } if run == run_now => {
                 if let LayersState::Scanning { progress } = &mut next.layers
-                    && let Some(p) = progress.get_mut(layer)
+                    && let Some(p) = progress.get_mut(layer.get())
                 {
                     *p = (p.1, p.1, true);
                 }
             }
-            Action::ScanFailed { run, error } if run == self.scan_run => {
+            Action::ScanFailed { run, error } if run == run_now => {
                 next.layers = LayersState::Failed(error)
             }
-            Action::LayersReady { run, explorer } if run == self.scan_run => {
+            Action::LayersReady { run, explorer } if run == run_now => {
                 next.layers = LayersState::Ready(explorer);
-                next.verifying = 0;
             }
-            Action::Verifying { run, count } if run == self.scan_run => next.verifying = count,
-            Action::Verified { run, layer, digest } if run == self.scan_run => {
+            Action::Verified { run, layer, digest } if run == run_now => {
                 if let (LayersState::Ready(explorer), Phase::Ready(session)) =
-                    (&self.layers, &self.phase)
+                    (&next.layers, &next.phase)
                 {
-                    let mut updated = Explorer::clone(explorer);
-                    updated.analysis.verified(&session.image, layer, digest);
-                    next.layers = LayersState::Ready(Rc::new(updated));
-                }
-                next.verifying = next.verifying.saturating_sub(1);
-            }
-            Action::VerifyFailed { run, layer, error } if run == self.scan_run => {
-                if let LayersState::Ready(explorer) = &self.layers {
                     let mut updated = Explorer::clone(explorer);
                     updated
                         .analysis
-                        .diagnostics
-                        .push(strata_core::Diagnostic::error(
-                            "digest-unchecked",
-                            format!("layer {}", layer + 1),
-                            format!(
-                                "its digest could not be checked: {} ({})",
-                                error.summary, error.detail
-                            ),
-                        ));
+                        .verified(&session.image, layer.get(), digest);
                     next.layers = LayersState::Ready(Rc::new(updated));
                 }
-                next.verifying = next.verifying.saturating_sub(1);
+            }
+            Action::VerifyFailed { run, layer, error } if run == run_now => {
+                if let LayersState::Ready(explorer) = &next.layers {
+                    let mut updated = Explorer::clone(explorer);
+                    updated.analysis.unchecked(
+                        layer.get(),
+                        &format!("{} ({})", error.summary, error.detail),
+                    );
+                    next.layers = LayersState::Ready(Rc::new(updated));
+                }
             }
             Action::WantScan(want) => {
                 next.scan_wanted = want;
@@ -514,21 +498,19 @@ impl Reducible for AppState {
             }
             Action::Compare(c) => next.compare = c,
             Action::SetLimits(l) => next.limits = l,
-            _ => return self, // a message from a cancelled run
+            _ => {} // a message from a cancelled run
         }
-        Rc::new(next)
     }
 }
 
 /// Builds the explorer's data once every layer's scan is in (engine work, on the page: the
-/// tree is what the views walk).
+/// tree is what the views walk). The caller times it (`stats.tree_millis` and the rest).
 pub fn build_explorer(
     session: &Session,
     scans: Vec<Option<LayerScan>>,
     millis: f64,
     mut stats: ScanStats,
 ) -> Explorer {
-    let started = crate::platform::browser::now_ms();
     for (i, scan) in scans.iter().enumerate() {
         if let (Some(scan), Some(stat)) = (scan, stats.layers.iter_mut().find(|l| l.layer == i + 1))
         {
@@ -539,16 +521,6 @@ pub fn build_explorer(
         }
     }
     let mut image = session.image.clone();
-    image.restore_config();
-    let scans: Vec<Option<LayerScan>> = scans
-        .into_iter()
-        .map(|s| {
-            s.map(|mut s| {
-                s.index.restore();
-                s
-            })
-        })
-        .collect();
     let analysis = strata_core::analyse(&mut image, scans);
     let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
     let podman_history = history(&image, &sizes);
@@ -573,9 +545,6 @@ pub fn build_explorer(
     let waste = analysis.tree.waste();
     let mut hints = strata_core::hints::config_hints(&image, &history, None);
     hints.extend(strata_core::hints::file_hints(&analysis.tree));
-    stats.tree_millis = crate::platform::browser::now_ms() - started;
-    stats.wall_millis = millis + stats.tree_millis;
-    stats.page_memory = crate::platform::browser::wasm_memory();
     Explorer {
         analysis,
         history,

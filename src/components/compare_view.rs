@@ -2,8 +2,8 @@
 //! how their configs and build steps differ, and which files of their final filesystems were
 //! added, removed or changed. "Ignore timestamps and owners" compares as diffoci --semantic.
 
-use crate::app::RegistryRequest;
 use crate::components::file_picker::FilePicker;
+use crate::protocol::RegistryRequest;
 use crate::route::Route;
 use crate::state::{CompareState, LayersState, Session};
 use std::rc::Rc;

@@ -3,9 +3,9 @@
 //! inert `<img>` from a blob URL (SVG scripts never run in an `<img>`). Large files are paged,
 //! never loaded whole; Download saves exactly the file's bytes.
 
-use crate::app::{FileBytes, ReadJob, Reader};
 use crate::platform::browser::{blob_url, download, revoke_url};
-use crate::protocol::ErrorInfo;
+use crate::protocol::{ErrorInfo, FileBytes, ReadJob, Reader};
+use strata_core::LayerIdx;
 use strata_core::preview::{ContentKind, classify, elf_info, hexdump, text_lines};
 use strata_core::text::format_bytes;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ const MAX_IMAGE: u64 = 16 << 20;
 
 #[derive(Properties, PartialEq)]
 pub struct ContentViewerProps {
-    pub layer: usize,
+    pub layer: LayerIdx,
     pub entry: usize,
     pub size: u64,
     pub name: String,

@@ -1,10 +1,10 @@
 //! An error the user can act on: one sentence first, the technical detail one click away, and
 //! a way to try again (another file, or the registry form with the reference that failed).
 
-use crate::app::RegistryRequest;
 use crate::components::file_picker::FilePicker;
 use crate::components::registry_form::RegistryForm;
 use crate::protocol::ErrorInfo;
+use crate::protocol::RegistryRequest;
 use crate::state::TagsState;
 use web_sys::File;
 use yew::prelude::*;

@@ -77,7 +77,7 @@ pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
             </ol>
             if d.readable {
                 if let (Some(layer), Some(entry)) = (d.content_layer, d.content_entry) {
-                    <ContentViewer key={format!("{layer}:{entry}")} layer={layer} entry={entry} size={d.size} auto_open={props.open_path == Some(path)}
+                    <ContentViewer key={format!("{layer}:{entry}")} layer={strata_core::LayerIdx::new(layer)} entry={entry} size={d.size} auto_open={props.open_path == Some(path)}
                         name={d.path.rsplit('/').next().unwrap_or("").to_owned()} />
                 }
             }

@@ -31,7 +31,7 @@ pub struct ImagePageProps {
     pub on_save_snapshot: Callback<()>,
     pub compare: crate::state::CompareState,
     pub on_compare_file: Callback<web_sys::File>,
-    pub on_compare_registry: Callback<crate::app::RegistryRequest>,
+    pub on_compare_registry: Callback<crate::protocol::RegistryRequest>,
     /// What the last saved snapshot came to.
     #[prop_or_default]
     pub snapshot_saved: Option<String>,

@@ -7,6 +7,7 @@ use crate::components::findings::Findings;
 use crate::state::{LayersState, Session};
 use std::rc::Rc;
 use strata_core::Diagnostic;
+use strata_core::LayerStatus;
 use strata_core::text::{format_bytes, reveal_bidi};
 use yew::prelude::*;
 
@@ -53,22 +54,27 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
     };
     let verified = |i: usize| -> Html {
         match &props.layers {
-            LayersState::Ready(e) => match e.analysis.scans.get(i).cloned().flatten() {
-                None => html! { <span class="badge bad">{ "missing" }</span> },
-                Some(s) => {
-                    let bad = e.analysis.diagnostics.iter().any(|d| {
-                        d.subject == format!("layer {}", i + 1)
-                            && d.severity == strata_core::Severity::Error
-                    });
-                    if bad {
+            LayersState::Ready(e) => {
+                let entries = e
+                    .analysis
+                    .scans
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map_or(0, |s| s.entries);
+                match e.analysis.layer_status(i) {
+                    LayerStatus::Missing => html! { <span class="badge bad">{ "missing" }</span> },
+                    LayerStatus::Damaged(_) | LayerStatus::Unchecked(_) => {
                         html! { <span class="badge bad" title="see the problems above">{ "✗ mismatch" }</span> }
-                    } else if s.digest.is_none() {
-                        html! { <span class="badge checking" title={format!("{} entries indexed; the blob's sha256 is being computed", s.entries)}>{ "checking…" }</span> }
-                    } else {
-                        html! { <span class="badge good" title={format!("sha256 of the blob and of the uncompressed tar match; {} entries", s.entries)}>{ "✓ verified" }</span> }
+                    }
+                    LayerStatus::Checking => {
+                        html! { <span class="badge checking" title={format!("{entries} entries indexed; the blob's sha256 is being computed")}>{ "checking…" }</span> }
+                    }
+                    LayerStatus::Verified => {
+                        html! { <span class="badge good" title={format!("sha256 of the blob and of the uncompressed tar match; {entries} entries")}>{ "✓ verified" }</span> }
                     }
                 }
-            },
+            }
             LayersState::Scanning { .. } => html! { <span class="badge">{ "checking…" }</span> },
             _ => html! {},
         }

@@ -2,7 +2,7 @@
 //! credentials for a private registry, and the repository's tags to pick from. Credentials stay
 //! in this component's state and the workers' messages: never in storage, the URL or a log.
 
-use crate::app::RegistryRequest;
+use crate::protocol::RegistryRequest;
 use crate::state::TagsState;
 use strata_core::registry::Credentials;
 use web_sys::HtmlInputElement;

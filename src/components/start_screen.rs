@@ -1,9 +1,9 @@
 //! The first screen: what Strata is, where to drop an archive, and a registry reference to
 //! open instead.
 
-use crate::app::RegistryRequest;
 use crate::components::file_picker::FilePicker;
 use crate::components::registry_form::RegistryForm;
+use crate::protocol::RegistryRequest;
 use crate::state::TagsState;
 use web_sys::File;
 use yew::prelude::*;

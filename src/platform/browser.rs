@@ -215,3 +215,11 @@ pub async fn fetch_file(url: &str, name: &str) -> Result<web_sys::File, String> 
     web_sys::File::new_with_blob_sequence_and_options(&parts, name, &options)
         .map_err(|e| js_text(&e))
 }
+
+/// `strata serve`'s proxy, if the page came from it (the worker checks before using it).
+pub fn proxy_base() -> Option<String> {
+    let origin = window()?.location().origin().ok()?;
+    origin
+        .starts_with("http")
+        .then(|| format!("{origin}/proxy"))
+}

@@ -7,3 +7,4 @@ pub mod browser;
 pub mod registry_client;
 pub mod worker_client;
 pub mod worker_pool;
+pub mod workers;

@@ -132,7 +132,19 @@ fn transport(access: &RegistryAccess, registry: String) -> Transport {
 /// registry's answers and a proxy is there. Returns the access that worked.
 fn with_fallback<T>(
     access: &RegistryAccess,
+    attempt: impl FnMut(&RegistryAccess) -> Result<T, Error>,
+) -> Result<(T, RegistryAccess), ErrorInfo> {
+    fallback(access, attempt, &proxy_answers)
+}
+
+/// The fallback's decision, with the probe of the proxy given (tested without a network): a
+/// network error (which is what a CORS refusal looks like from here) on a direct attempt
+/// retries through the proxy when `proxy_answers` says it is strata serve's; any other error,
+/// or an error through the proxy, is the answer.
+pub fn fallback<T>(
+    access: &RegistryAccess,
     mut attempt: impl FnMut(&RegistryAccess) -> Result<T, Error>,
+    proxy_answers: &dyn Fn(&str) -> bool,
 ) -> Result<(T, RegistryAccess), ErrorInfo> {
     let mut access = access.clone();
     let first = attempt(&access);
@@ -232,15 +244,10 @@ pub fn blob_reader(
     cache_budget: u64,
 ) -> Result<BlobReader, ErrorInfo> {
     let (s, registry) = session(&blob.access).map_err(|e| ErrorInfo::from(&e))?;
-    let digest = Digest::parse(&blob.digest).map_err(|e| ErrorInfo {
-        kind: "invalid".into(),
-        summary: "A layer's digest is malformed.".into(),
-        detail: e,
-    })?;
     let t = transport(&blob.access, registry);
     Ok(RegistrySource::new(
         s,
-        VirtualBlobs::new(&[(digest, len)]),
+        VirtualBlobs::new(&[(blob.digest.clone(), len)]),
         t,
         now,
         cache_budget,

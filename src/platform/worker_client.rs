@@ -1,10 +1,11 @@
-//! The page's end of a worker: spawn it, send it [`Request`]s, hand its [`Response`]s (with
-//! whatever travels beside them) to a callback. Requests sent before the worker's wasm is
+//! The page's end of a worker: spawn it, send it [`Request`]s, hand its [`Response`]s (decoded
+//! by [`crate::wire`], engine types restored) to a callback. Requests sent before the worker's wasm is
 //! loaded wait until it says `Ready`. Cancelling work means dropping the client, which
 //! terminates the worker (its loops are synchronous, so it would not read a "stop" message).
 
 use crate::platform::blob_source::js_text;
 use crate::protocol::{Request, Response, browser_error};
+use crate::wire;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -15,9 +16,6 @@ use yew::Callback;
 
 /// Trunk writes the worker's loader here (`data-loader-shim` in index.html).
 const WORKER_URL: &str = "./worker_loader.js";
-
-/// A response and what travels beside it (bytes, as a `Uint8Array`).
-pub type Delivery = (Response, Option<JsValue>);
 
 type Queue = Rc<RefCell<Vec<JsValue>>>;
 
@@ -39,7 +37,7 @@ impl std::fmt::Debug for WorkerClient {
 
 impl WorkerClient {
     pub fn spawn(
-        on_response: Callback<Delivery>,
+        on_response: Callback<Response>,
     ) -> Result<WorkerClient, crate::protocol::ErrorInfo> {
         let worker = Worker::new(WORKER_URL).map_err(|e| {
             browser_error(
@@ -57,22 +55,7 @@ impl WorkerClient {
                 on_response.clone(),
             );
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let data = event.data();
-                let json = js_sys::Reflect::get(&data, &"json".into())
-                    .ok()
-                    .and_then(|j| j.as_string())
-                    .unwrap_or_default();
-                let attachment = js_sys::Reflect::get(&data, &"attachment".into())
-                    .ok()
-                    .filter(|a| !a.is_undefined());
-                let response =
-                    serde_json::from_str::<Response>(&json).unwrap_or_else(|e| Response::Failed {
-                        job: None,
-                        error: browser_error(
-                            "The background worker sent a message the page does not understand.",
-                            e.to_string(),
-                        ),
-                    });
+                let response = wire::read_response(&event.data());
                 if matches!(response, Response::Ready) {
                     ready.set(true);
                     for message in queue.borrow_mut().drain(..) {
@@ -80,20 +63,17 @@ impl WorkerClient {
                     }
                     return;
                 }
-                on_response.emit((response, attachment));
+                on_response.emit(response);
             })
         };
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             let detail = event
                 .dyn_ref::<web_sys::ErrorEvent>()
                 .map_or_else(|| "the worker failed to load".to_owned(), |e| e.message());
-            on_response.emit((
-                Response::Failed {
-                    job: None,
-                    error: browser_error("The background worker stopped unexpectedly.", detail),
-                },
-                None,
-            ));
+            on_response.emit(Response::Failed {
+                job: None,
+                error: browser_error("The background worker stopped unexpectedly.", detail),
+            });
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -108,13 +88,7 @@ impl WorkerClient {
 
     /// Sends a request, with a `File` (or other JS value) beside it when it needs one.
     pub fn send(&self, request: &Request, attachment: Option<&JsValue>) {
-        let message = js_sys::Object::new();
-        let json = serde_json::to_string(request).unwrap_or_default();
-        let _ = js_sys::Reflect::set(&message, &"json".into(), &json.into());
-        if let Some(a) = attachment {
-            let _ = js_sys::Reflect::set(&message, &"attachment".into(), a);
-        }
-        let message: JsValue = message.into();
+        let message = wire::request_message(request, attachment);
         if self.ready.get() {
             let _ = self.worker.post_message(&message);
         } else {
@@ -129,12 +103,4 @@ impl Drop for WorkerClient {
         self.worker.set_onerror(None);
         self.worker.terminate();
     }
-}
-
-/// Copies bytes that travelled beside a response into wasm memory.
-pub fn attachment_bytes(attachment: &Option<JsValue>) -> Vec<u8> {
-    attachment
-        .as_ref()
-        .map(|a| js_sys::Uint8Array::new(a).to_vec())
-        .unwrap_or_default()
 }

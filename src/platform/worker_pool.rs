@@ -2,8 +2,8 @@
 //! `navigator.hardwareConcurrency` workers, one job each at a time, the rest queued. Layers are
 //! independent, so on a 4-core machine four layers decompress and hash at once.
 
-use crate::platform::worker_client::{Delivery, WorkerClient};
-use crate::protocol::{Request, Response};
+use crate::platform::worker_client::WorkerClient;
+use crate::protocol::{JobId, Request, Response};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -12,15 +12,15 @@ use yew::Callback;
 
 struct Slot {
     client: WorkerClient,
-    job: Option<u64>,
+    job: Option<JobId>,
 }
 
 struct Inner {
     slots: Vec<Slot>,
-    /// (job, request, attachment, worker it must run on)
-    queue: VecDeque<(u64, Request, JsValue, Option<usize>)>,
+    /// (request, attachment, worker it must run on)
+    queue: VecDeque<(Request, JsValue, Option<usize>)>,
     size: usize,
-    on_result: Callback<Delivery>,
+    on_result: Callback<Response>,
 }
 
 #[derive(Clone)]
@@ -52,7 +52,7 @@ pub fn cores() -> usize {
 }
 
 impl WorkerPool {
-    pub fn new(size: usize, on_result: Callback<Delivery>) -> WorkerPool {
+    pub fn new(size: usize, on_result: Callback<Response>) -> WorkerPool {
         WorkerPool {
             inner: Rc::new(RefCell::new(Inner {
                 slots: Vec::new(),
@@ -63,14 +63,15 @@ impl WorkerPool {
         }
     }
 
-    /// Queues a job; it starts as soon as a worker is free. With `affinity`, only worker
+    /// Queues a job; it starts as soon as a worker is free, which it stays until a response
+    /// that [ends the job](Response::ends_job). With `affinity`, only worker
     /// `affinity % size` takes it (a worker that keeps what an earlier job downloaded).
-    pub fn submit(&self, job: u64, request: Request, attachment: JsValue, affinity: Option<usize>) {
+    pub fn submit(&self, request: Request, attachment: JsValue, affinity: Option<usize>) {
         let mut inner = self.inner.borrow_mut();
         let size = inner.size;
         inner
             .queue
-            .push_back((job, request, attachment, affinity.map(|a| a % size)));
+            .push_back((request, attachment, affinity.map(|a| a % size)));
         drop(inner);
         Self::pump(&self.inner);
     }
@@ -91,7 +92,7 @@ impl WorkerPool {
             let pick = inner
                 .queue
                 .iter()
-                .position(|(_, _, _, affinity)| match affinity {
+                .position(|(_, _, affinity)| match affinity {
                     Some(a) => idle(&inner, *a),
                     None => {
                         inner.slots.iter().any(|s| s.job.is_none())
@@ -99,7 +100,7 @@ impl WorkerPool {
                     }
                 });
             let Some(q) = pick else { return };
-            let want = inner.queue[q].3;
+            let want = inner.queue[q].2;
             let slot = match want {
                 Some(a) => a,
                 None => inner
@@ -114,7 +115,7 @@ impl WorkerPool {
                 let weak = Rc::downgrade(inner_rc);
                 let index = inner.slots.len();
                 let on_result = inner.on_result.clone();
-                let callback = Callback::from(move |d: Delivery| {
+                let callback = Callback::from(move |d: Response| {
                     Self::on_delivery(&weak, index, d, &on_result)
                 });
                 match WorkerClient::spawn(callback) {
@@ -125,22 +126,17 @@ impl WorkerPool {
                     }
                 }
             }
-            let Some((job, request, attachment, _)) = inner.queue.remove(q) else {
+            let Some((request, attachment, _)) = inner.queue.remove(q) else {
                 return;
             };
+            let job = request.job();
             if let Some(error) = failed {
                 let on_result = inner.on_result.clone();
                 drop(inner);
-                on_result.emit((
-                    Response::Failed {
-                        job: Some(job),
-                        error,
-                    },
-                    None,
-                ));
+                on_result.emit(Response::Failed { job, error });
                 continue;
             }
-            inner.slots[slot].job = Some(job);
+            inner.slots[slot].job = Some(job.unwrap_or(JobId::MAX));
             inner.slots[slot].client.send(&request, Some(&attachment));
         }
     }
@@ -148,20 +144,12 @@ impl WorkerPool {
     fn on_delivery(
         weak: &Weak<RefCell<Inner>>,
         index: usize,
-        d: Delivery,
-        on_result: &Callback<Delivery>,
+        response: Response,
+        on_result: &Callback<Response>,
     ) {
-        let finished = match &d.0 {
-            Response::Scanned { job, .. }
-            | Response::Hashed { job, .. }
-            | Response::Content { job, .. } => Some(*job),
-            Response::Failed { job, .. } => Some(job.unwrap_or(u64::MAX)),
-            _ => None,
-        };
-        on_result.emit(d);
-        if finished.is_some()
-            && let Some(inner) = weak.upgrade()
-        {
+        let finished = response.ends_job();
+        on_result.emit(response);
+        if finished && let Some(inner) = weak.upgrade() {
             if let Some(slot) = inner.borrow_mut().slots.get_mut(index) {
                 slot.job = None;
             }

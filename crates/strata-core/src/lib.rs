@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod digest;
 pub mod error;
 pub mod fuzzing;
+pub mod layer_idx;
 pub mod limits;
 pub mod source;
 pub mod text;
@@ -30,7 +31,9 @@ pub use analysis::{diff, dive, hints, paths, supply_chain, tree};
 pub use formats::{archive, image, layer, model, registry, tar};
 pub use views::{equivalents, explorer, history, inspect, lessons, overview, preview, snapshot};
 
-pub use analysis::read::{Analysis, LayerScanSummary, analyse, scan_image, verify_layer};
+pub use analysis::read::{
+    Analysis, LayerScanSummary, LayerStatus, analyse, scan_image, verify_layer,
+};
 pub use archive::{
     Archive, ArchiveFormat, ArchiveImage, ImageTarget, ManifestChoice, open_archive,
 };
@@ -40,6 +43,7 @@ pub use error::Error;
 pub use image::{BlobLocation, Image, Layer, ManifestPick, load_image};
 pub use layer::decode::Compression;
 pub use layer::{LayerIndex, LayerScan, LayerScanner, scan_layer};
+pub use layer_idx::LayerIdx;
 pub use limits::Limits;
 pub use model::{Descriptor, ImageConfig, ImageIndex, ImageManifest, Platform, RawJson};
 pub use overview::{Overview, overview};

@@ -1,14 +1,33 @@
 //! An image with its layers read: every layer scanned (digest and diff_id checked), the tree
 //! built, and the image's sizes made exact.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::image::Image;
 use crate::layer::decode::Compression;
 use crate::layer::{LayerIndex, LayerScan, scan_layer};
+use crate::layer_idx::LayerIdx;
 use crate::limits::Limits;
 use crate::source::ReadAt;
 use crate::tree::ImageTree;
+
+/// The code of a digest check that could not be made.
+const UNCHECKED: &str = "digest-unchecked";
+
+/// Where a layer stands, as the overview shows it ([`Analysis::layer_status`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayerStatus {
+    /// Its blob is not in the archive.
+    Missing,
+    /// A digest or diff_id mismatch, or damage met while reading it (the first one's message).
+    Damaged(String),
+    /// Its digest could not be checked (why).
+    Unchecked(String),
+    /// Indexed; the sha256 of its blob is still being computed.
+    Checking,
+    /// The blob's sha256 and the uncompressed tar's match what the image declares.
+    Verified,
+}
 
 /// The layers of an image, read.
 #[derive(Debug, Clone)]
@@ -40,9 +59,10 @@ pub struct LayerScanSummary {
 pub fn verify_layer(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if let Some(e) = &scan.error {
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::about_layer(
+            Severity::Error,
             "layer-damaged",
-            format!("layer {}", i + 1),
+            LayerIdx::new(i),
             format!(
                 "{} ({} files were read before the damage)",
                 e.detail, scan.entries
@@ -55,7 +75,7 @@ pub fn verify_layer(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Dia
 
 fn check_digests(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagnostic> {
     let layer = &image.layers[i];
-    let subject = format!("layer {}", i + 1);
+    let subject = LayerIdx::new(i);
     let mut out = Vec::new();
     let Some(digest) = &scan.digest else {
         return out;
@@ -64,9 +84,10 @@ fn check_digests(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagno
     if let Some(want) = layer.digest.as_ref().filter(|d| d.is_verifiable())
         && want != digest
     {
-        out.push(Diagnostic::error(
+        out.push(Diagnostic::about_layer(
+            Severity::Error,
             "digest-mismatch",
-            subject.clone(),
+            subject,
             format!("the manifest names the blob {want}, but its bytes hash to {digest}"),
         ));
     }
@@ -78,9 +99,10 @@ fn check_digests(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagno
                 .as_ref()
                 .is_some_and(|d| d.as_str() == want.as_str() && d != digest);
         if want != got && !said {
-            out.push(Diagnostic::error(
+            out.push(Diagnostic::about_layer(
+                Severity::Error,
                 "diff-id-mismatch",
-                subject.clone(),
+                subject,
                 format!(
                     "the config's diff_id is {want}, but the uncompressed layer hashes to {got}"
                 ),
@@ -151,6 +173,57 @@ impl Analysis {
             .chain(&self.diagnostics)
             .filter(|d| d.severity == crate::Severity::Error)
             .collect()
+    }
+
+    /// Where layer `i` stands: missing, damaged (a digest or diff_id mismatch, a damaged
+    /// blob), its digest not checkable, still being checked, or verified. Read from the
+    /// diagnostics' typed [`Diagnostic::layer`], never from their text.
+    pub fn layer_status(&self, i: usize) -> LayerStatus {
+        let Some(Some(scan)) = self.scans.get(i) else {
+            return LayerStatus::Missing;
+        };
+        let layer = Some(LayerIdx::new(i));
+        let errors = || {
+            self.diagnostics
+                .iter()
+                .filter(move |d| d.layer == layer && d.severity == Severity::Error)
+        };
+        if let Some(d) = errors().find(|d| d.code != UNCHECKED) {
+            return LayerStatus::Damaged(d.message.clone());
+        }
+        if let Some(d) = errors().next() {
+            return LayerStatus::Unchecked(d.message.clone());
+        }
+        if scan.digest.is_none() {
+            return LayerStatus::Checking;
+        }
+        LayerStatus::Verified
+    }
+
+    /// Layers whose digest is still being checked (their index is shown already): those
+    /// [`Analysis::unverified`] whose check has not given up.
+    pub fn checking(&self) -> Vec<usize> {
+        self.unverified()
+            .into_iter()
+            .filter(|&i| {
+                let layer = Some(LayerIdx::new(i));
+                !self
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.code == UNCHECKED && d.layer == layer)
+            })
+            .collect()
+    }
+
+    /// Records that layer `i`'s digest could not be checked (its blob could not be read
+    /// again): `why` says what stopped it.
+    pub fn unchecked(&mut self, i: usize, why: &str) {
+        self.diagnostics.push(Diagnostic::about_layer(
+            Severity::Error,
+            UNCHECKED,
+            LayerIdx::new(i),
+            format!("its digest could not be checked: {why}"),
+        ));
     }
 
     /// Layers whose digest is still to be checked (their scan deferred it).

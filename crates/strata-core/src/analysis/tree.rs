@@ -645,9 +645,10 @@ impl Builder<'_> {
                     &mut deleted_here,
                 );
             } else if self.diagnostics.len() < 200 {
-                self.diagnostics.push(Diagnostic::note(
+                self.diagnostics.push(Diagnostic::about_layer(
+                    crate::diagnostic::Severity::Note,
                     "whiteout-of-nothing",
-                    format!("layer {}", l + 1),
+                    crate::LayerIdx::new(l),
                     format!(
                         "`{}` deletes `{}`, which no lower layer has",
                         layer.paths.path(w.entry_path),

@@ -5,10 +5,11 @@
 use crate::archive::{
     Archive, ArchiveFormat, ImageTarget, ManifestChoice, default_choice, digest_from_path,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::digest::{DiffId, Digest};
 use crate::error::Error;
 use crate::layer::decode::Compression;
+use crate::layer_idx::LayerIdx;
 use crate::limits::Limits;
 use crate::model::{
     Descriptor, Document, ImageConfig, ImageManifest, MediaKind, Platform, RawJson, media_type,
@@ -533,9 +534,10 @@ fn load_docker_save<S: ReadAt + ?Sized>(
                 len: e.size,
             }),
             Err(e) => {
-                diagnostics.push(Diagnostic::error(
+                diagnostics.push(Diagnostic::about_layer(
+                    Severity::Error,
                     "missing-blob",
-                    format!("layer {}", i + 1),
+                    LayerIdx::new(i),
                     format!("its blob is missing from the archive: {e}"),
                 ));
                 None
@@ -691,9 +693,10 @@ fn media_type_mismatch(layer: &Layer, sniffed: Compression) -> Option<Diagnostic
         .as_deref()
         .and_then(Compression::from_media_type)?;
     (claimed != sniffed).then(|| {
-        Diagnostic::warning(
+        Diagnostic::about_layer(
+            Severity::Warning,
             "media-type-mismatch",
-            format!("layer {}", layer.index + 1),
+            LayerIdx::new(layer.index),
             format!(
                 "the media type says {} but the blob is {}; it is read as what it is",
                 claimed.describe(),
@@ -779,9 +782,10 @@ fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<()
         if let Some(declared) = layer.declared_size
             && declared != loc.len
         {
-            image.diagnostics.push(Diagnostic::error(
+            image.diagnostics.push(Diagnostic::about_layer(
+                Severity::Error,
                 "size-mismatch",
-                format!("layer {}", layer.index + 1),
+                LayerIdx::new(layer.index),
                 format!(
                     "the descriptor says {declared} bytes, the blob is {} bytes",
                     loc.len
@@ -794,11 +798,12 @@ fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<()
             && !image
                 .diagnostics
                 .iter()
-                .any(|d| d.subject == format!("layer {}", layer.index + 1))
+                .any(|d| d.layer == Some(LayerIdx::new(layer.index)))
         {
-            image.diagnostics.push(Diagnostic::error(
+            image.diagnostics.push(Diagnostic::about_layer(
+                Severity::Error,
                 "missing-blob",
-                format!("layer {}", layer.index + 1),
+                LayerIdx::new(layer.index),
                 format!("its blob `{}` is not in the archive", layer.path),
             ));
         }

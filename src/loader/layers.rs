@@ -1,0 +1,312 @@
+//! Reading an open image's layers: one pool job per present layer; when every scan is in, the
+//! tree is built and shown; then the digests the scans left for later (uncompressed layers of
+//! a dropped file) are checked, one `HashBlob` job each. File reads for the viewer go to the
+//! same pool (a registry layer's to the worker that downloaded it).
+
+use super::{Attach, Env, Job, Loader, Output, Source, Worker};
+use crate::protocol::{FileBytes, RegistryBlob, Request, Response, browser_error};
+use crate::state::{Action, LayerStat, LayersState, Session};
+use std::rc::Rc;
+use strata_core::LayerIdx;
+
+/// What a pool job for a layer carries: the `File` beside the message, or the registry blob;
+/// and, for a registry, which worker should take it (the one that downloaded that layer keeps
+/// its bytes for a while; a local file is as cheap to read from any worker).
+struct JobSource {
+    attach: Attach,
+    registry: Option<RegistryBlob>,
+    affinity: Option<usize>,
+}
+
+fn job_source(source: &Source, session: &Session, layer: LayerIdx) -> JobSource {
+    match source {
+        Source::File { .. } => JobSource {
+            attach: Attach::File,
+            registry: None,
+            affinity: None,
+        },
+        Source::Snapshot => JobSource {
+            attach: Attach::Nothing,
+            registry: None,
+            affinity: None,
+        },
+        Source::Registry(access) => JobSource {
+            attach: Attach::Nothing,
+            registry: session.image.layers[layer.get()]
+                .digest
+                .clone()
+                .map(|digest| RegistryBlob {
+                    access: access.clone(),
+                    digest,
+                }),
+            affinity: Some(layer.get()),
+        },
+    }
+}
+
+impl Loader {
+    /// The open image, the scan run or whether layers are wanted changed: start reading the
+    /// layers, or stop.
+    pub(super) fn on_scan_key(&mut self, env: &dyn Env) {
+        if !self.state.scan_wanted {
+            return self.stop_pool(); // terminates the scanning workers
+        }
+        let Some(session) = self.state.session().cloned() else {
+            return;
+        };
+        let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
+        self.run = self.state.scan_run;
+        self.scans = vec![None; present.len()];
+        self.jobs.retain(|_, j| matches!(j, Job::Read { .. }));
+        self.started = env.now_ms();
+        self.stats = Default::default();
+        // A registry's layers are downloads: at most max_concurrent_fetches at once.
+        let remote = matches!(self.source, Some(Source::Registry(_)));
+        let mut size = self.setup.cores.max(1).min(present.len().max(1));
+        if remote {
+            let fetches = usize::try_from(self.state.limits.max_concurrent_fetches).unwrap_or(1);
+            size = size.min(fetches.max(1));
+        }
+        self.out.push(Output::Spawn {
+            worker: Worker::Pool,
+            size,
+        });
+        self.pool = true;
+        let Some(source) = self
+            .source
+            .clone()
+            .filter(|s| !matches!(s, Source::Snapshot))
+        else {
+            return;
+        };
+        let run = self.run;
+        self.apply(Action::ScanStarted {
+            run,
+            totals: present.iter().map(|l| l.map_or(0, |l| l.len)).collect(),
+        });
+        self.out.push(Output::Mark("strata:scan-start"));
+        let mut submitted = 0;
+        for (i, loc) in present.iter().enumerate() {
+            let Some(blob) = loc else { continue };
+            let layer = LayerIdx::new(i);
+            let job = self.job(Job::Scan(layer));
+            let from = job_source(&source, &session, layer);
+            self.out.push(Output::Submit {
+                request: Request::ScanBlob {
+                    job,
+                    layer,
+                    blob: *blob,
+                    limits: self.state.limits.clone(),
+                    registry: from.registry,
+                },
+                attach: from.attach,
+                affinity: from.affinity,
+            });
+            submitted += 1;
+        }
+        if submitted == 0 {
+            let explorer = Self::explorer(env, &session, Vec::new(), 0.0, Default::default());
+            self.apply(Action::LayersReady {
+                run,
+                explorer: Rc::new(explorer),
+            });
+        }
+    }
+
+    /// Scans still to come (a failed one never comes: its run is over).
+    fn scans_waiting(&self) -> usize {
+        self.jobs
+            .values()
+            .filter(|j| matches!(j, Job::Scan(_)))
+            .count()
+    }
+
+    fn hashes_waiting(&self) -> usize {
+        self.jobs
+            .values()
+            .filter(|j| matches!(j, Job::Hash(_)))
+            .count()
+    }
+
+    pub(super) fn on_pool(&mut self, response: Response, env: &dyn Env) {
+        let run = self.run;
+        match response {
+            Response::ScanProgress { layer, done, .. } => {
+                self.apply(Action::ScanProgress { run, layer, done })
+            }
+            Response::Scanned {
+                job,
+                layer,
+                millis,
+                memory,
+                scan,
+            } => {
+                if self.jobs.remove(&job) != Some(Job::Scan(layer)) {
+                    return; // not this run's
+                }
+                self.stats.layers.push(LayerStat {
+                    layer: layer.number(),
+                    millis,
+                    ..Default::default()
+                });
+                self.stats.worker_memory_max = self.stats.worker_memory_max.max(memory);
+                self.apply(Action::Scanned { run, layer });
+                if let Some(slot) = self.scans.get_mut(layer.get()) {
+                    *slot = Some(*scan);
+                }
+                if self.scans_waiting() == 0 {
+                    self.layers_ready(env);
+                }
+            }
+            Response::Hashed {
+                job, layer, digest, ..
+            } => {
+                self.jobs.remove(&job);
+                self.apply(Action::Verified { run, layer, digest });
+                if self.hashes_waiting() == 0 {
+                    self.out.push(Output::Mark("strata:verified"));
+                }
+            }
+            Response::Content {
+                job,
+                offset,
+                total,
+                bytes,
+            } => {
+                if let Some(Job::Read { ticket }) = self.jobs.remove(&job) {
+                    self.out.push(Output::Reply {
+                        ticket,
+                        result: Ok(FileBytes {
+                            bytes: Rc::new(bytes),
+                            offset,
+                            total,
+                        }),
+                    });
+                }
+            }
+            Response::Failed { job, error } => match job.and_then(|j| self.jobs.get(&j).copied()) {
+                Some(Job::Read { ticket }) => {
+                    self.jobs.remove(&job.unwrap_or_default());
+                    self.out.push(Output::Reply {
+                        ticket,
+                        result: Err(error),
+                    });
+                }
+                Some(Job::Hash(layer)) => {
+                    self.jobs.remove(&job.unwrap_or_default());
+                    self.apply(Action::VerifyFailed { run, layer, error });
+                }
+                Some(Job::Scan(_)) | None => self.apply(Action::ScanFailed { run, error }),
+            },
+            _ => {}
+        }
+    }
+
+    /// Every scan is in: the tree, then the digests the scans left for later.
+    fn layers_ready(&mut self, env: &dyn Env) {
+        let Some(session) = self.state.session().cloned() else {
+            return;
+        };
+        let scans = std::mem::take(&mut self.scans);
+        let millis = env.now_ms() - self.started;
+        let stats = std::mem::take(&mut self.stats);
+        let explorer = Self::explorer(env, &session, scans, millis, stats);
+        self.out.push(Output::Mark("strata:layers-ready"));
+        let unverified = explorer.analysis.unverified();
+        let run = self.run;
+        self.apply(Action::LayersReady {
+            run,
+            explorer: Rc::new(explorer),
+        });
+        // The indexes are shown; now the digests their scans left for later.
+        if !self.pool || !matches!(self.source, Some(Source::File { .. })) {
+            return;
+        }
+        for i in unverified {
+            let Some(blob) = session.image.layers[i].location else {
+                continue;
+            };
+            let layer = LayerIdx::new(i);
+            let job = self.job(Job::Hash(layer));
+            self.out.push(Output::Submit {
+                request: Request::HashBlob { job, layer, blob },
+                attach: Attach::File,
+                affinity: None,
+            });
+        }
+    }
+
+    /// File contents for the viewer.
+    pub(super) fn read(
+        &mut self,
+        ticket: u64,
+        layer: LayerIdx,
+        entry: usize,
+        offset: u64,
+        len: Option<u64>,
+    ) {
+        let fail = |summary: &str, detail: &str| Output::Reply {
+            ticket,
+            result: Err(browser_error(summary, detail)),
+        };
+        let (LayersState::Ready(explorer), Some(session)) =
+            (&self.state.layers, self.state.session())
+        else {
+            return self.out.push(fail("The layers are not read yet.", ""));
+        };
+        let (explorer, session) = (explorer.clone(), session.clone());
+        if matches!(self.source, Some(Source::Snapshot)) {
+            return self.out.push(fail(
+                "File contents are not in a snapshot: open the image itself to read them.",
+                "A snapshot holds the manifests, the config and every layer's file index, not the files' bytes.",
+            ));
+        }
+        let Some(source) = self.source.clone().filter(|_| self.pool) else {
+            return self.out.push(fail("The archive is no longer open.", ""));
+        };
+        let i = layer.get();
+        let (Some(image_layer), Some(index)) = (
+            session.image.layers.get(i),
+            explorer.analysis.tree.layers.get(i),
+        ) else {
+            return self
+                .out
+                .push(fail("This file's layer is missing from the archive.", ""));
+        };
+        let (Some(blob), Some(found)) = (image_layer.location, index.entries.get(entry)) else {
+            return self
+                .out
+                .push(fail("This file's layer is missing from the archive.", ""));
+        };
+        let from = job_source(&source, &session, layer);
+        if matches!(source, Source::Registry(_)) && from.registry.is_none() {
+            return self
+                .out
+                .push(fail("This file's layer has no digest to fetch it by.", ""));
+        }
+        let job = self.job(Job::Read { ticket });
+        let request = Request::ReadEntry {
+            job,
+            registry: from.registry,
+            blob,
+            // What the scan found, not what a media type claimed.
+            compression: explorer
+                .analysis
+                .scans
+                .get(i)
+                .and_then(|s| s.as_ref().map(|s| s.compression))
+                .or(image_layer.compression)
+                .unwrap_or(strata_core::Compression::None),
+            entry: *found,
+            sparse_map: index.sparse_map(entry).map(<[_]>::to_vec),
+            offset,
+            len,
+        };
+        // The worker that scanned the layer still holds its downloaded windows.
+        self.out.push(Output::Submit {
+            request,
+            attach: from.attach,
+            affinity: from.affinity,
+        });
+    }
+}

@@ -1,0 +1,401 @@
+//! The loader: everything that happens between "a file was dropped" (or a link, or a registry
+//! reference) and the views, as a plain state machine. [`Event`]s go in (the user's, and the
+//! workers' [`Response`]s); [`Output`]s come out (workers to start, stop and give jobs, file
+//! reads to answer, marks for the benchmark), and the page's [`AppState`] changes through its
+//! reducer. It touches no browser API and reads no clock but the host's ([`Env`]), so it is
+//! tested natively (`loader/tests.rs`); `hooks::use_loader` runs its outputs in the browser.
+//!
+//! Each fact has one owner: the page's state (listing, route, wanted image, run) is in
+//! [`AppState`]; what only loading needs (where the bytes are, the jobs in flight and the scans
+//! they brought) is here.
+
+mod compare;
+mod layers;
+mod open;
+#[cfg(test)]
+mod tests;
+
+use crate::protocol::{
+    ErrorInfo, FileBytes, JobId, RegistryAccess, RegistryRequest, Request, Response,
+};
+use crate::route::{Route, View};
+use crate::state::{Action, AppState, Explorer, ScanStats, Session, Wanted, build_explorer};
+use std::collections::HashMap;
+use std::rc::Rc;
+use strata_core::{LayerIdx, LayerScan, Limits};
+
+/// What the loader needs of its host: the time and the page's memory (for the benchmark's
+/// numbers), never anything else.
+pub trait Env {
+    fn now_ms(&self) -> f64;
+    fn page_memory(&self) -> u64;
+}
+
+/// The workers the loader talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Worker {
+    /// Opens the archive (or the registry image) and resolves images; keeps them.
+    Main,
+    /// Scans layers, hashes blobs and reads files, one job per worker at a time.
+    Pool,
+    /// Reads the other image of a comparison, whole.
+    Compare,
+    /// Lists a repository's tags for the registry form.
+    Tags,
+}
+
+/// What travels beside a request: nothing, the dropped file, or the comparison's file (the
+/// host keeps the `File`s; the loader only says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attach {
+    Nothing,
+    File,
+    CompareFile,
+}
+
+/// What the host does for the loader.
+#[derive(Debug)]
+pub enum Output {
+    /// Start `worker` afresh, terminating the one before (the pool with `size` workers).
+    Spawn { worker: Worker, size: usize },
+    /// Terminate it (its work is moot).
+    Stop(Worker),
+    /// Send a request to a single worker.
+    Send {
+        worker: Worker,
+        request: Request,
+        attach: Attach,
+    },
+    /// Queue a pool job; `affinity` names the worker that must take it.
+    Submit {
+        request: Request,
+        attach: Attach,
+        affinity: Option<usize>,
+    },
+    /// The answer to file read `ticket`.
+    Reply {
+        ticket: u64,
+        result: Result<FileBytes, ErrorInfo>,
+    },
+    /// A `performance.mark` the benchmark and tests read.
+    Mark(&'static str),
+}
+
+#[derive(Debug)]
+pub enum Event {
+    /// A file was dropped or picked (the host keeps the `File`).
+    FileDropped {
+        name: String,
+        size: u64,
+    },
+    /// Open a registry image (the form, or a link).
+    OpenRegistry(RegistryRequest),
+    /// List the tags of a repository (the registry form).
+    ListTags(RegistryRequest),
+    /// Compare with a dropped file (the host keeps it) or a registry image.
+    CompareFile {
+        name: String,
+    },
+    CompareRegistry(RegistryRequest),
+    /// A worker answered.
+    Response {
+        from: Worker,
+        response: Response,
+    },
+    /// Stop loading, back to the start screen.
+    Cancel,
+    /// Go to a view or selection (a click, a key, the URL).
+    Navigate(Route),
+    /// Open another image of the archive, or another platform (by manifest digest).
+    PickImage {
+        image: usize,
+        manifest: Option<String>,
+    },
+    /// Read the layers (`true`) or stop (`false`).
+    WantScan(bool),
+    SetLimits(Limits),
+    /// A file's bytes, for the viewer: answered by [`Output::Reply`] with the same ticket.
+    Read {
+        ticket: u64,
+        layer: LayerIdx,
+        entry: usize,
+        offset: u64,
+        len: Option<u64>,
+    },
+    /// Something outside the workers failed (a sample could not be fetched).
+    Failed(ErrorInfo),
+    SnapshotSaving,
+    SnapshotSaved(String),
+}
+
+/// Where the open image's bytes are.
+#[derive(Debug, Clone)]
+enum Source {
+    /// A dropped or picked file (its name; the host holds the `File`).
+    File { name: String },
+    /// A registry, and how the workers reach it.
+    Registry(RegistryAccess),
+    /// A snapshot: nothing more to read (no file contents).
+    Snapshot,
+}
+
+/// A pool job in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Scan(LayerIdx),
+    Hash(LayerIdx),
+    Read { ticket: u64 },
+}
+
+/// The host's fixed facts.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// Cores the browser reports: the pool's size at most.
+    pub cores: usize,
+    /// `strata serve`'s proxy, if the page came from it (the worker checks before using it).
+    pub proxy: Option<String>,
+}
+
+/// The parts of the state whose change sets something off (as `use_effect_with` deps would),
+/// each as it was when it last did.
+#[derive(Debug, Clone, Default)]
+struct Keys {
+    registry: Option<Option<String>>,
+    scan: Option<ScanKey>,
+    auto_scan: Option<AutoScanKey>,
+}
+
+/// The open image, the scan run, and whether its layers are wanted.
+type ScanKey = (Option<*const Session>, u64, bool);
+/// Whether the view needs layers, the open registry image, and whether none are wanted.
+type AutoScanKey = (bool, Option<String>, bool);
+
+#[derive(Debug)]
+pub struct Loader {
+    state: AppState,
+    setup: Setup,
+    source: Option<Source>,
+    /// Whether the pool runs (file reads need it).
+    pool: bool,
+    next_job: JobId,
+    jobs: HashMap<JobId, Job>,
+    /// The scan run the pool works for, its scans so far, when it started, its measurements.
+    run: u64,
+    scans: Vec<Option<LayerScan>>,
+    started: f64,
+    stats: ScanStats,
+    /// The comparison's image: its name and, for a registry, the reference typed.
+    compare: Option<(String, Option<String>)>,
+    /// The registry image whose layers were fetched for a view (once: after Stop, it stays).
+    auto_scanned: Option<String>,
+    keys: Keys,
+    out: Vec<Output>,
+}
+
+impl Loader {
+    /// A loader for the page at `route` (from the URL). Call [`Loader::start`] once mounted.
+    pub fn new(route: Route, setup: Setup) -> Loader {
+        // A link to a local archive's image: the archive must be dropped again, and match.
+        let wanted = route
+            .id
+            .clone()
+            .filter(|_| route.registry.is_none())
+            .map(|id| Wanted {
+                id,
+                image: route.image.unwrap_or(0),
+                platform: route.platform.clone(),
+                retried: false,
+            });
+        Loader {
+            state: AppState {
+                route,
+                wanted,
+                ..AppState::default()
+            },
+            setup,
+            source: None,
+            pool: false,
+            next_job: 0,
+            jobs: HashMap::new(),
+            run: 0,
+            scans: Vec::new(),
+            started: 0.0,
+            stats: ScanStats::default(),
+            compare: None,
+            auto_scanned: None,
+            keys: Keys::default(),
+            out: Vec::new(),
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// What the page does first: open the registry image a link names.
+    pub fn start(&mut self, env: &dyn Env) -> Vec<Output> {
+        self.settle(env);
+        std::mem::take(&mut self.out)
+    }
+
+    /// Takes one event; returns what the host must do.
+    pub fn handle(&mut self, event: Event, env: &dyn Env) -> Vec<Output> {
+        match event {
+            Event::FileDropped { name, size } => self.open_file(name, size),
+            Event::OpenRegistry(request) => self.open_registry(request),
+            Event::ListTags(request) => self.list_tags(request),
+            Event::CompareFile { name } => self.compare_file(name),
+            Event::CompareRegistry(request) => self.compare_registry(request),
+            Event::Response { from, response } => match from {
+                Worker::Main => self.on_main(response, env),
+                Worker::Pool => self.on_pool(response, env),
+                Worker::Compare => self.on_compare(response),
+                Worker::Tags => self.on_tags(response),
+            },
+            Event::Cancel => {
+                self.out.push(Output::Stop(Worker::Main)); // terminates the worker mid-work
+                self.stop_pool();
+                self.source = None;
+                self.apply(Action::Cancel);
+            }
+            Event::Navigate(route) => self.apply(Action::Navigate(route)),
+            Event::PickImage { image, manifest } => self.pick_image(image, manifest),
+            Event::WantScan(want) => self.apply(Action::WantScan(want)),
+            Event::SetLimits(limits) => self.apply(Action::SetLimits(limits)),
+            Event::Read {
+                ticket,
+                layer,
+                entry,
+                offset,
+                len,
+            } => self.read(ticket, layer, entry, offset, len),
+            Event::Failed(error) => self.apply(Action::Failed(error)),
+            Event::SnapshotSaving => self.apply(Action::SnapshotSaving),
+            Event::SnapshotSaved(note) => self.apply(Action::SnapshotSaved(note)),
+        }
+        self.settle(env);
+        std::mem::take(&mut self.out)
+    }
+
+    fn apply(&mut self, action: Action) {
+        self.state.apply(action);
+    }
+
+    fn job(&mut self, job: Job) -> JobId {
+        self.next_job += 1;
+        self.jobs.insert(self.next_job, job);
+        self.next_job
+    }
+
+    fn stop_pool(&mut self) {
+        self.out.push(Output::Stop(Worker::Pool));
+        self.pool = false;
+    }
+
+    /// How a worker reaches the registry the user named.
+    fn access(&self, request: RegistryRequest) -> RegistryAccess {
+        RegistryAccess {
+            reference: request.reference.trim().to_owned(),
+            credentials: request.credentials,
+            proxy: self.setup.proxy.clone(),
+            via_proxy: false,
+        }
+    }
+
+    fn scan_key(&self) -> ScanKey {
+        (
+            self.state.session().map(Rc::as_ptr),
+            self.state.scan_run,
+            self.state.scan_wanted,
+        )
+    }
+
+    fn auto_scan_key(&self) -> AutoScanKey {
+        let needs = matches!(
+            self.state.route.view,
+            View::Layers | View::Waste | View::Compare
+        );
+        let registry_image = self
+            .state
+            .session()
+            .filter(|s| s.image.format == strata_core::ArchiveFormat::Registry)
+            .map(|s| s.image.id().to_string());
+        (needs, registry_image, !self.state.scan_wanted)
+    }
+
+    /// Follows what changed, in order, until nothing does: a link's registry image opens, the
+    /// layers of an open image are read (or stop being read), a view that needs a registry
+    /// image's layers asks for them. Each runs when its part of the state differs from when it
+    /// last ran (as Yew's effects did).
+    fn settle(&mut self, env: &dyn Env) {
+        loop {
+            let mut ran = false;
+            let registry = Some(self.state.route.registry.clone());
+            if self.keys.registry != registry {
+                self.keys.registry = registry;
+                self.on_registry_link();
+                ran = true;
+            }
+            let scan = Some(self.scan_key());
+            if self.keys.scan != scan {
+                self.keys.scan = scan;
+                self.on_scan_key(env);
+                ran = true;
+            }
+            let auto_scan = Some(self.auto_scan_key());
+            if self.keys.auto_scan != auto_scan {
+                self.keys.auto_scan = auto_scan;
+                self.on_auto_scan();
+                ran = true;
+            }
+            if !ran {
+                return;
+            }
+        }
+    }
+
+    /// A link with a registry reference opens it (anonymously: credentials are never in
+    /// links), at start or when a pasted link names another image.
+    fn on_registry_link(&mut self) {
+        let open = match &self.source {
+            Some(Source::Registry(access)) => Some(access.reference.clone()),
+            _ => None,
+        };
+        if let Some(reference) = self.state.route.registry.clone()
+            && open.as_ref() != Some(&reference)
+        {
+            let platform = self.state.route.platform.clone();
+            self.open_registry(RegistryRequest {
+                reference,
+                credentials: None,
+                platform,
+            });
+        }
+    }
+
+    /// A registry image's layers are downloaded when a view needs them (once per image: after
+    /// the user stops the download, it stays stopped).
+    fn on_auto_scan(&mut self) {
+        let (needs, image, idle) = self.auto_scan_key();
+        if needs && idle && image.is_some() && self.auto_scanned != image {
+            self.auto_scanned = image;
+            self.apply(Action::WantScan(true));
+        }
+    }
+
+    /// The explorer of `session` from its scans, timed for the benchmark.
+    fn explorer(
+        env: &dyn Env,
+        session: &Session,
+        scans: Vec<Option<LayerScan>>,
+        millis: f64,
+        stats: ScanStats,
+    ) -> Explorer {
+        let started = env.now_ms();
+        let mut explorer = build_explorer(session, scans, millis, stats);
+        explorer.stats.tree_millis = env.now_ms() - started;
+        explorer.stats.wall_millis = millis + explorer.stats.tree_millis;
+        explorer.stats.page_memory = env.page_memory();
+        explorer
+    }
+}

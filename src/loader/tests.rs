@@ -1,0 +1,713 @@
+//! The loader against simulated workers, natively: [`Sim`] plays the page's host and every
+//! worker, answering requests with the engine over the committed tiny archives (made by umoci
+//! and skopeo, `scripts/tiny-fixtures.sh`) and sending each answer through the wire's encoding
+//! and decoding, as a real worker's would travel. Pool jobs wait until a test runs them, so
+//! each step between "dropped" and "verified" can be looked at.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use super::*;
+use crate::protocol::{RegistryRequest, Request, Response};
+use crate::state::{CompareState, LayersState, Phase};
+use crate::worker::answers;
+use std::cell::Cell;
+use strata_core::{
+    Archive, ArchiveFormat, Error as CoreError, Image, LayerIdx, ManifestPick, MemorySource,
+    ReadAt, Sha256Stream, load_image, open_archive,
+};
+
+const DOCKER: &[u8] = include_bytes!("../../crates/strata-core/tests/data/tiny.docker.tar");
+const OCI: &[u8] = include_bytes!("../../crates/strata-core/tests/data/tiny.oci.tar");
+
+/// A clock that moves 1 ms each time it is read.
+struct Clock(Cell<f64>);
+
+impl Env for Clock {
+    fn now_ms(&self) -> f64 {
+        self.0.set(self.0.get() + 1.0);
+        self.0.get()
+    }
+
+    fn page_memory(&self) -> u64 {
+        0
+    }
+}
+
+/// How the simulated registry treats the page: whether it sends CORS headers, whether the
+/// page came from strata serve (its proxy answers).
+#[derive(Clone, Copy)]
+struct Registry {
+    cors: bool,
+    proxy: bool,
+}
+
+struct Sim {
+    loader: Loader,
+    clock: Clock,
+    /// The dropped file's bytes, and the comparison's.
+    file: Vec<u8>,
+    compare_file: Vec<u8>,
+    registry: Registry,
+    /// The main worker's open archive.
+    main: Option<(Archive, MemorySource)>,
+    alive: Vec<Worker>,
+    /// Answers on their way to the page.
+    inbox: Vec<(Worker, Response)>,
+    /// Pool jobs not run yet.
+    pool: Vec<Request>,
+    /// Every request sent (for assertions), file read answers, marks.
+    sent: Vec<(Worker, Request)>,
+    replies: Vec<(
+        u64,
+        Result<crate::protocol::FileBytes, crate::protocol::ErrorInfo>,
+    )>,
+    marks: Vec<&'static str>,
+    /// Pool jobs fail instead of hashing (a file that can no longer be read).
+    hashes_fail: bool,
+}
+
+impl Sim {
+    fn new(fragment: &str) -> Sim {
+        Sim::with_registry(
+            fragment,
+            Registry {
+                cors: true,
+                proxy: false,
+            },
+        )
+    }
+
+    /// A page at `fragment` whose registry behaves as `registry` says.
+    fn with_registry(fragment: &str, registry: Registry) -> Sim {
+        let setup = Setup {
+            cores: 2,
+            proxy: Some("http://127.0.0.1:8080/proxy".into()),
+        };
+        let mut sim = Sim {
+            loader: Loader::new(Route::parse(fragment), setup),
+            clock: Clock(Cell::new(0.0)),
+            file: Vec::new(),
+            compare_file: Vec::new(),
+            registry,
+            main: None,
+            alive: Vec::new(),
+            inbox: Vec::new(),
+            pool: Vec::new(),
+            sent: Vec::new(),
+            replies: Vec::new(),
+            marks: Vec::new(),
+            hashes_fail: false,
+        };
+        let outputs = sim.loader.start(&sim.clock);
+        sim.run(outputs);
+        sim
+    }
+
+    fn state(&self) -> &AppState {
+        self.loader.state()
+    }
+
+    fn send(&mut self, event: Event) {
+        let outputs = self.loader.handle(event, &self.clock);
+        self.run(outputs);
+    }
+
+    /// Delivers answers until none are on their way (pool jobs stay queued).
+    fn deliver(&mut self) {
+        while !self.inbox.is_empty() {
+            let (from, response) = self.inbox.remove(0);
+            self.send(Event::Response { from, response });
+        }
+    }
+
+    /// Runs the queued pool jobs (and what they lead to) until none are left.
+    fn run_pool(&mut self) {
+        self.deliver();
+        while !self.pool.is_empty() {
+            let jobs = std::mem::take(&mut self.pool);
+            for request in jobs {
+                let response = self.pool_job(request);
+                self.answer(Worker::Pool, response);
+            }
+            self.deliver();
+        }
+    }
+
+    fn drop_file(&mut self, bytes: Vec<u8>, name: &str) {
+        self.file = bytes;
+        let size = self.file.len() as u64;
+        self.send(Event::FileDropped {
+            name: name.into(),
+            size,
+        });
+        self.deliver();
+    }
+
+    /// An answer, as it arrives after crossing the wire.
+    fn answer(&mut self, from: Worker, response: Response) {
+        let (json, bytes) = crate::wire::encode_response(response);
+        self.inbox
+            .push((from, crate::wire::decode_response(&json, bytes)));
+    }
+
+    fn run(&mut self, outputs: Vec<Output>) {
+        for output in outputs {
+            match output {
+                Output::Spawn { worker, .. } => {
+                    self.alive.retain(|w| *w != worker);
+                    self.alive.push(worker);
+                    if worker == Worker::Pool {
+                        self.pool.clear();
+                    }
+                }
+                Output::Stop(worker) => {
+                    self.alive.retain(|w| *w != worker);
+                    self.inbox.retain(|(w, _)| *w != worker);
+                    if worker == Worker::Pool {
+                        self.pool.clear();
+                    }
+                }
+                Output::Send {
+                    worker, request, ..
+                } => {
+                    assert!(self.alive.contains(&worker), "{worker:?} is not running");
+                    self.sent.push((worker, request.clone()));
+                    for response in self.worker_job(request) {
+                        self.answer(worker, response);
+                    }
+                }
+                Output::Submit { request, .. } => {
+                    assert!(self.alive.contains(&Worker::Pool), "no pool");
+                    self.sent.push((Worker::Pool, request.clone()));
+                    self.pool.push(request);
+                }
+                Output::Reply { ticket, result } => self.replies.push((ticket, result)),
+                Output::Mark(name) => self.marks.push(name),
+            }
+        }
+    }
+
+    /// What a main, comparison or tags worker answers.
+    fn worker_job(&mut self, request: Request) -> Vec<Response> {
+        let limits = strata_core::Limits::default();
+        match request {
+            Request::Open { .. } => {
+                let source = MemorySource::new(self.file.clone());
+                let archive = match open_archive(&source, &limits, &mut |_| {}) {
+                    Ok(a) => a,
+                    Err(e) => return vec![failed(&e)],
+                };
+                let listing = answers::listing(&archive, "image.tar".into(), source.len());
+                let loaded = answers::load(&archive, &source, &|| 0, 0, None, &limits);
+                self.main = Some((archive, source));
+                vec![Response::Opened { listing }, loaded]
+            }
+            Request::Load { image, manifest } => {
+                let (archive, source) = self.main.as_ref().unwrap();
+                vec![answers::load(
+                    archive,
+                    source,
+                    &|| 0,
+                    image,
+                    manifest.as_deref(),
+                    &limits,
+                )]
+            }
+            Request::OpenRegistry { access, .. } => {
+                let registry = self.registry;
+                let result = crate::platform::registry_client::fallback(
+                    &access,
+                    |a| {
+                        if a.via_proxy || registry.cors {
+                            Ok(registry_image())
+                        } else {
+                            Err(CoreError::Network {
+                                registry: "registry.example".into(),
+                                detail: "the browser could not read its answer".into(),
+                            })
+                        }
+                    },
+                    &|_| registry.proxy,
+                );
+                // The registry's blobs are the archive's here: the pool reads them from it.
+                self.file = OCI.to_vec();
+                match result {
+                    Ok((image, access)) => answers::registry_opened(image, access),
+                    Err(error) => vec![Response::Failed { job: None, error }],
+                }
+            }
+            Request::Analyse { .. } => {
+                let source = MemorySource::new(self.compare_file.clone());
+                let (_, mut image) = open(&source);
+                let analysis =
+                    strata_core::scan_image(&mut image, &source, &limits, &mut |_, _, _| true)
+                        .unwrap();
+                let snapshot =
+                    strata_core::snapshot::Snapshot::of("b.tar", "oci", &image, &analysis);
+                vec![Response::Analysed {
+                    snapshot: Box::new(snapshot),
+                }]
+            }
+            Request::ListTags { .. } => vec![Response::Tags {
+                repository: "registry.example/app".into(),
+                tags: vec!["1".into(), "latest".into()],
+            }],
+            other => panic!("not a main worker's job: {other:?}"),
+        }
+    }
+
+    /// What a pool worker answers.
+    fn pool_job(&mut self, request: Request) -> Response {
+        let limits = strata_core::Limits::default();
+        match request {
+            Request::ScanBlob {
+                job,
+                layer,
+                blob,
+                registry,
+                ..
+            } => {
+                let bytes = &self.file[blob.offset as usize..(blob.offset + blob.len) as usize];
+                // A dropped file's uncompressed layers leave their digest for later.
+                let mut scanner = strata_core::LayerScanner::new(None, &limits);
+                if registry.is_none() {
+                    scanner = scanner.defer_uncompressed_digest();
+                }
+                scanner.push(bytes);
+                Response::Scanned {
+                    job,
+                    layer,
+                    millis: 1.0,
+                    memory: 0,
+                    scan: Box::new(scanner.finish()),
+                }
+            }
+            Request::HashBlob { job, layer, blob } => {
+                if self.hashes_fail {
+                    return Response::Failed {
+                        job: Some(job),
+                        error: crate::protocol::browser_error("The file is gone.", ""),
+                    };
+                }
+                let mut hash = Sha256Stream::new();
+                hash.update(&self.file[blob.offset as usize..(blob.offset + blob.len) as usize]);
+                Response::Hashed {
+                    job,
+                    layer,
+                    digest: hash.finish(),
+                    millis: 1.0,
+                }
+            }
+            Request::ReadEntry {
+                job,
+                blob,
+                compression,
+                entry,
+                sparse_map,
+                offset,
+                len,
+                ..
+            } => {
+                let source = MemorySource::new(self.file.clone());
+                let mut bytes = Vec::new();
+                strata_core::layer::content::read_entry(
+                    &source,
+                    blob,
+                    compression,
+                    &entry,
+                    sparse_map.as_deref(),
+                    (offset, len),
+                    &mut |chunk| {
+                        bytes.extend_from_slice(chunk);
+                        Ok(())
+                    },
+                )
+                .unwrap();
+                Response::Content {
+                    job,
+                    offset,
+                    total: entry.size,
+                    bytes,
+                }
+            }
+            other => panic!("not a pool job: {other:?}"),
+        }
+    }
+
+    fn session(&self) -> Rc<Session> {
+        self.state().session().cloned().unwrap_or_else(|| {
+            panic!("no image open: {:?}", self.state().phase);
+        })
+    }
+
+    fn explorer(&self) -> Rc<Explorer> {
+        match &self.state().layers {
+            LayersState::Ready(e) => e.clone(),
+            other => panic!("the layers are not ready: {other:?}"),
+        }
+    }
+
+    fn requests(&self, worker: Worker) -> Vec<&Request> {
+        self.sent
+            .iter()
+            .filter(|(w, _)| *w == worker)
+            .map(|(_, r)| r)
+            .collect()
+    }
+}
+
+fn failed(e: &CoreError) -> Response {
+    Response::Failed {
+        job: None,
+        error: crate::protocol::ErrorInfo::from(e),
+    }
+}
+
+fn open(source: &dyn ReadAt) -> (Archive, Image) {
+    let limits = strata_core::Limits::default();
+    let archive = open_archive(source, &limits, &mut |_| {}).unwrap();
+    let image = load_image(&archive, source, 0, &ManifestPick::Default, &limits).unwrap();
+    (archive, image)
+}
+
+/// The OCI fixture's image as a registry would give it.
+fn registry_image() -> Image {
+    let (_, mut image) = open(&MemorySource::new(OCI));
+    image.format = ArchiveFormat::Registry;
+    image
+}
+
+fn registry(reference: &str) -> RegistryRequest {
+    RegistryRequest {
+        reference: reference.into(),
+        credentials: None,
+        platform: None,
+    }
+}
+
+/// The image ID of a fixture.
+fn image_id(bytes: &[u8]) -> String {
+    open(&MemorySource::new(bytes.to_vec())).1.id().to_string()
+}
+
+#[test]
+fn drop_overview_layers_verified() {
+    let mut sim = Sim::new("");
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    // The overview is there before any layer is read.
+    let session = sim.session();
+    assert_eq!(session.listing.file_name, "image.tar");
+    assert_eq!(
+        sim.state().route.id.as_deref(),
+        Some(session.image.id().as_str())
+    );
+    assert!(matches!(sim.state().layers, LayersState::Scanning { .. }));
+    let n = session.image.layers.len();
+    assert_eq!(sim.pool.len(), n, "one scan per layer");
+    assert!(sim.marks.contains(&"strata:overview"));
+
+    // The scans come in: the explorer opens on the indexes, the digests still to check.
+    let scans = std::mem::take(&mut sim.pool);
+    for request in scans {
+        let response = sim.pool_job(request);
+        sim.answer(Worker::Pool, response);
+    }
+    sim.deliver();
+    let explorer = sim.explorer();
+    assert_eq!(
+        explorer.checking().len(),
+        n,
+        "uncompressed layers are hashed after"
+    );
+    assert_eq!(sim.pool.len(), n, "one HashBlob per layer");
+    assert!(
+        sim.pool
+            .iter()
+            .all(|r| matches!(r, Request::HashBlob { .. }))
+    );
+    assert!(sim.marks.contains(&"strata:layers-ready"));
+    assert!(!sim.marks.contains(&"strata:verified"));
+
+    // Hashed: every layer verified, nothing wrong.
+    sim.run_pool();
+    let explorer = sim.explorer();
+    assert!(explorer.checking().is_empty());
+    assert!(explorer.analysis.unverified().is_empty());
+    assert!(
+        explorer
+            .analysis
+            .diagnostics
+            .iter()
+            .all(|d| d.severity != strata_core::Severity::Error),
+        "{:?}",
+        explorer.analysis.diagnostics
+    );
+    assert_eq!(sim.marks.last(), Some(&"strata:verified"));
+    for i in 0..n {
+        assert_eq!(
+            explorer.analysis.layer_status(i),
+            strata_core::LayerStatus::Verified
+        );
+    }
+}
+
+#[test]
+fn a_file_read_after_the_scan() {
+    let mut sim = Sim::new("");
+    sim.drop_file(OCI.to_vec(), "tiny.oci.tar");
+    sim.run_pool();
+    let explorer = sim.explorer();
+    let (layer, entry) = explorer
+        .analysis
+        .tree
+        .layers
+        .iter()
+        .enumerate()
+        .find_map(|(l, index)| {
+            index
+                .entries
+                .iter()
+                .position(|e| e.kind == strata_core::tar::EntryKind::File && e.size > 0)
+                .map(|e| (l, e))
+        })
+        .unwrap();
+    sim.send(Event::Read {
+        ticket: 9,
+        layer: LayerIdx::new(layer),
+        entry,
+        offset: 0,
+        len: None,
+    });
+    sim.run_pool();
+    let (ticket, result) = sim.replies.pop().unwrap();
+    assert_eq!(ticket, 9);
+    let bytes = result.unwrap();
+    assert_eq!(bytes.total, bytes.bytes.len() as u64);
+    assert!(!bytes.bytes.is_empty());
+}
+
+#[test]
+fn a_link_naming_this_image_opens_it() {
+    let id = image_id(DOCKER);
+    let mut sim = Sim::new(&format!("#/history?id={id}"));
+    assert_eq!(
+        sim.state().wanted.as_ref().map(|w| w.id.as_str()),
+        Some(id.as_str())
+    );
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    assert_eq!(sim.session().image.id().to_string(), id);
+    assert_eq!(sim.state().wanted, None);
+    assert_eq!(sim.state().route.view, crate::route::View::History);
+}
+
+#[test]
+fn a_link_naming_another_image_retries_then_refuses() {
+    let (_, image) = open(&MemorySource::new(DOCKER));
+    let platform = image.manifest.digest.to_string();
+    let other = format!("sha256:{}", "b".repeat(64));
+    let mut sim = Sim::new(&format!(
+        "#/overview?id={other}&image=0&platform={platform}"
+    ));
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    // The default image is not it: the link's image and platform are loaded once more.
+    let main = sim.requests(Worker::Main);
+    assert!(
+        matches!(main.last(), Some(Request::Load { image: 0, manifest: Some(m) }) if *m == platform),
+        "{main:?}"
+    );
+    // That one is not it either: the archive is refused, saying which image the link wants.
+    let Phase::Failed { error, .. } = &sim.state().phase else {
+        panic!("not refused: {:?}", sim.state().phase)
+    };
+    assert_eq!(error.kind, "link-mismatch");
+    assert!(
+        error.summary.contains("sha256:bbbbbbbbbbbb"),
+        "{}",
+        error.summary
+    );
+    assert!(error.detail.contains(&image.id().to_string()));
+    // The link still stands: the right archive dropped next is checked again, from the start.
+    let wanted = sim.state().wanted.clone().unwrap();
+    assert_eq!(
+        (wanted.id.as_str(), wanted.retried),
+        (other.as_str(), false)
+    );
+    assert!(sim.pool.is_empty(), "nothing is read of a refused archive");
+}
+
+#[test]
+fn a_registry_without_cors_falls_back_to_the_proxy() {
+    // The link opens the image at once; the direct attempt fails as CORS does.
+    let mut sim = Sim::with_registry(
+        "#/overview?ref=registry.example/app:1",
+        Registry {
+            cors: false,
+            proxy: true,
+        },
+    );
+    sim.deliver();
+    let session = sim.session();
+    assert_eq!(
+        session.listing.format,
+        "registry, through strata serve's proxy"
+    );
+    let pinned = sim.state().route.registry.clone().unwrap();
+    assert!(pinned.contains("@sha256:"), "pinned: {pinned}");
+    // A registry's layers are downloaded only when a view needs them, through the proxy.
+    assert!(sim.pool.is_empty());
+    assert!(!sim.state().scan_wanted);
+    let route = Route {
+        view: crate::route::View::Layers,
+        ..sim.state().route.clone()
+    };
+    sim.send(Event::Navigate(route));
+    assert!(!sim.pool.is_empty(), "the Layers view asks for the layers");
+    for request in &sim.pool {
+        let Request::ScanBlob {
+            registry: Some(blob),
+            ..
+        } = request
+        else {
+            panic!("not a registry scan: {request:?}")
+        };
+        assert!(blob.access.via_proxy);
+        assert_eq!(blob.access.reference, pinned);
+    }
+    sim.run_pool();
+    assert!(
+        sim.explorer().analysis.unverified().is_empty(),
+        "hashed while scanning"
+    );
+    // Stopped, it stays stopped (for this image) when the view is visited again.
+    sim.send(Event::WantScan(false));
+    sim.send(Event::Navigate(Route {
+        view: crate::route::View::Waste,
+        ..sim.state().route.clone()
+    }));
+    assert!(!sim.state().scan_wanted);
+}
+
+#[test]
+fn a_registry_without_cors_and_no_proxy_says_so() {
+    let mut sim = Sim::new("");
+    sim.registry = Registry {
+        cors: false,
+        proxy: false,
+    };
+    sim.send(Event::OpenRegistry(registry("registry.example/app:1")));
+    sim.deliver();
+    let Phase::Failed { error, .. } = &sim.state().phase else {
+        panic!("not failed: {:?}", sim.state().phase)
+    };
+    assert_eq!(error.kind, "cors");
+}
+
+#[test]
+fn a_registry_with_cors_is_read_directly() {
+    let mut sim = Sim::new("");
+    sim.send(Event::OpenRegistry(registry("registry.example/app:1")));
+    sim.deliver();
+    assert_eq!(sim.session().listing.format, "registry, directly");
+}
+
+#[test]
+fn a_comparison() {
+    let mut sim = Sim::new("");
+    sim.drop_file(DOCKER.to_vec(), "a.tar");
+    sim.run_pool();
+    sim.compare_file = OCI.to_vec();
+    sim.send(Event::CompareFile {
+        name: "b.tar".into(),
+    });
+    assert!(matches!(
+        &sim.state().compare,
+        CompareState::Loading { name, .. } if name == "b.tar"
+    ));
+    sim.deliver();
+    let CompareState::Ready(comparison) = &sim.state().compare else {
+        panic!("no comparison: {:?}", sim.state().compare)
+    };
+    // A local image is linked by its image ID (the link asks for the file).
+    assert_eq!(comparison.link, image_id(OCI));
+    assert_eq!(
+        comparison.explorer.analysis.tree.layers.len(),
+        comparison.session.image.layers.len()
+    );
+    // A new image drops the comparison.
+    sim.drop_file(OCI.to_vec(), "b.tar");
+    assert_eq!(sim.state().compare, CompareState::Idle);
+}
+
+#[test]
+fn a_damaged_layer_is_shown_not_hidden() {
+    let (_, image) = open(&MemorySource::new(DOCKER));
+    let blob = image.layers[0].location.unwrap();
+    let mut damaged = DOCKER.to_vec();
+    // A byte of the first file's content (after its 512-byte header): the tar still reads.
+    let at = (blob.offset + 512 + 1) as usize;
+    damaged[at] ^= 0x20;
+    let mut sim = Sim::new("");
+    sim.drop_file(damaged, "damaged.tar");
+    sim.run_pool();
+    let explorer = sim.explorer();
+    let about_layer_1: Vec<_> = explorer
+        .analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.layer == Some(LayerIdx::new(0)))
+        .collect();
+    assert!(
+        about_layer_1
+            .iter()
+            .any(|d| d.severity == strata_core::Severity::Error),
+        "{:?}",
+        explorer.analysis.diagnostics
+    );
+    assert!(matches!(
+        explorer.analysis.layer_status(0),
+        strata_core::LayerStatus::Damaged(_)
+    ));
+    assert_eq!(
+        explorer.analysis.layer_status(1),
+        strata_core::LayerStatus::Verified
+    );
+    // The rest of the image still shows.
+    assert!(explorer.analysis.tree.layers.len() >= 2);
+}
+
+#[test]
+fn a_digest_that_cannot_be_checked_is_said() {
+    let mut sim = Sim::new("");
+    sim.hashes_fail = true;
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    sim.run_pool();
+    let explorer = sim.explorer();
+    assert!(explorer.checking().is_empty(), "no longer checking");
+    assert!(matches!(
+        explorer.analysis.layer_status(0),
+        strata_core::LayerStatus::Unchecked(_)
+    ));
+}
+
+#[test]
+fn cancel_stops_every_worker_and_forgets_the_link() {
+    let id = image_id(DOCKER);
+    let mut sim = Sim::new(&format!("#/overview?id={id}"));
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    sim.send(Event::Cancel);
+    assert_eq!(sim.state().phase, Phase::Start);
+    assert!(!sim.alive.contains(&Worker::Main) && !sim.alive.contains(&Worker::Pool));
+    assert!(sim.pool.is_empty());
+    assert_eq!(sim.state().wanted, None);
+}
+
+#[test]
+fn tags_are_listed_by_a_worker_of_their_own() {
+    let mut sim = Sim::new("");
+    sim.send(Event::ListTags(registry("registry.example/app")));
+    sim.deliver();
+    assert!(matches!(
+        &sim.state().tags,
+        crate::state::TagsState::Ready { tags, .. } if tags.len() == 2
+    ));
+}

@@ -1,0 +1,109 @@
+//! What a worker answers, made from the engine's results without touching the browser, so the
+//! loader's tests (`src/loader/tests.rs`) get exactly the responses a worker sends: the
+//! archive's listing, a loaded image, a registry image opened (pinned, with its listing).
+
+use crate::protocol::{
+    ArchiveListing, ErrorInfo, ListedImage, RegistryAccess, Response, browser_error,
+};
+use strata_core::{Archive, Image, Limits, ManifestPick, ReadAt, load_image, overview};
+
+/// The archive's images, so the page can offer a choice when there are several.
+pub fn listing(archive: &Archive, file_name: String, file_size: u64) -> ArchiveListing {
+    ArchiveListing {
+        file_name,
+        file_size,
+        format: archive.format.label().to_owned(),
+        images: archive
+            .images
+            .iter()
+            .map(|i| ListedImage {
+                label: i.label(),
+                names: i.names.clone(),
+                digest: i.target_digest().map(|d| d.to_string()),
+            })
+            .collect(),
+    }
+}
+
+/// Image `image_number` of the archive (`manifest` picks a platform by digest), with its
+/// overview; `bytes_read` says how much of the archive was read by then.
+pub fn load(
+    archive: &Archive,
+    source: &dyn ReadAt,
+    bytes_read: &dyn Fn() -> u64,
+    image_number: usize,
+    manifest: Option<&str>,
+    limits: &Limits,
+) -> Response {
+    let pick = match manifest.map(strata_core::Digest::parse) {
+        None => ManifestPick::Default,
+        Some(Ok(d)) => ManifestPick::Digest(d),
+        Some(Err(e)) => {
+            return Response::Failed {
+                job: None,
+                error: browser_error("That platform does not exist.", e),
+            };
+        }
+    };
+    match load_image(archive, source, image_number, &pick, limits) {
+        Ok(image) => {
+            let ov = overview(&image);
+            Response::Loaded {
+                image: Box::new(image),
+                overview: Box::new(ov),
+                image_number,
+                bytes_read: bytes_read(),
+            }
+        }
+        Err(e) => Response::Failed {
+            job: None,
+            error: ErrorInfo::from(&e),
+        },
+    }
+}
+
+/// A registry image, opened through `access` (which says whether it took the proxy): how it
+/// is reached from now on (pinned to its digest), its listing, and the image.
+pub fn registry_opened(image: Image, mut access: RegistryAccess) -> Vec<Response> {
+    // What the header shows: the reference as resolved, before pinning.
+    let display = strata_core::registry::parse_user_reference(&access.reference)
+        .map(|(r, _)| r.canonical())
+        .unwrap_or_else(|_| access.reference.clone());
+    // Pinned, so a link opens this image even after the tag moves.
+    if let Some(pinned) = strata_core::registry::pin_user_reference(&access.reference, &image) {
+        access.reference = pinned;
+    }
+    let listing = ArchiveListing {
+        file_name: display.clone(),
+        file_size: image.stored_size(),
+        format: registry_format(&access).into(),
+        images: vec![ListedImage {
+            label: display,
+            names: image.repo_tags.clone(),
+            digest: Some(image.index.as_ref().map_or_else(
+                || image.manifest.digest.to_string(),
+                |i| i.digest.to_string(),
+            )),
+        }],
+    };
+    let ov = overview(&image);
+    vec![
+        Response::RegistryOpened { access },
+        Response::Opened { listing },
+        Response::Loaded {
+            image: Box::new(image),
+            overview: Box::new(ov),
+            image_number: 0,
+            bytes_read: 0,
+        },
+    ]
+}
+
+/// How a registry image was reached, as the page says it.
+pub fn registry_format(access: &RegistryAccess) -> &'static str {
+    if access.via_proxy {
+        "registry, through strata serve's proxy"
+    } else {
+        "registry, directly"
+    }
+}
