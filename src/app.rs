@@ -126,7 +126,7 @@ pub fn App() -> Html {
                 <ImagePage session={session.clone()} listing={state.listing.clone()} route={state.route.clone()}
                     layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
                     on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} snapshot_saving={state.snapshot_saving}
-                    compare={state.compare.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()} />
+                    compare={state.compare.clone()} compare_diff={state.compare_diff.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()} />
             </ContextProvider<Reader>>
         },
     };

@@ -31,6 +31,68 @@ pub struct Session {
     pub inspect: serde_json::Value,
     /// Findings from the config and history (the file-level ones come with the layers).
     pub hints: Rc<Vec<strata_core::hints::Hint>>,
+    /// The raw documents (manifest, index, config) as the raw view shows them.
+    pub raw: Vec<RawDoc>,
+}
+
+/// One raw document: as stored, and parsed for the tree view (once, when the image arrives).
+#[derive(Debug)]
+pub struct RawDoc {
+    /// `manifest`, `index` or `config` (the route's `raw=`).
+    pub name: &'static str,
+    pub title: String,
+    /// What `crane` prints it with.
+    pub command: &'static str,
+    pub doc: strata_core::RawJson,
+    pub text: String,
+    pub value: Rc<serde_json::Value>,
+}
+
+impl RawDoc {
+    fn new(
+        name: &'static str,
+        title: String,
+        command: &'static str,
+        doc: &strata_core::RawJson,
+    ) -> RawDoc {
+        RawDoc {
+            name,
+            title,
+            command,
+            text: doc.text(),
+            value: Rc::new(serde_json::from_slice(&doc.bytes).unwrap_or(serde_json::Value::Null)),
+            doc: doc.clone(),
+        }
+    }
+
+    /// The image's raw documents, in the order the view offers them.
+    fn of(image: &Image) -> Vec<RawDoc> {
+        let mut docs = vec![RawDoc::new(
+            "manifest",
+            if image.manifest_synthesized {
+                "Manifest (derived: docker save archives have none; this is the one skopeo and podman derive)".into()
+            } else {
+                format!("Manifest ({})", image.manifest_media_type)
+            },
+            "crane manifest IMAGE",
+            &image.manifest,
+        )];
+        if let Some(index) = &image.index {
+            docs.push(RawDoc::new(
+                "index",
+                "Index".into(),
+                "crane manifest IMAGE (the index)",
+                index,
+            ));
+        }
+        docs.push(RawDoc::new(
+            "config",
+            "Config".into(),
+            "crane config IMAGE",
+            &image.config,
+        ));
+        docs
+    }
 }
 
 impl PartialEq for Session {
@@ -54,6 +116,7 @@ impl Session {
         let inspect =
             serde_json::to_value([strata_core::inspect::inspect(&image, size)]).unwrap_or_default();
         let hints = Rc::new(strata_core::hints::config_hints(&image, &history, None));
+        let raw = RawDoc::of(&image);
         Session {
             listing,
             image,
@@ -65,6 +128,7 @@ impl Session {
             dockerfile,
             inspect,
             hints,
+            raw,
         }
     }
 }
@@ -227,6 +291,21 @@ pub struct AppState {
     pub compare: CompareState,
     /// The safety limits what is opened next is read with (the settings).
     pub limits: strata_core::Limits,
+    /// The open image against the comparison's, once both are read.
+    pub compare_diff: Option<Rc<CompareDiff>>,
+}
+
+/// Two images compared, and which explorers and mode it was made from.
+#[derive(Debug)]
+pub struct CompareDiff {
+    pub diff: strata_core::diff::ImageDiff,
+    key: (usize, usize, bool),
+}
+
+impl PartialEq for CompareDiff {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
 }
 
 /// The image a link to a local archive is about: the archive dropped must hold it.
@@ -256,6 +335,7 @@ impl Default for AppState {
             snapshot_saving: false,
             compare: CompareState::Idle,
             limits: strata_core::Limits::default(),
+            compare_diff: None,
         }
     }
 }
@@ -500,6 +580,39 @@ impl AppState {
             Action::SetLimits(l) => next.limits = l,
             _ => {} // a message from a cancelled run
         }
+        next.refresh_compare_diff();
+    }
+
+    /// Compares the open image with the comparison's when both are read and the diff is not of
+    /// these two in this mode already.
+    fn refresh_compare_diff(&mut self) {
+        let (LayersState::Ready(a), CompareState::Ready(b), Some(session)) =
+            (&self.layers, &self.compare, self.session())
+        else {
+            self.compare_diff = None;
+            return;
+        };
+        let semantic = self.route.semantic;
+        let key = (Rc::as_ptr(a) as usize, Rc::as_ptr(b) as usize, semantic);
+        if self.compare_diff.as_ref().is_some_and(|d| d.key == key) {
+            return;
+        }
+        let diff = strata_core::diff::diff(
+            &strata_core::diff::Input {
+                name: &session.listing.file_name,
+                image: &session.image,
+                history: &a.history,
+                tree: &a.analysis.tree,
+            },
+            &strata_core::diff::Input {
+                name: &b.session.listing.file_name,
+                image: &b.session.image,
+                history: &b.explorer.history,
+                tree: &b.explorer.analysis.tree,
+            },
+            strata_core::diff::DiffOptions { semantic },
+        );
+        self.compare_diff = Some(Rc::new(CompareDiff { diff, key }));
     }
 }
 

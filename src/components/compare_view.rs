@@ -3,12 +3,13 @@
 //! added, removed or changed. "Ignore timestamps and owners" compares as diffoci --semantic.
 
 use crate::components::file_picker::FilePicker;
+use crate::components::untrusted::Untrusted;
 use crate::protocol::RegistryRequest;
 use crate::route::Route;
 use crate::state::{CompareState, LayersState, Session};
 use std::rc::Rc;
-use strata_core::diff::{DiffOptions, ImageDiff, Input, LayerRef, diff};
-use strata_core::text::{format_bytes, reveal_bidi};
+use strata_core::diff::LayerRef;
+use strata_core::text::format_bytes;
 use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
@@ -24,6 +25,9 @@ pub struct CompareViewProps {
     pub on_navigate: Callback<Route>,
     pub on_compare_file: Callback<File>,
     pub on_compare_registry: Callback<RegistryRequest>,
+    /// A against B, once both are read.
+    #[prop_or_default]
+    pub diff: Option<Rc<crate::state::CompareDiff>>,
 }
 
 #[component]
@@ -80,35 +84,9 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             }
         });
     }
-    let result: Option<Rc<ImageDiff>> = {
-        let (session, a_explorer, b) = (props.session.clone(), a_explorer.clone(), b.clone());
-        (*use_memo(
-            (
-                a_explorer.as_ref().map(|e| Rc::as_ptr(e) as usize),
-                b.as_ref().map(|c| Rc::as_ptr(c) as usize),
-                semantic,
-            ),
-            move |_| {
-                let (a_explorer, b) = (a_explorer?, b?);
-                Some(Rc::new(diff(
-                    &Input {
-                        name: &session.listing.file_name,
-                        image: &session.image,
-                        history: &a_explorer.history,
-                        tree: &a_explorer.analysis.tree,
-                    },
-                    &Input {
-                        name: &b.session.listing.file_name,
-                        image: &b.session.image,
-                        history: &b.explorer.history,
-                        tree: &b.explorer.analysis.tree,
-                    },
-                    DiffOptions { semantic },
-                )))
-            },
-        ))
-        .clone()
-    };
+    // The diff is made by the state when both sides are read (and again when the mode
+    // changes), never here.
+    let result: Option<Rc<crate::state::CompareDiff>> = props.diff.clone();
 
     let picker = {
         let oninput = {
@@ -189,7 +167,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             }
         }
     };
-    let body = result.map(|d| {
+    let body = result.map(|shown| {
+        let d = &shown.diff;
         let on_semantic = {
             let (on, route) = (props.on_navigate.clone(), props.route.clone());
             Callback::from(move |e: Event| {
@@ -229,8 +208,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             <section class="card" id="compare-summary">
                 <h3>{ "A and B" }</h3>
                 <dl class="facts">
-                    <dt>{ "A" }</dt><dd>{ reveal_bidi(&d.a.name).into_owned() }{ " " }<code>{ d.a.id.clone() }</code></dd>
-                    <dt>{ "B" }</dt><dd>{ reveal_bidi(&d.b.name).into_owned() }{ " " }<code>{ d.b.id.clone() }</code></dd>
+                    <dt>{ "A" }</dt><dd><Untrusted text={d.a.name.clone()} />{ " " }<code>{ d.a.id.clone() }</code></dd>
+                    <dt>{ "B" }</dt><dd><Untrusted text={d.b.name.clone()} />{ " " }<code>{ d.b.id.clone() }</code></dd>
                     <dt>{ "Layers" }</dt>
                     <dd id="compare-layers-summary">{ format!("{} shared ({} stored once, pulled once), {} only in A, {} only in B",
                         d.shared_layers.len(), format_bytes(d.summary.shared_bytes), d.only_a_layers.len(), d.only_b_layers.len()) }</dd>
@@ -271,8 +250,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                         <tbody>
                             { for d.config.iter().map(|c| html! {
                                 <tr><td><code>{ c.key.clone() }</code></td>
-                                    <td><code>{ c.a.as_deref().map_or_else(|| "(none)".to_owned(), |v| reveal_bidi(v).into_owned()) }</code></td>
-                                    <td><code>{ c.b.as_deref().map_or_else(|| "(none)".to_owned(), |v| reveal_bidi(v).into_owned()) }</code></td></tr>
+                                    <td><code><Untrusted text={c.a.clone().unwrap_or_else(|| "(none)".to_owned())} /></code></td>
+                                    <td><code><Untrusted text={c.b.clone().unwrap_or_else(|| "(none)".to_owned())} /></code></td></tr>
                             }) }
                         </tbody>
                     </table>
@@ -282,8 +261,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 <h3>{ "Build steps" }</h3>
                 <p>{ format!("{} in common, then {} only in A and {} only in B.", strata_core::text::count(d.history.common, "step"), d.history.only_a.len(), d.history.only_b.len()) }</p>
                 <ul class="steps">
-                    { for d.history.only_a.iter().map(|s| html! { <li class="only-a"><code>{ format!("A  {}", reveal_bidi(s)) }</code></li> }) }
-                    { for d.history.only_b.iter().map(|s| html! { <li class="only-b"><code>{ format!("B  {}", reveal_bidi(s)) }</code></li> }) }
+                    { for d.history.only_a.iter().map(|s| html! { <li class="only-a"><code>{ "A  " }<Untrusted text={s.clone()} /></code></li> }) }
+                    { for d.history.only_b.iter().map(|s| html! { <li class="only-b"><code>{ "B  " }<Untrusted text={s.clone()} /></code></li> }) }
                 </ul>
             </section>
             <section class="card">
@@ -300,7 +279,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                         { for shown.into_iter().take(FILES_SHOWN).map(|f| html! {
                             <tr class={classes!("file", f.change.clone())} data-path={f.path.clone()} data-change={f.change.clone()}>
                                 <td>{ match f.change.as_str() { "added" => "+", "removed" => "−", _ => "~" } }</td>
-                                <td><code>{ format!("/{}", reveal_bidi(&f.path)) }</code></td>
+                                <td><code>{ "/" }<Untrusted text={f.path.clone()} /></code></td>
                                 <td>{ f.what.join(", ") }</td>
                                 <td class="num">{ f.a_size.filter(|_| f.kind == strata_core::tar::EntryKind::File).map(format_bytes).unwrap_or_default() }</td>
                                 <td class="num">{ f.b_size.filter(|_| f.kind == strata_core::tar::EntryKind::File).map(format_bytes).unwrap_or_default() }</td>

@@ -5,8 +5,9 @@
 
 use crate::platform::browser::{blob_url, download, revoke_url};
 use crate::protocol::{ErrorInfo, FileBytes, ReadJob, Reader};
+use std::rc::Rc;
 use strata_core::LayerIdx;
-use strata_core::preview::{ContentKind, classify, elf_info, hexdump, text_lines};
+use strata_core::preview::{ContentKind, Preview, preview};
 use strata_core::text::format_bytes;
 use yew::prelude::*;
 
@@ -29,7 +30,8 @@ pub struct ContentViewerProps {
 #[derive(Clone, PartialEq)]
 enum Page {
     Loading,
-    Ready(FileBytes),
+    /// The bytes, and what the engine made of them (once, on arrival).
+    Ready(Rc<(FileBytes, Preview)>),
     Failed(ErrorInfo),
 }
 
@@ -44,10 +46,11 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
 
     let load = {
         let (reader, page, layer, entry) = (reader.clone(), page.clone(), props.layer, props.entry);
+        let name = props.name.clone();
         move |at: u64, len: Option<u64>| {
             let Some(reader) = reader.clone() else { return };
             page.set(Some(Page::Loading));
-            let page = page.clone();
+            let (page, name) = (page.clone(), name.clone());
             reader.0.emit(ReadJob {
                 layer,
                 entry,
@@ -55,7 +58,10 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                 len,
                 reply: Callback::from(move |r: Result<FileBytes, ErrorInfo>| {
                     page.set(Some(match r {
-                        Ok(b) => Page::Ready(b),
+                        Ok(b) => {
+                            let shown = preview(&b.bytes, &name, b.offset);
+                            Page::Ready(Rc::new((b, shown)))
+                        }
                         Err(e) => Page::Failed(e),
                     }));
                 }),
@@ -138,8 +144,9 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
         Some(Page::Failed(e)) => {
             html! { <p class="error-summary" role="alert">{ e.summary.clone() }<br /><small>{ e.detail.clone() }</small></p> }
         }
-        Some(Page::Ready(b)) => {
-            let kind = classify(&b.bytes, &props.name);
+        Some(Page::Ready(ready)) => {
+            let (b, shown) = &**ready;
+            let kind = &shown.kind;
             let nav = {
                 let at = b.offset;
                 let total = b.total;
@@ -171,15 +178,15 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                 let as_hex = as_hex.clone();
                 Callback::from(move |_: MouseEvent| as_hex.set(!*as_hex))
             };
-            let rendered = match (&kind, *as_hex) {
+            let rendered = match (kind, *as_hex) {
                 (ContentKind::Text { valid }, false) => {
                     let first_line = 1; // pages after the first start mid-file: numbers count from the page
                     html! {
                         <>
                             if !valid { <p class="note">{ "Not valid UTF-8: the bytes that are not are shown as �. Switch to hex for the exact bytes." }</p> }
                             <pre class="text-content" id="text-content">
-                                { for text_lines(&b.bytes).into_iter().enumerate().map(|(i, line)| html! {
-                                    <span class="line"><span class="line-no" aria-hidden="true">{ format!("{:>5} ", first_line + i) }</span>{ line }{ "\n" }</span>
+                                { for shown.lines.iter().enumerate().map(|(i, line)| html! {
+                                    <span class="line"><span class="line-no" aria-hidden="true">{ format!("{:>5} ", first_line + i) }</span>{ line.clone() }{ "\n" }</span>
                                 }) }
                             </pre>
                         </>
@@ -201,7 +208,7 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                         html! { <p class="note">{ "Too large to preview; download it instead." }</p> }
                     }
                 }
-                (ContentKind::Elf, false) => match elf_info(&b.bytes) {
+                (ContentKind::Elf, false) => match &shown.elf {
                     Some(elf) => html! {
                         <dl class="facts compact elf" id="elf-info">
                             <dt>{ "ELF" }</dt><dd>{ format!("{} {} {}", elf.class, elf.endian, elf.kind) }</dd>
@@ -214,7 +221,7 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                     }
                 },
                 _ => {
-                    html! { <pre class="hex-content" id="hex-content">{ hexdump(&b.bytes, b.offset).join("\n") }</pre> }
+                    html! { <pre class="hex-content" id="hex-content">{ shown.hex.join("\n") }</pre> }
                 }
             };
             html! {

@@ -1,6 +1,7 @@
 //! Problems found, errors first: a digest mismatch or a missing blob is the first thing a user
 //! should see.
 
+use crate::components::untrusted::Untrusted;
 use std::rc::Rc;
 use strata_core::{Diagnostic, Severity};
 use yew::prelude::*;
@@ -30,8 +31,8 @@ pub fn DiagnosticsList(props: &DiagnosticsListProps) -> Html {
                 { for items.into_iter().take(200).map(|d| html! {
                     <li class={classes!("diagnostic", severity_class(d.severity))} data-code={d.code.clone()}>
                         <span class="severity">{ severity_label(d.severity) }</span>
-                        <span class="subject">{ strata_core::text::reveal_bidi(&d.subject).into_owned() }</span>
-                        <span class="message">{ strata_core::text::reveal_bidi(&d.message).into_owned() }</span>
+                        <span class="subject"><Untrusted text={d.subject.clone()} /></span>
+                        <span class="message"><Untrusted text={d.message.clone()} /></span>
                     </li>
                 }) }
             </ul>

@@ -4,6 +4,7 @@
 //! are not recorded in an image, and `#` lines say where something was lost.
 
 use crate::components::copy_button::CopyButton;
+use crate::components::untrusted::Untrusted;
 use crate::platform::browser;
 use crate::route::{Route, View};
 use crate::state::Session;
@@ -54,7 +55,7 @@ pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
                             <code>
                                 <span class={classes!("instruction", format!("i-{}", l.instruction.to_lowercase()))}>{ l.instruction.clone() }</span>
                                 { " " }
-                                { highlight(&strata_core::text::reveal_bidi(&l.arguments)) }
+                                { highlight(&l.arguments) }
                             </code>
                             <span class="line-links">
                                 <button class="link" onclick={to_history} title="This step in the history">{ format!("step {}", l.history_index + 1) }</button>
@@ -77,7 +78,7 @@ fn highlight(args: &str) -> Html {
     let mut chars = args.chars().peekable();
     let flush = |plain: &mut String, out: &mut Vec<Html>| {
         if !plain.is_empty() {
-            out.push(html! { <>{ std::mem::take(plain) }</> });
+            out.push(html! { <Untrusted text={std::mem::take(plain)} /> });
         }
     };
     while let Some(c) = chars.next() {
@@ -91,7 +92,7 @@ fn highlight(args: &str) -> Html {
                         break;
                     }
                 }
-                out.push(html! { <span class="string">{ s }</span> });
+                out.push(html! { <span class="string"><Untrusted text={s} /></span> });
             }
             '$' => {
                 flush(&mut plain, &mut out);

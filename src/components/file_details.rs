@@ -2,11 +2,12 @@
 //! across layers (which step added, changed or deleted it); then its content.
 
 use crate::components::content_viewer::ContentViewer;
+use crate::components::untrusted::Untrusted;
 use crate::state::{Explorer, Session};
 use std::rc::Rc;
 use strata_core::explorer::details;
 use strata_core::paths::PathId;
-use strata_core::text::{format_bytes, format_time, reveal_bidi};
+use strata_core::text::{format_bytes, format_time};
 use strata_core::tree::Change;
 use yew::prelude::*;
 
@@ -49,14 +50,14 @@ pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
     };
     html! {
         <aside class="details-pane" id="file-details" aria-label="details">
-            <h3 class="details-path" id="detail-path">{ reveal_bidi(&format!("/{}", d.path)).into_owned() }</h3>
+            <h3 class="details-path" id="detail-path"><Untrusted text={format!("/{}", d.path)} /></h3>
             <dl class="facts compact">
                 <dt>{ "Type" }</dt><dd id="detail-kind">{ d.kind.name() }</dd>
                 <dt>{ "Size" }</dt><dd>{ format!("{} ({} bytes)", format_bytes(d.size), d.size) }</dd>
                 <dt>{ "Mode" }</dt><dd><code id="detail-mode">{ d.mode.clone() }</code>{ format!(" {}", d.mode_octal) }</dd>
                 <dt>{ "Owner" }</dt><dd>{ format!("{}:{}", owner(d.uid, &d.uname), owner(d.gid, &d.gname)) }</dd>
                 <dt>{ "Modified" }</dt><dd>{ format!("{} UTC", format_time(d.mtime)) }</dd>
-                if let Some(l) = &d.link { <dt>{ "Link to" }</dt><dd><code>{ reveal_bidi(l).into_owned() }</code></dd> }
+                if let Some(l) = &d.link { <dt>{ "Link to" }</dt><dd><code><Untrusted text={l.to_string()} /></code></dd> }
                 if let Some(h) = &d.hardlink_to { <dt>{ "Hard link to" }</dt><dd><code>{ format!("/{h}") }</code></dd> }
             </dl>
             <h4>{ "Timeline" }</h4>
@@ -71,7 +72,7 @@ pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
                             Change::Modified => format!("changed, {}", format_bytes(t.size)),
                             Change::Unchanged => "written again, identical".into(),
                         } }</span>
-                        if !t.created_by.is_empty() { <code class="timeline-step">{ clip(&reveal_bidi(&t.created_by)) }</code> }
+                        if !t.created_by.is_empty() { <code class="timeline-step"><Untrusted text={clip(&t.created_by)} /></code> }
                     </li>
                 }) }
             </ol>

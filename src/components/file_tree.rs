@@ -4,6 +4,7 @@
 //! directories say so. Keyboard: arrows move and open, Enter shows content, `/` searches,
 //! `[` `]` change layer, `m` switches what is shown.
 
+use crate::components::untrusted::Untrusted;
 use crate::state::Explorer;
 use std::rc::Rc;
 use strata_core::explorer::{LayerView, Row, row_info};
@@ -276,9 +277,9 @@ pub fn FileTree(props: &FileTreeProps) -> Html {
                     None => "not in this layer",
                 }}>{ letter }</span>
                 <span class="kind-icon" aria-hidden="true">{ kind_icon }</span>
-                <span class="name">{ strata_core::text::reveal_bidi(&info.name).into_owned() }</span>
+                <span class="name"><Untrusted text={info.name.clone()} /></span>
                 if let Some(link) = &info.link {
-                    <span class="link-target">{ strata_core::text::reveal_bidi(&if info.kind == EntryKind::Hardlink { format!(" ⇉ /{link}") } else { format!(" → {link}") }).into_owned() }</span>
+                    <span class="link-target"><Untrusted text={if info.kind == EntryKind::Hardlink { format!(" ⇉ /{link}") } else { format!(" → {link}") }} /></span>
                 }
                 if info.opaque { <span class="badge opaque" title="an opaque whiteout hides what lower layers put in this directory">{ "opaque" }</span> }
                 if let Some(l) = info.deleted_in { <span class="deleted-in">{ format!("deleted in layer {l}") }</span> }

@@ -1,10 +1,11 @@
 //! Findings from the image itself (`strata hints`), each with its evidence: what a reviewer
 //! would point at, and what to do instead. A path in the evidence opens it in the explorer.
 
+use crate::components::untrusted::Untrusted;
 use crate::route::{Route, View};
 use std::rc::Rc;
 use strata_core::hints::Hint;
-use strata_core::text::{format_bytes, reveal_bidi};
+use strata_core::text::format_bytes;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -28,7 +29,7 @@ pub fn Findings(props: &FindingsProps) -> Html {
             <ul>
                 { for props.hints.iter().map(|h| html! {
                     <li class="finding" data-code={h.code.clone()}>
-                        <p class="finding-title">{ reveal_bidi(&h.title).into_owned() }</p>
+                        <p class="finding-title"><Untrusted text={h.title.clone()} /></p>
                         <p class="finding-advice">{ h.advice.clone() }</p>
                         <ul class="evidence">
                             { for h.evidence.iter().map(|e| {
@@ -45,14 +46,14 @@ pub fn Findings(props: &FindingsProps) -> Html {
                                             ..route.clone()
                                         }))
                                     };
-                                    html! { <button class="link path" {onclick}>{ format!("/{}", reveal_bidi(&path)) }</button> }
+                                    html! { <button class="link path" {onclick}>{ "/" }<Untrusted text={path.clone()} /></button> }
                                 });
                                 html! {
                                     <li>
                                         if let Some(l) = e.layer { <span class="badge muted">{ format!("layer {l}") }</span>{ " " } }
                                         { target }
                                         if let Some(b) = e.bytes { <span class="bytes">{ format!(" {}", format_bytes(b)) }</span> }
-                                        <span class="evidence-note">{ format!(" {}", reveal_bidi(&e.note)) }</span>
+                                        <span class="evidence-note">{ " " }<Untrusted text={e.note.clone()} /></span>
                                     </li>
                                 }
                             }) }

@@ -2,13 +2,14 @@
 //! hover, the full command a click away, empty-layer steps marked, each layer a link to it in
 //! the layer explorer.
 
+use crate::components::untrusted::Untrusted;
 use crate::platform::browser::now_secs;
 use crate::route::{Route, View};
 use crate::state::{LayersState, Session};
 use std::collections::HashSet;
 use std::rc::Rc;
 use strata_core::history::{parse_rfc3339, relative_time};
-use strata_core::text::{format_bytes_si, reveal_bidi};
+use strata_core::text::format_bytes_si;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -79,7 +80,7 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                         let created = r.created.as_deref().and_then(parse_rfc3339).map_or_else(|| "unknown".into(), |t| relative_time(t, now));
                         let image = if r.image == "<missing>" { r.image.clone() } else { r.image.trim_start_matches("sha256:").chars().take(12).collect() };
                         let short = r.created_by.chars().count() > 60;
-                        let created_by = reveal_bidi(&r.created_by).into_owned();
+                        let created_by = r.created_by.clone();
                         let shown: String = if open || !short { created_by } else { format!("{}…", created_by.chars().take(59).collect::<String>()) };
                         let layer_link = r.layer.map(|l| {
                             let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
@@ -91,7 +92,7 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                                 <td><code>{ image }</code></td>
                                 <td title={r.created.clone().unwrap_or_default()}>{ created }</td>
                                 <td class="created-by">
-                                    <code class={classes!(open.then_some("full"))}>{ shown }</code>
+                                    <code class={classes!(open.then_some("full"))}><Untrusted text={shown} /></code>
                                     if short {
                                         <button class="link more" onclick={toggle} aria-expanded={open.to_string()}>{ if open { "less" } else { "more" } }</button>
                                     }
@@ -99,7 +100,7 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                                 <td class="num" title={r.size.map_or_else(|| "known once the layers are read".to_owned(), |s| format!("{s} bytes"))} data-bytes={r.size.map(|s| s.to_string()).unwrap_or_default()}>
                                     { r.size.map_or_else(|| "?".into(), format_bytes_si) }
                                 </td>
-                                <td>{ reveal_bidi(&r.comment).into_owned() }</td>
+                                <td><Untrusted text={r.comment.clone()} /></td>
                                 <td>{ match layer_link { Some(l) => l, None => html! { <span class="badge muted" title="ENV, CMD, LABEL… change only the config">{ "no layer" }</span> } } }</td>
                             </tr>
                         }

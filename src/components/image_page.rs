@@ -30,6 +30,8 @@ pub struct ImagePageProps {
     pub on_scan: Callback<bool>,
     pub on_save_snapshot: Callback<()>,
     pub compare: crate::state::CompareState,
+    #[prop_or_default]
+    pub compare_diff: Option<Rc<crate::state::CompareDiff>>,
     pub on_compare_file: Callback<web_sys::File>,
     pub on_compare_registry: Callback<crate::protocol::RegistryRequest>,
     /// What the last saved snapshot came to.
@@ -275,7 +277,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             html! { <LayersView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
         View::Compare => html! {
-            <CompareView session={session.clone()} layers={props.layers.clone()} compare={props.compare.clone()}
+            <CompareView session={session.clone()} layers={props.layers.clone()} compare={props.compare.clone()} diff={props.compare_diff.clone()}
                 route={props.route.clone()} on_navigate={props.on_navigate.clone()}
                 on_compare_file={props.on_compare_file.clone()} on_compare_registry={props.on_compare_registry.clone()} />
         },

@@ -2,6 +2,7 @@
 //! string is rendered as text: labels full of HTML stay inert.
 
 use crate::components::copy_button::CopyButton;
+use crate::components::untrusted::Untrusted;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::rc::Rc;
@@ -47,7 +48,7 @@ fn node(
     on_toggle: &Callback<String>,
     last: bool,
 ) -> Html {
-    let key_html = key.map(|k| html! { <><span class="json-key">{ strata_core::text::reveal_bidi(&serde_json::to_string(k).unwrap_or_default()).into_owned() }</span>{ ": " }</> });
+    let key_html = key.map(|k| html! { <><span class="json-key"><Untrusted text={serde_json::to_string(k).unwrap_or_default()} /></span>{ ": " }</> });
     let comma = if last { "" } else { "," };
     let copy_text = match value {
         Value::String(s) => s.clone(),
@@ -103,7 +104,7 @@ fn node(
                 _ => "json-null",
             };
             html! {
-                <div class="json-line">{ key_html }<span class={class}>{ strata_core::text::reveal_bidi(&scalar.to_string()).into_owned() }</span>{ comma }{ copy }</div>
+                <div class="json-line">{ key_html }<span class={class}><Untrusted text={scalar.to_string()} /></span>{ comma }{ copy }</div>
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The layers, oldest first: the step that made each, its sizes, what it changed, and a bar of
 //! its share of the image. Steps that made no layer (ENV, CMD…) sit between them, greyed.
 
+use crate::components::untrusted::Untrusted;
 use std::rc::Rc;
 use strata_core::explorer::LayerListItem;
 use strata_core::text::format_bytes;
@@ -23,7 +24,7 @@ pub fn LayerList(props: &LayerListProps) -> Html {
                 { for props.items.iter().map(|item| match item.layer {
                     None => html! {
                         <li class="layer-item empty-step" title="This step changed only the config: it has no layer">
-                            <code class="created-by">{ trim(&item.created_by) }</code>
+                            <code class="created-by"><Untrusted text={trim(&item.created_by)} /></code>
                         </li>
                     },
                     Some(l) => {
@@ -45,7 +46,7 @@ pub fn LayerList(props: &LayerListProps) -> Html {
                                         </span>
                                     </span>
                                     <span class="share" aria-hidden="true"><span class="share-bar" style={format!("width: {:.1}%", (item.share * 100.0).max(0.5))}></span></span>
-                                    <code class="created-by">{ trim(&item.created_by) }</code>
+                                    <code class="created-by"><Untrusted text={trim(&item.created_by)} /></code>
                                 </button>
                             </li>
                         }
@@ -58,8 +59,7 @@ pub fn LayerList(props: &LayerListProps) -> Html {
 
 /// The command without the `/bin/sh -c #(nop)` noise, shortened.
 fn trim(created_by: &str) -> String {
-    let revealed = strata_core::text::reveal_bidi(created_by);
-    let s = revealed.trim();
+    let s = created_by.trim();
     let s = s
         .strip_prefix("/bin/sh -c #(nop)")
         .map(str::trim)

@@ -2,10 +2,10 @@
 //! says what to look at and takes you there; the step is in the link, so a workshop can share
 //! where it is. Presenter mode enlarges everything for a projector.
 
+use crate::components::untrusted::Untrusted;
 use crate::route::{Route, View};
 use std::rc::Rc;
 use strata_core::lessons::{Lesson, Place};
-use strata_core::text::reveal_bidi;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -89,7 +89,7 @@ pub fn LearnPanel(props: &LearnPanelProps) -> Html {
                 <button class="button subtle small" id="learn-close" onclick={close} aria-label="Close the walk">{ "×" }</button>
             </div>
             <h3 id="learn-title">{ lesson.title.clone() }</h3>
-            { for lesson.paragraphs.iter().map(|p| html! { <p>{ reveal_bidi(p).into_owned() }</p> }) }
+            { for lesson.paragraphs.iter().map(|p| html! { <p><Untrusted text={p.to_string()} /></p> }) }
             if let Some(cmd) = &lesson.try_it {
                 <p class="learn-try">{ "Try it: " }<code>{ cmd.clone() }</code></p>
             }

@@ -28,4 +28,5 @@ pub mod raw_view;
 pub mod registry_form;
 pub mod start_screen;
 pub mod treemap;
+pub mod untrusted;
 pub mod waste_view;

@@ -4,11 +4,12 @@
 use crate::components::copy_button::CopyButton;
 use crate::components::diagnostics_list::DiagnosticsList;
 use crate::components::findings::Findings;
+use crate::components::untrusted::Untrusted;
 use crate::state::{LayersState, Session};
 use std::rc::Rc;
 use strata_core::Diagnostic;
 use strata_core::LayerStatus;
-use strata_core::text::{format_bytes, reveal_bidi};
+use strata_core::text::format_bytes;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -86,7 +87,7 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             }
             <section class="card">
                 <h2 class="image-title">
-                    { for tags.iter().map(|t| html! { <span class="tag">{ reveal_bidi(t).into_owned() }</span> }) }
+                    { for tags.iter().map(|t| html! { <span class="tag"><Untrusted text={t.to_string()} /></span> }) }
                 </h2>
                 <dl class="facts">
                     <dt>{ "Image ID" }</dt>
@@ -171,19 +172,19 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             <section class="card">
                 <h3>{ "Run configuration" }</h3>
                 <dl class="facts">
-                    if let Some(e) = &ov.entrypoint { <dt>{ "Entrypoint" }</dt><dd><code>{ reveal_bidi(&json(e)).into_owned() }</code></dd> }
-                    <dt>{ "Cmd" }</dt><dd><code id="cmd">{ reveal_bidi(&ov.cmd.as_ref().map(json).unwrap_or_else(|| "none".into())).into_owned() }</code></dd>
+                    if let Some(e) = &ov.entrypoint { <dt>{ "Entrypoint" }</dt><dd><code><Untrusted text={json(e)} /></code></dd> }
+                    <dt>{ "Cmd" }</dt><dd><code id="cmd"><Untrusted text={ov.cmd.as_ref().map(json).unwrap_or_else(|| "none".into())} /></code></dd>
                     <dt>{ "WorkingDir" }</dt><dd><code>{ ov.working_dir.clone().unwrap_or_else(|| "/".into()) }</code></dd>
                     <dt>{ "User" }</dt><dd><code>{ ov.user.clone().unwrap_or_else(|| "root (default)".into()) }</code></dd>
                     if !ov.exposed_ports.is_empty() { <dt>{ "Ports" }</dt><dd>{ ov.exposed_ports.join(", ") }</dd> }
                     if !ov.volumes.is_empty() { <dt>{ "Volumes" }</dt><dd>{ ov.volumes.join(", ") }</dd> }
                     if let Some(s) = &ov.stop_signal { <dt>{ "StopSignal" }</dt><dd>{ s.clone() }</dd> }
                     <dt>{ "Env" }</dt>
-                    <dd id="env">{ for ov.env.iter().map(|e| html! { <code class="block">{ reveal_bidi(e).into_owned() }</code> }) }</dd>
+                    <dd id="env">{ for ov.env.iter().map(|e| html! { <code class="block"><Untrusted text={e.to_string()} /></code> }) }</dd>
                     <dt>{ "Labels" }</dt>
                     <dd id="labels">
                         if ov.labels.is_empty() { { "none" } }
-                        { for ov.labels.iter().map(|(k, v)| html! { <code class="block"><span class="key">{ reveal_bidi(k).into_owned() }</span>{ "=" }{ reveal_bidi(v).into_owned() }</code> }) }
+                        { for ov.labels.iter().map(|(k, v)| html! { <code class="block"><span class="key"><Untrusted text={k.to_string()} /></span>{ "=" }<Untrusted text={v.to_string()} /></code> }) }
                     </dd>
                 </dl>
             </section>

@@ -1,5 +1,6 @@
 //! The raw documents, byte for byte: the manifest (what `crane manifest` prints), the index it
-//! was chosen from, the config (`crane config`). Shown as stored; a tree view beside.
+//! was chosen from, the config (`crane config`). Shown as stored; a tree view beside (both
+//! made once, with the session: `state::RawDoc`).
 
 use crate::components::copy_button::CopyButton;
 use crate::components::json_tree::JsonTree;
@@ -18,43 +19,30 @@ pub struct RawViewProps {
 
 #[component]
 pub fn RawView(props: &RawViewProps) -> Html {
-    let image = &props.session.image;
+    let docs = &props.session.raw;
     let tree = use_state(|| false);
-    let mut docs: Vec<(&str, &strata_core::RawJson, String)> = vec![(
-        "manifest",
-        &image.manifest,
-        if image.manifest_synthesized {
-            "Manifest (derived: docker save archives have none; this is the one skopeo and podman derive)".into()
-        } else {
-            format!("Manifest ({})", image.manifest_media_type)
-        },
-    )];
-    if let Some(index) = &image.index {
-        docs.push(("index", index, "Index".into()));
-    }
-    docs.push(("config", &image.config, "Config".into()));
     let which = props
         .route
         .raw
         .clone()
-        .filter(|w| docs.iter().any(|d| d.0 == w))
+        .filter(|w| docs.iter().any(|d| d.name == w))
         .unwrap_or_else(|| "manifest".into());
-    let Some((name, doc, title)) = docs.iter().find(|d| d.0 == which).cloned() else {
+    let Some(shown) = docs.iter().find(|d| d.name == which) else {
         return html! {};
     };
-    let text = doc.text();
-    let value = Rc::new(
-        serde_json::from_slice::<serde_json::Value>(&doc.bytes).unwrap_or(serde_json::Value::Null),
+    let (name, doc, title, text, command) = (
+        shown.name,
+        &shown.doc,
+        &shown.title,
+        shown.text.clone(),
+        shown.command,
     );
-    let command = match name {
-        "manifest" => "crane manifest IMAGE",
-        "index" => "crane manifest IMAGE (the index)",
-        _ => "crane config IMAGE",
-    };
-    let buttons = docs.iter().map(|(n, _, _)| {
+    let value = shown.value.clone();
+    let buttons = docs.iter().map(|d| {
+        let n = d.name;
         let (on_navigate, route, n2) = (props.on_navigate.clone(), props.route.clone(), n.to_string());
         let onclick = Callback::from(move |_: MouseEvent| on_navigate.emit(Route { raw: Some(n2.clone()), ..route.clone() }));
-        html! { <button class={classes!("button", "subtle", (*n == name).then_some("selected"))} id={format!("raw-{n}")} {onclick}>{ *n }</button> }
+        html! { <button class={classes!("button", "subtle", (n == name).then_some("selected"))} id={format!("raw-{n}")} {onclick}>{ n }</button> }
     });
     let on_download = {
         let (bytes, file) = (doc.bytes.clone(), format!("{name}.json"));
@@ -73,7 +61,7 @@ pub fn RawView(props: &RawViewProps) -> Html {
                 <button class="button subtle" onclick={toggle}>{ if *tree { "Show the bytes" } else { "Show as a tree" } }</button>
                 <span class="equivalent">{ "Same as " }<code>{ command }</code></span>
             </div>
-            <h2>{ title }</h2>
+            <h2>{ title.clone() }</h2>
             <p class="note"><code>{ doc.digest.to_string() }</code>{ format!(" · {} bytes · {}", doc.bytes.len(), doc.source) }</p>
             if *tree {
                 <JsonTree value={value} />

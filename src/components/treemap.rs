@@ -1,6 +1,7 @@
 //! A squarified treemap of the final filesystem, drawn in SVG (the layout is the engine's).
 //! Clicking a rectangle finds the path in the layer explorer.
 
+use crate::components::untrusted::Untrusted;
 use crate::state::Explorer;
 use std::rc::Rc;
 use strata_core::explorer::{LayerView, ViewMode, treemap};
@@ -29,7 +30,7 @@ pub fn Treemap(props: &TreemapProps) -> Html {
                 (
                     r.clone(),
                     tree.paths.path(r.path),
-                    strata_core::text::reveal_bidi(tree.paths.name(r.path)).into_owned(),
+                    tree.paths.name(r.path).to_owned(),
                 )
             })
             .collect::<Vec<_>>()
@@ -46,10 +47,10 @@ pub fn Treemap(props: &TreemapProps) -> Html {
                 html! {
                     <g class={classes!("tm", if r.is_dir { "tm-dir" } else { "tm-file" }, format!("d{}", r.depth.min(4)))} data-path={path.clone()} {onclick}>
                         <rect x={format!("{x:.2}")} y={format!("{y:.2}")} width={format!("{:.2}", w.max(0.5))} height={format!("{:.2}", h.max(0.5))}>
-                            <title>{ strata_core::text::reveal_bidi(&format!("/{path}  {}", format_bytes(r.size))).into_owned() }</title>
+                            <title><Untrusted text={format!("/{path}  {}", format_bytes(r.size))} /></title>
                         </rect>
                         if let Some(l) = label {
-                            <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 11.0)} class="tm-label">{ l }</text>
+                            <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 11.0)} class="tm-label"><Untrusted text={l} /></text>
                         }
                     </g>
                 }

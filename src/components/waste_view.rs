@@ -3,6 +3,7 @@
 //! the dead copies, the largest files, a bar per layer, and a treemap of the final filesystem.
 
 use crate::components::treemap::Treemap;
+use crate::components::untrusted::Untrusted;
 use crate::route::{Route, View};
 use crate::state::{LayersState, Session};
 use std::rc::Rc;
@@ -96,7 +97,7 @@ pub fn WasteView(props: &WasteViewProps) -> Html {
                             <tbody>
                                 { for w.wasted_paths.iter().take(200).map(|p| html! {
                                     <tr>
-                                        <td><button class="link path" onclick={go_to(p.path.clone(), p.layers.first().copied())}>{ strata_core::text::reveal_bidi(&format!("/{}", p.path)).into_owned() }</button>
+                                        <td><button class="link path" onclick={go_to(p.path.clone(), p.layers.first().copied())}><Untrusted text={format!("/{}", p.path)} /></button>
                                             if p.deleted { <span class="badge muted">{ "deleted" }</span> }</td>
                                         <td class="num" data-bytes={p.wasted_bytes.to_string()}>{ format_bytes(p.wasted_bytes) }</td>
                                         <td>{ p.layers.iter().map(|l| format!("layer {l}")).collect::<Vec<_>>().join(", ") }</td>
@@ -113,7 +114,7 @@ pub fn WasteView(props: &WasteViewProps) -> Html {
                         <tbody>
                             { for w.largest_files.iter().take(25).map(|f| html! {
                                 <tr>
-                                    <td><button class="link path" onclick={go_to(f.path.clone(), Some(f.layer))}>{ strata_core::text::reveal_bidi(&format!("/{}", f.path)).into_owned() }</button></td>
+                                    <td><button class="link path" onclick={go_to(f.path.clone(), Some(f.layer))}><Untrusted text={format!("/{}", f.path)} /></button></td>
                                     <td class="num">{ format_bytes(f.size) }</td>
                                     <td class="num">{ f.layer }</td>
                                 </tr>

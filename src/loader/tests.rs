@@ -633,6 +633,17 @@ fn a_comparison() {
         comparison.explorer.analysis.tree.layers.len(),
         comparison.session.image.layers.len()
     );
+    // The diff is made by the state, once, when both sides are read.
+    let diff = sim.state().compare_diff.clone().unwrap();
+    assert!(
+        !diff.diff.shared_layers.is_empty(),
+        "the same layers, in two formats"
+    );
+    sim.send(Event::Navigate(sim.state().route.clone()));
+    assert!(Rc::ptr_eq(
+        &diff,
+        sim.state().compare_diff.as_ref().unwrap()
+    ));
     // A new image drops the comparison.
     sim.drop_file(OCI.to_vec(), "b.tar");
     assert_eq!(sim.state().compare, CompareState::Idle);

@@ -335,3 +335,29 @@ mod tests {
         );
     }
 }
+
+/// One page of a file as the viewer shows it, made once when its bytes arrive (not on every
+/// render): what it is, its text lines (for text), its hex dump, its ELF header (for ELF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub kind: ContentKind,
+    pub lines: Vec<String>,
+    pub hex: Vec<String>,
+    pub elf: Option<ElfInfo>,
+}
+
+/// The preview of `bytes`, which start at `offset` of the file `name`.
+pub fn preview(bytes: &[u8], name: &str, offset: u64) -> Preview {
+    let kind = classify(bytes, name);
+    Preview {
+        lines: match kind {
+            ContentKind::Text { .. } => text_lines(bytes),
+            _ => Vec::new(),
+        },
+        hex: hexdump(bytes, offset),
+        elf: (kind == ContentKind::Elf)
+            .then(|| elf_info(bytes))
+            .flatten(),
+        kind,
+    }
+}
