@@ -37,7 +37,7 @@ pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
             </div>
             <pre class="visually-hidden" id="dockerfile-text">{ (*text).clone() }</pre>
             <p class="dockerfile-from"><span class="comment">{ format!("# {}", dockerfile.from_comment) }</span></p>
-            <p class="dockerfile-from"><code><span class="instruction i-from">{ "FROM" }</span>{ " " }{ strata_core::text::reveal_bidi(&dockerfile.from).into_owned() }</code></p>
+            <p class="dockerfile-from"><code><span class="instruction i-from">{ "FROM" }</span>{ " " }<Untrusted text={dockerfile.from.clone()} /></code></p>
             <ol class="dockerfile-lines">
                 { for lines.iter().map(|l| {
                     let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
@@ -50,7 +50,7 @@ pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
                     html! {
                         <li class="dockerfile-line" data-history-index={l.history_index.to_string()}>
                             if let Some(c) = &l.comment {
-                                <span class="comment">{ format!("# {}", strata_core::text::reveal_bidi(c)) }</span><br />
+                                <span class="comment">{ "# " }<Untrusted text={c.clone()} /></span><br />
                             }
                             <code>
                                 <span class={classes!("instruction", format!("i-{}", l.instruction.to_lowercase()))}>{ l.instruction.clone() }</span>
