@@ -298,37 +298,8 @@ impl Sim {
                     millis: 1.0,
                 }
             }
-            Request::ReadEntry {
-                job,
-                blob,
-                compression,
-                entry,
-                sparse_map,
-                offset,
-                len,
-                ..
-            } => {
-                let source = MemorySource::new(self.file.clone());
-                let mut bytes = Vec::new();
-                strata_core::layer::content::read_entry(
-                    &source,
-                    blob,
-                    compression,
-                    &entry,
-                    sparse_map.as_deref(),
-                    (offset, len),
-                    &mut |chunk| {
-                        bytes.extend_from_slice(chunk);
-                        Ok(())
-                    },
-                )
-                .unwrap();
-                Response::Content {
-                    job,
-                    offset,
-                    total: entry.size,
-                    bytes,
-                }
+            Request::ReadEntry { blob, .. } => {
+                answers::read_entry(&MemorySource::new(self.file.clone()), blob, request)
             }
             other => panic!("not a pool job: {other:?}"),
         }

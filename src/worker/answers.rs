@@ -2,10 +2,13 @@
 //! loader's tests (`src/loader/tests.rs`) get exactly the responses a worker sends: the
 //! archive's listing, a loaded image, a registry image opened (pinned, with its listing).
 
+use crate::protocol::Request;
 use crate::protocol::{
     ArchiveListing, ErrorInfo, ListedImage, RegistryAccess, Response, browser_error,
 };
-use strata_core::{Archive, Image, Limits, ManifestPick, ReadAt, load_image, overview};
+use strata_core::{
+    Archive, BlobLocation, Image, Limits, ManifestPick, ReadAt, load_image, overview,
+};
 
 /// The archive's images, so the page can offer a choice when there are several.
 pub fn listing(archive: &Archive, file_name: String, file_size: u64) -> ArchiveListing {
@@ -105,5 +108,50 @@ pub fn registry_format(access: &RegistryAccess) -> &'static str {
         "registry, through strata serve's proxy"
     } else {
         "registry, directly"
+    }
+}
+
+/// The answer to a `ReadEntry` request: the file's bytes out of its layer blob, which is at
+/// `blob` in `source`.
+pub fn read_entry(source: &dyn ReadAt, blob: BlobLocation, request: Request) -> Response {
+    let Request::ReadEntry {
+        job,
+        compression,
+        entry,
+        sparse_map,
+        offset,
+        len,
+        ..
+    } = request
+    else {
+        return Response::Failed {
+            job: request.job(),
+            error: browser_error("Not a file read.", format!("{request:?}")),
+        };
+    };
+    let mut bytes = Vec::new();
+    let result = strata_core::layer::content::read_entry(
+        source,
+        blob,
+        compression,
+        &entry,
+        sparse_map.as_deref(),
+        (offset, len),
+        &mut |chunk| {
+            bytes.extend_from_slice(chunk);
+            Ok(())
+        },
+    );
+    match result {
+        Ok(()) => Response::Content {
+            job,
+            offset,
+            total: entry.size,
+            bytes,
+        },
+        Err(e) => Response::Failed {
+            job: Some(job),
+            error: ErrorInfo::from(&e),
+        },
     }
 }

@@ -264,43 +264,22 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
         }
         Request::ReadEntry {
             job,
-            registry,
+            ref registry,
             blob,
-            compression,
-            entry,
-            sparse_map,
-            offset,
-            len,
+            ..
         } => {
-            let Some(source) = or_fail(post, job, job_source(state, registry, attachment, blob))
-            else {
+            let Some(source) = or_fail(
+                post,
+                job,
+                job_source(state, registry.clone(), attachment, blob),
+            ) else {
                 return;
             };
-            let mut bytes = Vec::new();
-            let result = strata_core::layer::content::read_entry(
+            post.send(answers::read_entry(
                 source.source(),
                 source.place(blob),
-                compression,
-                &entry,
-                sparse_map.as_deref(),
-                (offset, len),
-                &mut |chunk| {
-                    bytes.extend_from_slice(chunk);
-                    Ok(())
-                },
-            );
-            match result {
-                Ok(()) => post.send(Response::Content {
-                    job,
-                    offset,
-                    total: entry.size,
-                    bytes,
-                }),
-                Err(e) => post.send(Response::Failed {
-                    job: Some(job),
-                    error: ErrorInfo::from(&e),
-                }),
-            }
+                request,
+            ));
         }
     }
 }

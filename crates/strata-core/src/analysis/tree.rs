@@ -859,3 +859,141 @@ impl Builder<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The whiteout rules, one line a case: layers are lists of entries (`dir/`, `file=content`,
+    //! `link->target`), the expectation what the merged filesystem holds after the last layer
+    //! and what the last layer did.
+
+    use super::*;
+    use crate::layer::LayerScanner;
+    use crate::limits::Limits;
+
+    /// A layer tar from entries: `path/` a directory, `path->target` a symlink, `path=bytes`
+    /// (or `path`) a file.
+    fn layer(entries: &[&str]) -> LayerIndex {
+        let mut b = tar::Builder::new(Vec::new());
+        for spec in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            if let Some((path, target)) = spec.split_once("->") {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_size(0);
+                h.set_link_name(target).unwrap_or_else(|e| panic!("{e}"));
+                h.set_cksum();
+                b.append_data(&mut h, path, &[][..])
+                    .unwrap_or_else(|e| panic!("{e}"));
+            } else if spec.ends_with('/') {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                h.set_cksum();
+                b.append_data(&mut h, spec, &[][..])
+                    .unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                let (path, data) = spec.split_once('=').unwrap_or((spec, ""));
+                h.set_size(data.len() as u64);
+                h.set_cksum();
+                b.append_data(&mut h, path, data.as_bytes())
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        let mut s = LayerScanner::new(None, &Limits::default());
+        s.push(&b.into_inner().unwrap_or_else(|e| panic!("{e}")));
+        s.finish().index
+    }
+
+    /// The tree of `layers`: the merged filesystem after the last (`dir/`, `file`, `link ->`)
+    /// must be `merged`, and the last layer's changes (`A path`, `M`, `U`, `D`) `changes`.
+    #[track_caller]
+    fn check(layers: &[&[&str]], merged: &[&str], changes: &[&str]) {
+        let tree = ImageTree::build(layers.iter().map(|l| layer(l)).collect());
+        let last = layers.len() - 1;
+        let got: Vec<String> = tree
+            .merged(last)
+            .iter()
+            .map(|f| match f.kind {
+                EntryKind::Dir => format!("{}/", f.path),
+                EntryKind::Symlink => format!("{} -> {}", f.path, f.linkname),
+                _ => f.path.clone(),
+            })
+            .collect();
+        assert_eq!(got, merged, "merged after layer {}", last + 1);
+        let got: Vec<String> = tree
+            .changes(last)
+            .iter()
+            .map(|f| format!("{} {}", f.change.map_or('?', Change::letter), f.path))
+            .collect();
+        assert_eq!(got, changes, "changes of layer {}", last + 1);
+    }
+
+    #[test]
+    fn whiteouts() {
+        // `.wh.X` deletes X and everything below it, from lower layers.
+        check(
+            &[&["a/", "a/b=1", "a/c/", "a/c/d=2", "e=3"], &["a/.wh.c"]],
+            &["a/", "a/b", "e"],
+            &["D a/c", "D a/c/d"],
+        );
+        // A file deleted and put back in one layer is one modified event.
+        check(&[&["x=1"], &[".wh.x", "x=2"]], &["x"], &["M x"]);
+        // Put back identical: unchanged.
+        check(&[&["x=1"], &[".wh.x", "x=1"]], &["x"], &["U x"]);
+        // A whiteout of nothing deletes nothing.
+        check(&[&["x=1"], &[".wh.y"]], &["x"], &[]);
+        // Written again with the same bytes: unchanged; with others: modified.
+        check(
+            &[&["f=1", "g=1"], &["f=1", "g=2"]],
+            &["f", "g"],
+            &["U f", "M g"],
+        );
+    }
+
+    #[test]
+    fn opaque_directories() {
+        // Hides what lower layers put below it...
+        check(
+            &[
+                &["d/", "d/old=1", "d/sub/", "d/sub/x=1"],
+                &["d/", "d/.wh..wh..opq", "d/new=2"],
+            ],
+            &["d/", "d/new"],
+            &["U d", "A d/new", "D d/old", "D d/sub", "D d/sub/x"],
+        );
+        // ...but keeps what its own layer put there, before the marker or after it.
+        check(
+            &[&["d/", "d/old=1"], &["d/", "d/mine=2", "d/.wh..wh..opq"]],
+            &["d/", "d/mine"],
+            &["U d", "A d/mine", "D d/old"],
+        );
+        // Nothing outside it is touched.
+        check(
+            &[&["d/", "d/old=1", "e=1"], &["d/", "d/.wh..wh..opq"]],
+            &["d/", "e"],
+            &["U d", "D d/old"],
+        );
+    }
+
+    #[test]
+    fn a_non_directory_over_a_directory() {
+        // A file where a directory was drops the directory's subtree.
+        check(
+            &[&["d/", "d/f=1", "d/g/", "d/g/h=1"], &["d=file"]],
+            &["d"],
+            &["M d", "D d/f", "D d/g", "D d/g/h"],
+        );
+        // So does a symlink.
+        check(
+            &[&["d/", "d/f=1"], &["d->elsewhere"]],
+            &["d -> elsewhere"],
+            &["M d", "D d/f"],
+        );
+        // And a directory where a file was replaces it.
+        check(
+            &[&["d=1"], &["d/", "d/f=2"]],
+            &["d/", "d/f"],
+            &["M d", "A d/f"],
+        );
+    }
+}

@@ -499,3 +499,104 @@ impl LayerIndexBuilder {
         self.index
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! What the index keeps of a tar's names, one line a case: the paths (normalised), the
+    //! whiteouts, and the diagnostics for names it refuses.
+
+    use super::*;
+    use crate::layer::LayerScanner;
+
+    /// A tar whose entries have exactly these names (written raw: `..` and `/` too); a name
+    /// ending in `/` is a directory, `name>target` a hard link.
+    fn tar_of(names: &[&str]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for spec in names {
+            let (name, link) = spec
+                .split_once('>')
+                .map_or((*spec, None), |(n, l)| (n, Some(l)));
+            let mut h = tar::Header::new_old();
+            let raw = &mut h.as_old_mut().name;
+            raw[..name.len()].copy_from_slice(name.as_bytes());
+            if let Some(l) = link {
+                h.as_old_mut().linkname[..l.len()].copy_from_slice(l.as_bytes());
+                h.set_entry_type(tar::EntryType::Link);
+            } else if name.ends_with('/') {
+                h.set_entry_type(tar::EntryType::Directory);
+            }
+            h.set_mode(0o644);
+            h.set_size(0);
+            h.set_cksum();
+            b.append(&h, &[][..]).unwrap_or_else(|e| panic!("{e}"));
+        }
+        b.into_inner().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The index of a tar with entries named `names`: its entries' paths, its whiteouts
+    /// (`-target` deletes, `opaque dir`), and the codes of its diagnostics.
+    #[track_caller]
+    fn check(names: &[&str], paths: &[&str], whiteouts: &[&str], codes: &[&str]) {
+        let mut s = LayerScanner::new(None, &Limits::default());
+        s.push(&tar_of(names));
+        let index = s.finish().index;
+        let got: Vec<String> = index.entries.iter().map(|e| index.path(e)).collect();
+        assert_eq!(got, paths, "paths of {names:?}");
+        let got: Vec<String> = index
+            .whiteouts
+            .iter()
+            .map(|w| {
+                let target = index.paths.path(w.target);
+                if w.opaque {
+                    format!("opaque {target}")
+                } else {
+                    format!("-{target}")
+                }
+            })
+            .collect();
+        assert_eq!(got, whiteouts, "whiteouts of {names:?}");
+        let got: Vec<&str> = index.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(got, codes, "diagnostics of {names:?}");
+    }
+
+    #[test]
+    fn names() {
+        check(
+            &["a", "./b", "/c", "d/", "d/e"],
+            &["a", "b", "c", "d", "d/e"],
+            &[],
+            &[],
+        );
+        // The root itself is no entry.
+        check(&["./", "/", "a"], &["a"], &[], &[]);
+        // A later entry for the same path is kept as well (the later one wins in the tree).
+        check(&["a", "a"], &["a", "a"], &[], &[]);
+    }
+
+    #[test]
+    fn names_that_escape_are_refused() {
+        check(&["../etc/passwd", "ok"], &["ok"], &[], &["unsafe-path"]);
+        check(&["a/../../b"], &[], &[], &["unsafe-path"]);
+        // A hard link out of the layer is kept, and said.
+        check(
+            &["x>../../etc/shadow"],
+            &["x"],
+            &[],
+            &["unsafe-hardlink", "dangling-hardlink"],
+        );
+    }
+
+    #[test]
+    fn whiteouts() {
+        check(&["d/.wh.x", ".wh.top"], &[], &["-d/x", "-top"], &[]);
+        check(&["d/", "d/.wh..wh..opq"], &["d"], &["opaque d"], &[]);
+        // AUFS's own metadata is not a deletion.
+        check(
+            &[".wh..wh.plnk/", ".wh..wh.aufs"],
+            &[],
+            &[],
+            &["aufs-metadata", "aufs-metadata"],
+        );
+        check(&["d/.wh."], &[], &[], &["bad-whiteout"]);
+    }
+}
