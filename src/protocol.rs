@@ -1,5 +1,5 @@
 //! What the page and its Web Workers say to each other, as ready-to-use engine types (a
-//! [`LayerScan`], a [`Digest`], a validated [`Snapshot`]): [`crate::wire`] encodes them as JSON
+//! [`LayerScan`], a [`Digest`], a validated [`Snapshot`]): the `wire` module encodes them as JSON
 //! with bytes beside and restores them on the other end, so neither end patches a message up.
 //! A worker owns reading (the `File`, by range) and the engine's heavy work; the page owns
 //! rendering. Also here: the requests components make of the page (file contents, a registry
@@ -116,7 +116,7 @@ impl Request {
 }
 
 /// Worker → page. The variants whose payload travels beside the JSON are not serialised
-/// themselves: [`crate::wire`] moves their payload out and back.
+/// themselves: the `wire` module moves their payload out and back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
     /// The worker's wasm is loaded and it listens.

@@ -8,7 +8,7 @@ use crate::protocol::{ArchiveListing, ErrorInfo};
 use crate::route::{Route, View};
 use std::rc::Rc;
 use strata_core::explorer::{LayerListItem, layer_list};
-use strata_core::history::{Dockerfile, History, dockerfile_of, history};
+use strata_core::history::{Dockerfile, History};
 use strata_core::layer::LayerScan;
 use strata_core::tree::WasteReport;
 use strata_core::{Analysis, Image, LayerIdx, Overview};
@@ -109,13 +109,7 @@ impl Session {
         image_number: usize,
         bytes_read: u64,
     ) -> Session {
-        let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
-        let history = history(&image, &sizes);
-        let dockerfile = dockerfile_of(&image, &history);
-        let size = sizes.iter().flatten().sum();
-        let inspect =
-            serde_json::to_value([strata_core::inspect::inspect(&image, size)]).unwrap_or_default();
-        let hints = Rc::new(strata_core::hints::config_hints(&image, &history, None));
+        let report = strata_core::report::ImageReport::of(&image);
         let raw = RawDoc::of(&image);
         Session {
             listing,
@@ -124,10 +118,10 @@ impl Session {
             image_number,
             bytes_read,
             snapshot_of: None,
-            history,
-            dockerfile,
-            inspect,
-            hints,
+            history: report.history,
+            dockerfile: report.dockerfile,
+            inspect: report.inspect,
+            hints: Rc::new(report.hints),
             raw,
         }
     }
@@ -635,37 +629,17 @@ pub fn build_explorer(
     }
     let mut image = session.image.clone();
     let analysis = strata_core::analyse(&mut image, scans);
-    let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
-    let podman_history = history(&image, &sizes);
-    // docker's count: the bytes of each layer's files, for the layers that were read whole.
-    let docker_sizes: Vec<Option<u64>> = (0..image.layers.len())
-        .map(|i| {
-            analysis.scans[i]
-                .as_ref()
-                .filter(|s| s.error.is_none())
-                .map(|_| analysis.tree.docker_size(i))
-        })
-        .collect();
-    let history = history(&image, &docker_sizes);
-    let inspect = Rc::new(
-        serde_json::to_value([strata_core::inspect::inspect(
-            &image,
-            docker_sizes.iter().flatten().sum(),
-        )])
-        .unwrap_or_default(),
-    );
-    let layers = layer_list(&analysis.tree, &image, &history.rows);
+    let report = strata_core::report::LayersReport::of(&image, &analysis);
+    let layers = layer_list(&analysis.tree, &image, &report.history.rows);
     let waste = analysis.tree.waste();
-    let mut hints = strata_core::hints::config_hints(&image, &history, None);
-    hints.extend(strata_core::hints::file_hints(&analysis.tree));
     Explorer {
         analysis,
-        history,
-        podman_history,
-        inspect,
+        history: report.history,
+        podman_history: report.podman_history,
+        inspect: Rc::new(report.inspect),
         layers,
         waste,
-        hints: Rc::new(hints),
+        hints: Rc::new(report.hints),
         millis,
         stats,
     }

@@ -29,7 +29,9 @@ mod views;
 
 pub use analysis::{diff, dive, hints, paths, supply_chain, tree};
 pub use formats::{archive, image, layer, model, registry, tar};
-pub use views::{equivalents, explorer, history, inspect, lessons, overview, preview, snapshot};
+pub use views::{
+    equivalents, explorer, history, inspect, lessons, overview, preview, report, snapshot,
+};
 
 pub use analysis::read::{
     Analysis, LayerScanSummary, LayerStatus, analyse, scan_image, verify_layer,

@@ -1,7 +1,7 @@
 //! The top floor: what hosts render, built from the floors below. The overview, `docker
 //! history` and the Dockerfile ([`history`]), `docker image inspect` ([`inspect`]), the layer
 //! explorer's view models ([`explorer`]), file previews ([`preview`]), the guided walk
-//! ([`lessons`]), the command that shows the same without Strata ([`equivalents`]), and
+//! ([`lessons`]), one report of an image for every host ([`report`]), the command that shows the same without Strata ([`equivalents`]), and
 //! snapshots of an inspection ([`snapshot`]).
 
 pub mod equivalents;
@@ -11,4 +11,5 @@ pub mod inspect;
 pub mod lessons;
 pub mod overview;
 pub mod preview;
+pub mod report;
 pub mod snapshot;
