@@ -79,8 +79,8 @@ pub struct Route {
     pub platform: Option<String>,
     /// The image ID the link is about (a local archive must match it).
     pub id: Option<String>,
-    /// 1-based layer in the explorer.
-    pub layer: Option<usize>,
+    /// The layer in the explorer (1-based in the URL: `layer=3` is `LayerIdx` 2).
+    pub layer: Option<strata_core::LayerIdx>,
     /// `merged` (the default) or `changes`.
     pub changes_only: bool,
     /// Selected path, without a leading slash.
@@ -120,7 +120,9 @@ impl Route {
                 "image" => route.image = v.parse().ok(),
                 "platform" => route.platform = Some(v).filter(|s| !s.is_empty()),
                 "id" => route.id = Some(v).filter(|s| !s.is_empty()),
-                "layer" => route.layer = v.parse().ok().filter(|n| *n > 0),
+                "layer" => {
+                    route.layer = v.parse().ok().and_then(strata_core::LayerIdx::from_number)
+                }
                 "mode" => route.changes_only = v == "changes",
                 "path" => {
                     route.path =
@@ -160,7 +162,7 @@ impl Route {
             q.push(("id", id.clone()));
         }
         if let Some(l) = self.layer {
-            q.push(("layer", l.to_string()));
+            q.push(("layer", l.number().to_string()));
         }
         if self.changes_only {
             q.push(("mode", "changes".into()));
@@ -270,7 +272,7 @@ mod tests {
             image: Some(1),
             platform: Some("sha256:abc".into()),
             id: Some("sha256:def".into()),
-            layer: Some(3),
+            layer: strata_core::LayerIdx::from_number(3),
             changes_only: true,
             path: Some("usr/bin/café & <b>".into()),
             filter: "a b?&=".into(),

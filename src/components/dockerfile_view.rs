@@ -43,7 +43,7 @@ pub fn DockerfileView(props: &DockerfileViewProps) -> Html {
                     let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
                     let layer = l.layer;
                     let to_layer = Callback::from(move |_: MouseEvent| {
-                        on_navigate.emit(Route { view: View::Layers, layer: layer.map(|x| x + 1), path: None, ..route.clone() })
+                        on_navigate.emit(Route { view: View::Layers, layer: layer.map(strata_core::LayerIdx::new), path: None, ..route.clone() })
                     });
                     let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
                     let to_history = Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view: View::History, ..route.clone() }));

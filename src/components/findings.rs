@@ -35,7 +35,7 @@ pub fn Findings(props: &FindingsProps) -> Html {
                             { for h.evidence.iter().map(|e| {
                                 let target = e.path.clone().map(|path| {
                                     let onclick = {
-                                        let (on_navigate, route, layer) = (props.on_navigate.clone(), props.route.clone(), e.layer);
+                                        let (on_navigate, route, layer) = (props.on_navigate.clone(), props.route.clone(), e.layer.and_then(strata_core::LayerIdx::from_number));
                                         let path = path.clone();
                                         Callback::from(move |_: MouseEvent| on_navigate.emit(Route {
                                             view: View::Layers,

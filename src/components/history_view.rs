@@ -84,7 +84,7 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                         let shown: String = if open || !short { created_by } else { format!("{}…", created_by.chars().take(59).collect::<String>()) };
                         let layer_link = r.layer.map(|l| {
                             let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
-                            let onclick = Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view: View::Layers, layer: Some(l + 1), path: None, ..route.clone() }));
+                            let onclick = Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view: View::Layers, layer: Some(strata_core::LayerIdx::new(l)), path: None, ..route.clone() }));
                             html! { <button class="link" {onclick} title="Show this layer's files">{ format!("layer {}", l + 1) }</button> }
                         });
                         html! {

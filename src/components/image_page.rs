@@ -208,7 +208,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         image,
         &origin,
         topic,
-        props.route.layer.map(|l| l.saturating_sub(1)),
+        props.route.layer.map(strata_core::LayerIdx::get),
         props.route.path.as_deref(),
     ));
     // The guided walk, told with this image (more of it once the layers are read).

@@ -98,7 +98,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
     let route = &props.route;
     let layer = route
         .layer
-        .map(|l| l - 1)
+        .map(strata_core::LayerIdx::get)
         .filter(|l| *l < tree.n_layers())
         .unwrap_or(n_layers - 1);
     let mode = if route.changes_only {
@@ -188,7 +188,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
         let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
         Callback::from(move |l: usize| {
             on_navigate.emit(Route {
-                layer: Some(l + 1),
+                layer: Some(strata_core::LayerIdx::new(l)),
                 ..route.clone()
             })
         })
@@ -292,7 +292,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
         let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
         Callback::from(move |l: usize| {
             on_navigate.emit(Route {
-                layer: Some(l + 1),
+                layer: Some(strata_core::LayerIdx::new(l)),
                 ..route.clone()
             })
         })

@@ -34,7 +34,11 @@ pub fn route_for(lessons: &[Lesson], k: usize, route: &Route) -> Route {
     Route {
         view,
         learn: Some(k),
-        layer: focus.as_ref().and_then(|f| f.layer).or(route.layer),
+        layer: focus
+            .as_ref()
+            .and_then(|f| f.layer)
+            .and_then(strata_core::LayerIdx::from_number)
+            .or(route.layer),
         path: focus
             .as_ref()
             .and_then(|f| f.path.clone())

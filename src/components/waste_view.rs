@@ -24,7 +24,9 @@ pub fn WasteView(props: &WasteViewProps) -> Html {
         return html! { <p class="note" aria-busy="true">{ "The layers are being read; the sizes follow." }</p> };
     };
     let w = &explorer.waste;
-    let go_to = |path: String, layer: Option<usize>| {
+    // The waste report numbers layers from 1.
+    let go_to = |path: String, number: Option<usize>| {
+        let layer = number.and_then(strata_core::LayerIdx::from_number);
         let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
         Callback::from(move |_: MouseEvent| {
             on_navigate.emit(Route {
