@@ -286,3 +286,119 @@ pub fn scan_image<S: ReadAt + ?Sized>(
     }
     Ok(analyse(image, scans))
 }
+
+#[cfg(test)]
+mod tests {
+    //! What reading an image's layers says of each layer, one line a case: a fixture, a change
+    //! to its bytes (at an offset inside a layer's blob), and each layer's status and the codes
+    //! of the diagnostics about it.
+
+    use super::*;
+    use crate::{ManifestPick, MemorySource, load_image, open_archive};
+
+    const DOCKER: &[u8] = include_bytes!("../../tests/data/tiny.docker.tar");
+    const OCI: &[u8] = include_bytes!("../../tests/data/tiny.oci.tar");
+
+    /// How a case damages the archive: flips a bit of the byte `at` bytes into layer `layer`'s
+    /// blob.
+    struct Flip {
+        layer: usize,
+        at: u64,
+    }
+
+    /// Reads `archive` (after `flip`, when given) and checks each layer's status (`V`erified,
+    /// `D`amaged) and the codes of the diagnostics about whole layers, in layer order.
+    #[track_caller]
+    fn check(archive: &[u8], flip: Option<Flip>, statuses: &str, codes: &[&str]) {
+        let limits = Limits::default();
+        let pristine = MemorySource::new(archive.to_vec());
+        let opened =
+            open_archive(&pristine, &limits, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        let image = load_image(&opened, &pristine, 0, &ManifestPick::Default, &limits)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut bytes = archive.to_vec();
+        if let Some(f) = flip {
+            let blob = image.layers[f.layer]
+                .location
+                .unwrap_or_else(|| panic!("no blob"));
+            let i = usize::try_from(blob.offset + f.at).unwrap_or_else(|e| panic!("{e}"));
+            bytes[i] ^= 0x20;
+        }
+        let mut image = image;
+        let analysis = scan_image(
+            &mut image,
+            &MemorySource::new(bytes),
+            &limits,
+            &mut |_, _, _| true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let got: String = (0..image.layers.len())
+            .map(|i| match analysis.layer_status(i) {
+                LayerStatus::Verified => 'V',
+                LayerStatus::Damaged(_) => 'D',
+                LayerStatus::Unchecked(_) => 'U',
+                LayerStatus::Checking => 'C',
+                LayerStatus::Missing => 'M',
+            })
+            .collect();
+        assert_eq!(got, statuses, "statuses");
+        let got: Vec<String> = analysis
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.layer.map(|l| format!("{l}:{}", d.code)))
+            .collect();
+        assert_eq!(got, codes, "diagnostics about layers");
+    }
+
+    #[test]
+    fn layer_statuses() {
+        check(DOCKER, None, "VV", &[]);
+        check(OCI, None, "VV", &[]);
+        // A byte of the second header in an uncompressed layer: the tar breaks there, and the
+        // digest (which is its diff_id) is wrong; the next layer's whiteout then finds nothing.
+        check(
+            DOCKER,
+            Some(Flip { layer: 0, at: 513 }),
+            "DV",
+            &[
+                "1:layer-damaged",
+                "1:digest-mismatch",
+                "2:whiteout-of-nothing",
+            ],
+        );
+        check(
+            DOCKER,
+            Some(Flip { layer: 1, at: 513 }),
+            "VD",
+            &["2:layer-damaged", "2:digest-mismatch"],
+        );
+        // In a gzip layer the stream itself breaks: damaged, and its digest wrong too.
+        check(
+            OCI,
+            Some(Flip { layer: 0, at: 20 }),
+            "DV",
+            &[
+                "1:layer-damaged",
+                "1:digest-mismatch",
+                "2:whiteout-of-nothing",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_digest_that_could_not_be_checked() {
+        let limits = Limits::default();
+        let source = MemorySource::new(DOCKER);
+        let opened = open_archive(&source, &limits, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+        let mut image = load_image(&opened, &source, 0, &ManifestPick::Default, &limits)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut analysis = scan_image(&mut image, &source, &limits, &mut |_, _, _| true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        analysis.unchecked(1, "the file is gone");
+        assert_eq!(analysis.layer_status(0), LayerStatus::Verified);
+        assert!(
+            matches!(analysis.layer_status(1), LayerStatus::Unchecked(m) if m.contains("gone"))
+        );
+        assert!(analysis.checking().is_empty());
+    }
+}
