@@ -810,3 +810,96 @@ fn finish_layers<S: ReadAt + ?Sized>(image: &mut Image, source: &S) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Which image `load_image` opens and what it knows of its layers before reading them, one
+    //! line a case: a fixture, the image number and manifest pick, and what comes out.
+
+    use super::*;
+    use crate::{MemorySource, open_archive};
+
+    const DOCKER: &[u8] = include_bytes!("../../tests/data/tiny.docker.tar");
+    const OCI: &[u8] = include_bytes!("../../tests/data/tiny.oci.tar");
+    const OCI_ZSTD: &[u8] = include_bytes!("../../tests/data/tiny.oci-zstd.tar");
+
+    /// What a case expects: the manifest derived or stored, each layer's compression (`-`
+    /// none, `g` gzip, `z` zstd), or the error's kind.
+    enum Want {
+        Image {
+            synthesized: bool,
+            compression: &'static str,
+        },
+        Fails(&'static str),
+    }
+
+    /// The manifest digest of a fixture's default image.
+    fn manifest_digest(archive: &[u8]) -> Digest {
+        match load(archive, 0, &ManifestPick::Default) {
+            Ok(image) => image.manifest.digest,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn load(archive: &[u8], number: usize, pick: &ManifestPick) -> Result<Image, Error> {
+        let source = MemorySource::new(archive.to_vec());
+        let limits = Limits::default();
+        let opened = open_archive(&source, &limits, &mut |_| {})?;
+        load_image(&opened, &source, number, pick, &limits)
+    }
+
+    #[track_caller]
+    fn check(archive: &[u8], number: usize, pick: ManifestPick, want: Want) {
+        let got = load(archive, number, &pick);
+        match (got, want) {
+            (
+                Ok(image),
+                Want::Image {
+                    synthesized,
+                    compression,
+                },
+            ) => {
+                assert_eq!(image.manifest_synthesized, synthesized, "manifest derived");
+                let got: String = image
+                    .layers
+                    .iter()
+                    .map(|l| match l.compression {
+                        Some(Compression::None) => '-',
+                        Some(Compression::Gzip) => 'g',
+                        Some(Compression::Zstd) => 'z',
+                        None => '?',
+                    })
+                    .collect();
+                assert_eq!(got, compression, "layer compression, sniffed");
+                assert!(image.layers.iter().all(|l| l.location.is_some()));
+                assert!(image.diagnostics.is_empty(), "{:?}", image.diagnostics);
+            }
+            (Err(e), Want::Fails(kind)) => assert_eq!(e.kind(), kind, "{e}"),
+            (Ok(image), Want::Fails(kind)) => panic!("opened {}, not {kind}", image.id()),
+            (Err(e), Want::Image { .. }) => panic!("failed: {e}"),
+        }
+    }
+
+    #[test]
+    fn which_image_and_what_is_known_before_the_layers() {
+        use ManifestPick::{Default, Digest as ByDigest};
+        let image = |synthesized, compression| Want::Image {
+            synthesized,
+            compression,
+        };
+        // docker save has no manifest: the one containers/image derives.
+        check(DOCKER, 0, Default, image(true, "--"));
+        check(OCI, 0, Default, image(false, "gg"));
+        check(OCI_ZSTD, 0, Default, image(false, "zz"));
+        // A manifest picked by its digest; another digest is no image of this archive.
+        check(OCI, 0, ByDigest(manifest_digest(OCI)), image(false, "gg"));
+        check(
+            OCI,
+            0,
+            ByDigest(manifest_digest(DOCKER)),
+            Want::Fails("no-such-image"),
+        );
+        // An image number the archive does not have.
+        check(OCI, 3, Default, Want::Fails("no-such-image"));
+    }
+}
