@@ -30,15 +30,21 @@ pub struct Diagnostic {
     pub layer: Option<LayerIdx>,
 }
 
-/// As JSON (the CLI's output, an image inside a snapshot): the four strings, and `layer` when
-/// there is one.
+/// As JSON (the CLI's output, an image inside a snapshot): the four strings, and the layer
+/// when there is one, as `layer_index` — 0-based, as array positions are, while `subject`
+/// says `layer 3` the way people count; the name keeps a script from mixing the two.
 #[derive(Serialize, Deserialize)]
 struct Readable {
     severity: Severity,
     code: String,
     subject: String,
     message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "layer_index",
+        alias = "layer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     layer: Option<LayerIdx>,
 }
 
@@ -152,7 +158,7 @@ mod tests {
         let d = Diagnostic::about_layer(Severity::Error, "missing-blob", LayerIdx::new(1), "gone");
         let json = serde_json::to_string(&d).unwrap_or_default();
         assert!(
-            json.contains(r#""subject":"layer 2""#) && json.contains(r#""layer":1"#),
+            json.contains(r#""subject":"layer 2""#) && json.contains(r#""layer_index":1"#),
             "{json}"
         );
         assert_eq!(
