@@ -27,7 +27,7 @@ mod analysis;
 mod formats;
 mod views;
 
-pub use analysis::{diff, dive, hints, paths, supply_chain, tree};
+pub use analysis::{diff, dive, hints, packages, paths, supply_chain, tree};
 pub use formats::{archive, image, layer, model, registry, tar};
 pub use views::{
     equivalents, explorer, history, inspect, lessons, overview, preview, report, snapshot,

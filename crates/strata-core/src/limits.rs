@@ -47,6 +47,13 @@ pub struct Limits {
     /// Most manifests the supply chain lookup reads for one image (referrers, attestation
     /// manifests, cosign tags).
     pub max_referrers: u64,
+    /// Largest package database or package metadata file read whole (dpkg `status`, an
+    /// `rpmdb.sqlite`, a `METADATA`, a jar's central directory).
+    pub max_package_db_bytes: u64,
+    /// Most files the package analysis reads (databases, metadata, executables and jars probed).
+    pub max_package_files: u64,
+    /// Most packages read from one database or binary.
+    pub max_packages: u64,
 }
 
 impl Default for Limits {
@@ -68,6 +75,9 @@ impl Default for Limits {
             max_concurrent_fetches: 6,
             max_attestation_bytes: 32 << 20,
             max_referrers: 256,
+            max_package_db_bytes: 128 << 20,
+            max_package_files: 200_000,
+            max_packages: 100_000,
         }
     }
 }
@@ -100,6 +110,9 @@ impl Limits {
             ("max_concurrent_fetches", self.max_concurrent_fetches),
             ("max_attestation_bytes", self.max_attestation_bytes),
             ("max_referrers", self.max_referrers),
+            ("max_package_db_bytes", self.max_package_db_bytes),
+            ("max_package_files", self.max_package_files),
+            ("max_packages", self.max_packages),
         ]
     }
 
@@ -130,6 +143,13 @@ impl Limits {
             "max_referrers" => {
                 "Most signatures, attestations and other referrers read for one image."
             }
+            "max_package_db_bytes" => {
+                "Largest package database or metadata file read whole (dpkg status, rpmdb.sqlite, a jar's directory), in bytes."
+            }
+            "max_package_files" => {
+                "Most files the package analysis reads: databases, metadata, and executables and jars it probes."
+            }
+            "max_packages" => "Most packages read from one database or binary.",
             _ => "",
         }
     }
@@ -153,6 +173,9 @@ impl Limits {
             "max_concurrent_fetches" => &mut self.max_concurrent_fetches,
             "max_attestation_bytes" => &mut self.max_attestation_bytes,
             "max_referrers" => &mut self.max_referrers,
+            "max_package_db_bytes" => &mut self.max_package_db_bytes,
+            "max_package_files" => &mut self.max_package_files,
+            "max_packages" => &mut self.max_packages,
             _ => {
                 let known: Vec<&str> = self.named().into_iter().map(|(n, _)| n).collect();
                 return Err(Error::Invalid {

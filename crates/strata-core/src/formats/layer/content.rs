@@ -117,6 +117,147 @@ pub fn read_entry<S: ReadAt + ?Sized>(
     Ok(())
 }
 
+/// One range of one file of a layer, for [`read_ranges`]: the entry itself travels with it, so
+/// a host that holds only the layer's blob (a pool worker) can serve it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RangeRequest {
+    pub entry: Entry,
+    /// The entry's sparse map when it is in the headers (see [`crate::LayerIndex::sparse_map`]).
+    pub sparse_map: Option<Vec<(u64, u64)>>,
+    /// Offset in the file's content.
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// Reads many ranges of a layer's files at once, as `read_entry` would one by one, but a
+/// compressed layer is decompressed once for all of them (up to the last byte wanted), not once
+/// per file: the package analysis asks for hundreds of small files per layer. Each answer is
+/// the range's bytes (shorter when the file is) or the error that range met. Sparse files are
+/// read one by one through [`read_entry`] (package databases are never sparse in practice).
+pub fn read_ranges<S: ReadAt + ?Sized>(
+    source: &S,
+    blob: BlobLocation,
+    compression: Compression,
+    requests: &[RangeRequest],
+) -> Vec<Result<Vec<u8>, Error>> {
+    let mut answers: Vec<Option<Result<Vec<u8>, Error>>> = vec![None; requests.len()];
+    // Windows in the uncompressed tar: (start, end, request), sorted by start.
+    let mut windows = Vec::new();
+    for (i, r) in requests.iter().enumerate() {
+        let sparse = r.entry.flags & flags::SPARSE != 0;
+        if r.entry.kind != EntryKind::File || sparse || compression == Compression::None {
+            let mut got = Vec::new();
+            let res = read_entry(
+                source,
+                blob,
+                compression,
+                &r.entry,
+                r.sparse_map.as_deref(),
+                (r.offset, Some(r.len)),
+                &mut |chunk| {
+                    got.extend_from_slice(chunk);
+                    Ok(())
+                },
+            );
+            answers[i] = Some(res.map(|()| got));
+            continue;
+        }
+        let from = r.offset.min(r.entry.stored_size);
+        let to = r.offset.saturating_add(r.len).min(r.entry.stored_size);
+        let base = r.entry.data_offset;
+        windows.push((base + from, base + to, i));
+        answers[i] = Some(Ok(Vec::with_capacity(
+            usize::try_from(to - from).unwrap_or(0).min(1 << 20),
+        )));
+    }
+    windows.sort_unstable();
+    if let Some(last) = windows.iter().map(|w| w.1).max() {
+        let mut sink = Windows {
+            windows: &windows,
+            next: 0,
+            pos: 0,
+            end: last,
+            answers: &mut answers,
+        };
+        let mut decoder = Decoder::new(compression);
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut at = 0u64;
+        let mut failed = None;
+        while at < blob.len && sink.pos < sink.end {
+            let n = usize::try_from((blob.len - at).min(buf.len() as u64)).unwrap_or(buf.len());
+            if let Err(e) = read_exact_at(source, blob.offset + at, &mut buf[..n], "the layer")
+                .and_then(|()| decoder.push(&buf[..n], &mut sink))
+            {
+                failed = Some(e);
+                break;
+            }
+            at += n as u64;
+        }
+        if failed.is_none() && sink.pos < sink.end {
+            failed = decoder.finish(&mut sink).err();
+        }
+        let reached = sink.pos;
+        for &(_, end, i) in &windows {
+            if end > reached {
+                answers[i] = Some(Err(failed.clone().unwrap_or_else(|| Error::Truncated {
+                    what: "the layer".into(),
+                    offset: reached,
+                    detail: format!(
+                        "it ends {} bytes before the file's data does",
+                        end - reached
+                    ),
+                })));
+            }
+        }
+    }
+    answers
+        .into_iter()
+        .map(|a| {
+            a.unwrap_or_else(|| {
+                Err(Error::Invalid {
+                    what: "a range".into(),
+                    detail: "it was not read".into(),
+                })
+            })
+        })
+        .collect()
+}
+
+/// Hands the decompressed tar's bytes to every window they fall in.
+struct Windows<'a> {
+    /// (start, end, request), sorted by start.
+    windows: &'a [(u64, u64, usize)],
+    /// Windows before this one are complete.
+    next: usize,
+    /// Bytes of the tar seen so far.
+    pos: u64,
+    /// The end of the last window: past it nothing is wanted.
+    end: u64,
+    answers: &'a mut [Option<Result<Vec<u8>, Error>>],
+}
+
+impl Sink for Windows<'_> {
+    fn write(&mut self, data: &[u8]) -> Result<(), Error> {
+        let (a, b) = (self.pos, self.pos + data.len() as u64);
+        self.pos = b;
+        while self.next < self.windows.len() && self.windows[self.next].1 <= a {
+            self.next += 1;
+        }
+        for &(start, end, i) in &self.windows[self.next..] {
+            if start >= b {
+                break;
+            }
+            let (from, to) = (start.max(a), end.min(b));
+            if from < to
+                && let Some(Ok(v)) = &mut self.answers[i]
+            {
+                v.extend_from_slice(&data[(from - a) as usize..(to - a) as usize]);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Passes on `take` bytes after skipping `skip`, then swallows the rest.
 struct Window<'a> {
     skip: u64,

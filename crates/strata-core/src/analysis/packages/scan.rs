@@ -1,0 +1,586 @@
+//! Reading the package databases out of an image, without I/O: [`PackageScan`] looks at the
+//! tree's layer indexes, asks for the bytes it needs as [`ReadRequest`]s (one file's range in
+//! one layer, grouped by layer so a host serves a compressed layer in one decompression pass),
+//! and parses what it is handed. Round 1 reads every version of every database and metadata
+//! file (each layer that wrote one, found through the paths' timelines); later rounds probe
+//! executables that no OS package owns (Go and Rust build information) and jars (Maven), a few
+//! ranges at a time. Then [`PackageScan::finish`] builds the report.
+//!
+//! Memory stays bounded: a file is read whole only up to `max_package_db_bytes`, at most
+//! `max_package_files` files are read, and each answer is parsed (and dropped) when it
+//! arrives.
+
+use super::dpkg::{self, DpkgFile};
+use super::elf::ElfProbe;
+use super::maven::{self, JarProbe};
+use super::model::Package;
+use super::os_release::{self, OsRelease};
+use super::probe::{Found, Probe, Step};
+use super::python::{self, PythonFile};
+use super::rpm::{self, RpmDb};
+use super::{apk, npm};
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::layer::content::RangeRequest;
+use crate::limits::Limits;
+use crate::paths::PathId;
+use crate::tar::EntryKind;
+use crate::tree::{Change, ImageTree};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// One read the analysis wants: `range` of the file that entry `entry` of layer `layer`
+/// (0-based) is. The entry travels inside `range`, so a host that has only the layer's blob
+/// can serve it with [`crate::layer::content::read_ranges`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadRequest {
+    pub layer: usize,
+    pub entry: u32,
+    pub range: RangeRequest,
+}
+
+/// What a file is to the package analysis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SourceKind {
+    Dpkg(DpkgFile),
+    Apk,
+    Rpm(RpmDb),
+    Python(PythonFile),
+    Npm,
+    OsRelease,
+    /// An executable probed for build information, or a jar.
+    Probe,
+}
+
+/// A source file parsed.
+#[derive(Debug, Clone)]
+pub(crate) enum Parsed {
+    Packages(Vec<Package>),
+    /// A file list (dpkg `.list`, `md5sums`, Python `RECORD`), absolute paths.
+    Files(Vec<String>),
+    Os(OsRelease),
+    Found(Found),
+}
+
+/// One version of a source file: what layer `layer` wrote at `path`.
+#[derive(Debug, Clone)]
+pub(crate) struct Version {
+    pub path: PathId,
+    pub layer: usize,
+    pub kind: SourceKind,
+    /// `None` when it could not be read (a diagnostic says why).
+    pub parsed: Option<Parsed>,
+}
+
+#[derive(Debug)]
+struct Target {
+    layer: usize,
+    entry: u32,
+    path: PathId,
+    kind: SourceKind,
+    probe: Option<Box<dyn Probe>>,
+    /// The ranges asked for in this round, answered in order.
+    asked: usize,
+}
+
+/// The package analysis in progress: see the module's documentation.
+#[derive(Debug)]
+pub struct PackageScan {
+    limits: Limits,
+    targets: Vec<Target>,
+    /// This round's requests, and for each the target it is for.
+    requests: Vec<ReadRequest>,
+    request_targets: Vec<usize>,
+    probing: bool,
+    limit_said: bool,
+    pub(crate) versions: Vec<Version>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// What a path is, by name (and kind: a distutils `.egg-info` may be a file or a directory).
+pub(crate) fn classify(path: &str, is_file: bool) -> Option<SourceKind> {
+    if let Some(d) = dpkg::classify(path) {
+        return Some(SourceKind::Dpkg(d));
+    }
+    if path == apk::INSTALLED {
+        return Some(SourceKind::Apk);
+    }
+    if let Some(r) = rpm::classify(path) {
+        return Some(SourceKind::Rpm(r));
+    }
+    if os_release::PATHS.contains(&path) {
+        return Some(SourceKind::OsRelease);
+    }
+    if npm::classify(path).is_some() {
+        return Some(SourceKind::Npm);
+    }
+    python::classify(path, is_file).map(SourceKind::Python)
+}
+
+/// Executables worth probing: any execute bit, and big enough to hold an ELF header.
+const MIN_PROBE_SIZE: u64 = 64;
+
+impl PackageScan {
+    /// Plans the first round: every version of every package database in the image.
+    pub fn new(tree: &ImageTree, limits: &Limits) -> PackageScan {
+        let mut scan = PackageScan {
+            limits: limits.clone(),
+            targets: Vec::new(),
+            requests: Vec::new(),
+            request_targets: Vec::new(),
+            probing: false,
+            limit_said: false,
+            versions: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        for layer in 0..tree.n_layers() {
+            for p in tree.layer_paths(layer) {
+                let Some((entry, e)) = file_entry(tree, p, layer) else {
+                    continue;
+                };
+                let path = tree.paths.path(p);
+                let Some(kind) = classify(&path, true) else {
+                    continue;
+                };
+                if e.size > scan.limits.max_package_db_bytes {
+                    scan.diagnostics.push(Diagnostic::warning(
+                        "package-db-too-large",
+                        format!("layer {}: {path}", layer + 1),
+                        format!(
+                            "this file is {} bytes, over the limit `max_package_db_bytes` ({}); its packages are not read",
+                            e.size, scan.limits.max_package_db_bytes
+                        ),
+                    ));
+                    continue;
+                }
+                scan.add_target(tree, layer, entry, p, kind, None);
+            }
+        }
+        scan.ask_whole_files(tree);
+        scan
+    }
+
+    fn add_target(
+        &mut self,
+        tree: &ImageTree,
+        layer: usize,
+        entry: u32,
+        path: PathId,
+        kind: SourceKind,
+        probe: Option<Box<dyn Probe>>,
+    ) -> bool {
+        if self.targets.len() as u64 >= self.limits.max_package_files {
+            if !self.limit_said {
+                self.limit_said = true;
+                self.diagnostics.push(Diagnostic::warning(
+                    "package-files-limit",
+                    format!("layer {}: {}", layer + 1, tree.paths.path(path)),
+                    format!(
+                        "the package analysis reads at most {} files (`max_package_files`); this one and the rest are not read",
+                        self.limits.max_package_files
+                    ),
+                ));
+            }
+            return false;
+        }
+        self.targets.push(Target {
+            layer,
+            entry,
+            path,
+            kind,
+            probe,
+            asked: 0,
+        });
+        true
+    }
+
+    fn ask_whole_files(&mut self, tree: &ImageTree) {
+        for (i, t) in self.targets.iter_mut().enumerate() {
+            let e = tree.layers[t.layer].entries[t.entry as usize];
+            self.requests
+                .push(request(tree, t.layer, t.entry, 0, e.size));
+            self.request_targets.push(i);
+            t.asked = 1;
+        }
+        self.sort_requests();
+    }
+
+    /// Requests sorted by layer, then by where the bytes are in the layer (what a host reads
+    /// in one pass).
+    fn sort_requests(&mut self) {
+        let mut order: Vec<usize> = (0..self.requests.len()).collect();
+        order.sort_by_key(|&i| {
+            let r = &self.requests[i];
+            (r.layer, r.range.entry.data_offset + r.range.offset)
+        });
+        let requests = std::mem::take(&mut self.requests);
+        let targets = std::mem::take(&mut self.request_targets);
+        let mut slots: Vec<Option<ReadRequest>> = requests.into_iter().map(Some).collect();
+        for i in order {
+            if let Some(r) = slots[i].take() {
+                self.requests.push(r);
+                self.request_targets.push(targets[i]);
+            }
+        }
+    }
+
+    /// The reads this round needs, sorted by layer; empty once the scan is done.
+    pub fn requests(&self) -> &[ReadRequest] {
+        &self.requests
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.requests.is_empty()
+    }
+
+    /// Hands over the answers to [`PackageScan::requests`], in the same order, and plans the
+    /// next round.
+    pub fn answer(&mut self, tree: &ImageTree, answers: Vec<Result<Vec<u8>, Error>>) {
+        let targets = std::mem::take(&mut self.request_targets);
+        self.requests.clear();
+        // Group answers by target, keeping each target's order.
+        let mut per_target: Vec<Vec<Result<Vec<u8>, Error>>> =
+            (0..self.targets.len()).map(|_| Vec::new()).collect();
+        let mut n_answers = 0;
+        for (t, a) in targets.iter().zip(answers) {
+            per_target[*t].push(a);
+            n_answers += 1;
+        }
+        if n_answers < targets.len() {
+            self.diagnostics.push(Diagnostic::error(
+                "package-read",
+                "packages",
+                format!(
+                    "the host answered {n_answers} of {} reads; the rest are treated as unreadable",
+                    targets.len()
+                ),
+            ));
+        }
+        let mut touched: Vec<usize> = targets.clone();
+        touched.sort_unstable();
+        touched.dedup();
+        let mut next = Vec::new();
+        for t in touched {
+            let got = std::mem::take(&mut per_target[t]);
+            let subject = format!(
+                "layer {}: {}",
+                self.targets[t].layer + 1,
+                tree.paths.path(self.targets[t].path)
+            );
+            if got.len() < self.targets[t].asked {
+                // Left unanswered (see the note above).
+                self.targets[t].probe = None;
+                continue;
+            }
+            let mut bytes = Vec::with_capacity(got.len());
+            let mut failed = None;
+            for a in got {
+                match a {
+                    Ok(b) => bytes.push(b),
+                    Err(e) => failed = Some(e),
+                }
+            }
+            if let Some(e) = failed {
+                self.diagnostics.push(Diagnostic::error(
+                    "package-read",
+                    subject,
+                    format!("this file could not be read: {e}"),
+                ));
+                let target = &mut self.targets[t];
+                target.probe = None;
+                self.versions.push(Version {
+                    path: target.path,
+                    layer: target.layer,
+                    kind: target.kind.clone(),
+                    parsed: None,
+                });
+                continue;
+            }
+            match self.targets[t].probe.as_mut() {
+                Some(probe) => match probe.step(bytes) {
+                    Step::Want(ranges) => next.push((t, ranges)),
+                    Step::Done(found) => self.found(t, found, &subject),
+                },
+                None => {
+                    let data = bytes.concat();
+                    let parsed = self.parse(tree, t, &data, &subject);
+                    let target = &self.targets[t];
+                    self.versions.push(Version {
+                        path: target.path,
+                        layer: target.layer,
+                        kind: target.kind.clone(),
+                        parsed,
+                    });
+                }
+            }
+        }
+        if !self.probing {
+            self.probing = true;
+            next.extend(self.plan_probes(tree));
+        }
+        for (t, ranges) in next {
+            let target = &mut self.targets[t];
+            let e = tree.layers[target.layer].entries[target.entry as usize];
+            target.asked = ranges.len();
+            for (offset, len) in ranges {
+                let len = len.min(e.size.saturating_sub(offset));
+                self.requests
+                    .push(request(tree, target.layer, target.entry, offset, len));
+                self.request_targets.push(t);
+            }
+        }
+        self.sort_requests();
+    }
+
+    fn found(&mut self, t: usize, found: Found, subject: &str) {
+        for p in &found.problems {
+            self.diagnostics.push(Diagnostic::note(
+                "package-probe",
+                subject.to_owned(),
+                p.clone(),
+            ));
+        }
+        let target = &mut self.targets[t];
+        target.probe = None;
+        self.versions.push(Version {
+            path: target.path,
+            layer: target.layer,
+            kind: SourceKind::Probe,
+            parsed: Some(Parsed::Found(found)),
+        });
+    }
+
+    fn parse(&mut self, tree: &ImageTree, t: usize, data: &[u8], subject: &str) -> Option<Parsed> {
+        let max = usize::try_from(self.limits.max_packages).unwrap_or(usize::MAX);
+        let path = tree.paths.path(self.targets[t].path);
+        let text = || String::from_utf8_lossy(data);
+        let kind = self.targets[t].kind.clone();
+        let mut problem = |d: Diagnostic| self.diagnostics.push(d);
+        let parsed = match kind {
+            SourceKind::Dpkg(DpkgFile::Status) | SourceKind::Dpkg(DpkgFile::StatusD) => {
+                let status_d = kind == SourceKind::Dpkg(DpkgFile::StatusD);
+                let (pkgs, _) = dpkg::parse_status(&text(), status_d, max);
+                if pkgs.len() >= max {
+                    problem(limit_note(subject, max));
+                }
+                Parsed::Packages(pkgs)
+            }
+            SourceKind::Dpkg(DpkgFile::List { .. }) => {
+                Parsed::Files(dpkg::parse_list(&text(), max))
+            }
+            SourceKind::Dpkg(DpkgFile::Md5sums { .. }) => {
+                Parsed::Files(dpkg::parse_md5sums(&text(), max))
+            }
+            SourceKind::Apk => {
+                let pkgs = apk::parse_installed(&text(), max);
+                if pkgs.len() >= max {
+                    problem(limit_note(subject, max));
+                }
+                Parsed::Packages(pkgs)
+            }
+            SourceKind::Rpm(db) => match rpm::read(db, data, max, max) {
+                Ok((pkgs, problems)) => {
+                    for p in problems {
+                        problem(Diagnostic::warning("rpm-header", subject.to_owned(), p));
+                    }
+                    Parsed::Packages(pkgs)
+                }
+                Err(e) => {
+                    problem(Diagnostic::error(
+                        "package-db",
+                        subject.to_owned(),
+                        format!("the rpm database cannot be read: {e}"),
+                    ));
+                    return None;
+                }
+            },
+            SourceKind::Python(PythonFile::Metadata) => {
+                Parsed::Packages(python::parse_metadata(&text()).into_iter().collect())
+            }
+            SourceKind::Python(PythonFile::Record) => {
+                let base = path
+                    .rsplit_once('/')
+                    .and_then(|(d, _)| d.rsplit_once('/'))
+                    .map_or("", |(p, _)| p);
+                Parsed::Files(python::parse_record(&text(), base, max))
+            }
+            SourceKind::Python(PythonFile::InstalledFiles) => {
+                let base = path.rsplit_once('/').map_or("", |(d, _)| d);
+                Parsed::Files(python::parse_installed_files(&text(), base, max))
+            }
+            SourceKind::Npm => {
+                let dir = npm::classify(&path).unwrap_or("");
+                match npm::parse_package_json(data, dir) {
+                    Ok(p) => Parsed::Packages(vec![p]),
+                    Err(e) => {
+                        problem(Diagnostic::note(
+                            "package-metadata",
+                            subject.to_owned(),
+                            format!("not read as a package: {e}"),
+                        ));
+                        return None;
+                    }
+                }
+            }
+            SourceKind::OsRelease => match os_release::parse(&text(), &path) {
+                Some(os) => Parsed::Os(os),
+                None => return None,
+            },
+            SourceKind::Probe => return None,
+        };
+        Some(parsed)
+    }
+
+    /// After round 1: the executables no OS package owns, and every jar, become probes.
+    fn plan_probes(&mut self, tree: &ImageTree) -> Vec<(usize, Vec<(u64, u64)>)> {
+        let owned = self.os_owned(tree);
+        let mut out = Vec::new();
+        let max = usize::try_from(self.limits.max_packages).unwrap_or(usize::MAX);
+        for layer in 0..tree.n_layers() {
+            for p in tree.layer_paths(layer) {
+                let Some((entry, e)) = file_entry(tree, p, layer) else {
+                    continue;
+                };
+                if e.size < MIN_PROBE_SIZE {
+                    continue;
+                }
+                let name = tree.paths.name(p);
+                let probe: Box<dyn Probe> = if maven::is_archive(name) {
+                    Box::new(JarProbe::new(e.size, self.limits.max_package_db_bytes, max))
+                } else if e.mode & 0o111 != 0 && !owned.contains(&p.0) {
+                    Box::new(ElfProbe::new(e.size, self.limits.max_package_db_bytes, max))
+                } else {
+                    continue;
+                };
+                if !self.add_target(tree, layer, entry, p, SourceKind::Probe, Some(probe)) {
+                    return out;
+                }
+                let t = self.targets.len() - 1;
+                if let Some(probe) = self.targets[t].probe.as_mut() {
+                    match probe.step(Vec::new()) {
+                        Step::Want(r) => out.push((t, r)),
+                        Step::Done(f) => {
+                            let subject = format!("layer {}: {}", layer + 1, tree.paths.path(p));
+                            self.found(t, f, &subject);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Paths any version of an OS package database says a package installed.
+    fn os_owned(&self, tree: &ImageTree) -> HashSet<u32> {
+        let mut owned = HashSet::new();
+        for v in &self.versions {
+            let files: Vec<&String> = match (&v.kind, &v.parsed) {
+                (SourceKind::Dpkg(_), Some(Parsed::Files(f))) => f.iter().collect(),
+                (SourceKind::Apk | SourceKind::Rpm(_), Some(Parsed::Packages(p))) => {
+                    p.iter().flat_map(|p| &p.files).collect()
+                }
+                _ => continue,
+            };
+            for f in files {
+                if let Some(id) = resolve(tree, f, v.layer) {
+                    owned.insert(id.0);
+                }
+            }
+        }
+        owned
+    }
+}
+
+fn limit_note(subject: &str, max: usize) -> Diagnostic {
+    Diagnostic::warning(
+        "package-limit",
+        subject.to_owned(),
+        format!("only the first {max} packages are read (`max_packages`)"),
+    )
+}
+
+fn request(tree: &ImageTree, layer: usize, entry: u32, offset: u64, len: u64) -> ReadRequest {
+    let index = &tree.layers[layer];
+    ReadRequest {
+        layer,
+        entry,
+        range: RangeRequest {
+            entry: index.entries[entry as usize],
+            sparse_map: index.sparse_map(entry as usize).map(<[_]>::to_vec),
+            offset,
+            len,
+        },
+    }
+}
+
+/// The regular file layer `layer` wrote at `p` (a hard link's target, in the same layer), if
+/// it wrote one with new content.
+pub(crate) fn file_entry(
+    tree: &ImageTree,
+    p: PathId,
+    layer: usize,
+) -> Option<(u32, &crate::layer::Entry)> {
+    let ev = tree.event_in(p, layer)?;
+    if !matches!(ev.change, Change::Added | Change::Modified) {
+        return None;
+    }
+    let i = ev.entry()?;
+    let index = &tree.layers[layer];
+    let e = &index.entries[i];
+    match e.kind {
+        EntryKind::File => Some((i as u32, e)),
+        EntryKind::Hardlink => {
+            let t = tree.hardlink_target(layer, e)?;
+            let ti = index.entries.iter().position(|x| std::ptr::eq(x, t))?;
+            (t.kind == EntryKind::File).then_some((ti as u32, t))
+        }
+        _ => None,
+    }
+}
+
+/// The tree's path for an absolute path a package database names, as it is after layer
+/// `layer`: directories on the way that are symlinks are followed (Debian's merged /usr lists
+/// `/bin/ls`, which is `usr/bin/ls` in the layers), the last component is not.
+pub fn resolve(tree: &ImageTree, path: &str, layer: usize) -> Option<PathId> {
+    let mut todo: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .rev()
+        .map(str::to_owned)
+        .collect();
+    let mut cur = PathId::ROOT;
+    let mut hops = 0;
+    while let Some(name) = todo.pop() {
+        if name == ".." {
+            cur = tree.paths.parent(cur).unwrap_or(PathId::ROOT);
+            continue;
+        }
+        let child = tree.paths.get_child(cur, &name)?;
+        if todo.is_empty() {
+            return Some(child);
+        }
+        let state = tree.state_at(child, layer)?;
+        let entry = tree.entry(state).filter(|_| state.is_present());
+        match entry {
+            Some(e) if e.kind == EntryKind::Symlink => {
+                hops += 1;
+                if hops > 40 {
+                    return None;
+                }
+                let target = tree.layers[state.layer as usize].link(e).unwrap_or("");
+                if target.starts_with('/') {
+                    cur = PathId::ROOT;
+                }
+                todo.extend(
+                    target
+                        .split('/')
+                        .filter(|s| !s.is_empty() && *s != ".")
+                        .rev()
+                        .map(str::to_owned),
+                );
+            }
+            _ => cur = child,
+        }
+    }
+    (cur != PathId::ROOT).then_some(cur)
+}
