@@ -389,7 +389,7 @@ pub fn diff(
     let mut damage = aa.damage(&oa.image);
     damage.extend(ab.damage(&ob.image));
     let (na, nb) = (a.path.to_string_lossy(), b.path.to_string_lossy());
-    let d = strata_core::diff::diff(
+    let mut d = strata_core::diff::diff(
         &strata_core::diff::Input {
             name: &na,
             image: &oa.image,
@@ -409,6 +409,7 @@ pub fn diff(
     } else {
         Vec::new()
     };
+    d.packages = crate::packages::compare_images((&oa, &aa, &ha), (&ob, &ab, &hb))?;
     if format == Format::Json {
         #[derive(Serialize)]
         struct DiffOut<'a> {
@@ -537,6 +538,7 @@ pub fn diff(
         };
         writeln!(o, "  {mark} /{}{size}{what}", f.path)?;
     }
+    crate::packages::print_diff(&mut o, d.packages.as_ref())?;
     for c in &diffs {
         match (&c.diff, &c.note) {
             (Some(diff), _) => write!(o, "{diff}")?,

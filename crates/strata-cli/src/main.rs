@@ -10,6 +10,7 @@ mod file_source;
 mod http;
 mod open;
 mod parallel_scan;
+mod packages;
 mod proxy;
 mod registry_source;
 mod serve;
@@ -150,6 +151,18 @@ enum Command {
     /// Findings from the image, with evidence: latest tag, root user, chainable RUNs, package
     /// caches, files deleted later, secret-looking files, logs, large artefacts
     Hints(FormatArgs),
+    /// Installed packages by layer (dpkg, apk, rpm, Python, npm, Go, Rust, Maven): what each
+    /// layer added, removed and upgraded, file owners, findings; or an SBOM
+    Packages {
+        #[command(flatten)]
+        image: ImageArgs,
+        /// The packages after this layer (1-based), and this layer's changes only
+        #[arg(long)]
+        layer: Option<usize>,
+        /// `table`, `json`, or an SBOM: `spdx-json` (SPDX 2.3), `cyclonedx-json` (CycloneDX 1.6)
+        #[arg(long, value_enum, default_value_t = packages::PackagesFormat::Table)]
+        format: packages::PackagesFormat,
+    },
     /// Save the inspection as a snapshot file: manifests, config, every layer's file index, no
     /// file contents; the web app opens it offline with every view but file contents
     Snapshot {
@@ -344,6 +357,7 @@ fn main() {
             },
         ),
         Command::Hints(a) => commands::hints(&a.image, a.format),
+        Command::Packages { image, layer, format } => packages::run(&image, layer, format),
         Command::Snapshot { image, output } => commands::snapshot(&image, output.as_deref()),
         Command::Diff {
             a,

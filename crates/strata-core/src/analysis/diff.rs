@@ -90,6 +90,10 @@ pub struct ImageDiff {
     pub history: HistoryDiff,
     pub files: Vec<FileChange>,
     pub summary: DiffSummary,
+    /// Packages added, removed and changed, when the host read both images' package
+    /// databases ([`crate::packages::compare`]); the tree alone cannot say.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub packages: Option<crate::packages::PackageDiff>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -384,6 +388,7 @@ pub fn diff(a: &Input<'_>, b: &Input<'_>, options: DiffOptions) -> ImageDiff {
         history: history_diff(a.history, b.history),
         files,
         summary,
+        packages: None,
     }
 }
 

@@ -413,7 +413,9 @@ fn build(
                 continue;
             };
             let Some(e) = tree.entry(ev) else { continue };
+            // Empty files (buildah's 0755 etc/hosts) run nothing.
             if e.kind != EntryKind::File
+                || e.size == 0
                 || e.mode & 0o111 == 0
                 || alive_owner(p, n, &instances).is_some()
             {

@@ -157,6 +157,10 @@ impl PackageScan {
             }
         }
         scan.ask_whole_files(tree);
+        if scan.requests.is_empty() {
+            // No database at all: straight to the probes.
+            scan.answer(tree, Vec::new());
+        }
         scan
     }
 
