@@ -183,9 +183,9 @@ impl ElfProbe {
                         ..Package::default()
                     });
                 }
-                // A replacement by a module with a version is that module; by a local
-                // directory (no version), the required module is kept.
-                ["=>", p, v, ..] if !v.is_empty() => {
+                // A replacement by another module is that module; by a local directory
+                // (`./x`, `../x`, `/x`: version `(devel)`), the required module is kept.
+                ["=>", p, v, ..] if !v.is_empty() && !p.starts_with(['.', '/']) => {
                     if let Some(last) = out.last_mut() {
                         last.name = (*p).to_owned();
                         last.version = (*v).to_owned();

@@ -414,16 +414,26 @@ fn build(
             };
             let Some(e) = tree.entry(ev) else { continue };
             // Empty files (buildah's 0755 etc/hosts) run nothing.
+            let path = tree.paths.path(PathId(p));
+            // Owned means a package manager installed it: a Go or Rust binary describing
+            // itself, or a jar, is still a file nobody installed.
+            let installed = owner_map.get(&p).is_some_and(|v| {
+                v.iter().any(|i| {
+                    let inst = &instances[i.index()];
+                    inst.present_at(n) && !matches!(inst.ecosystem, Ecosystem::Go | Ecosystem::Cargo | Ecosystem::Maven)
+                })
+            });
             if e.kind != EntryKind::File
                 || e.size == 0
                 || e.mode & 0o111 == 0
-                || alive_owner(p, n, &instances).is_some()
+                || installed
+                || is_package_metadata(&path)
             {
                 continue;
             }
             let layer = ev.layer as usize;
             unowned.push(UnownedFile {
-                path: tree.paths.path(PathId(p)),
+                path,
                 layer: layer + 1,
                 step: steps[layer].clone(),
                 bytes: e.size,
@@ -451,6 +461,14 @@ fn build(
     report.hints = hints(&report);
     let _ = instance_keys;
     report
+}
+
+/// The package managers' own files (dpkg's maintainer scripts, rpm's and apk's databases):
+/// executable, and owned by the package manager rather than by a package.
+fn is_package_metadata(path: &str) -> bool {
+    ["var/lib/dpkg/", "lib/apk/db/", "var/lib/rpm/", "usr/lib/sysimage/rpm/"]
+        .iter()
+        .any(|d| path.starts_with(d))
 }
 
 /// The operating system the current sources say: `etc/os-release` when it is a file, else
