@@ -31,6 +31,10 @@ if [[ $MODE == test ]]; then
   # scripts/soak.sh.
   APT+=(skopeo umoci buildah podman runc containerd docker-registry busybox-static jq zstd pigz
         apache2-utils python3 python3-venv openssl time hyperfine curl docker.io util-linux iproute2 wrk)
+  # The package tests' package managers (scripts/package-fixtures.sh): debootstrap for a
+  # Debian base, rpm and rpmbuild, Go, a JDK's javac and jar, unzip.
+  APT+=(debootstrap rpm golang-go unzip)
+  command -v javac >/dev/null || APT+=(default-jdk-headless)
 fi
 missing=()
 for p in "${APT[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -117,6 +121,20 @@ fi
 # --- Python packages for the supply-chain fixtures (PyPI: securesystemslib, in-toto-attestation, oras)
 if [[ $MODE == test ]]; then
   step "python venv (supply-chain fixtures)" "$ROOT/scripts/supply-chain-fixtures.sh" venv
+fi
+
+# --- the package tests: cargo auditable and an independent reader of what it embeds, and the
+# SBOM validators from PyPI (a venv under ~/.cache/strata, scripts/sbom-validators.sh) -------
+if [[ $MODE == test ]]; then
+  for tool in cargo-auditable:0.7.7 rust-audit-info:0.5.4; do
+    name=${tool%%:*} version=${tool##*:}
+    if cargo install --list 2>/dev/null | grep -q "^$name v$version:"; then
+      echo "[setup] $name $version present"
+    else
+      step "cargo install $name $version" cargo install --locked "$name" --version "$version"
+    fi
+  done
+  step "SBOM validators (spdx-tools, cyclonedx-python-lib, packageurl-python)" "$ROOT/scripts/sbom-validators.sh" >/dev/null
 fi
 
 cat >"$TOOLS_DIR/env.sh" <<ENV

@@ -43,6 +43,9 @@ eval "$(scripts/registry.sh start)"
 stage "supply-chain fixtures (securesystemslib, in-toto-attestation, skopeo; cached)"
 scripts/supply-chain-fixtures.sh >/dev/null
 
+stage "package fixtures (debootstrap, dpkg, rpm, pip, npm, go, cargo auditable; cached in ~/.cache/strata)"
+scripts/package-fixtures.sh >/dev/null
+
 stage "native tests"
 cargo test --locked --workspace
 

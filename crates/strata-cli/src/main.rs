@@ -357,7 +357,11 @@ fn main() {
             },
         ),
         Command::Hints(a) => commands::hints(&a.image, a.format),
-        Command::Packages { image, layer, format } => packages::run(&image, layer, format),
+        Command::Packages {
+            image,
+            layer,
+            format,
+        } => packages::run(&image, layer, format),
         Command::Snapshot { image, output } => commands::snapshot(&image, output.as_deref()),
         Command::Diff {
             a,

@@ -81,7 +81,9 @@ pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Resul
         }
         PackagesFormat::SpdxJson | PackagesFormat::CyclonedxJson => {
             if layer.is_some() {
-                bail!("an SBOM describes the whole image: --layer goes with --format table or json");
+                bail!(
+                    "an SBOM describes the whole image: --layer goes with --format table or json"
+                );
             }
             let subject = subject(a, &opened);
             let doc = if format == PackagesFormat::SpdxJson {
@@ -122,7 +124,10 @@ fn subject(a: &ImageArgs, opened: &Opened) -> SbomSubject {
             .iter()
             .map(|l| l.diff_id.as_ref().map(ToString::to_string))
             .collect(),
-        created: format!("{}Z", strata_core::text::format_time(secs).replace(' ', "T")),
+        created: format!(
+            "{}Z",
+            strata_core::text::format_time(secs).replace(' ', "T")
+        ),
         tool: "strata".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     }
@@ -211,7 +216,16 @@ fn table(o: &mut impl Write, r: &PackageReport, at: usize, layer: Option<usize>)
             lp.changed.len(),
             format_bytes(lp.package_bytes)
         )?;
-        let show = |i: PackageIdx| r.get(i).map_or_else(String::new, |p| format!("{} {} ({})", name_of(p), p.package.version, p.ecosystem.name()));
+        let show = |i: PackageIdx| {
+            r.get(i).map_or_else(String::new, |p| {
+                format!(
+                    "{} {} ({})",
+                    name_of(p),
+                    p.package.version,
+                    p.ecosystem.name()
+                )
+            })
+        };
         for &i in &lp.added {
             writeln!(o, "      + {}", show(i))?;
         }
@@ -282,7 +296,10 @@ fn print_rows(o: &mut impl Write, rows: &[Vec<String>]) -> Result<()> {
         for (c, cell) in r.iter().enumerate() {
             line.push_str(cell);
             if c + 1 < r.len() {
-                line.extend(std::iter::repeat_n(' ', widths[c] - cell.chars().count() + 3));
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[c] - cell.chars().count() + 3,
+                ));
             }
         }
         writeln!(o, "{}", line.trim_end())?;
@@ -355,11 +372,19 @@ impl<'a> JsonReport<'a> {
         let packages = all
             .iter()
             .filter(|(_, p, _)| p.present_at(at))
-            .map(|(id, p, f)| JsonPackage { id: *id, package: p, files: f.clone() })
+            .map(|(id, p, f)| JsonPackage {
+                id: *id,
+                package: p,
+                files: f.clone(),
+            })
             .collect();
         let history = all
             .iter()
-            .map(|(id, p, _)| JsonPackage { id: *id, package: p, files: Vec::new() })
+            .map(|(id, p, _)| JsonPackage {
+                id: *id,
+                package: p,
+                files: Vec::new(),
+            })
             .collect();
         let layers = r
             .layers
@@ -417,7 +442,10 @@ pub fn compare_images(
 /// Prints the package section of `strata diff`'s table.
 pub fn print_diff(o: &mut impl Write, d: Option<&PackageDiff>) -> Result<()> {
     let Some(d) = d else {
-        writeln!(o, "Packages: not compared (a snapshot holds no file contents)")?;
+        writeln!(
+            o,
+            "Packages: not compared (a snapshot holds no file contents)"
+        )?;
         return Ok(());
     };
     writeln!(

@@ -33,12 +33,23 @@ fn fixtures() -> &'static Path {
             .output()
             .expect("scripts/package-fixtures.sh");
         assert!(out.status.success(), "scripts/package-fixtures.sh failed");
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim().lines().last().unwrap())
+        PathBuf::from(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .trim()
+                .lines()
+                .last()
+                .unwrap(),
+        )
     })
 }
 
 fn image(name: &str) -> String {
-    fixtures().join("images").join(name).to_string_lossy().into_owned()
+    fixtures()
+        .join("images")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn oracle(path: &str) -> String {
@@ -48,7 +59,12 @@ fn oracle(path: &str) -> String {
 
 /// `strata packages --format json [--layer N] IMAGE`.
 fn packages(img: &str, layer: Option<usize>) -> Value {
-    let mut args = vec!["packages".to_owned(), "--format".into(), "json".into(), image(img)];
+    let mut args = vec![
+        "packages".to_owned(),
+        "--format".into(),
+        "json".into(),
+        image(img),
+    ];
     if let Some(l) = layer {
         args.push("--layer".into());
         args.push(l.to_string());
@@ -129,8 +145,10 @@ fn debian_layer_changes_are_the_difference_between_dpkg_query_answers() {
             set.iter().map(|(n, v, _)| (n.clone(), v.clone())).collect()
         };
         let (b, a) = (names(&before), names(&after));
-        let want_added: BTreeSet<String> = a.keys().filter(|n| !b.contains_key(*n)).cloned().collect();
-        let want_removed: BTreeSet<String> = b.keys().filter(|n| !a.contains_key(*n)).cloned().collect();
+        let want_added: BTreeSet<String> =
+            a.keys().filter(|n| !b.contains_key(*n)).cloned().collect();
+        let want_removed: BTreeSet<String> =
+            b.keys().filter(|n| !a.contains_key(*n)).cloned().collect();
         let want_changed: BTreeSet<(String, String, String, bool)> = a
             .iter()
             .filter_map(|(n, v)| {
@@ -138,9 +156,21 @@ fn debian_layer_changes_are_the_difference_between_dpkg_query_answers() {
                 Some((n.clone(), old.clone(), v.clone(), dpkg_newer(old, v)))
             })
             .collect();
-        let lp = r["layers"].as_array().unwrap().iter().find(|l| l["layer"] == layer).unwrap();
+        let lp = r["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["layer"] == layer)
+            .unwrap();
         let ids = |k: &str| -> BTreeSet<String> {
-            lp[k].as_array().unwrap().iter().map(by_id).filter(|p| p["ecosystem"] == "deb").map(|p| s(&p["name"])).collect()
+            lp[k]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(by_id)
+                .filter(|p| p["ecosystem"] == "deb")
+                .map(|p| s(&p["name"]))
+                .collect()
         };
         assert_eq!(ids("added"), want_added, "layer {layer} added");
         assert_eq!(ids("removed"), want_removed, "layer {layer} removed");
@@ -148,11 +178,21 @@ fn debian_layer_changes_are_the_difference_between_dpkg_query_answers() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| (s(&c["name"]), s(&c["from_version"]), s(&c["to_version"]), c["direction"] == "upgrade"))
+            .map(|c| {
+                (
+                    s(&c["name"]),
+                    s(&c["from_version"]),
+                    s(&c["to_version"]),
+                    c["direction"] == "upgrade",
+                )
+            })
             .collect();
         assert_eq!(changed, want_changed, "layer {layer} changed");
         // Each change names the step that made its layer.
-        assert!(s(&lp["step"]).contains(if layer == 4 { "COPY" } else { "dpkg" }), "{lp}");
+        assert!(
+            s(&lp["step"]).contains(if layer == 4 { "COPY" } else { "dpkg" }),
+            "{lp}"
+        );
     }
 }
 
@@ -206,7 +246,12 @@ fn a_package_removed_later_still_ships_and_is_found() {
     assert_eq!(got.iter().collect::<BTreeSet<_>>(), want, "{hint:#}");
     // Its bytes are the bytes of its files in the layer that installed it: strata-tool's are
     // the files `dpkg-deb -c` lists in its .deb.
-    let tool = hint["evidence"].as_array().unwrap().iter().find(|e| s(&e["note"]).starts_with("strata-tool ")).unwrap();
+    let tool = hint["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| s(&e["note"]).starts_with("strata-tool "))
+        .unwrap();
     let deb_bytes: u64 = oracle("debian/strata-tool.dpkg-deb-c.txt")
         .lines()
         .filter(|l| l.starts_with('-'))
@@ -239,7 +284,10 @@ fn go_oracle() -> BTreeSet<(String, String, bool)> {
 fn an_unowned_go_binary_is_found_with_its_modules() {
     let r = packages("debian.docker.tar", None);
     let u = r["unowned_executables"].as_array().unwrap();
-    let go = u.iter().find(|f| f["path"] == "usr/local/bin/strata-go-app").expect("the Go binary is unowned");
+    let go = u
+        .iter()
+        .find(|f| f["path"] == "usr/local/bin/strata-go-app")
+        .expect("the Go binary is unowned");
     assert_eq!(go["kind"], "go-binary");
     assert_eq!(go["layer"], 4);
     let got: BTreeSet<(String, String, bool)> = of(&r, "go")
@@ -248,9 +296,15 @@ fn an_unowned_go_binary_is_found_with_its_modules() {
         .collect();
     assert_eq!(got, go_oracle());
     // Every other unowned executable is one no dpkg-query -L lists.
-    let listed: BTreeSet<String> = oracle("debian/layer4.dpkg-query-L.resolved.txt").lines().map(str::to_owned).collect();
+    let listed: BTreeSet<String> = oracle("debian/layer4.dpkg-query-L.resolved.txt")
+        .lines()
+        .map(str::to_owned)
+        .collect();
     for f in u {
-        assert!(!listed.contains(&s(&f["path"])), "{f} is owned according to dpkg-query -L");
+        assert!(
+            !listed.contains(&s(&f["path"])),
+            "{f} is owned according to dpkg-query -L"
+        );
     }
 }
 
@@ -282,7 +336,11 @@ fn rpm_packages_per_layer_are_what_rpm_qa_says() {
     for img in ["rpm.docker.tar", "rpm.oci.tar"] {
         for layer in [2, 3] {
             let r = packages(img, Some(layer));
-            assert_eq!(rpm_got(&r), rpm_oracle(&format!("rpm/layer{layer}.rpm-qa.txt")), "{img} layer {layer}");
+            assert_eq!(
+                rpm_got(&r),
+                rpm_oracle(&format!("rpm/layer{layer}.rpm-qa.txt")),
+                "{img} layer {layer}"
+            );
         }
     }
     // Files: `rpm -q --qf '[%{FILEMODES:perms}\t%{FILENAMES}\n]'`, directories left out.
@@ -293,7 +351,8 @@ fn rpm_packages_per_layer_are_what_rpm_qa_says() {
             .lines()
             .filter_map(|l| {
                 let f: Vec<&str> = l.split('\t').collect();
-                (f.len() == 3 && f[0] == name && !f[1].starts_with('d')).then(|| f[2].trim_start_matches('/').to_owned())
+                (f.len() == 3 && f[0] == name && !f[1].starts_with('d'))
+                    .then(|| f[2].trim_start_matches('/').to_owned())
             })
             .collect();
         let got: BTreeSet<String> = p["files"].as_array().unwrap().iter().map(s).collect();
@@ -316,11 +375,20 @@ fn berkeley_db_and_ndb_rpm_databases_hold_what_rpm_qa_said() {
         "rpm --define '_db_backend bdb_ro' -qa on the generated Packages: {}",
         oracle("rpm/bdb_ro.stderr")
     );
-    for img in ["rpm-bdb.docker.tar", "rpm-ndb.docker.tar", "rpm-ndb.oci.tar"] {
+    for img in [
+        "rpm-bdb.docker.tar",
+        "rpm-ndb.docker.tar",
+        "rpm-ndb.oci.tar",
+    ] {
         let r = packages(img, None);
         assert_eq!(rpm_got(&r), want, "{img}");
         // The same packages as in the sqlite image, so their files are found too.
-        assert!(of(&r, "rpm").iter().all(|p| p["n_files"].as_u64().unwrap() > 0), "{img}: {r:#}");
+        assert!(
+            of(&r, "rpm")
+                .iter()
+                .all(|p| p["n_files"].as_u64().unwrap() > 0),
+            "{img}: {r:#}"
+        );
     }
 }
 
@@ -328,14 +396,29 @@ fn berkeley_db_and_ndb_rpm_databases_hold_what_rpm_qa_said() {
 fn python_distributions_per_layer_are_what_pip_list_says() {
     for layer in 2..=6 {
         let r = packages("langs.docker.tar", Some(layer));
-        let list: Value = serde_json::from_str(&oracle(&format!("langs/layer{layer}.pip-list.json"))).unwrap();
+        let list: Value =
+            serde_json::from_str(&oracle(&format!("langs/layer{layer}.pip-list.json"))).unwrap();
         let norm = |n: &str| n.to_lowercase().replace(['_', '.'], "-");
-        let want: BTreeSet<(String, String)> = list.as_array().unwrap().iter().map(|p| (norm(&s(&p["name"])), s(&p["version"]))).collect();
-        let got: BTreeSet<(String, String)> = of(&r, "python").iter().map(|p| (norm(&s(&p["name"])), s(&p["version"]))).collect();
+        let want: BTreeSet<(String, String)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (norm(&s(&p["name"])), s(&p["version"])))
+            .collect();
+        let got: BTreeSet<(String, String)> = of(&r, "python")
+            .iter()
+            .map(|p| (norm(&s(&p["name"])), s(&p["version"])))
+            .collect();
         assert_eq!(got, want, "layer {layer}");
         // importlib.metadata lists the same, and its paths are where strata found each one.
-        let meta: Value = serde_json::from_str(&oracle(&format!("langs/layer{layer}.importlib.json"))).unwrap();
-        let want: BTreeSet<(String, String)> = meta.as_array().unwrap().iter().map(|d| (norm(&s(&d[0])), s(&d[1]))).collect();
+        let meta: Value =
+            serde_json::from_str(&oracle(&format!("langs/layer{layer}.importlib.json"))).unwrap();
+        let want: BTreeSet<(String, String)> = meta
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (norm(&s(&d[0])), s(&d[1])))
+            .collect();
         assert_eq!(got, want, "layer {layer}: importlib.metadata");
         let locations: BTreeSet<String> = meta
             .as_array()
@@ -366,9 +449,15 @@ fn node_packages_are_what_npm_ls_says() {
     for layer in [5, 6] {
         let r = packages("langs.docker.tar", Some(layer));
         let mut want = BTreeSet::new();
-        npm_oracle(&serde_json::from_str(&oracle(&format!("langs/layer{layer}.npm-ls.json"))).unwrap(), &mut want);
+        npm_oracle(
+            &serde_json::from_str(&oracle(&format!("langs/layer{layer}.npm-ls.json"))).unwrap(),
+            &mut want,
+        );
         assert!(!want.is_empty());
-        let got: BTreeSet<(String, String)> = of(&r, "npm").iter().map(|p| (s(&p["name"]), s(&p["version"]))).collect();
+        let got: BTreeSet<(String, String)> = of(&r, "npm")
+            .iter()
+            .map(|p| (s(&p["name"]), s(&p["version"])))
+            .collect();
         assert_eq!(got, want, "layer {layer}");
     }
     let r = packages("langs.docker.tar", Some(4));
@@ -376,28 +465,64 @@ fn node_packages_are_what_npm_ls_says() {
     // pip's upgrade in layer 3, as pip list's answers before and after say.
     let r = packages("langs.docker.tar", None);
     let changed = &r["layers"][2]["changed"];
-    assert_eq!((s(&changed[0]["name"]), s(&changed[0]["from_version"]), s(&changed[0]["to_version"])), ("idna".into(), "3.6".into(), "3.7".into()));
+    assert_eq!(
+        (
+            s(&changed[0]["name"]),
+            s(&changed[0]["from_version"]),
+            s(&changed[0]["to_version"])
+        ),
+        ("idna".into(), "3.6".into(), "3.7".into())
+    );
 }
 
 #[test]
 fn go_rust_and_java_packages_are_what_their_tools_say() {
     let r = packages("langs.docker.tar", None);
-    let go: BTreeSet<(String, String, bool)> = of(&r, "go").iter().map(|p| (s(&p["name"]), s(&p["version"]), p["main"] == true)).collect();
+    let go: BTreeSet<(String, String, bool)> = of(&r, "go")
+        .iter()
+        .map(|p| (s(&p["name"]), s(&p["version"]), p["main"] == true))
+        .collect();
     assert_eq!(go, go_oracle());
     // rust-audit-info decodes the same .dep-v0 section independently.
     let audit: Value = serde_json::from_str(&oracle("rust-audit-info.json")).unwrap();
-    let want: BTreeSet<(String, String)> = audit["packages"].as_array().unwrap().iter().map(|p| (s(&p["name"]), s(&p["version"]))).collect();
-    let got: BTreeSet<(String, String)> = of(&r, "cargo").iter().map(|p| (s(&p["name"]), s(&p["version"]))).collect();
+    let want: BTreeSet<(String, String)> = audit["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (s(&p["name"]), s(&p["version"])))
+        .collect();
+    let got: BTreeSet<(String, String)> = of(&r, "cargo")
+        .iter()
+        .map(|p| (s(&p["name"]), s(&p["version"])))
+        .collect();
     assert_eq!(got, want);
-    assert!(of(&r, "cargo").iter().all(|p| p["location"] == "usr/local/bin/strata-rust-app"));
+    assert!(
+        of(&r, "cargo")
+            .iter()
+            .all(|p| p["location"] == "usr/local/bin/strata-rust-app")
+    );
     // Jars: what `unzip -p jar 'META-INF/maven/*/*/pom.properties'` prints.
     for jar in ["strata-demo", "strata-stored", "commons-lang3"] {
         let props = oracle(&format!("langs/{jar}.pom.properties"));
-        let get = |k: &str| props.lines().find_map(|l| l.strip_prefix(&format!("{k}="))).unwrap().trim().to_owned();
-        let found: Vec<&Value> = of(&r, "maven").into_iter().filter(|p| s(&p["location"]) == format!("opt/java/{jar}.jar")).collect();
+        let get = |k: &str| {
+            props
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")))
+                .unwrap()
+                .trim()
+                .to_owned()
+        };
+        let found: Vec<&Value> = of(&r, "maven")
+            .into_iter()
+            .filter(|p| s(&p["location"]) == format!("opt/java/{jar}.jar"))
+            .collect();
         assert_eq!(found.len(), 1, "{jar}: {r:#}");
         let p = found[0];
-        assert_eq!((s(&p["namespace"]), s(&p["name"]), s(&p["version"])), (get("groupId"), get("artifactId"), get("version")), "{jar}");
+        assert_eq!(
+            (s(&p["namespace"]), s(&p["name"]), s(&p["version"])),
+            (get("groupId"), get("artifactId"), get("version")),
+            "{jar}"
+        );
     }
 }
 
@@ -406,14 +531,32 @@ fn alpine_packages_are_what_the_database_was_written_with() {
     let want: Value = serde_json::from_str(&oracle("alpine.json")).unwrap();
     for layer in [2, 3] {
         let r = packages("alpine.docker.tar", Some(layer));
-        let got: BTreeSet<(String, String)> = of(&r, "apk").iter().map(|p| (s(&p["name"]), s(&p["version"]))).collect();
-        let w: BTreeSet<(String, String)> = want[format!("layer{layer}")].as_array().unwrap().iter().map(|p| (s(&p[0]), s(&p[1]))).collect();
+        let got: BTreeSet<(String, String)> = of(&r, "apk")
+            .iter()
+            .map(|p| (s(&p["name"]), s(&p["version"])))
+            .collect();
+        let w: BTreeSet<(String, String)> = want[format!("layer{layer}")]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (s(&p[0]), s(&p[1])))
+            .collect();
         assert_eq!(got, w, "layer {layer}");
     }
     let r = packages("alpine.docker.tar", None);
     for p in of(&r, "apk") {
-        let files: BTreeSet<String> = p["files"].as_array().unwrap().iter().map(|f| format!("/{}", s(f))).collect();
-        let w: BTreeSet<String> = want["files"][s(&p["name"])].as_array().unwrap().iter().map(s).collect();
+        let files: BTreeSet<String> = p["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("/{}", s(f)))
+            .collect();
+        let w: BTreeSet<String> = want["files"][s(&p["name"])]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(s)
+            .collect();
         assert_eq!(files, w, "{}", p["name"]);
     }
     assert_eq!(r["layers"][2]["changed"][0]["name"], "zlib");
@@ -429,7 +572,14 @@ fn validators() -> &'static PathBuf {
             .output()
             .expect("scripts/sbom-validators.sh");
         assert!(out.status.success(), "scripts/sbom-validators.sh failed");
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim().lines().last().unwrap())
+        PathBuf::from(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .trim()
+                .lines()
+                .last()
+                .unwrap(),
+        )
     })
 }
 
@@ -439,7 +589,11 @@ fn sbom(img: &str, format: &str) -> (PathBuf, Value) {
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let dir = std::env::temp_dir().join(format!("strata-sbom-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{img}.{format}.json"));
@@ -450,68 +604,198 @@ fn sbom(img: &str, format: &str) -> (PathBuf, Value) {
 #[test]
 fn sboms_pass_the_spdx_and_cyclonedx_validators() {
     let py = validators();
-    for img in ["debian.docker.tar", "langs.docker.tar", "rpm.docker.tar", "alpine.docker.tar"] {
+    for img in [
+        "debian.docker.tar",
+        "langs.docker.tar",
+        "rpm.docker.tar",
+        "alpine.docker.tar",
+    ] {
         let (spdx, doc) = sbom(img, "spdx-json");
-        let check = Command::new(py).args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"]).arg(&spdx).output().unwrap();
-        assert!(check.status.success(), "pyspdxtools on {img}: {}{}", String::from_utf8_lossy(&check.stdout), String::from_utf8_lossy(&check.stderr));
+        let check = Command::new(py)
+            .args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"])
+            .arg(&spdx)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "pyspdxtools on {img}: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
         // Every package of the report is in the SBOM with its purl and its layer.
         let report = packages(img, None);
-        let purls: BTreeSet<String> = doc["packages"].as_array().unwrap().iter().filter_map(|p| p["externalRefs"][0]["referenceLocator"].as_str().map(str::to_owned)).collect();
+        let purls: BTreeSet<String> = doc["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| {
+                p["externalRefs"][0]["referenceLocator"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .collect();
         for p in report["packages"].as_array().unwrap() {
-            assert!(purls.contains(&s(&p["purl"])), "{img}: {} missing from the SPDX document", p["purl"]);
+            assert!(
+                purls.contains(&s(&p["purl"])),
+                "{img}: {} missing from the SPDX document",
+                p["purl"]
+            );
         }
         let (cdx, doc) = sbom(img, "cyclonedx-json");
         let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\nerr = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\nif err: sys.exit(str(err))\n";
-        let check = Command::new(py).args(["-c", script]).arg(&cdx).output().unwrap();
-        assert!(check.status.success(), "cyclonedx validation of {img}: {}", String::from_utf8_lossy(&check.stderr));
+        let check = Command::new(py)
+            .args(["-c", script])
+            .arg(&cdx)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "cyclonedx validation of {img}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
         let comps = doc["components"].as_array().unwrap();
-        assert_eq!(comps.iter().filter(|c| c["type"] != "operating-system").count(), report["packages"].as_array().unwrap().len());
+        assert_eq!(
+            comps
+                .iter()
+                .filter(|c| c["type"] != "operating-system")
+                .count(),
+            report["packages"].as_array().unwrap().len()
+        );
         for c in comps.iter().filter(|c| c["purl"].is_string()) {
-            assert!(c["properties"].as_array().unwrap().iter().any(|p| p["name"] == "strata:layer"), "{c}");
+            assert!(
+                c["properties"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["name"] == "strata:layer"),
+                "{c}"
+            );
         }
         // Each purl parses (packageurl-python) and keeps its type and name.
         let script = "import json, sys\nfrom packageurl import PackageURL\nfor c in json.load(open(sys.argv[1]))['components']:\n    if 'purl' in c:\n        p = PackageURL.from_string(c['purl'])\n        assert p.to_string() == c['purl'] or PackageURL.from_string(p.to_string()) == p, c['purl']\n";
-        let check = Command::new(py).args(["-c", script]).arg(&cdx).output().unwrap();
-        assert!(check.status.success(), "purls of {img}: {}", String::from_utf8_lossy(&check.stderr));
+        let check = Command::new(py)
+            .args(["-c", script])
+            .arg(&cdx)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "purls of {img}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
     }
     let (_, doc) = sbom("debian.docker.tar", "cyclonedx-json");
-    let libc = doc["components"].as_array().unwrap().iter().find(|c| c["name"] == "libc6").unwrap();
-    assert!(s(&libc["purl"]).starts_with("pkg:deb/debian/libc6@"), "{libc}");
+    let libc = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "libc6")
+        .unwrap();
+    assert!(
+        s(&libc["purl"]).starts_with("pkg:deb/debian/libc6@"),
+        "{libc}"
+    );
     assert!(s(&libc["purl"]).contains("distro=debian-12"), "{libc}");
 }
 
 #[test]
 fn diff_lists_package_changes_as_dpkg_query_sees_them() {
-    let d = json(&["diff", "--format", "json", &image("debian-2.docker.tar"), &image("debian.docker.tar")]);
+    let d = json(&[
+        "diff",
+        "--format",
+        "json",
+        &image("debian-2.docker.tar"),
+        &image("debian.docker.tar"),
+    ]);
     let p = &d["packages"];
     let (a, b) = (dpkg_oracle(2), dpkg_oracle(4));
-    let names = |set: &BTreeSet<(String, String, String)>| -> BTreeMap<String, String> { set.iter().map(|(n, v, _)| (n.clone(), v.clone())).collect() };
+    let names = |set: &BTreeSet<(String, String, String)>| -> BTreeMap<String, String> {
+        set.iter().map(|(n, v, _)| (n.clone(), v.clone())).collect()
+    };
     let (a, b) = (names(&a), names(&b));
-    let set = |k: &str| -> BTreeSet<String> { p[k].as_array().unwrap().iter().filter(|x| x["ecosystem"] == "deb").map(|x| s(&x["name"])).collect() };
-    assert_eq!(set("added"), b.keys().filter(|n| !a.contains_key(*n)).cloned().collect());
-    assert_eq!(set("removed"), a.keys().filter(|n| !b.contains_key(*n)).cloned().collect());
-    let changed: BTreeSet<(String, String, String)> = p["changed"].as_array().unwrap().iter().map(|c| (s(&c["name"]), s(&c["from"]), s(&c["to"]))).collect();
-    let want: BTreeSet<(String, String, String)> = b.iter().filter_map(|(n, v)| Some((n.clone(), a.get(n).filter(|o| *o != v)?.clone(), v.clone()))).collect();
+    let set = |k: &str| -> BTreeSet<String> {
+        p[k].as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["ecosystem"] == "deb")
+            .map(|x| s(&x["name"]))
+            .collect()
+    };
+    assert_eq!(
+        set("added"),
+        b.keys().filter(|n| !a.contains_key(*n)).cloned().collect()
+    );
+    assert_eq!(
+        set("removed"),
+        a.keys().filter(|n| !b.contains_key(*n)).cloned().collect()
+    );
+    let changed: BTreeSet<(String, String, String)> = p["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (s(&c["name"]), s(&c["from"]), s(&c["to"])))
+        .collect();
+    let want: BTreeSet<(String, String, String)> = b
+        .iter()
+        .filter_map(|(n, v)| Some((n.clone(), a.get(n).filter(|o| *o != v)?.clone(), v.clone())))
+        .collect();
     assert_eq!(changed, want);
-    let (code, out, err) = run(&["diff", &image("debian-2.docker.tar"), &image("debian.docker.tar")]);
+    let (code, out, err) = run(&[
+        "diff",
+        &image("debian-2.docker.tar"),
+        &image("debian.docker.tar"),
+    ]);
     assert_eq!(code, 0, "{err}");
     let text = String::from_utf8(out).unwrap();
     let all = |k: &str| p[k].as_array().unwrap().len();
-    assert!(text.contains(&format!("Packages: {} added, {} removed, {} changed", all("added"), all("removed"), all("changed"))), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Packages: {} added, {} removed, {} changed",
+            all("added"),
+            all("removed"),
+            all("changed")
+        )),
+        "{text}"
+    );
 }
 
 #[test]
 fn version_order_is_dpkg_and_rpm_s_own() {
     use strata_core::packages::{Ecosystem, version::compare};
     let pairs = [
-        ("1.0", "1.0~rc1"), ("1.0.1", "1.0a"), ("1:0.1", "2.0"), ("2.36-9+deb12u4", "2.36-9+deb12u10"),
-        ("1.001", "1.1"), ("1.0+dfsg", "1.0"), ("1.2.3-r0", "1.2.3-r10"), ("0.9^git1", "0.9"), ("1.0a", "1.0.1"),
+        ("1.0", "1.0~rc1"),
+        ("1.0.1", "1.0a"),
+        ("1:0.1", "2.0"),
+        ("2.36-9+deb12u4", "2.36-9+deb12u10"),
+        ("1.001", "1.1"),
+        ("1.0+dfsg", "1.0"),
+        ("1.2.3-r0", "1.2.3-r10"),
+        ("0.9^git1", "0.9"),
+        ("1.0a", "1.0.1"),
     ];
     for (a, b) in pairs {
-        let dpkg = |op: &str| Command::new("dpkg").args(["--compare-versions", a, op, b]).status().unwrap().success();
-        let want = if dpkg("lt") { std::cmp::Ordering::Less } else if dpkg("gt") { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Equal };
+        let dpkg = |op: &str| {
+            Command::new("dpkg")
+                .args(["--compare-versions", a, op, b])
+                .status()
+                .unwrap()
+                .success()
+        };
+        let want = if dpkg("lt") {
+            std::cmp::Ordering::Less
+        } else if dpkg("gt") {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        };
         assert_eq!(compare(Ecosystem::Deb, a, b), want, "dpkg: {a} vs {b}");
-        let out = Command::new("rpm").args(["--eval", &format!("%{{lua: print(rpm.vercmp('{a}', '{b}'))}}")]).output().unwrap();
+        let out = Command::new("rpm")
+            .args([
+                "--eval",
+                &format!("%{{lua: print(rpm.vercmp('{a}', '{b}'))}}"),
+            ])
+            .output()
+            .unwrap();
         let v: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         assert_eq!(compare(Ecosystem::Rpm, a, b) as i32, v, "rpm: {a} vs {b}");
     }
@@ -524,13 +808,25 @@ fn errors_exit_2() {
     let (code, _, err) = run(&["packages", "--layer", "99", &image("alpine.docker.tar")]);
     assert_eq!(code, 2);
     assert!(err.contains("--layer 99"), "{err}");
-    let (code, _, err) = run(&["packages", "--layer", "1", "--format", "spdx-json", &image("alpine.docker.tar")]);
+    let (code, _, err) = run(&[
+        "packages",
+        "--layer",
+        "1",
+        "--format",
+        "spdx-json",
+        &image("alpine.docker.tar"),
+    ]);
     assert_eq!(code, 2, "{err}");
     // A snapshot has no contents to read databases from.
     let dir = std::env::temp_dir().join(format!("strata-pkg-snap-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let snap = dir.join("a.strata");
-    let (code, _, err) = run(&["snapshot", "-o", snap.to_str().unwrap(), &image("alpine.docker.tar")]);
+    let (code, _, err) = run(&[
+        "snapshot",
+        "-o",
+        snap.to_str().unwrap(),
+        &image("alpine.docker.tar"),
+    ]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(&["packages", snap.to_str().unwrap()]);
     assert_eq!(code, 2);

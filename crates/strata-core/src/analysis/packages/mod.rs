@@ -46,6 +46,10 @@ use crate::layer::content::RangeRequest;
 use crate::limits::Limits;
 use crate::tree::ImageTree;
 
+/// How a host reads for [`analyse_packages`]: ranges of files of one layer (0-based), each
+/// answered in order.
+pub type ReadLayer<'a> = dyn FnMut(usize, &[RangeRequest]) -> Vec<Result<Vec<u8>, Error>> + 'a;
+
 /// Most rounds of reads (databases, then up to six rounds of probes): a bound, not a target.
 const MAX_ROUNDS: usize = 16;
 
@@ -56,7 +60,7 @@ pub fn analyse_packages(
     tree: &ImageTree,
     history: &History,
     limits: &Limits,
-    read: &mut dyn FnMut(usize, &[RangeRequest]) -> Vec<Result<Vec<u8>, Error>>,
+    read: &mut ReadLayer<'_>,
 ) -> PackageReport {
     let mut scan = PackageScan::new(tree, limits);
     for _ in 0..MAX_ROUNDS {

@@ -118,11 +118,10 @@ pub struct Package {
 /// continuation lines starting with a space or tab, stanzas separated by blank lines. Calls
 /// `stanza` with each stanza's fields (names as written, values with continuation lines joined
 /// by `\n`). Stops after `max` stanzas.
-pub(crate) fn rfc822_stanzas(
-    text: &str,
-    max: usize,
-    stanza: &mut dyn FnMut(&[(&str, String)]),
-) -> usize {
+/// One stanza's fields, as [`rfc822_stanzas`] hands them over.
+pub(crate) type Fields<'a> = [(&'a str, String)];
+
+pub(crate) fn rfc822_stanzas(text: &str, max: usize, stanza: &mut dyn FnMut(&Fields<'_>)) -> usize {
     let mut fields: Vec<(&str, String)> = Vec::new();
     let mut n = 0;
     for line in text.split('\n') {

@@ -353,7 +353,7 @@ fn build(
                 .find(|i| instances[i.index()].present_at(layer1))
         };
     // Bytes per package per layer, and the final filesystem's.
-    for l in 0..n {
+    for (l, lp) in layers.iter_mut().enumerate() {
         let mut per: BTreeMap<PackageIdx, u64> = BTreeMap::new();
         for p in tree.layer_paths(l) {
             let Some(e) = tree.event_in(p, l).and_then(|ev| tree.entry(ev)) else {
@@ -371,7 +371,7 @@ fn build(
                 layer: l + 1,
                 bytes,
             });
-            layers[l].package_bytes += bytes;
+            lp.package_bytes += bytes;
         }
     }
     let last = n.saturating_sub(1);
@@ -420,7 +420,11 @@ fn build(
             let installed = owner_map.get(&p).is_some_and(|v| {
                 v.iter().any(|i| {
                     let inst = &instances[i.index()];
-                    inst.present_at(n) && !matches!(inst.ecosystem, Ecosystem::Go | Ecosystem::Cargo | Ecosystem::Maven)
+                    inst.present_at(n)
+                        && !matches!(
+                            inst.ecosystem,
+                            Ecosystem::Go | Ecosystem::Cargo | Ecosystem::Maven
+                        )
                 })
             });
             if e.kind != EntryKind::File
@@ -442,7 +446,7 @@ fn build(
         }
     }
     unowned.sort_by(|a, b| a.path.cmp(&b.path));
-    if instances.len() > 0 && os.is_none() && instances.iter().any(|i| i.ecosystem.is_os()) {
+    if !instances.is_empty() && os.is_none() && instances.iter().any(|i| i.ecosystem.is_os()) {
         diagnostics.push(Diagnostic::note(
             "no-os-release",
             "packages",
@@ -466,9 +470,14 @@ fn build(
 /// The package managers' own files (dpkg's maintainer scripts, rpm's and apk's databases):
 /// executable, and owned by the package manager rather than by a package.
 fn is_package_metadata(path: &str) -> bool {
-    ["var/lib/dpkg/", "lib/apk/db/", "var/lib/rpm/", "usr/lib/sysimage/rpm/"]
-        .iter()
-        .any(|d| path.starts_with(d))
+    [
+        "var/lib/dpkg/",
+        "lib/apk/db/",
+        "var/lib/rpm/",
+        "usr/lib/sysimage/rpm/",
+    ]
+    .iter()
+    .any(|d| path.starts_with(d))
 }
 
 /// The operating system the current sources say: `etc/os-release` when it is a file, else

@@ -211,7 +211,7 @@ pub fn build_header(tags: &[(u32, u32, Vec<u8>, u32)]) -> Vec<u8> {
             INT64 => 8,
             _ => 1,
         };
-        while data.len() % align != 0 {
+        while !data.len().is_multiple_of(align) {
             data.push(0);
         }
         entries.extend_from_slice(&tag.to_be_bytes());

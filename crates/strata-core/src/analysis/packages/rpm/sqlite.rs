@@ -23,6 +23,9 @@ pub enum Value<'a> {
     Blob(&'a [u8]),
 }
 
+/// What [`Db::scan_table`] calls with each row: its rowid and its record's bytes.
+pub type RowFn<'a> = dyn FnMut(i64, &[u8]) -> Result<(), String> + 'a;
+
 /// An open database: its bytes and page geometry.
 pub struct Db<'a> {
     bytes: &'a [u8],
@@ -80,10 +83,9 @@ impl<'a> Db<'a> {
             };
             if text(0) == Some(b"table")
                 && text(1).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+                && let Some(Value::Int(r)) = cols.get(3)
             {
-                if let Some(Value::Int(r)) = cols.get(3) {
-                    root = u32::try_from(*r).ok();
-                }
+                root = u32::try_from(*r).ok();
             }
             Ok(())
         })?;
@@ -96,7 +98,7 @@ impl<'a> Db<'a> {
         &self,
         root: u32,
         max_rows: usize,
-        row: &mut dyn FnMut(i64, &[u8]) -> Result<(), String>,
+        row: &mut RowFn<'_>,
     ) -> Result<usize, String> {
         let mut seen = vec![false; self.n_pages + 1];
         // (page, next cell to visit); interior pages are revisited for each child.
