@@ -14,7 +14,7 @@ cd "$ROOT"
 SECS=${1:-30}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(archive layer json tree decode registry snapshot)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(archive layer json tree decode registry snapshot packages)
 export RUSTC_BOOTSTRAP=1 PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! cargo fuzz --version 2>/dev/null | grep -q "cargo-fuzz 0.13"; then
   cargo install --locked cargo-fuzz --version 0.13.2
@@ -37,6 +37,7 @@ seed archive crates/strata-core/tests/data/*.tar "$ROOT"/target/hostile/*.tar "$
 seed layer "$blobs"/blobs/sha256/* crates/strata-core/tests/data/*.tar
 seed decode "$blobs"/blobs/sha256/*
 seed tree crates/strata-core/tests/data/*.tar
+seed packages crates/strata-cli/tests/data/fuzz-regressions/packages-*
 seed json "$blobs"/blobs/sha256/* "$ROOT"/target/fixtures/oracle/*/skopeo-*.json
 # Snapshots of the fixtures, as files and decompressed.
 mkdir -p "$C/snapshot"

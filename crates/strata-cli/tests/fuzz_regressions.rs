@@ -2,7 +2,7 @@
 //! the same kinds, replayed through the very functions the libFuzzer targets call
 //! (strata_core::fuzzing): each must return, without a panic, within 10 seconds. The file's
 //! name says which target: `archive-…`, `layer-…`, `decode-…`, `json-…`, `tree-…`,
-//! `snapshot-…`, `registry-…`.
+//! `snapshot-…`, `registry-…`, `packages-…`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they did not expect
 
@@ -19,6 +19,7 @@ fn target(name: &str) -> Option<fn(&[u8])> {
         "tree" => strata_core::fuzzing::tree,
         "snapshot" => strata_core::fuzzing::snapshot,
         "registry" => strata_core::fuzzing::registry,
+        "packages" => strata_core::fuzzing::packages,
         _ => return None,
     };
     Some(f)

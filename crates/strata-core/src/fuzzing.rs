@@ -137,6 +137,47 @@ pub fn tree(data: &[u8]) {
     let _ = crate::hints::file_hints(&tree);
 }
 
+/// The package analysis over one layer (the input is its tar): every database reader, the
+/// ELF and jar probes, the report and the SBOMs; and each reader straight on the bytes.
+pub fn packages(data: &[u8]) {
+    use crate::packages::{self, rpm, sbom};
+    let limits = Limits {
+        max_layer_entries: 20_000,
+        max_package_db_bytes: 4 << 20,
+        max_package_files: 2_000,
+        max_packages: 10_000,
+        ..Limits::default()
+    };
+    let mut s = LayerScanner::new(Some(Compression::None), &limits);
+    s.push(data);
+    let tree = ImageTree::build(vec![s.finish().index]);
+    let source = MemorySource::new(data);
+    let blob = crate::image::BlobLocation {
+        offset: 0,
+        len: data.len() as u64,
+    };
+    let history = crate::history::History {
+        rows: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let report = packages::analyse_packages(&tree, &history, &limits, &mut |_, ranges| {
+        crate::layer::content::read_ranges(&source, blob, Compression::None, ranges)
+    });
+    let subject = sbom::SbomSubject::default();
+    let _ = sbom::spdx(&report, &subject);
+    let _ = sbom::cyclonedx(&report, &subject);
+    let _ = packages::compare(&report, &report);
+    let text = String::from_utf8_lossy(data);
+    let _ = packages::dpkg::parse_status(&text, false, 10_000);
+    let _ = packages::apk::parse_installed(&text, 10_000);
+    let _ = packages::python::parse_metadata(&text);
+    let _ = packages::npm::parse_package_json(data, "x");
+    for kind in [rpm::RpmDb::Sqlite, rpm::RpmDb::Bdb, rpm::RpmDb::Ndb] {
+        let _ = rpm::read(kind, data, 10_000, 10_000);
+    }
+    let _ = rpm::header::parse_header(data, 10_000);
+}
+
 /// A snapshot file as someone might send one: decompression, decoding, validation.
 pub fn snapshot(data: &[u8]) {
     let mut file = crate::snapshot::MAGIC.to_vec();
