@@ -6,6 +6,9 @@
 # directory. Idempotent: seconds when the cache is warm, a few minutes cold.
 #
 #   scripts/package-fixtures.sh           (FORCE=1 to rebuild)
+#   scripts/package-fixtures.sh bench     also bench/debian-big.{docker,oci}.tar: the Debian
+#                                         base plus `apt-get install` of ~440 packages from the
+#                                         mirror (~530 packages, ~1.5 GB; for the benchmark)
 #
 # images/ (docker-archive: uncompressed layers; .oci.tar: gzip) and oracle/:
 # - debian: debootstrap minbase (layer 1); dpkg -i of three local .debs (layer 2); an upgrade,
@@ -34,7 +37,12 @@ KEY=$(cat "$ROOT/scripts/package-fixtures.sh" "$ROOT/scripts/debian-base.sh" | s
 OUT=${STRATA_CACHE:-$HOME/.cache/strata}/packages-$KEY
 say() { printf '[package-fixtures] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
-if [[ -f $OUT/STAMP && "${FORCE:-}" != 1 ]]; then
+MODE=${1:-test}
+if [[ $MODE == bench && -f $OUT/bench/STAMP ]]; then
+  echo "$OUT/bench"
+  exit 0
+fi
+if [[ $MODE == test && -f $OUT/STAMP && "${FORCE:-}" != 1 ]]; then
   echo "$OUT"
   exit 0
 fi
@@ -46,10 +54,14 @@ command -v cargo-auditable >/dev/null || die "missing cargo-auditable (scripts/s
 command -v rust-audit-info >/dev/null || die "missing rust-audit-info (scripts/setup.sh test installs it)"
 DEBIAN_BASE=$("$ROOT/scripts/debian-base.sh")/minbase.tar
 
-rm -rf "$OUT"
-mkdir -p "$OUT/images" "$OUT/oracle"
-W=$OUT/work
-mkdir -p "$W"
+if [[ $MODE == bench ]]; then
+  W=$OUT/bench/work
+  rm -rf "$OUT/bench"
+else
+  rm -rf "$OUT/images" "$OUT/oracle" "$OUT/work" "$OUT/STAMP"
+  W=$OUT/work
+fi
+mkdir -p "$OUT/images" "$OUT/oracle" "$W"
 cleanup() {
   if [[ -n "${CONTAINERS_STORAGE_CONF:-}" ]]; then buildah rm --all >/dev/null 2>&1 || true; fi
   { grep -o " $W[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -110,6 +122,33 @@ export_image() { # export_image TAG NAME
   "${SKOPEO[@]}" copy -q "containers-storage:$1" "docker-archive:$OUT/images/$2.docker.tar:strata/$2:1"
   "${SKOPEO[@]}" copy -q "containers-storage:$1" "oci-archive:$OUT/images/$2.oci.tar:1"
 }
+
+# --- the benchmark's image: ~530 Debian packages ------------------------------------------------
+if [[ $MODE == bench ]]; then
+  say "benchmark image: the Debian base and apt-get install of ~440 packages (downloads ~530 MB)"
+  BIG="python3 perl git curl gcc g++ make vim less openssh-client ca-certificates gnupg libssl-dev zlib1g-dev
+    libxml2-dev libsqlite3-dev libcurl4-openssl-dev libffi-dev python3-pip python3-venv python3-dev ruby golang-go
+    default-jre-headless postgresql-client unzip zip xz-utils bzip2 rsync jq file nodejs imagemagick python3-numpy
+    libgtk-3-0 python3-scipy texlive-base cmake clang qtbase5-dev"
+  ctr=$(buildah from "${P[@]}" scratch)
+  buildah add --quiet "$ctr" "$DEBIAN_BASE" / >/dev/null
+  buildah config --created-by "ADD minbase.tar / # debootstrap --variant=minbase bookworm" --os linux --arch amd64 "$ctr"
+  buildah run --network host "$ctr" -- sh -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(echo $BIG) && apt-get clean && rm -rf /var/lib/apt/lists/*" >"$W/apt.log" 2>&1 ||
+    { tail -n 30 "$W/apt.log" >&2; die "apt-get install in the benchmark image"; }
+  buildah config --created-by "RUN apt-get install $(echo $BIG)" "$ctr"
+  buildah commit "${P[@]}" -q --timestamp "$SOURCE_DATE_EPOCH" "$ctr" localhost/pkg/debian-big:1 >/dev/null
+  buildah rm "$ctr" >/dev/null
+  "${SKOPEO[@]}" copy -q containers-storage:localhost/pkg/debian-big:1 "docker-archive:$OUT/bench/debian-big.docker.tar:strata/debian-big:1"
+  "${SKOPEO[@]}" copy -q containers-storage:localhost/pkg/debian-big:1 "oci-archive:$OUT/bench/debian-big.oci.tar:1"
+  cleanup
+  trap - EXIT
+  buildah rmi --all -f >/dev/null 2>&1 || true
+  rm -rf "$W"
+  date -u +%FT%TZ >"$OUT/bench/STAMP"
+  say "done: $OUT/bench ($(du -sh "$OUT/bench" | cut -f1))"
+  echo "$OUT/bench"
+  exit 0
+fi
 
 # --- a busybox base for the images that are not Debian --------------------------------------
 say "busybox base"
