@@ -29,8 +29,14 @@ pub enum PackagesFormat {
     CyclonedxJson,
 }
 
-/// Runs the package analysis over an opened image: the engine asks, this reads.
-pub fn report(opened: &Opened, analysis: &Analysis, history: &History) -> Result<PackageReport> {
+/// Runs the package analysis over an opened image: the engine asks, this reads. `captured`:
+/// the database files the layer scans kept (empty: everything is read again).
+pub fn report(
+    opened: &Opened,
+    analysis: &Analysis,
+    history: &History,
+    captured: &[Vec<strata_core::layer::scan::Captured>],
+) -> Result<PackageReport> {
     if opened.is_snapshot() {
         bail!(
             "a snapshot holds no file contents, so its package databases cannot be read; open the image it was made from"
@@ -41,6 +47,7 @@ pub fn report(opened: &Opened, analysis: &Analysis, history: &History) -> Result
         &analysis.tree,
         history,
         &opened.limits,
+        captured,
         &mut |layer, ranges| {
             let Some(blob) = layers.get(layer).and_then(|l| l.location) else {
                 return ranges
@@ -64,8 +71,27 @@ pub fn report(opened: &Opened, analysis: &Analysis, history: &History) -> Result
 /// `strata packages IMAGE [--layer N] [--format …]`.
 pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Result<i32> {
     let mut opened = a.open()?;
-    let (analysis, history) = opened.analyse_with_history()?;
-    let r = report(&opened, &analysis, &history)?;
+    if opened.is_snapshot() {
+        bail!(
+            "a snapshot holds no file contents, so its package databases cannot be read; open the image it was made from"
+        );
+    }
+    // The layers are read once: the scan keeps the database files as they stream by.
+    let (analysis, captured) = strata_core::scan_image_capturing(
+        &mut opened.image,
+        &opened.source,
+        &opened.limits,
+        Some(packages::CAPTURE),
+        &mut |_, _, _| true,
+    )?;
+    let sizes: Vec<Option<u64>> = opened
+        .image
+        .layers
+        .iter()
+        .map(|l| l.uncompressed_size)
+        .collect();
+    let history = strata_core::history::history(&opened.image, &sizes);
+    let r = report(&opened, &analysis, &history, &captured)?;
     let n = analysis.tree.n_layers();
     let at = match layer {
         Some(l) if l == 0 || l > n => bail!("--layer {l}: the image has {n} layers (1 to {n})"),
@@ -434,8 +460,8 @@ pub fn compare_images(
     if a.0.is_snapshot() || b.0.is_snapshot() {
         return Ok(None);
     }
-    let ra = report(a.0, a.1, a.2).context("reading A's packages")?;
-    let rb = report(b.0, b.1, b.2).context("reading B's packages")?;
+    let ra = report(a.0, a.1, a.2, &[]).context("reading A's packages")?;
+    let rb = report(b.0, b.1, b.2, &[]).context("reading B's packages")?;
     Ok(Some(packages::compare(&ra, &rb)))
 }
 

@@ -160,7 +160,7 @@ pub fn packages(data: &[u8]) {
         rows: Vec::new(),
         diagnostics: Vec::new(),
     };
-    let report = packages::analyse_packages(&tree, &history, &limits, &mut |_, ranges| {
+    let report = packages::analyse_packages(&tree, &history, &limits, &[], &mut |_, ranges| {
         crate::layer::content::read_ranges(&source, blob, Compression::None, ranges)
     });
     let subject = sbom::SbomSubject::default();

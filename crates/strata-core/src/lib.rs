@@ -34,7 +34,8 @@ pub use views::{
 };
 
 pub use analysis::read::{
-    Analysis, LayerScanSummary, LayerStatus, analyse, scan_image, verify_layer,
+    Analysis, LayerScanSummary, LayerStatus, analyse, scan_image, scan_image_capturing,
+    verify_layer,
 };
 pub use archive::{
     Archive, ArchiveFormat, ArchiveImage, ImageTarget, ManifestChoice, open_archive,

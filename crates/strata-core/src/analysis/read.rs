@@ -5,7 +5,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::Error;
 use crate::image::Image;
 use crate::layer::decode::Compression;
-use crate::layer::{LayerIndex, LayerScan, scan_layer};
+use crate::layer::scan::{CaptureRule, Captured, scan_layer_capturing};
+use crate::layer::{LayerIndex, LayerScan};
 use crate::layer_idx::LayerIdx;
 use crate::limits::Limits;
 use crate::source::ReadAt;
@@ -262,16 +263,32 @@ pub fn scan_image<S: ReadAt + ?Sized>(
     limits: &Limits,
     progress: &mut dyn FnMut(usize, u64, u64) -> bool,
 ) -> Result<Analysis, Error> {
+    scan_image_capturing(image, source, limits, None, progress).map(|(a, _)| a)
+}
+
+/// [`scan_image`], keeping per layer the files `capture` picks (the package databases, for
+/// [`crate::packages::analyse_packages`], so they need no second pass over the layers).
+pub fn scan_image_capturing<S: ReadAt + ?Sized>(
+    image: &mut Image,
+    source: &S,
+    limits: &Limits,
+    capture: Option<CaptureRule>,
+    progress: &mut dyn FnMut(usize, u64, u64) -> bool,
+) -> Result<(Analysis, Vec<Vec<Captured>>), Error> {
     let mut scans = Vec::with_capacity(image.layers.len());
+    let mut captured = Vec::with_capacity(image.layers.len());
     let mut total_entries = 0u64;
     for (i, layer) in image.layers.iter().enumerate() {
         let Some(loc) = layer.location else {
             scans.push(None);
+            captured.push(Vec::new());
             continue;
         };
-        let scan = scan_layer(source, loc.offset, loc.len, limits, &mut |done| {
-            progress(i, done, loc.len)
-        })?;
+        let (scan, kept) =
+            scan_layer_capturing(source, loc.offset, loc.len, limits, capture, &mut |done| {
+                progress(i, done, loc.len)
+            })?;
+        captured.push(kept);
         total_entries += scan.index.entries.len() as u64;
         if total_entries > limits.max_image_entries {
             return Err(limits.exceeded(
@@ -284,7 +301,7 @@ pub fn scan_image<S: ReadAt + ?Sized>(
         }
         scans.push(Some(scan));
     }
-    Ok(analyse(image, scans))
+    Ok((analyse(image, scans), captured))
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub use report::{
     UnownedFile, VersionChange, compare,
 };
 pub use sbom::SbomSubject;
-pub use scan::{PackageScan, ReadRequest};
+pub use scan::{CAPTURE, PackageScan, ReadRequest};
 
 use crate::error::Error;
 use crate::history::History;
@@ -53,16 +53,19 @@ pub type ReadLayer<'a> = dyn FnMut(usize, &[RangeRequest]) -> Vec<Result<Vec<u8>
 /// Most rounds of reads (databases, then up to six rounds of probes): a bound, not a target.
 const MAX_ROUNDS: usize = 16;
 
-/// The package analysis of an image, start to end. `read(layer, ranges)` reads ranges of files
+/// The package analysis of an image, start to end. `captured` holds, per layer, the files the
+/// layer scans kept ([`crate::scan_image_capturing`] with [`scan::CAPTURE`]; empty when the
+/// host scanned without): they are not read again. `read(layer, ranges)` reads ranges of files
 /// of one layer (0-based) and answers each, in order: a host implements it with
 /// [`crate::layer::content::read_ranges`] over the layer's blob.
 pub fn analyse_packages(
     tree: &ImageTree,
     history: &History,
     limits: &Limits,
+    captured: &[Vec<crate::layer::scan::Captured>],
     read: &mut ReadLayer<'_>,
 ) -> PackageReport {
-    let mut scan = PackageScan::new(tree, limits);
+    let mut scan = PackageScan::with_captured(tree, limits, captured);
     for _ in 0..MAX_ROUNDS {
         if scan.is_done() {
             break;
@@ -93,4 +96,106 @@ pub fn analyse_packages(
         scan.answer(tree, answers);
     }
     scan.finish(tree, history)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::scan::{CaptureRule, Captured};
+    use crate::{Compression, LayerScanner, MemorySource};
+
+    fn layer(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data, mode) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(*mode);
+            h.set_cksum();
+            b.append_data(&mut h, path, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn scan(blob: &[u8], rule: Option<CaptureRule>) -> (ImageTree, Vec<Vec<Captured>>) {
+        let mut s = LayerScanner::new(Some(Compression::None), &Limits::default());
+        if let Some(r) = rule {
+            s = s.capture(r);
+        }
+        s.push(blob);
+        let (scan, kept) = s.finish_captured();
+        (ImageTree::build(vec![scan.index]), vec![kept])
+    }
+
+    #[track_caller]
+    fn check(files: &[(&str, &[u8], u32)], rule: CaptureRule, kept: &[&str], packages: &[&str]) {
+        let blob = layer(files);
+        let (tree, captured) = scan(&blob, Some(rule));
+        let names: Vec<String> = captured[0]
+            .iter()
+            .map(|c| tree.layers[0].path(&tree.layers[0].entries[c.entry as usize]))
+            .collect();
+        assert_eq!(names, kept);
+        let history = History {
+            rows: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let source = MemorySource::new(blob.clone());
+        let loc = crate::image::BlobLocation {
+            offset: 0,
+            len: blob.len() as u64,
+        };
+        let mut reads = 0;
+        let with = analyse_packages(
+            &tree,
+            &history,
+            &Limits::default(),
+            &captured,
+            &mut |_, r| {
+                reads += r.len();
+                crate::layer::content::read_ranges(&source, loc, Compression::None, r)
+            },
+        );
+        let without = analyse_packages(&tree, &history, &Limits::default(), &[], &mut |_, r| {
+            crate::layer::content::read_ranges(&source, loc, Compression::None, r)
+        });
+        let names = |r: &PackageReport| -> Vec<String> {
+            r.packages.iter().map(|p| p.package.name.clone()).collect()
+        };
+        assert_eq!(names(&with), packages);
+        assert_eq!(names(&without), packages, "reading again finds the same");
+        assert_eq!(with.owners, without.owners);
+        if kept.len() == files.iter().filter(|f| scan::wants_content(f.0)).count() {
+            assert_eq!(reads, 0, "everything was kept: nothing to read again");
+        }
+    }
+
+    const STATUS: &[u8] =
+        b"Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\n";
+
+    #[test]
+    fn the_scan_keeps_the_databases_and_the_analysis_reads_nothing_again() {
+        let files: &[(&str, &[u8], u32)] = &[
+            ("usr/bin/a", b"#!/bin/sh\n", 0o755),
+            ("var/lib/dpkg/info/a.list", b"/usr/bin/a\n", 0o644),
+            ("var/lib/dpkg/status", STATUS, 0o644),
+            ("etc/other", b"not a database", 0o644),
+        ];
+        check(
+            files,
+            CAPTURE,
+            &["var/lib/dpkg/info/a.list", "var/lib/dpkg/status"],
+            &["a"],
+        );
+        // Over the budget: the status is read by range instead, with the same answer.
+        let small = CaptureRule {
+            budget: 20,
+            ..CAPTURE
+        };
+        check(files, small, &["var/lib/dpkg/info/a.list"], &["a"]);
+        let tiny = CaptureRule {
+            max_file: 5,
+            ..CAPTURE
+        };
+        check(files, tiny, &[], &["a"]);
+    }
 }

@@ -10,7 +10,7 @@ use super::model::{Ecosystem, Package};
 use super::os_release::OsRelease;
 use super::probe::FileKind;
 use super::python::{self, PythonFile};
-use super::scan::{PackageScan, Parsed, SourceKind, Version, resolve};
+use super::scan::{PackageScan, Parsed, SourceKind, Version, is_package_metadata, resolve};
 use super::{npm, sbom, version};
 use crate::diagnostic::Diagnostic;
 use crate::hints::{Evidence, Hint};
@@ -234,7 +234,6 @@ fn build(
     let mut current: BTreeMap<PathId, usize> = BTreeMap::new();
     let mut instances: Vec<PackageInstance> = Vec::new();
     let mut instance_files: Vec<Files> = Vec::new();
-    let mut instance_keys: Vec<Key> = Vec::new();
     let mut alive: BTreeMap<Key, Vec<PackageIdx>> = BTreeMap::new();
     let mut layers = Vec::with_capacity(n);
     let mut os: Option<OsRelease> = None;
@@ -251,7 +250,7 @@ fn build(
                     None => current.remove(p),
                 };
             }
-            os = os_of(&current, &versions, tree);
+            os = os_of(&current, &versions);
             let mut now: BTreeMap<Key, Vec<Candidate>> = BTreeMap::new();
             for c in candidates(&current, &versions, tree) {
                 let list = now.entry(c.key.clone()).or_default();
@@ -300,7 +299,6 @@ fn build(
                         layer_bytes: Vec::new(),
                     });
                     instance_files.push(c.files);
-                    instance_keys.push(c.key.clone());
                     made.push(idx);
                     still.push(idx);
                 }
@@ -414,7 +412,9 @@ fn build(
             };
             let Some(e) = tree.entry(ev) else { continue };
             // Empty files (buildah's 0755 etc/hosts) run nothing.
-            let path = tree.paths.path(PathId(p));
+            if e.kind != EntryKind::File || e.size == 0 || e.mode & 0o111 == 0 {
+                continue;
+            }
             // Owned means a package manager installed it: a Go or Rust binary describing
             // itself, or a jar, is still a file nobody installed.
             let installed = owner_map.get(&p).is_some_and(|v| {
@@ -427,12 +427,11 @@ fn build(
                         )
                 })
             });
-            if e.kind != EntryKind::File
-                || e.size == 0
-                || e.mode & 0o111 == 0
-                || installed
-                || is_package_metadata(&path)
-            {
+            if installed {
+                continue;
+            }
+            let path = tree.paths.path(PathId(p));
+            if is_package_metadata(&path) {
                 continue;
             }
             let layer = ev.layer as usize;
@@ -463,30 +462,12 @@ fn build(
         diagnostics,
     };
     report.hints = hints(&report);
-    let _ = instance_keys;
     report
-}
-
-/// The package managers' own files (dpkg's maintainer scripts, rpm's and apk's databases):
-/// executable, and owned by the package manager rather than by a package.
-fn is_package_metadata(path: &str) -> bool {
-    [
-        "var/lib/dpkg/",
-        "lib/apk/db/",
-        "var/lib/rpm/",
-        "usr/lib/sysimage/rpm/",
-    ]
-    .iter()
-    .any(|d| path.starts_with(d))
 }
 
 /// The operating system the current sources say: `etc/os-release` when it is a file, else
 /// `usr/lib/os-release`.
-fn os_of(
-    current: &BTreeMap<PathId, usize>,
-    versions: &[Version],
-    tree: &ImageTree,
-) -> Option<OsRelease> {
+fn os_of(current: &BTreeMap<PathId, usize>, versions: &[Version]) -> Option<OsRelease> {
     let mut found: Vec<&OsRelease> = current
         .values()
         .filter_map(|&v| match &versions[v].parsed {
@@ -494,7 +475,6 @@ fn os_of(
             _ => None,
         })
         .collect();
-    let _ = tree;
     found.sort_by_key(|o| o.path != "etc/os-release");
     found.first().map(|o| (*o).clone())
 }

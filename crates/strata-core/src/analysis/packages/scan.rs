@@ -22,6 +22,7 @@ use super::{apk, npm};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::layer::content::RangeRequest;
+use crate::layer::scan::Captured;
 use crate::limits::Limits;
 use crate::paths::PathId;
 use crate::tar::EntryKind;
@@ -117,12 +118,73 @@ pub(crate) fn classify(path: &str, is_file: bool) -> Option<SourceKind> {
     python::classify(path, is_file).map(SourceKind::Python)
 }
 
+/// The package managers' own files (dpkg's maintainer scripts, rpm's and apk's databases):
+/// executable, and owned by the package manager rather than by a package.
+pub(crate) fn is_package_metadata(path: &str) -> bool {
+    [
+        "var/lib/dpkg/",
+        "lib/apk/db/",
+        "var/lib/rpm/",
+        "usr/lib/sysimage/rpm/",
+    ]
+    .iter()
+    .any(|d| path.starts_with(d))
+}
+
+/// The scan's capture rule for the package databases: each file up to 16 MiB, 32 MiB a layer
+/// (a 500-package dpkg database and its lists are ~3 MiB; a larger rpmdb is read afterwards,
+/// by range, like anything over the budget).
+pub const CAPTURE: crate::layer::scan::CaptureRule = crate::layer::scan::CaptureRule {
+    prefilter: likely_source,
+    wants: wants_content,
+    max_file: 16 << 20,
+    budget: 32 << 20,
+};
+
+/// Whether a file (by its parent directory's name and its own) may be a package database or
+/// metadata file: a cheap test the scan makes for every entry before building its path.
+pub fn likely_source(parent: &str, name: &str) -> bool {
+    matches!(
+        name,
+        "status"
+            | "installed"
+            | "rpmdb.sqlite"
+            | "Packages"
+            | "Packages.db"
+            | "os-release"
+            | "METADATA"
+            | "RECORD"
+            | "PKG-INFO"
+            | "installed-files.txt"
+            | "package.json"
+    ) || name.ends_with(".list")
+        || name.ends_with(".md5sums")
+        || name.ends_with(".egg-info")
+        || parent == "status.d"
+}
+
+/// Whether the package analysis reads the file at `path` whole (see [`classify`]).
+pub fn wants_content(path: &str) -> bool {
+    classify(path, true).is_some_and(|k| k != SourceKind::Probe)
+}
+
 /// Executables worth probing: any execute bit, and big enough to hold an ELF header.
 const MIN_PROBE_SIZE: u64 = 64;
 
 impl PackageScan {
     /// Plans the first round: every version of every package database in the image.
     pub fn new(tree: &ImageTree, limits: &Limits) -> PackageScan {
+        Self::with_captured(tree, limits, &[])
+    }
+
+    /// [`PackageScan::new`], with the files the layer scans kept (per layer,
+    /// [`crate::scan_image_capturing`] with [`CAPTURE`]): those are parsed at once, the rest
+    /// asked for.
+    pub fn with_captured(
+        tree: &ImageTree,
+        limits: &Limits,
+        captured: &[Vec<Captured>],
+    ) -> PackageScan {
         let mut scan = PackageScan {
             limits: limits.clone(),
             targets: Vec::new(),
@@ -156,7 +218,7 @@ impl PackageScan {
                 scan.add_target(tree, layer, entry, p, kind, None);
             }
         }
-        scan.ask_whole_files(tree);
+        scan.ask_whole_files(tree, captured);
         if scan.requests.is_empty() {
             // No database at all: straight to the probes.
             scan.answer(tree, Vec::new());
@@ -198,13 +260,34 @@ impl PackageScan {
         true
     }
 
-    fn ask_whole_files(&mut self, tree: &ImageTree) {
-        for (i, t) in self.targets.iter_mut().enumerate() {
-            let e = tree.layers[t.layer].entries[t.entry as usize];
-            self.requests
-                .push(request(tree, t.layer, t.entry, 0, e.size));
+    fn ask_whole_files(&mut self, tree: &ImageTree, captured: &[Vec<Captured>]) {
+        for i in 0..self.targets.len() {
+            let (layer, entry) = (self.targets[i].layer, self.targets[i].entry);
+            let e = tree.layers[layer].entries[entry as usize];
+            let kept = captured.get(layer).and_then(|c| {
+                let at = c.partition_point(|x| x.entry < entry);
+                c.get(at)
+                    .filter(|x| x.entry == entry && x.bytes.len() as u64 == e.size)
+            });
+            if let Some(kept) = kept {
+                let subject = format!(
+                    "layer {}: {}",
+                    layer + 1,
+                    tree.paths.path(self.targets[i].path)
+                );
+                let parsed = self.parse(tree, i, &kept.bytes, &subject);
+                let t = &self.targets[i];
+                self.versions.push(Version {
+                    path: t.path,
+                    layer: t.layer,
+                    kind: t.kind.clone(),
+                    parsed,
+                });
+                continue;
+            }
+            self.requests.push(request(tree, layer, entry, 0, e.size));
             self.request_targets.push(i);
-            t.asked = 1;
+            self.targets[i].asked = 1;
         }
         self.sort_requests();
     }
@@ -435,7 +518,7 @@ impl PackageScan {
         Some(parsed)
     }
 
-    /// After round 1: the executables no OS package owns, and every jar, become probes.
+    /// After round 1: the executables and jars no OS package owns become probes.
     fn plan_probes(&mut self, tree: &ImageTree) -> Vec<(usize, Vec<(u64, u64)>)> {
         let owned = self.os_owned(tree);
         let mut out = Vec::new();
@@ -449,9 +532,15 @@ impl PackageScan {
                     continue;
                 }
                 let name = tree.paths.name(p);
+                // Only what no OS package owns: a jar or binary a dpkg/rpm/apk package
+                // installed is that package already (and probing each costs rounds of reads);
+                // nor the package managers' own scripts.
+                if owned.contains(&p.0) || is_package_metadata(&tree.paths.path(p)) {
+                    continue;
+                }
                 let probe: Box<dyn Probe> = if maven::is_archive(name) {
                     Box::new(JarProbe::new(e.size, self.limits.max_package_db_bytes, max))
-                } else if e.mode & 0o111 != 0 && !owned.contains(&p.0) {
+                } else if e.mode & 0o111 != 0 {
                     Box::new(ElfProbe::new(e.size, self.limits.max_package_db_bytes, max))
                 } else {
                     continue;

@@ -437,6 +437,28 @@ impl LayerIndexBuilder {
         Ok(Some(n as usize))
     }
 
+    /// Entry `i`'s name (last component) and its parent directory's name, without building
+    /// the path: what a capture filter looks at first.
+    pub fn entry_names(&self, i: usize) -> (&str, &str) {
+        let Some(e) = self.index.entries.get(i) else {
+            return ("", "");
+        };
+        let parent = self
+            .index
+            .paths
+            .parent(e.path)
+            .map_or("", |p| self.index.paths.name(p));
+        (parent, self.index.paths.name(e.path))
+    }
+
+    /// Entry `i`'s normalised path.
+    pub fn entry_path(&self, i: usize) -> String {
+        self.index
+            .entries
+            .get(i)
+            .map_or_else(String::new, |e| self.index.paths.path(e.path))
+    }
+
     /// Records the content hash of entry `i` once its data has streamed by.
     pub fn set_content_hash(&mut self, i: usize, hash: u64) {
         if let Some(e) = self.index.entries.get_mut(i) {

@@ -33,8 +33,37 @@ pub struct LayerScan {
     pub error: Option<ErrorReport>,
 }
 
+/// A file's whole content kept during the scan because an analysis will want it (the package
+/// databases, [`crate::packages::scan::wants_content`]): reading it again later would cost a
+/// second decompression pass over a compressed layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Captured {
+    /// The entry's index in the layer's [`LayerIndex`].
+    pub entry: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// Which files a scan keeps: `wants(parent_name, name, path)` — the two names first, so the
+/// path is built only for likely files — at most `max_file` bytes each and `budget` in all.
+#[derive(Debug, Clone, Copy)]
+pub struct CaptureRule {
+    pub prefilter: fn(&str, &str) -> bool,
+    pub wants: fn(&str) -> bool,
+    pub max_file: u64,
+    pub budget: u64,
+}
+
+#[derive(Debug, Default)]
+struct Capture {
+    rule: Option<CaptureRule>,
+    used: u64,
+    current: Option<Captured>,
+    done: Vec<Captured>,
+}
+
 /// The receiving end of the decompressor: hashes, reads the tar, indexes.
 struct ScanSink {
+    capture: Capture,
     diff: Sha256Stream,
     tar: TarReader,
     builder: LayerIndexBuilder,
@@ -91,15 +120,43 @@ impl Sink for ScanSink {
                 if let Some((_, h)) = &mut self.content {
                     h.update(&data[pos..pos + content]);
                 }
-                if content as u64 == data_left
-                    && let Some((i, h)) = self.content.take()
-                {
-                    self.builder.set_content_hash(i, h.digest());
+                if let Some(c) = &mut self.capture.current {
+                    c.bytes.extend_from_slice(&data[pos..pos + content]);
+                }
+                if content as u64 == data_left {
+                    if let Some((i, h)) = self.content.take() {
+                        self.builder.set_content_hash(i, h.digest());
+                    }
+                    if let Some(c) = self.capture.current.take() {
+                        self.capture.done.push(c);
+                    }
                 }
             }
             if let Some(entry) = entry
                 && let Some(i) = self.builder.add(&entry)?
             {
+                if let Some(rule) = self.capture.rule
+                    && entry.kind == crate::tar::EntryKind::File
+                    && entry.sparse.is_none()
+                    && entry.size <= rule.max_file
+                    && self.capture.used + entry.size <= rule.budget
+                    && {
+                        let (parent, name) = self.builder.entry_names(i);
+                        (rule.prefilter)(parent, name)
+                    }
+                    && (rule.wants)(&self.builder.entry_path(i))
+                {
+                    self.capture.used += entry.size;
+                    let c = Captured {
+                        entry: i as u32,
+                        bytes: Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0)),
+                    };
+                    if self.tar.data_remaining() > 0 {
+                        self.capture.current = Some(c);
+                    } else {
+                        self.capture.done.push(c);
+                    }
+                }
                 if self.tar.data_remaining() > 0 {
                     self.content = Some((i, Xxh3::new()));
                 } else if entry.kind == crate::tar::EntryKind::File {
@@ -160,6 +217,7 @@ impl LayerScanner {
             defer_uncompressed: false,
             hash_stored: true,
             sink: ScanSink {
+                capture: Capture::default(),
                 diff: Sha256Stream::new(),
                 tar: TarReader::new(limits.max_tar_meta_bytes),
                 builder: LayerIndexBuilder::new(limits),
@@ -179,6 +237,12 @@ impl LayerScanner {
     /// their decoding costs far more than hashing.
     pub fn defer_uncompressed_digest(mut self) -> Self {
         self.defer_uncompressed = true;
+        self
+    }
+
+    /// Keeps the whole content of the files `rule` picks (see [`LayerScanner::finish_captured`]).
+    pub fn capture(mut self, rule: CaptureRule) -> Self {
+        self.sink.capture.rule = Some(rule);
         self
     }
 
@@ -239,7 +303,13 @@ impl LayerScanner {
         self.decoder.push(&head, &mut self.sink)
     }
 
-    pub fn finish(mut self) -> LayerScan {
+    pub fn finish(self) -> LayerScan {
+        self.finish_captured().0
+    }
+
+    /// Finishes the scan and hands over the files [`LayerScanner::capture`] kept (complete ones
+    /// only: a file cut by damage is not).
+    pub fn finish_captured(mut self) -> (LayerScan, Vec<Captured>) {
         let mut end = TarEnd::Marker;
         if self.error.is_none() {
             let result = (|| {
@@ -268,7 +338,8 @@ impl LayerScanner {
         } else {
             digest.clone()
         };
-        LayerScan {
+        let captured = std::mem::take(&mut self.sink.capture.done);
+        let scan = LayerScan {
             compression: self.compression.unwrap_or(Compression::None),
             stored_size: self.sink.in_bytes,
             tar_size: self.sink.out_bytes,
@@ -278,7 +349,8 @@ impl LayerScanner {
                 .map(|d| DiffId::from_uncompressed_digest(&d)),
             index: self.sink.builder.finish(end),
             error: self.error.as_ref().map(ErrorReport::from),
-        }
+        };
+        (scan, captured)
     }
 }
 
@@ -297,7 +369,22 @@ pub fn scan_layer<S: ReadAt + ?Sized>(
     limits: &Limits,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<LayerScan, Error> {
+    scan_layer_capturing(source, offset, len, limits, None, progress).map(|(s, _)| s)
+}
+
+/// [`scan_layer`], keeping the files `capture` picks.
+pub fn scan_layer_capturing<S: ReadAt + ?Sized>(
+    source: &S,
+    offset: u64,
+    len: u64,
+    limits: &Limits,
+    capture: Option<CaptureRule>,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<(LayerScan, Vec<Captured>), Error> {
     let mut scanner = LayerScanner::new(None, limits);
+    if let Some(rule) = capture {
+        scanner = scanner.capture(rule);
+    }
     let mut buf = vec![0u8; CHUNK];
     let mut done = 0u64;
     while done < len {
@@ -312,7 +399,7 @@ pub fn scan_layer<S: ReadAt + ?Sized>(
             });
         }
     }
-    Ok(scanner.finish())
+    Ok(scanner.finish_captured())
 }
 
 #[cfg(test)]
