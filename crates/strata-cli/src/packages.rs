@@ -92,6 +92,7 @@ pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Resul
         .collect();
     let history = strata_core::history::history(&opened.image, &sizes);
     let r = report(&opened, &analysis, &history, &captured)?;
+    let damage = analysis.damage(&opened.image);
     let n = analysis.tree.n_layers();
     let at = match layer {
         Some(l) if l == 0 || l > n => bail!("--layer {l}: the image has {n} layers (1 to {n})"),
@@ -122,7 +123,9 @@ pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Resul
         }
         PackagesFormat::Table => table(&mut o, &r, at, layer)?,
     }
-    Ok(0)
+    drop(o);
+    // A damaged image: what could be read is printed, then exit 3 (as every layer command).
+    Ok(crate::commands::finish(&damage))
 }
 
 fn subject(a: &ImageArgs, opened: &Opened) -> SbomSubject {

@@ -802,6 +802,19 @@ fn version_order_is_dpkg_and_rpm_s_own() {
 }
 
 #[test]
+fn a_damaged_image_prints_what_it_read_and_exits_3() {
+    let (code, out, err) = run(&[
+        "packages",
+        "--format",
+        "json",
+        &common::fixture("broken.flipped.tar"),
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(serde_json::from_slice::<Value>(&out).is_ok(), "{err}");
+    assert!(err.contains("damaged"), "{err}");
+}
+
+#[test]
 fn errors_exit_2() {
     let (code, _, err) = run(&["packages", "/nonexistent/image.tar"]);
     assert_eq!(code, 2, "{err}");
