@@ -6,10 +6,10 @@
 //! Exit codes: 0 every rule passed, 1 a rule failed, 3 the image is damaged.
 
 use crate::Format;
-use crate::commands::{all_diagnostics, out, print_json, print_table};
 use crate::dive_ci::{self, DiveCi, Setting};
 use crate::exit;
 use crate::open::ImageArgs;
+use crate::output::{all_diagnostics, out, print_json, print_table};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Write;

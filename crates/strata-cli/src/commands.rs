@@ -4,6 +4,7 @@
 use crate::exit;
 use crate::open::ImageArgs;
 use crate::open::Opened;
+use crate::output::{all_diagnostics, finish, out, print_json, print_table};
 use crate::{Format, Like};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -17,77 +18,10 @@ use strata_core::text::{format_bytes, format_bytes_si, format_time, mode_string}
 use strata_core::tree::{Change, FileInfo, ImageTree};
 use strata_core::{Analysis, Diagnostic};
 
-pub(crate) fn out() -> std::io::StdoutLock<'static> {
-    std::io::stdout().lock()
-}
-
-pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
-    let mut o = out();
-    serde_json::to_writer_pretty(&mut o, value)?;
-    writeln!(o)?;
-    Ok(exit::OK)
-}
-
-/// Ends a command that read layers, after it printed what it could (as GNU tar does): each
-/// piece of damage on standard error, and the exit code that says whether there was any.
-pub(crate) fn finish(damage: &[&Diagnostic]) -> i32 {
-    for d in damage {
-        eprintln!("strata: {}: {}", d.subject, d.message);
-    }
-    if damage.is_empty() {
-        exit::OK
-    } else {
-        eprintln!(
-            "strata: the image is damaged ({}): what is above is what could be read",
-            strata_core::text::count(damage.len(), "problem")
-        );
-        exit::DAMAGED
-    }
-}
-
-/// Every diagnostic of an image and its layers, for JSON outputs.
-pub(crate) fn all_diagnostics(image: &strata_core::Image, analysis: &Analysis) -> Vec<Diagnostic> {
-    image
-        .diagnostics
-        .iter()
-        .chain(&analysis.diagnostics)
-        .cloned()
-        .collect()
-}
-
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// Columns padded like docker's tabwriter (three spaces between).
-pub(crate) fn print_table(rows: &[Vec<String>]) -> Result<()> {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut o = out();
-    for r in rows {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            line.push_str(cell);
-            if c + 1 < r.len() {
-                line.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[c] - cell.chars().count() + 3,
-                ));
-            }
-        }
-        writeln!(o, "{}", line.trim_end())?;
-    }
-    Ok(())
 }
 
 pub fn overview(a: &ImageArgs, format: Format, verify: bool) -> Result<i32> {

@@ -1,5 +1,5 @@
-//! The HTTP pieces both halves of `strata serve` use — the static app ([`crate::serve`]) and
-//! the registry proxy ([`crate::proxy`]) — so that neither imports the other: the body type,
+//! The HTTP pieces both halves of `strata serve` use — the static app (`serve.rs`) and
+//! the registry proxy (`proxy.rs`) — so that neither imports the other: the body type,
 //! plain-text answers, the security headers, one log line per request with every control
 //! character escaped, and [`Tracked`], the response body that holds the server's concurrency
 //! permits and its total deadline until the last byte is written (or the client goes away).

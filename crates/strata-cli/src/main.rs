@@ -9,6 +9,7 @@ mod exit;
 mod file_source;
 mod http;
 mod open;
+mod output;
 mod packages;
 mod parallel_scan;
 mod proxy;

@@ -125,7 +125,7 @@ pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Resul
     }
     drop(o);
     // A damaged image: what could be read is printed, then exit 3 (as every layer command).
-    Ok(crate::commands::finish(&damage))
+    Ok(crate::output::finish(&damage))
 }
 
 fn subject(a: &ImageArgs, opened: &Opened) -> SbomSubject {

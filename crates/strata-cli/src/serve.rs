@@ -14,7 +14,7 @@
 //!   ETag per encoding; files above [`STREAM_ABOVE`] that are not compressed stream from disk
 //!   in [`CHUNK`]-sized pieces, so memory stays bounded whatever `--dist` holds.
 //!
-//! The HTTP stack, the Host check and the log line are [`crate::server`]'s.
+//! The HTTP stack, the Host check and the log line are `server.rs`'s.
 
 use crate::http::{self, Body, Response, set};
 use anyhow::{Context, Result};
