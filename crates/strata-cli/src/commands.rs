@@ -199,21 +199,7 @@ pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
         writeln!(o, "No findings.")?;
     }
     for hint in &all {
-        writeln!(o, "[{}] {}", hint.code, hint.title)?;
-        writeln!(o, "    {}", hint.advice)?;
-        for e in &hint.evidence {
-            let mut line = String::from("    -");
-            if let Some(l) = e.layer {
-                line.push_str(&format!(" layer {l}"));
-            }
-            if let Some(p) = &e.path {
-                line.push_str(&format!(" /{p}"));
-            }
-            if let Some(b) = e.bytes {
-                line.push_str(&format!(" ({})", strata_core::text::format_bytes(b)));
-            }
-            writeln!(o, "{line}: {}", e.note)?;
-        }
+        crate::output::write_hint(&mut o, hint)?;
     }
     drop(o);
     Ok(finish(&analysis.damage(&opened.image)))

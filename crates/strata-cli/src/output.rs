@@ -46,8 +46,13 @@ pub(crate) fn all_diagnostics(image: &strata_core::Image, analysis: &Analysis) -
         .collect()
 }
 
-/// Columns padded like docker's tabwriter (three spaces between).
+/// Columns padded like docker's tabwriter (three spaces between), to standard output.
 pub(crate) fn print_table(rows: &[Vec<String>]) -> Result<()> {
+    write_table(&mut out(), rows)
+}
+
+/// Columns padded like docker's tabwriter (three spaces between), to `o`.
+pub(crate) fn write_table(o: &mut dyn Write, rows: &[Vec<String>]) -> Result<()> {
     let n = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..n)
         .map(|c| {
@@ -58,7 +63,6 @@ pub(crate) fn print_table(rows: &[Vec<String>]) -> Result<()> {
                 .unwrap_or(0)
         })
         .collect();
-    let mut o = out();
     for r in rows {
         let mut line = String::new();
         for (c, cell) in r.iter().enumerate() {
@@ -71,6 +75,26 @@ pub(crate) fn print_table(rows: &[Vec<String>]) -> Result<()> {
             }
         }
         writeln!(o, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// One finding as `strata hints` prints it: code and title, advice, then each piece of evidence.
+pub(crate) fn write_hint(o: &mut dyn Write, hint: &strata_core::hints::Hint) -> Result<()> {
+    writeln!(o, "[{}] {}", hint.code, hint.title)?;
+    writeln!(o, "    {}", hint.advice)?;
+    for e in &hint.evidence {
+        let mut line = String::from("    -");
+        if let Some(l) = e.layer {
+            line.push_str(&format!(" layer {l}"));
+        }
+        if let Some(p) = &e.path {
+            line.push_str(&format!(" /{p}"));
+        }
+        if let Some(b) = e.bytes {
+            line.push_str(&format!(" ({})", strata_core::text::format_bytes(b)));
+        }
+        writeln!(o, "{line}: {}", e.note)?;
     }
     Ok(())
 }

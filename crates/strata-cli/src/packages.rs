@@ -225,7 +225,7 @@ fn table(o: &mut impl Write, r: &PackageReport, at: usize, layer: Option<usize>)
             p.package.license.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
-    print_rows(o, &rows)?;
+    crate::output::write_table(o, &rows)?;
     writeln!(o)?;
     writeln!(o, "Changes by layer:")?;
     for lp in &r.layers {
@@ -278,21 +278,7 @@ fn table(o: &mut impl Write, r: &PackageReport, at: usize, layer: Option<usize>)
     if layer.is_none() {
         for h in &r.hints {
             writeln!(o)?;
-            writeln!(o, "[{}] {}", h.code, h.title)?;
-            writeln!(o, "    {}", h.advice)?;
-            for e in &h.evidence {
-                let mut line = String::from("    -");
-                if let Some(l) = e.layer {
-                    line.push_str(&format!(" layer {l}"));
-                }
-                if let Some(p) = &e.path {
-                    line.push_str(&format!(" /{p}"));
-                }
-                if let Some(b) = e.bytes {
-                    line.push_str(&format!(" ({})", format_bytes(b)));
-                }
-                writeln!(o, "{line}: {}", e.note)?;
-            }
+            crate::output::write_hint(o, h)?;
         }
     }
     for d in &r.diagnostics {
@@ -307,33 +293,6 @@ fn direction(d: Direction) -> &'static str {
         Direction::Downgrade => "downgrade",
         Direction::Same => "same version",
     }
-}
-
-fn print_rows(o: &mut impl Write, rows: &[Vec<String>]) -> Result<()> {
-    let n = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..n)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in rows {
-        let mut line = String::new();
-        for (c, cell) in r.iter().enumerate() {
-            line.push_str(cell);
-            if c + 1 < r.len() {
-                line.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[c] - cell.chars().count() + 3,
-                ));
-            }
-        }
-        writeln!(o, "{}", line.trim_end())?;
-    }
-    Ok(())
 }
 
 /// The JSON view: the packages present after the layer asked for (the final image by
