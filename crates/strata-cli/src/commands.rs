@@ -480,19 +480,7 @@ fn layer_sizes(opened: &mut Opened, like: Like) -> Result<(Vec<Option<u64>>, i32
         Like::Docker => {
             let analysis = opened.analyse()?;
             let code = finish(&analysis.damage(&opened.image));
-            let sizes = opened
-                .image
-                .layers
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    analysis.scans[i]
-                        .as_ref()
-                        .filter(|s| s.error.is_none() && l.location.is_some())
-                        .map(|_| analysis.tree.docker_size(i))
-                })
-                .collect();
-            Ok((sizes, code))
+            Ok((analysis.docker_sizes(), code))
         }
     }
 }

@@ -162,6 +162,20 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
 }
 
 impl Analysis {
+    /// Each layer's size as docker counts it ([`ImageTree::docker_size`]), for the layers that
+    /// were read whole; `None` for a missing or damaged one.
+    pub fn docker_sizes(&self) -> Vec<Option<u64>> {
+        self.scans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.as_ref()
+                    .filter(|s| s.error.is_none())
+                    .map(|_| self.tree.docker_size(i))
+            })
+            .collect()
+    }
+
     /// What keeps the image from being what its manifest and config say: every error among
     /// the image's own diagnostics (a missing blob, a config that does not match) and the
     /// layers' (unreadable, cut short, a digest that does not match, entries that could not be

@@ -61,16 +61,7 @@ impl LayersReport {
         let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
         let podman_history = history(image, &sizes);
         // docker's count: the bytes of each layer's files, for the layers that were read whole.
-        let docker_sizes: Vec<Option<u64>> = (0..image.layers.len())
-            .map(|i| {
-                analysis
-                    .scans
-                    .get(i)
-                    .and_then(Option::as_ref)
-                    .filter(|s| s.error.is_none())
-                    .map(|_| analysis.tree.docker_size(i))
-            })
-            .collect();
+        let docker_sizes = analysis.docker_sizes();
         let history = history(image, &docker_sizes);
         let inspect = serde_json::to_value([crate::inspect::inspect(
             image,
