@@ -407,7 +407,11 @@ fn crane_tarball() -> String {
     }
     let m = serde_json::json!([{"Config": config_name, "RepoTags": ["index.docker.io/strata/layers:1"], "Layers": layers}]);
     add("manifest.json", &serde_json::to_vec(&m).unwrap());
-    let path = root().join("target/real-world/crane.tar");
+    // Tests run in any order on a fresh clone: this one may be the first to
+    // write under target/real-world.
+    let dir = root().join("target/real-world");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("crane.tar");
     std::fs::write(&path, out.into_inner().unwrap()).unwrap();
     path.to_string_lossy().into_owned()
 }
