@@ -203,6 +203,7 @@ fn diagnostics(out: &Value) -> Vec<Value> {
 
 #[test]
 fn every_command_that_reads_layers_exits_3_on_a_damaged_image_after_printing_what_it_could() {
+    std::fs::create_dir_all(root().join("target/exit-codes")).unwrap();
     let snap = root().join("target/exit-codes/out.strata");
     let snap = snap.to_str().unwrap();
     for case in cases() {
@@ -280,6 +281,7 @@ fn ci_fails_a_damaged_image_whatever_its_thresholds_and_names_the_layer() {
 #[test]
 fn an_intact_image_exits_0_and_a_command_that_cannot_start_exits_2() {
     let intact = fixture("layers.docker.tar");
+    std::fs::create_dir_all(root().join("target/exit-codes")).unwrap();
     let snap = root().join("target/exit-codes/intact.strata");
     for (args, _) in commands(&intact, "/data/keep.txt", snap.to_str().unwrap()) {
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
