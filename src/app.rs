@@ -34,7 +34,11 @@ pub fn App() -> Html {
     let dragging = use_state(|| false);
     let help = use_state(|| false);
     let limits_open = use_state(|| false);
-    let theme = use_state(|| "system");
+    let theme = use_state(|| {
+        let saved = browser::saved_theme();
+        browser::set_theme(saved);
+        saved
+    });
 
     let navigate = send(&dispatch, Event::Navigate);
     let open_file = loader.open_file.clone();

@@ -2,6 +2,15 @@
 // can forbid inline scripts entirely.
 import init from "./strata-web.js";
 
+// The theme chosen on an earlier visit, applied before the app starts so the page does not
+// flash in the other one (the app keeps it: src/platform/browser.rs, "strata.theme").
+try {
+  const theme = localStorage.getItem("strata.theme");
+  if (theme === "dark" || theme === "light") document.documentElement.dataset.theme = theme;
+} catch {
+  // Storage refused (a sandboxed or private window): the system theme it is.
+}
+
 init({ module_or_path: new URL("./strata-web_bg.wasm", import.meta.url) }).catch((e) => {
   const p = document.createElement("p");
   p.className = "boot-error";

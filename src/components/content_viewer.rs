@@ -1,9 +1,12 @@
 //! A file's content, read by range from the archive through the engine: text with line
-//! numbers (with a note for non-UTF-8), a hex dump for binaries, an ELF summary, images as
-//! inert `<img>` from a blob URL (SVG scripts never run in an `<img>`). Large files are paged,
-//! never loaded whole; Download saves exactly the file's bytes.
+//! numbers that run on across pages, wrapping on request and a hint of what the text is (with
+//! a note for non-UTF-8), a `hexdump -C` view for binaries, an ELF summary, images as inert
+//! `<img>` from a blob URL (SVG scripts never run in an `<img>`). Large files are paged, never
+//! loaded whole; Download saves exactly the file's bytes. "Wide" shows it over the page, where a
+//! hex row's 16 bytes and their ASCII fit whatever the details pane's width.
 
-use crate::platform::browser::{blob_url, download, revoke_url};
+use crate::platform::browser::{Listener, blob_url, download, revoke_url};
+use std::collections::HashMap;
 use crate::protocol::{ErrorInfo, FileBytes, ReadJob, Reader};
 use std::rc::Rc;
 use strata_core::LayerIdx;
@@ -43,14 +46,19 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
     let image_url = use_state(|| None::<String>);
     let downloading = use_state(|| None::<String>);
     let as_hex = use_state(|| false);
+    let wrap = use_state(|| false);
+    let wide = use_state(|| false);
+    // The number of the first line of each page seen so far (pages are reached from the first,
+    // one after another, so each page's first line is known when it is asked for).
+    let first_lines = use_mut_ref(HashMap::<u64, usize>::new);
 
     let load = {
         let (reader, page, layer, entry) = (reader.clone(), page.clone(), props.layer, props.entry);
-        let name = props.name.clone();
+        let (name, first_lines) = (props.name.clone(), first_lines.clone());
         move |at: u64, len: Option<u64>| {
             let Some(reader) = reader.clone() else { return };
             page.set(Some(Page::Loading));
-            let (page, name) = (page.clone(), name.clone());
+            let (page, name, first_lines) = (page.clone(), name.clone(), first_lines.clone());
             reader.0.emit(ReadJob {
                 layer,
                 entry,
@@ -59,7 +67,12 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                 reply: Callback::from(move |r: Result<FileBytes, ErrorInfo>| {
                     page.set(Some(match r {
                         Ok(b) => {
-                            let shown = preview(&b.bytes, &name, b.offset);
+                            let first = first_lines.borrow().get(&b.offset).copied().unwrap_or(1);
+                            let shown = preview(&b.bytes, &name, b.offset, first);
+                            first_lines.borrow_mut().insert(
+                                b.offset + b.bytes.len() as u64,
+                                shown.next_first_line,
+                            );
                             Page::Ready(Rc::new((b, shown)))
                         }
                         Err(e) => Page::Failed(e),
@@ -78,6 +91,24 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                     revoke_url(u);
                 }
             }
+        });
+    }
+
+    // Escape leaves the wide view (and only it: the page's other Escape uses do not see it).
+    {
+        let wide = wide.clone();
+        use_effect_with(*wide, move |open| {
+            let listener = open.then(|| {
+                Listener::window("keydown", move |e| {
+                    if let Some(k) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(&e) {
+                        if k.key() == "Escape" {
+                            k.stop_propagation();
+                            wide.set(false);
+                        }
+                    }
+                })
+            });
+            move || drop(listener)
         });
     }
 
@@ -126,12 +157,25 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
         })
     };
 
+    let toggle_wide = {
+        let (wide, load, page, offset) = (wide.clone(), load.clone(), page.clone(), offset.clone());
+        Callback::from(move |_: MouseEvent| {
+            if page.is_none() {
+                offset.set(0);
+                load(0, Some(PAGE));
+            }
+            wide.set(!*wide)
+        })
+    };
     let head = html! {
         <div class="content-head">
-            <h4>{ "Content" }</h4>
+            <h4>{ if *wide { html! { <>{ "Content of " }<code>{ props.name.clone() }</code></> } } else { html! { "Content" } } }</h4>
             if page.is_none() {
                 <button class="button" id="show-content" onclick={on_show}>{ "Show content" }</button>
             }
+            <button class="button subtle" id="content-wide" onclick={toggle_wide} aria-pressed={wide.to_string()}
+                title={if *wide { "Back to the details pane (Escape)" } else { "Show the content over the page, wide" }}>
+                { if *wide { "Close wide view" } else { "Wide" } }</button>
             <button class="button subtle" id="download-file" onclick={on_download}>{ "Download" }</button>
             if let Some(msg) = &*downloading { <span class="note" id="download-status">{ msg.clone() }</span> }
         </div>
@@ -178,15 +222,23 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                 let as_hex = as_hex.clone();
                 Callback::from(move |_: MouseEvent| as_hex.set(!*as_hex))
             };
+            let toggle_wrap = {
+                let wrap = wrap.clone();
+                Callback::from(move |_: Event| wrap.set(!*wrap))
+            };
+            let is_text = matches!(kind, ContentKind::Text { .. }) && !*as_hex;
             let rendered = match (kind, *as_hex) {
                 (ContentKind::Text { valid }, false) => {
-                    let first_line = 1; // pages after the first start mid-file: numbers count from the page
+                    let width = (shown.first_line + shown.lines.len()).to_string().len();
                     html! {
                         <>
                             if !valid { <p class="note">{ "Not valid UTF-8: the bytes that are not are shown as �. Switch to hex for the exact bytes." }</p> }
-                            <pre class="text-content" id="text-content">
-                                { for shown.lines.iter().enumerate().map(|(i, line)| html! {
-                                    <span class="line"><span class="line-no" aria-hidden="true">{ format!("{:>5} ", first_line + i) }</span>{ line.clone() }{ "\n" }</span>
+                            <pre class={classes!("text-content", wrap.then_some("wrap"))} id="text-content" style={format!("--line-no-width: {}ch", width + 1)}>
+                                { for shown.lines.iter().enumerate().map(|(i, line)| {
+                                    let comment = shown.syntax.is_some_and(|s| s.is_comment(line));
+                                    html! {
+                                        <span class={classes!("line", comment.then_some("comment"))}><span class="line-no" aria-hidden="true">{ shown.first_line + i }</span><span class="line-text">{ line.clone() }</span>{ "\n" }</span>
+                                    }
                                 }) }
                             </pre>
                         </>
@@ -227,16 +279,40 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
             html! {
                 <>
                     { nav }
-                    <button class="button subtle" onclick={toggle_hex}>{ if *as_hex { "Show as text" } else { "Show as hex" } }</button>
+                    <div class="content-tools">
+                        <button class="button subtle" id="toggle-hex" onclick={toggle_hex}>{ if *as_hex { "Show as text" } else { "Show as hex" } }</button>
+                        if is_text {
+                            <label class="check"><input type="checkbox" id="content-wrap" checked={*wrap} onchange={toggle_wrap} />{ "wrap lines" }</label>
+                        }
+                        if let (true, Some(syntax)) = (is_text, shown.syntax) {
+                            <span class="note syntax-hint" id="syntax-hint" title="Guessed from the name and the first line">{ format!("looks like {}", syntax.name()) }</span>
+                        }
+                    </div>
                     { rendered }
                 </>
             }
         }
     };
-    html! {
-        <section class="content-viewer" id="content-viewer">
+    let viewer = html! {
+        <section class={classes!("content-viewer", wide.then_some("wide"))} id="content-viewer"
+            role={wide.then_some("dialog")} aria-modal={wide.then_some("true")} aria-label="file content">
             { head }
             { body }
         </section>
+    };
+    if *wide {
+        let close = {
+            let wide = wide.clone();
+            Callback::from(move |_: MouseEvent| wide.set(false))
+        };
+        html! {
+            <>
+                <p class="note">{ "Shown wide over the page." }</p>
+                <div class="content-backdrop" onclick={close}></div>
+                { viewer }
+            </>
+        }
+    } else {
+        viewer
     }
 }

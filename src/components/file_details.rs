@@ -8,7 +8,6 @@ use std::rc::Rc;
 use strata_core::explorer::details;
 use strata_core::paths::PathId;
 use strata_core::text::{format_bytes, format_time};
-use strata_core::tree::Change;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,6 +20,8 @@ pub struct FileDetailsPanelProps {
     /// The path whose content the user asked to see (Enter in the tree).
     #[prop_or_default]
     pub open_path: Option<PathId>,
+    /// Go to a layer (0-based): a timeline row is a way there.
+    pub on_layer: Callback<usize>,
 }
 
 #[component]
@@ -62,18 +63,23 @@ pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
             </dl>
             <h4>{ "Timeline" }</h4>
             <ol class="timeline" id="timeline">
-                { for d.timeline.iter().map(|t| html! {
-                    <li class={classes!("timeline-item", t.change.name())}>
+                { for d.timeline.iter().map(|t| {
+                    let here = t.layer == props.layer + 1;
+                    let onclick = {
+                        let (on_layer, l) = (props.on_layer.clone(), t.layer - 1);
+                        Callback::from(move |_: MouseEvent| on_layer.emit(l))
+                    };
+                    html! {
+                    <li class={classes!("timeline-item", t.change.name(), here.then_some("current"))}>
+                      <button class="timeline-go" {onclick} aria-current={here.then_some("step")}
+                        title={format!("Show layer {}", t.layer)} data-layer={t.layer.to_string()}>
                         <span class={classes!("change-mark", t.change.name())}>{ t.change.letter() }</span>
                         <span class="timeline-layer">{ format!("layer {}", t.layer) }</span>
-                        <span>{ match t.change {
-                            Change::Deleted => format!("deleted by {}", t.detail.clone().unwrap_or_else(|| "a whiteout".into())),
-                            Change::Added => format!("added, {}", format_bytes(t.size)),
-                            Change::Modified => format!("changed, {}", format_bytes(t.size)),
-                            Change::Unchanged => "written again, identical".into(),
-                        } }</span>
+                        <span class="timeline-change">{ t.describe() }</span>
                         if !t.created_by.is_empty() { <code class="timeline-step"><Untrusted text={clip(&t.created_by)} /></code> }
+                      </button>
                     </li>
+                    }
                 }) }
             </ol>
             if d.readable {

@@ -277,7 +277,7 @@ pub fn FileTree(props: &FileTreeProps) -> Html {
                     None => "not in this layer",
                 }}>{ letter }</span>
                 <span class="kind-icon" aria-hidden="true">{ kind_icon }</span>
-                <span class="name"><Untrusted text={info.name.clone()} /></span>
+                <span class="name" title={info.name.clone()}><Untrusted text={info.name.clone()} /></span>
                 if let Some(link) = &info.link {
                     <span class="link-target"><Untrusted text={if info.kind == EntryKind::Hardlink { format!(" ⇉ /{link}") } else { format!(" → {link}") }} /></span>
                 }

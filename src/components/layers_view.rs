@@ -5,6 +5,7 @@
 use crate::components::file_details::FileDetailsPanel;
 use crate::components::file_tree::FileTree;
 use crate::components::layer_list::LayerList;
+use crate::components::pane_resizer::{self, PaneResizer};
 use crate::route::Route;
 use crate::state::{Explorer, LayersState, Session};
 use std::collections::HashSet;
@@ -132,6 +133,31 @@ fn Explorer_(props: &ExplorerProps) -> Html {
         }
     });
 
+    // A path selected from outside the tree (a link, Learn, a finding, Packages) opens its
+    // parents too; a click inside the tree finds them open already, so this changes nothing.
+    {
+        let (expanded, explorer) = (expanded.clone(), explorer.clone());
+        use_effect_with(selected, move |selected| {
+            let paths = &explorer.analysis.tree.paths;
+            let mut missing = Vec::new();
+            let mut p = selected.and_then(|s| paths.parent(s));
+            while let Some(dir) = p.filter(|d| *d != PathId::ROOT) {
+                if !expanded.set.contains(&dir) {
+                    missing.push(dir);
+                }
+                p = paths.parent(dir);
+            }
+            if !missing.is_empty() {
+                let mut set = (*expanded.set).clone();
+                set.extend(missing);
+                expanded.set(Expanded {
+                    version: expanded.version + 1,
+                    set: Rc::new(set),
+                });
+            }
+        });
+    }
+
     let kinds: Vec<Change> = route
         .kinds
         .chars()
@@ -221,8 +247,9 @@ fn Explorer_(props: &ExplorerProps) -> Html {
             });
         })
     };
-    let on_mode = {
-        let go = nav(Box::new(|r: &mut Route| r.changes_only = !r.changes_only));
+    // Each button sets its mode (clicking the selected one keeps it); `m` toggles.
+    let set_mode = |changes: bool| {
+        let go = nav(Box::new(move |r: &mut Route| r.changes_only = changes));
         Callback::from(move |_: MouseEvent| go())
     };
     let on_filter = {
@@ -316,15 +343,24 @@ fn Explorer_(props: &ExplorerProps) -> Html {
         })
     };
     let filter_input = use_node_ref();
+    let details_width = use_state(pane_resizer::saved_width);
+    let on_resize = {
+        let details_width = details_width.clone();
+        Callback::from(move |w: f64| {
+            pane_resizer::save_width(w);
+            details_width.set(w);
+        })
+    };
     html! {
-        <div class="explorer" id="explorer" data-layer={(layer + 1).to_string()}>
+        <div class="explorer" id="explorer" data-layer={(layer + 1).to_string()}
+            style={format!("--details-width: {:.0}px", *details_width)}>
             <LayerList items={Rc::new(explorer.layers.clone())} selected={layer} on_select={on_select_layer} />
             <section class="tree-pane" aria-label="files">
                 <div class="tree-toolbar">
                     <div class="segmented" role="group" aria-label="what to show">
-                        <button class={classes!("button", "subtle", (mode == ViewMode::Merged).then_some("selected"))} id="mode-merged" onclick={on_mode.clone()}
+                        <button class={classes!("button", "subtle", (mode == ViewMode::Merged).then_some("selected"))} id="mode-merged" onclick={set_mode(false)}
                             aria-pressed={(mode == ViewMode::Merged).to_string()} title="The filesystem up to this layer (m)">{ "Filesystem" }</button>
-                        <button class={classes!("button", "subtle", (mode == ViewMode::Changes).then_some("selected"))} id="mode-changes" onclick={on_mode}
+                        <button class={classes!("button", "subtle", (mode == ViewMode::Changes).then_some("selected"))} id="mode-changes" onclick={set_mode(true)}
                             aria-pressed={(mode == ViewMode::Changes).to_string()} title="Only what this layer changed (m)">{ "This layer's changes" }</button>
                     </div>
                     <input type="search" id="tree-filter" ref={filter_input.clone()} placeholder="Filter paths  ( / )" value={route.filter.clone()}
@@ -356,11 +392,13 @@ fn Explorer_(props: &ExplorerProps) -> Html {
                     <span class="legend-unchanged" title="The layer holds this path again, identical in content, type, mode, owner and link target (a parent directory of a change, a file rewritten with the same bytes)">{ " · U: in this layer again, unchanged" }</span>
                 </p>
                 <FileTree explorer={explorer.clone()} view={view.clone()} rows={rows_rc.clone()} selected={selected}
-                    on_select={on_select} on_toggle={on_toggle} layer={layer} n_layers={tree.n_layers()} on_layer={on_prev_next}
+                    on_select={on_select} on_toggle={on_toggle} layer={layer} n_layers={tree.n_layers()} on_layer={on_prev_next.clone()}
                     on_mode={{ let go = nav(Box::new(|r: &mut Route| r.changes_only = !r.changes_only)); Callback::from(move |()| go()) }}
                     on_open={on_open} filter_input={filter_input} />
             </section>
-            <FileDetailsPanel explorer={explorer.clone()} session={props.session.clone()} path={selected} layer={layer} open_path={*open_request} />
+            <PaneResizer width={*details_width} {on_resize} />
+            <FileDetailsPanel explorer={explorer.clone()} session={props.session.clone()} path={selected} layer={layer} open_path={*open_request}
+                on_layer={on_prev_next} />
         </div>
     }
 }

@@ -1,5 +1,5 @@
-//! Keyboard shortcuts: 1–8 switch views (when an image is open), `?` help, `t` theme, Escape
-//! closes the help.
+//! Keyboard shortcuts: 1–8 switch views (when an image is open), `?` help, `t` theme, `/`
+//! searches the Layers view's paths, Escape closes the help.
 
 use crate::platform::browser::{self, Listener, in_text_field};
 use crate::route::{Route, View};
@@ -37,6 +37,18 @@ pub fn use_keyboard(
             match e.key().as_str() {
                 "?" => help.set(!*help),
                 "Escape" if *help => help.set(false),
+                // `/` searches paths wherever focus is (after a click on a tab, say), not only
+                // from the tree.
+                "/" if has_image && route.view == View::Layers => {
+                    if let Some(input) = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.get_element_by_id("tree-filter"))
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        e.prevent_default();
+                        let _ = input.focus();
+                    }
+                }
                 "t" => {
                     let next = next_theme(*theme);
                     browser::set_theme(next);

@@ -152,7 +152,41 @@ pub fn later(ms: i32, f: impl FnOnce() + 'static) {
 }
 
 /// `system`, `light` or `dark` on `<html data-theme>` (the CSS follows the system otherwise).
+/// A value kept in this origin's localStorage between visits (nothing leaves the browser);
+/// `None` where there is none or storage is refused (a private or sandboxed window).
+pub fn stored(key: &str) -> Option<String> {
+    window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(key).ok().flatten())
+}
+
+/// Keeps `value` under `key` (an empty value forgets it); where storage is refused the choice
+/// lasts for this visit only.
+pub fn store(key: &str, value: &str) {
+    if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = if value.is_empty() {
+            storage.remove_item(key)
+        } else {
+            storage.set_item(key, value)
+        };
+    }
+}
+
+/// Where the theme choice is kept (www/boot.js reads it too, before the app starts).
+const THEME_KEY: &str = "strata.theme";
+
+/// The theme chosen on an earlier visit ("dark" or "light"; "system" is the default).
+pub fn saved_theme() -> &'static str {
+    match stored(THEME_KEY).as_deref() {
+        Some("dark") => "dark",
+        Some("light") => "light",
+        _ => "system",
+    }
+}
+
+/// Applies a theme and remembers it.
 pub fn set_theme(theme: &str) {
+    store(THEME_KEY, if theme == "system" { "" } else { theme });
     if let Some(el) = window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())

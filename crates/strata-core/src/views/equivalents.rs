@@ -92,9 +92,16 @@ pub fn equivalents(
             .map(|t| shell_quote(t))
             .unwrap_or_else(|| image.id().as_str().chars().skip(7).take(12).collect()),
     };
-    let load = match origin {
-        Origin::Archive { file } => format!("after `docker load -i {}`", shell_quote(file)),
-        Origin::Registry { .. } => "after `docker pull` (downloads every layer)".to_owned(),
+    // What to run first, per tool (the file's own name is never rewritten: a file called
+    // `x.docker-save.tar` stays that under podman).
+    let load = |tool: &str| match origin {
+        Origin::Archive { file } if image.format == ArchiveFormat::SkopeoDir => format!(
+            "after `skopeo copy dir:{} {tool}-daemon:…` (a directory cannot be loaded)",
+            shell_quote(file)
+        )
+        .replace("podman-daemon:…", "containers-storage:…"),
+        Origin::Archive { file } => format!("after `{tool} load -i {}`", shell_quote(file)),
+        Origin::Registry { .. } => format!("after `{tool} pull` (downloads every layer)"),
     };
     let mut out = Vec::new();
     match topic {
@@ -114,12 +121,12 @@ pub fn equivalents(
             out.push(eq(
                 "docker",
                 format!("docker image history --no-trunc {name}"),
-                &load,
+                &load("docker"),
             ));
             out.push(eq(
                 "podman",
                 format!("podman history --no-trunc {name}"),
-                &load.replace("docker", "podman"),
+                &load("podman"),
             ));
             out.push(eq(
                 "strata",
@@ -128,7 +135,11 @@ pub fn equivalents(
             ));
         }
         Topic::Inspect => {
-            out.push(eq("docker", format!("docker image inspect {name}"), &load));
+            out.push(eq(
+                "docker",
+                format!("docker image inspect {name}"),
+                &load("docker"),
+            ));
             out.push(eq(
                 "skopeo",
                 format!("skopeo inspect --config {skopeo_target}"),
@@ -325,6 +336,44 @@ mod tests {
         assert_eq!(shell_quote("it's.tar"), r"'it'\''s.tar'");
         assert_eq!(shell_quote("$(rm -rf ~).tar"), "'$(rm -rf ~).tar'");
         assert_eq!(shell_quote(""), "''");
+    }
+
+    fn empty_image() -> Image {
+        serde_json::from_value(serde_json::json!({
+            "format": "registry", "repo_tags": [], "index": null, "choices": [], "chosen": null,
+            "manifest": {"source": "m", "digest": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "bytes": ""},
+            "manifest_synthesized": false, "manifest_media_type": "",
+            "config": {"source": "c", "digest": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "bytes": ""},
+            "layers": [], "platform": {"architecture": "", "os": ""}, "diagnostics": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn load_notes_name_the_file_the_user_has() {
+        let mut image = empty_image();
+        image.format = ArchiveFormat::DockerArchive;
+        let file = Origin::Archive {
+            file: "bb-dockerbuild.docker-save.tar".into(),
+        };
+        let notes: Vec<(String, String)> = equivalents(&image, &file, Topic::History, None, None)
+            .into_iter()
+            .map(|e| (e.tool, e.note))
+            .collect();
+        assert!(notes.contains(&(
+            "docker".into(),
+            "after `docker load -i bb-dockerbuild.docker-save.tar`".into()
+        )));
+        assert!(notes.contains(&(
+            "podman".into(),
+            "after `podman load -i bb-dockerbuild.docker-save.tar`".into()
+        )));
+        image.format = ArchiveFormat::SkopeoDir;
+        let dir = Origin::Archive {
+            file: "copy".into(),
+        };
+        let notes = equivalents(&image, &dir, Topic::Inspect, None, None);
+        assert!(notes[0].note.contains("skopeo copy dir:copy docker-daemon:"), "{}", notes[0].note);
     }
 
     #[test]

@@ -418,6 +418,55 @@ pub struct TimelineItem {
     pub created_by: String,
     pub size: u64,
     pub detail: Option<String>,
+    /// What the path is after this step (`None` once deleted).
+    pub kind: Option<EntryKind>,
+    /// What it was before, when this step changed its type (a file replaced by a directory):
+    /// such a change is a replacement, not an edit of the same file.
+    pub replaced: Option<EntryKind>,
+}
+
+impl TimelineItem {
+    /// The step's effect in words, as the details pane and the CLI show it.
+    pub fn describe(&self) -> String {
+        let sized = |verb: &str| match self.kind {
+            Some(EntryKind::File | EntryKind::Hardlink) | None => {
+                format!("{verb}, {}", crate::text::format_bytes(self.size))
+            }
+            Some(k) => format!("{verb}, {}", noun(k)),
+        };
+        match (self.change, self.replaced, self.kind) {
+            (Change::Deleted, ..) => format!(
+                "deleted by {}",
+                self.detail.as_deref().unwrap_or("a whiteout")
+            ),
+            (_, Some(was), Some(now)) => {
+                let what = match now {
+                    EntryKind::File | EntryKind::Hardlink => {
+                        format!("{}, {}", noun(now), crate::text::format_bytes(self.size))
+                    }
+                    _ => noun(now).to_owned(),
+                };
+                format!("the {} replaced by a {what}", noun(was))
+            }
+            (Change::Added, ..) => sized("added"),
+            (Change::Modified, ..) => sized("changed"),
+            (Change::Unchanged, ..) => "written again, identical".into(),
+        }
+    }
+}
+
+/// An entry type as a sentence names it.
+fn noun(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::File => "file",
+        EntryKind::Dir => "directory",
+        EntryKind::Symlink => "symlink",
+        EntryKind::Hardlink => "hard link",
+        EntryKind::Char => "character device",
+        EntryKind::Block => "block device",
+        EntryKind::Fifo => "FIFO",
+        EntryKind::Other => "special file",
+    }
 }
 
 /// Details of `p` as of `layer` (0-based), with its whole timeline.
@@ -458,14 +507,26 @@ pub fn details(
             .map(|r| r.created_by.clone())
             .unwrap_or_default()
     };
+    let mut before: Option<EntryKind> = None;
     let timeline = tree
         .timeline(p)
         .iter()
-        .map(|e| TimelineItem {
+        .map(|e| {
+            let kind = e.is_present().then(|| tree.info(p, e, None).kind);
+            let replaced = match (before, kind) {
+                (Some(was), Some(now)) if was != now && e.change != Change::Added => Some(was),
+                _ => None,
+            };
+            before = kind;
+            (e, kind, replaced)
+        })
+        .map(|(e, kind, replaced)| TimelineItem {
             layer: e.layer as usize + 1,
             change: e.change,
             created_by: created_by(e.layer as usize),
             size: tree.entry(e).map_or(0, |x| x.size),
+            kind,
+            replaced,
             detail: e.deleted_by.map(|d| match d {
                 DeletedBy::Whiteout(w) if w == p => "a whiteout (.wh.) of this path".to_owned(),
                 DeletedBy::Whiteout(w) => format!("a whiteout of /{}", tree.paths.path(w)),

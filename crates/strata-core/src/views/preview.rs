@@ -263,6 +263,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn line_numbers_continue_across_pages_even_when_a_page_cuts_a_line() {
+        let file = b"one\ntwo\nthree is long\nfour\n";
+        let (a, b) = file.split_at(12); // "one\ntwo\nthre" | "e is long\nfour\n"
+        let first = preview(a, "f.txt", 0, 1);
+        assert_eq!(first.lines, ["one", "two", "thre"]);
+        let second = preview(b, "f.txt", 12, first.next_first_line);
+        // The cut line keeps its number: "e is long" is the rest of line 3.
+        assert_eq!(second.first_line, 3);
+        assert_eq!(second.lines, ["e is long", "four"]);
+        assert_eq!(second.next_first_line, 5);
+    }
+
+    #[test]
+    fn syntax_hints_come_from_the_name_or_the_first_line() {
+        assert_eq!(syntax_of("usr/local/bin/run", b"#!/bin/sh\necho"), Some(Syntax::Shell));
+        assert_eq!(syntax_of("app/x", b"#!/usr/bin/env python3\n"), Some(Syntax::Python));
+        assert_eq!(syntax_of("etc/passwd", b"root:x:0:0"), Some(Syntax::ColonRecords));
+        assert_eq!(syntax_of("app/Dockerfile", b"FROM x"), Some(Syntax::Dockerfile));
+        assert_eq!(syntax_of("a/b.YML", b""), Some(Syntax::Yaml));
+        assert_eq!(syntax_of("k", b"-----BEGIN CERTIFICATE-----"), Some(Syntax::Pem));
+        assert_eq!(syntax_of("notes", b"hello"), None);
+        assert!(Syntax::Shell.is_comment("  # a comment"));
+        assert!(!Syntax::Shell.is_comment("#!/bin/sh"));
+        assert!(!Syntax::Json.is_comment("# not JSON's"));
+    }
+
+    #[test]
     fn classifies() {
         assert_eq!(
             classify(b"hello\nworld\n", "a.txt"),
@@ -336,23 +363,175 @@ mod tests {
     }
 }
 
+/// What kind of text a file is, guessed from its name and first line, so the viewer can say it
+/// ("shell script") and dim its comments. A hint, never a judgement: the bytes are shown as
+/// they are whatever it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Syntax {
+    Shell,
+    Python,
+    Dockerfile,
+    Json,
+    Yaml,
+    Toml,
+    Ini,
+    Xml,
+    Html,
+    Markdown,
+    JavaScript,
+    Go,
+    Rust,
+    C,
+    Pem,
+    SystemdUnit,
+    /// `/etc/passwd`, `/etc/group` and their like: colon-separated records.
+    ColonRecords,
+}
+
+impl Syntax {
+    pub fn name(self) -> &'static str {
+        match self {
+            Syntax::Shell => "shell script",
+            Syntax::Python => "Python",
+            Syntax::Dockerfile => "Dockerfile",
+            Syntax::Json => "JSON",
+            Syntax::Yaml => "YAML",
+            Syntax::Toml => "TOML",
+            Syntax::Ini => "INI-style configuration",
+            Syntax::Xml => "XML",
+            Syntax::Html => "HTML (shown as text, never rendered)",
+            Syntax::Markdown => "Markdown",
+            Syntax::JavaScript => "JavaScript",
+            Syntax::Go => "Go source",
+            Syntax::Rust => "Rust source",
+            Syntax::C => "C source",
+            Syntax::Pem => "PEM (a certificate or a key)",
+            Syntax::SystemdUnit => "systemd unit",
+            Syntax::ColonRecords => "colon-separated records (passwd(5) style)",
+        }
+    }
+
+    /// What starts a comment that runs to the end of the line, where the language has one
+    /// that is safe to recognise at the start of a line.
+    pub fn line_comment(self) -> Option<&'static str> {
+        match self {
+            Syntax::Shell
+            | Syntax::Python
+            | Syntax::Dockerfile
+            | Syntax::Yaml
+            | Syntax::Toml
+            | Syntax::SystemdUnit => Some("#"),
+            Syntax::Ini => Some(";"),
+            Syntax::JavaScript | Syntax::Go | Syntax::Rust | Syntax::C => Some("//"),
+            _ => None,
+        }
+    }
+
+    /// Whether `line` is a whole-line comment in this syntax (`#!` lines are not: they say
+    /// which interpreter runs the file).
+    pub fn is_comment(self, line: &str) -> bool {
+        let t = line.trim_start();
+        self.line_comment().is_some_and(|c| t.starts_with(c))
+            && !t.starts_with("#!")
+    }
+}
+
+/// The syntax of a text file, from its name (`path` may be a full path) and its first line.
+pub fn syntax_of(path: &str, head: &[u8]) -> Option<Syntax> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let first = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let first = String::from_utf8_lossy(first);
+    if let Some(shebang) = first.strip_prefix("#!") {
+        let interp = shebang.split_whitespace().collect::<Vec<_>>();
+        let prog = match interp.as_slice() {
+            [env, prog, ..] if env.ends_with("/env") => *prog,
+            [prog, ..] => prog.rsplit('/').next().unwrap_or(prog),
+            [] => "",
+        };
+        return match prog {
+            p if p.starts_with("python") => Some(Syntax::Python),
+            "node" | "nodejs" => Some(Syntax::JavaScript),
+            "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "busybox" => Some(Syntax::Shell),
+            _ => None,
+        };
+    }
+    let ext = lower.rsplit_once('.').map(|(_, e)| e);
+    let by_ext = match ext {
+        Some("sh" | "bash") => Some(Syntax::Shell),
+        Some("py") => Some(Syntax::Python),
+        Some("json") => Some(Syntax::Json),
+        Some("yaml" | "yml") => Some(Syntax::Yaml),
+        Some("toml") => Some(Syntax::Toml),
+        Some("ini" | "cfg" | "conf" | "cnf") => Some(Syntax::Ini),
+        Some("xml" | "pom" | "plist") => Some(Syntax::Xml),
+        Some("html" | "htm") => Some(Syntax::Html),
+        Some("md" | "markdown") => Some(Syntax::Markdown),
+        Some("js" | "mjs" | "cjs") => Some(Syntax::JavaScript),
+        Some("go") => Some(Syntax::Go),
+        Some("rs") => Some(Syntax::Rust),
+        Some("c" | "h" | "cc" | "cpp" | "hpp") => Some(Syntax::C),
+        Some("pem" | "crt" | "key" | "csr") => Some(Syntax::Pem),
+        Some("service" | "socket" | "timer" | "mount" | "target" | "path") => {
+            Some(Syntax::SystemdUnit)
+        }
+        _ => None,
+    };
+    if by_ext.is_some() {
+        return by_ext;
+    }
+    match lower.as_str() {
+        "dockerfile" | "containerfile" => return Some(Syntax::Dockerfile),
+        "passwd" | "group" | "shadow" | "gshadow" => return Some(Syntax::ColonRecords),
+        _ if lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") => {
+            return Some(Syntax::Dockerfile);
+        }
+        _ => {}
+    }
+    let t = first.trim_start();
+    if t.starts_with("-----BEGIN ") {
+        Some(Syntax::Pem)
+    } else if t.starts_with("<?xml") {
+        Some(Syntax::Xml)
+    } else if t.to_ascii_lowercase().starts_with("<!doctype html") {
+        Some(Syntax::Html)
+    } else {
+        None
+    }
+}
+
 /// One page of a file as the viewer shows it, made once when its bytes arrive (not on every
 /// render): what it is, its text lines (for text), its hex dump, its ELF header (for ELF).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
     pub kind: ContentKind,
     pub lines: Vec<String>,
+    /// The number of the page's first line in the whole file (1-based; a page that starts in
+    /// the middle of a line carries that line's number).
+    pub first_line: usize,
+    /// The number the next page's first line has.
+    pub next_first_line: usize,
+    pub syntax: Option<Syntax>,
     pub hex: Vec<String>,
     pub elf: Option<ElfInfo>,
 }
 
-/// The preview of `bytes`, which start at `offset` of the file `name`.
-pub fn preview(bytes: &[u8], name: &str, offset: u64) -> Preview {
+/// The preview of `bytes`, which start at `offset` of the file `name` and, for text, at line
+/// `first_line` (1 for the first page; the previous page's `next_first_line` after it).
+pub fn preview(bytes: &[u8], name: &str, offset: u64, first_line: usize) -> Preview {
     let kind = classify(bytes, name);
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
     Preview {
         lines: match kind {
             ContentKind::Text { .. } => text_lines(bytes),
             _ => Vec::new(),
+        },
+        first_line: first_line.max(1),
+        next_first_line: first_line.max(1) + newlines,
+        syntax: match kind {
+            // Only the first page has the first line; later pages keep the name's hint.
+            ContentKind::Text { .. } => syntax_of(name, if offset == 0 { bytes } else { &[] }),
+            _ => None,
         },
         hex: hexdump(bytes, offset),
         elf: (kind == ContentKind::Elf)
