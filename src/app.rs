@@ -106,7 +106,7 @@ pub fn App() -> Html {
         Callback::from(move |()| flag.set(to.unwrap_or(!*flag)))
     };
 
-    let wanted = state.wanted.as_ref().map(|w| w.id.clone());
+    let wanted = state.wanted.clone();
     let body = match &state.phase {
         Phase::Start => html! {
             <StartScreen on_file={open_file.clone()} tags={state.tags.clone()} {wanted}

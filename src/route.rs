@@ -79,6 +79,10 @@ pub struct Route {
     pub platform: Option<String>,
     /// The image ID the link is about (a local archive must match it).
     pub id: Option<String>,
+    /// The name of the archive it was opened from, and its first tag: so a link can ask for
+    /// the file by the name its sender had, not only by an ID.
+    pub file: Option<String>,
+    pub tag: Option<String>,
     /// The layer in the explorer (1-based in the URL: `layer=3` is `LayerIdx` 2).
     pub layer: Option<strata_core::LayerIdx>,
     /// `merged` (the default) or `changes`.
@@ -120,6 +124,8 @@ impl Route {
                 "image" => route.image = v.parse().ok(),
                 "platform" => route.platform = Some(v).filter(|s| !s.is_empty()),
                 "id" => route.id = Some(v).filter(|s| !s.is_empty()),
+                "file" => route.file = Some(v).filter(|s| !s.is_empty()),
+                "tag" => route.tag = Some(v).filter(|s| !s.is_empty()),
                 "layer" => {
                     route.layer = v.parse().ok().and_then(strata_core::LayerIdx::from_number)
                 }
@@ -160,6 +166,12 @@ impl Route {
         }
         if let Some(id) = &self.id {
             q.push(("id", id.clone()));
+        }
+        if let Some(f) = &self.file {
+            q.push(("file", f.clone()));
+        }
+        if let Some(t) = &self.tag {
+            q.push(("tag", t.clone()));
         }
         if let Some(l) = self.layer {
             q.push(("layer", l.number().to_string()));
@@ -272,6 +284,8 @@ mod tests {
             image: Some(1),
             platform: Some("sha256:abc".into()),
             id: Some("sha256:def".into()),
+            file: Some("my app #2.tar".into()),
+            tag: Some("app:1".into()),
             layer: strata_core::LayerIdx::from_number(3),
             changes_only: true,
             path: Some("usr/bin/café & <b>".into()),

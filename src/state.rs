@@ -45,6 +45,8 @@ pub struct RawDoc {
     pub command: &'static str,
     pub doc: strata_core::RawJson,
     pub text: String,
+    /// The same text re-indented (whitespace outside strings only), made once.
+    pub pretty: String,
     pub value: Rc<serde_json::Value>,
 }
 
@@ -60,6 +62,7 @@ impl RawDoc {
             title,
             command,
             text: doc.text(),
+            pretty: strata_core::text::pretty_json(&doc.text()),
             value: Rc::new(serde_json::from_slice(&doc.bytes).unwrap_or(serde_json::Value::Null)),
             doc: doc.clone(),
         }
@@ -74,21 +77,21 @@ impl RawDoc {
             } else {
                 format!("Manifest ({})", image.manifest_media_type)
             },
-            "crane manifest IMAGE",
+            "skopeo inspect --raw, crane manifest",
             &image.manifest,
         )];
         if let Some(index) = &image.index {
             docs.push(RawDoc::new(
                 "index",
                 "Index".into(),
-                "crane manifest IMAGE (the index)",
+                "skopeo inspect --raw, crane manifest (the index)",
                 index,
             ));
         }
         docs.push(RawDoc::new(
             "config",
             "Config".into(),
-            "crane config IMAGE",
+            "skopeo inspect --raw --config, crane config",
             &image.config,
         ));
         docs
@@ -307,6 +310,9 @@ impl PartialEq for CompareDiff {
 pub struct Wanted {
     /// Its image ID.
     pub id: String,
+    /// The archive's name and the image's tag where the link says them.
+    pub file: Option<String>,
+    pub tag: Option<String>,
     /// The image number and platform the link names, loaded when the default image is not it.
     pub image: usize,
     pub platform: Option<String>,
@@ -461,6 +467,9 @@ impl AppState {
                 next.snapshot_saved = None;
                 next.route.image = Some(session.image_number);
                 next.route.id = Some(session.image.id().to_string());
+                let local = session.image.format != strata_core::ArchiveFormat::Registry;
+                next.route.file = local.then(|| session.listing.file_name.clone());
+                next.route.tag = session.image.repo_tags.first().cloned().filter(|_| local);
                 next.route.platform = session
                     .image
                     .chosen

@@ -6,8 +6,8 @@
 //! hex row's 16 bytes and their ASCII fit whatever the details pane's width.
 
 use crate::platform::browser::{Listener, blob_url, download, revoke_url};
-use std::collections::HashMap;
 use crate::protocol::{ErrorInfo, FileBytes, ReadJob, Reader};
+use std::collections::HashMap;
 use std::rc::Rc;
 use strata_core::LayerIdx;
 use strata_core::preview::{ContentKind, Preview, preview};
@@ -69,10 +69,9 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
                         Ok(b) => {
                             let first = first_lines.borrow().get(&b.offset).copied().unwrap_or(1);
                             let shown = preview(&b.bytes, &name, b.offset, first);
-                            first_lines.borrow_mut().insert(
-                                b.offset + b.bytes.len() as u64,
-                                shown.next_first_line,
-                            );
+                            first_lines
+                                .borrow_mut()
+                                .insert(b.offset + b.bytes.len() as u64, shown.next_first_line);
                             Page::Ready(Rc::new((b, shown)))
                         }
                         Err(e) => Page::Failed(e),

@@ -31,7 +31,7 @@ pub fn ErrorPanel(props: &ErrorPanelProps) -> Html {
                 { props.file_name.clone().unwrap_or_else(|| "the file".into()) }
             </h2>
             <p class="error-summary">{ props.error.summary.clone() }</p>
-            <details open={["cors", "proxy", "registry-auth", "registry-not-found", "network"].contains(&props.error.kind.as_str())}>
+            <details open={["cors", "proxy", "dns", "registry-auth", "registry-not-found", "network"].contains(&props.error.kind.as_str())}>
                 <summary>{ "Details" }</summary>
                 <pre class="error-detail">{ props.error.detail.clone() }</pre>
             </details>

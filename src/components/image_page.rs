@@ -102,6 +102,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             </label>
         }
     });
+    let ready = matches!(props.layers, LayersState::Ready(_));
     let status = match &props.layers {
         LayersState::Scanning { progress } => {
             let (done, total): (u64, u64) =
@@ -217,7 +218,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         _ => None,
     };
     let lessons = {
-        let (session, explorer) = (session.clone(), explorer.clone());
+        let (session, explorer, origin) = (session.clone(), explorer.clone(), origin.clone());
         use_memo(
             (
                 Rc::as_ptr(&session) as usize,
@@ -225,10 +226,18 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             ),
             move |_| {
                 Rc::new(match &explorer {
-                    Some(e) => {
-                        strata_core::lessons::lessons(&session.image, &e.history, Some(&e.analysis))
-                    }
-                    None => strata_core::lessons::lessons(&session.image, &session.history, None),
+                    Some(e) => strata_core::lessons::lessons(
+                        &session.image,
+                        &e.history,
+                        Some(&e.analysis),
+                        &origin,
+                    ),
+                    None => strata_core::lessons::lessons(
+                        &session.image,
+                        &session.history,
+                        None,
+                        &origin,
+                    ),
                 })
             },
         )
@@ -296,12 +305,17 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             _ => "pending",
         }}>
             <div class="choosers">{ image_chooser }{ platform_chooser }</div>
-            <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }</nav>
+            // Once the layers are read, what can be done with them (Save snapshot) sits at the
+            // end of the tab bar instead of on a row of its own.
+            <div class="tabbar">
+                <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }</nav>
+                if ready { { status.clone() } }
+            </div>
             if props.route.learn.is_some() {
                 <LearnPanel lessons={lessons.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
                     layers_pending={explorer.is_none()} />
             }
-            { status }
+            if !ready { { status } }
             <div class="view" id={format!("view-{}", props.route.view.slug())} role="tabpanel">{ view }</div>
             <EquivalentCommands {commands} />
             if let LayersState::Ready(e) = &props.layers {

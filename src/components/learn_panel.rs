@@ -93,7 +93,15 @@ pub fn LearnPanel(props: &LearnPanelProps) -> Html {
                 <button class="button subtle small" id="learn-close" onclick={close} aria-label="Close the walk">{ "×" }</button>
             </div>
             <h3 id="learn-title">{ lesson.title.clone() }</h3>
-            { for lesson.paragraphs.iter().map(|p| html! { <p><Untrusted text={p.to_string()} /></p> }) }
+            // The image's own words (a step's command, a path) come in `code` spans: set in a
+            // code face, as text (never markup).
+            { for lesson.paragraphs.iter().map(|p| html! {
+                <p>{ for strata_core::text::code_spans(p).into_iter().map(|(code, t)| if code {
+                    html! { <code><Untrusted text={t.to_owned()} /></code> }
+                } else {
+                    html! { <Untrusted text={t.to_owned()} /> }
+                }) }</p>
+            }) }
             if let Some(cmd) = &lesson.try_it {
                 <p class="learn-try">{ "Try it: " }<code>{ cmd.clone() }</code></p>
             }

@@ -63,10 +63,12 @@ pub fn LimitsPanel(props: &LimitsPanelProps) -> Html {
                             };
                             html! {
                                 <tr class={classes!((value != default).then_some("changed"))}>
-                                    <td><label for={format!("limit-{name}")}><code>{ name }</code></label>
-                                        <div class="note">{ Limits::describe(name) }</div></td>
-                                    <td><input type="number" min="1" id={format!("limit-{name}")} value={value.to_string()} {oninput} /></td>
-                                    <td class="note">{ format!("default {default}") }</td>
+                                    <td><label for={format!("limit-{name}")}><strong>{ Limits::title(name) }</strong></label>
+                                        <div class="note">{ Limits::describe(name) }</div>
+                                        <div class="note limit-key" title="the name the CLI's --limit takes">{ "CLI: " }<code>{ format!("--limit {name}=…") }</code></div></td>
+                                    <td><input type="number" min="1" id={format!("limit-{name}")} value={value.to_string()} {oninput} />
+                                        <div class="note limit-shown" id={format!("limit-{name}-shown")}>{ Limits::show(name, value) }</div></td>
+                                    <td class="note">{ format!("default {}", Limits::show(name, default)) }</td>
                                 </tr>
                             }
                         }) }

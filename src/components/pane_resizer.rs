@@ -53,7 +53,8 @@ pub fn PaneResizer(props: &PaneResizerProps) -> Html {
         })
     };
     let onpointermove = {
-        let (dragging, on_resize, frame) = (dragging.clone(), props.on_resize.clone(), frame.clone());
+        let (dragging, on_resize, frame) =
+            (dragging.clone(), props.on_resize.clone(), frame.clone());
         Callback::from(move |e: PointerEvent| {
             if *dragging {
                 if let Some((right, width)) = frame() {

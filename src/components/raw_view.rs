@@ -1,6 +1,8 @@
-//! The raw documents, byte for byte: the manifest (what `crane manifest` prints), the index it
-//! was chosen from, the config (`crane config`). Shown as stored; a tree view beside (both
-//! made once, with the session: `state::RawDoc`).
+//! The raw documents: the manifest (what `crane manifest` prints), the index it was chosen
+//! from, the config (`crane config`). Shown re-indented to be read (whitespace only: order,
+//! strings and numbers as stored), the exact bytes one click away, and a tree (all made once,
+//! with the session: `state::RawDoc`). Copy and Download always give the exact bytes: a digest
+//! is of those.
 
 use crate::components::copy_button::CopyButton;
 use crate::components::json_tree::JsonTree;
@@ -9,6 +11,14 @@ use crate::route::Route;
 use crate::state::Session;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// How the document is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Pretty,
+    Exact,
+    Tree,
+}
 
 #[derive(Properties, PartialEq)]
 pub struct RawViewProps {
@@ -20,7 +30,7 @@ pub struct RawViewProps {
 #[component]
 pub fn RawView(props: &RawViewProps) -> Html {
     let docs = &props.session.raw;
-    let tree = use_state(|| false);
+    let mode = use_state(|| Shown::Pretty);
     let which = props
         .route
         .raw
@@ -48,26 +58,36 @@ pub fn RawView(props: &RawViewProps) -> Html {
         let (bytes, file) = (doc.bytes.clone(), format!("{name}.json"));
         Callback::from(move |_: MouseEvent| download(&bytes, &file))
     };
-    let toggle = {
-        let tree = tree.clone();
-        Callback::from(move |_: MouseEvent| tree.set(!*tree))
+    let pick = |m: Shown| {
+        let mode = mode.clone();
+        Callback::from(move |_: MouseEvent| mode.set(m))
     };
+    let pretty = shown.pretty.clone();
     html! {
         <article class="raw" id="raw">
             <div class="view-head">
                 <div class="segmented">{ for buttons }</div>
-                <CopyButton text={text.clone()} label="Copy" />
-                <button class="button subtle" onclick={on_download}>{ "Download" }</button>
-                <button class="button subtle" onclick={toggle}>{ if *tree { "Show the bytes" } else { "Show as a tree" } }</button>
+                <div class="segmented" role="group" aria-label="how to show it">
+                    { for [(Shown::Pretty, "Indented", "raw-pretty"), (Shown::Exact, "Exact bytes", "raw-exact"), (Shown::Tree, "Tree", "raw-tree")].into_iter().map(|(m, label, id)| html! {
+                        <button class={classes!("button", "subtle", (*mode == m).then_some("selected"))} {id} aria-pressed={(*mode == m).to_string()} onclick={pick(m)}>{ label }</button>
+                    }) }
+                </div>
+                <CopyButton text={text.clone()} label="Copy" title="Copy the exact bytes" />
+                <button class="button subtle" onclick={on_download} title="Save the exact bytes">{ "Download" }</button>
                 <span class="equivalent">{ "Same as " }<code>{ command }</code></span>
             </div>
             <h2>{ title.clone() }</h2>
             <p class="note"><code>{ doc.digest.to_string() }</code>{ format!(" · {} bytes · {}", doc.bytes.len(), doc.source) }</p>
-            if *tree {
-                <JsonTree value={value} />
-            } else {
-                <pre class="raw-bytes" id={format!("raw-text-{name}")}>{ text }</pre>
-            }
+            { match *mode {
+                Shown::Tree => html! { <JsonTree value={value} /> },
+                Shown::Exact => html! { <pre class="raw-bytes" id={format!("raw-text-{name}")}>{ text }</pre> },
+                Shown::Pretty => html! {
+                    <>
+                        <p class="note">{ "Indented to be read; the digest is of the exact bytes (one click away, and what Copy and Download give)." }</p>
+                        <pre class="raw-pretty" id={format!("raw-pretty-{name}")}>{ pretty }</pre>
+                    </>
+                },
+            } }
         </article>
     }
 }

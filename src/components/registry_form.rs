@@ -68,6 +68,23 @@ pub fn RegistryForm(props: &RegistryFormProps) -> Html {
             }
         })
     };
+    // The tags arrive below the form, often below the fold: bring them into view once, when
+    // they arrive (not on every filter keystroke).
+    let tag_list = use_node_ref();
+    {
+        let tag_list = tag_list.clone();
+        let ready = matches!(props.tags, TagsState::Ready { .. } | TagsState::Failed(_));
+        use_effect_with(ready, move |ready| {
+            if *ready {
+                if let Some(el) = tag_list.cast::<web_sys::Element>() {
+                    let options = web_sys::ScrollIntoViewOptions::new();
+                    options.set_behavior(web_sys::ScrollBehavior::Smooth);
+                    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                    el.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+        });
+    }
     let tags = match &props.tags {
         TagsState::Idle => html! {},
         TagsState::Loading => html! { <p class="note" id="tag-status">{ "Listing tags…" }</p> },
@@ -136,7 +153,7 @@ pub fn RegistryForm(props: &RegistryFormProps) -> Html {
             <p class="hint">{ "Only the manifest and config are fetched for the overview, history and inspect views; \
                 layers are downloaded when you open the layer explorer. Registries that send no CORS headers \
                 (Docker Hub) are reached through " }<code>{ "strata serve" }</code>{ "'s proxy." }</p>
-            { tags }
+            <div ref={tag_list}>{ tags }</div>
         </form>
     }
 }

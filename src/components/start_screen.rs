@@ -1,8 +1,10 @@
 //! The first screen: what Strata is, where to drop an archive, and a registry reference to
 //! open instead.
 
+use crate::components::copy_button::CopyButton;
 use crate::components::file_picker::FilePicker;
 use crate::components::registry_form::RegistryForm;
+use crate::components::untrusted::Untrusted;
 use crate::protocol::RegistryRequest;
 use crate::state::TagsState;
 use web_sys::File;
@@ -16,7 +18,7 @@ pub struct StartScreenProps {
     pub on_list_tags: Callback<RegistryRequest>,
     /// The image a link is about: the archive holding it must be dropped.
     #[prop_or_default]
-    pub wanted: Option<String>,
+    pub wanted: Option<crate::state::Wanted>,
     pub samples: std::rc::Rc<Vec<crate::samples::Sample>>,
     /// Open a sample (its file name).
     pub on_sample: Callback<String>,
@@ -26,11 +28,19 @@ pub struct StartScreenProps {
 pub fn StartScreen(props: &StartScreenProps) -> Html {
     html! {
         <section class="start">
-            if let Some(id) = &props.wanted {
+            if let Some(w) = &props.wanted {
                 <div class="link-wanted" id="link-wanted" role="status">
-                    <strong>{ "This link is about a local archive's image." }</strong>
-                    { " Drop the archive containing image " }<code>{ id.clone() }</code>
-                    { " to continue: it is read here, and checked to be that image." }
+                    <strong>{ "This link is about an image in a local archive." }</strong>
+                    if let Some(file) = &w.file {
+                        { " Drop " }<code id="wanted-file"><Untrusted text={file.clone()} /></code>
+                        if let Some(tag) = &w.tag { { " (the archive holding " }<code id="wanted-tag"><Untrusted text={tag.clone()} /></code>{ ")" } }
+                        { " to continue, or any archive that holds image " }<code>{ w.id.clone() }</code>{ "." }
+                    } else {
+                        { " Drop the archive holding image " }<code>{ w.id.clone() }</code>
+                        if let Some(tag) = &w.tag { { " (" }<code id="wanted-tag"><Untrusted text={tag.clone()} /></code>{ ")" } }
+                        { " to continue." }
+                    }
+                    { " It is read here, never uploaded, and checked to be that image." }
                 </div>
             }
             <div class="drop-zone" id="drop-zone">
@@ -42,7 +52,18 @@ pub fn StartScreen(props: &StartScreenProps) -> Html {
             </div>
             <div class="start-help">
                 <h3>{ "Make one" }</h3>
-                <pre><code>{ "docker save alpine:3.20 -o alpine.tar\npodman save --format oci-archive -o app.tar app:1\nskopeo copy docker://nginx:1.27 docker-archive:nginx.tar:nginx:1.27" }</code></pre>
+                // One command per line, never wrapped inside (a command cut in two is copied
+                // wrong); each scrolls on its own if the column is narrow.
+                <ul class="make-one">
+                    { for [
+                        ("from Docker", "docker save -o alpine.tar alpine:3.20"),
+                        ("from Podman", "podman save --format oci-archive -o app.tar app:1"),
+                        ("from a registry", "skopeo copy docker://nginx:1.27 oci-archive:nginx.tar"),
+                    ].into_iter().map(|(what, cmd)| html! {
+                        <li><span class="note">{ what }</span>
+                            <div class="make-one-line"><code>{ cmd }</code><CopyButton text={cmd} label="Copy" /></div></li>
+                    }) }
+                </ul>
             </div>
             if !props.samples.is_empty() {
                 <div class="start-samples" id="samples">

@@ -202,6 +202,8 @@ impl Loader {
             .filter(|_| route.registry.is_none())
             .map(|id| Wanted {
                 id,
+                file: route.file.clone(),
+                tag: route.tag.clone(),
                 image: route.image.unwrap_or(0),
                 platform: route.platform.clone(),
                 retried: false,

@@ -169,19 +169,56 @@ pub fn fallback<T>(
 fn error_info(e: &Error, access: &RegistryAccess, registry: &str) -> ErrorInfo {
     if let Error::Network { detail, .. } = e
         && access.via_proxy
-        && detail.starts_with("strata serve proxy:")
+        && let Some(why) = detail.strip_prefix("strata serve proxy:")
     {
-        let host = registry;
-        return ErrorInfo {
-            kind: "proxy".into(),
-            summary: format!("strata serve's proxy did not reach {registry}."),
-            detail: format!(
-                "{detail}\n\nA registry on this machine or a private network is reached only when strata serve is \
-started with --allow-registry {host}."
-            ),
-        };
+        return proxy_error(why.trim(), registry);
     }
     ErrorInfo::from(e)
+}
+
+/// What strata serve's proxy said, put to the user by what went wrong: a name that does not
+/// resolve is not a policy matter, a registry that did not answer is not the proxy's fault, and
+/// only an address this machine or a private network holds needs `--allow-registry`.
+pub fn proxy_error(why: &str, registry: &str) -> ErrorInfo {
+    let (kind, summary, advice) = if why.contains("cannot be resolved") {
+        (
+            "dns",
+            format!("{registry} was not found: the name does not resolve."),
+            "strata serve looked the name up and got no address. Check the spelling of the reference, and that \
+this machine can resolve it (its DNS, a VPN, /etc/hosts)."
+                .to_owned(),
+        )
+    } else if why.contains("--allow-registry") {
+        // Its own words name the flag: an address on this machine or a private network, or
+        // plain http, which it carries only to registries it was told about.
+        (
+            "proxy",
+            format!("strata serve's proxy does not reach {registry} unless told to."),
+            format!(
+                "A registry on this machine or a private network, or one spoken to in plain http, is reached only \
+when strata serve is started with --allow-registry {registry}."
+            ),
+        )
+    } else if why.contains("did not answer") {
+        (
+            "network",
+            format!("{registry} did not answer."),
+            "The registry may be down, or a firewall or proxy between this machine and it refused the connection."
+                .to_owned(),
+        )
+    } else {
+        (
+            "proxy",
+            format!("strata serve's proxy refused the request to {registry}."),
+            "It forwards only the registry API (and token endpoints a registry's challenge names)."
+                .to_owned(),
+        )
+    };
+    ErrorInfo {
+        kind: kind.into(),
+        summary,
+        detail: format!("{advice}\n\nstrata serve said: {why}"),
+    }
 }
 
 fn cors_error(registry: &str) -> ErrorInfo {
@@ -268,6 +305,32 @@ pub fn image_reader(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_refusals_are_told_by_cause() {
+        // The words are the proxy's own (crates/strata-cli/src/proxy.rs), as it sends them.
+        let dns = proxy_error("nosuch.example cannot be resolved", "nosuch.example");
+        assert_eq!(dns.kind, "dns");
+        assert!(!dns.detail.contains("--allow-registry"), "{}", dns.detail);
+        let private = proxy_error(
+            "10.0.0.5 is (or resolves to) 10.0.0.5, an address of this machine, a private network or another special-purpose range; start strata serve with --allow-registry 10.0.0.5:5000 to reach a registry there",
+            "10.0.0.5:5000",
+        );
+        assert_eq!(private.kind, "proxy");
+        assert!(private.detail.contains("--allow-registry 10.0.0.5:5000"));
+        let plain = proxy_error(
+            "plain http is proxied only to hosts given with --allow-registry (not 127.0.0.1:5102)",
+            "127.0.0.1:5102",
+        );
+        assert_eq!(plain.kind, "proxy");
+        assert!(plain.detail.contains("--allow-registry 127.0.0.1:5102"));
+        let down = proxy_error(
+            "r.example:443 did not answer: connection refused",
+            "r.example",
+        );
+        assert_eq!(down.kind, "network");
+        assert!(!down.detail.contains("--allow-registry"));
+    }
 
     #[test]
     fn urls_go_through_the_proxy_with_scheme_and_host() {

@@ -116,6 +116,45 @@ impl Limits {
         ]
     }
 
+    /// A limit's name as a person reads it ("Layer size"); the `max_…` name stays the key the
+    /// CLI's `--limit` takes.
+    pub fn title(name: &str) -> &'static str {
+        match name {
+            "max_json_bytes" => "JSON document size",
+            "max_json_depth" => "JSON nesting depth",
+            "max_archive_entries" => "Entries in the archive",
+            "max_tar_meta_bytes" => "Tar metadata record size",
+            "max_images" => "Images in an archive",
+            "max_layers" => "Layers in an image",
+            "max_index_depth" => "Nested indexes",
+            "max_layer_entries" => "Entries in a layer",
+            "max_image_entries" => "Entries in an image",
+            "max_path_bytes" => "Path length",
+            "max_path_depth" => "Path depth",
+            "max_layer_bytes" => "Layer size (uncompressed)",
+            "max_decompression_ratio" => "Decompression ratio",
+            "max_concurrent_fetches" => "Registry downloads at once",
+            "max_attestation_bytes" => "Attestation size",
+            "max_referrers" => "Referrers per image",
+            "max_package_db_bytes" => "Package database size",
+            "max_package_files" => "Files read for packages",
+            "max_packages" => "Packages per database",
+            _ => "",
+        }
+    }
+
+    /// A limit's value as a person reads it: bytes in KiB/MiB/GiB, a ratio as "1000 : 1",
+    /// counts with thousands separated.
+    pub fn show(name: &str, value: u64) -> String {
+        if name.ends_with("_bytes") {
+            crate::text::format_bytes(value)
+        } else if name == "max_decompression_ratio" {
+            format!("{} : 1", crate::text::thousands(value))
+        } else {
+            crate::text::thousands(value)
+        }
+    }
+
     /// What each limit bounds, in a sentence, for settings and help.
     pub fn describe(name: &str) -> &'static str {
         match name {
@@ -217,6 +256,20 @@ mod tests {
             assert_eq!(a, b + 1);
         }
         assert_eq!(limits.set("max_nonsense", 1).unwrap_err().kind(), "invalid");
+    }
+
+    #[test]
+    fn every_limit_has_words_and_a_readable_value() {
+        for (name, value) in Limits::default().named() {
+            assert!(!Limits::title(name).is_empty(), "{name} has no title");
+            assert!(
+                !Limits::describe(name).is_empty(),
+                "{name} has no description"
+            );
+            assert!(!Limits::show(name, value).is_empty());
+        }
+        assert_eq!(Limits::show("max_layer_bytes", 68719476736), "64.0 GiB");
+        assert_eq!(Limits::show("max_layers", 1000), "1,000");
     }
 
     #[test]

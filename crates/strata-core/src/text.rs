@@ -172,8 +172,166 @@ pub fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// A JSON document re-indented for reading (two spaces, one member per line, as `jq .` lays it
+/// out), changing whitespace outside strings only: keys keep their order and every string,
+/// escape and number keeps its exact spelling, so removing the whitespace again gives the
+/// original's tokens. Input that is not JSON still comes out whole (reformatted as far as it
+/// goes); this is for showing, never for parsing.
+pub fn pretty_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + raw.len() / 4);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                // An empty object or array stays on one line: `{}`, `[]`.
+                while chars.peek().is_some_and(|n| n.is_ascii_whitespace()) {
+                    chars.next();
+                }
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    chars.next();
+                    out.push(c);
+                    out.push(close);
+                } else {
+                    out.push(c);
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_ascii_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A sentence cut into prose and `code` spans (Markdown's single backticks), so a view can set
+/// the code in a code face instead of showing the backticks. An unpaired backtick is prose.
+pub fn code_spans(s: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else {
+            break;
+        };
+        if open > 0 {
+            out.push((false, &rest[..open]));
+        }
+        out.push((true, &rest[open + 1..open + 1 + len]));
+        rest = &rest[open + len + 2..];
+    }
+    if !rest.is_empty() {
+        out.push((false, rest));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pretty_json_changes_only_whitespace_outside_strings() {
+        let raw = r#"{"b":1,"a":[],"c":{"x":"y, {z}: \"q\"","e":[1.50,2e3]},"d":{}}"#;
+        let pretty = super::pretty_json(raw);
+        assert_eq!(
+            pretty,
+            "{\n  \"b\": 1,\n  \"a\": [],\n  \"c\": {\n    \"x\": \"y, {z}: \\\"q\\\"\",\n    \"e\": [\n      1.50,\n      2e3\n    ]\n  },\n  \"d\": {}\n}\n"
+        );
+        // Whitespace out of strings removed again: the original, token for token.
+        let mut back = String::new();
+        let mut in_string = false;
+        let mut escaped = false;
+        for c in pretty.chars() {
+            if in_string {
+                back.push(c);
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => in_string = false,
+                    _ => {}
+                }
+            } else if !c.is_ascii_whitespace() {
+                in_string = c == '"';
+                back.push(c);
+            }
+        }
+        assert_eq!(back, raw);
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(68719476736), "68,719,476,736");
+    }
+
+    #[test]
+    fn code_spans_pair_backticks_and_leave_a_lone_one() {
+        use super::code_spans;
+        assert_eq!(
+            code_spans("run `sh -c x` as `root`."),
+            [
+                (false, "run "),
+                (true, "sh -c x"),
+                (false, " as "),
+                (true, "root"),
+                (false, ".")
+            ]
+        );
+        assert_eq!(code_spans("a ` b"), [(false, "a ` b")]);
+        assert_eq!(code_spans("`x`"), [(true, "x")]);
+        assert_eq!(code_spans(""), Vec::<(bool, &str)>::new());
+    }
+
     use super::*;
 
     #[test]

@@ -260,7 +260,8 @@ engine_test! {
         let analysis = strata_core::scan_image(&mut image, &source, &Limits::default(), &mut |_, _, _| true).unwrap();
         let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
         let history = strata_core::history::history(&image, &sizes);
-        let lessons = strata_core::lessons::lessons(&image, &history, Some(&analysis));
+        let origin = strata_core::equivalents::Origin::Archive { file: "my image.tar".into() };
+        let lessons = strata_core::lessons::lessons(&image, &history, Some(&analysis), &origin);
         let ids: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["image", "digests", "tags", "history", "copy-on-write", "whiteouts", "deletions", "sharing"]);
         let digests = &lessons[1].paragraphs.join(" ");
@@ -270,7 +271,17 @@ engine_test! {
         assert!(text.contains("/dir/b.txt") && text.contains(".wh.b.txt"), "{text}");
         assert_eq!(whiteout.focus.as_ref().and_then(|f| f.path.as_deref()), Some("dir/b.txt"));
         // Without the layers, the walk stops at what the config can tell.
-        let short = strata_core::lessons::lessons(&image, &history, None);
+        // Every command to try names the user's own file, never a placeholder.
+        for l in &lessons {
+            let Some(cmd) = &l.try_it else { continue };
+            assert!(!cmd.contains("IMAGE") && !cmd.contains("LAYER"), "{}: {cmd}", l.id);
+            // What reads the file names it; docker names the image it loaded.
+            if !cmd.starts_with("docker image history") {
+                assert!(cmd.contains("my image.tar"), "{}: {cmd}", l.id);
+            }
+        }
+        assert!(whiteout.try_it.as_deref().unwrap().ends_with("| grep .wh."));
+        let short = strata_core::lessons::lessons(&image, &history, None, &origin);
         assert_eq!(short.len(), 5);
     }
 

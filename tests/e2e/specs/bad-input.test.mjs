@@ -46,6 +46,12 @@ test("a safety limit that stops an image is named, and raising it in Limits lets
   // Lower one so a real image trips it (as a hostile one trips the default).
   await page.click("#limits-button");
   await page.waitForSelector("#limits-panel");
+  // In words: titles, sizes in GiB, counts with separators; the CLI's name one line below.
+  const panel = await page.textContent("#limits-panel");
+  assert.match(panel, /Layer size \(uncompressed\)/);
+  assert.match(panel, /--limit max_layer_bytes=…/);
+  assert.doesNotMatch(panel, /\d{5,}/, "a raw number in the Limits dialog");
+  assert.equal(await page.textContent("#limit-max_layer_bytes-shown"), "64.0 GiB");
   await page.fill("#limit-max_json_bytes", "1000");
   await page.click("#limits-apply");
   await dropFile(page, fixture("layers.docker.tar"));

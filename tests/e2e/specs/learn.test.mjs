@@ -29,6 +29,14 @@ test("the walk goes step by step through this image's own examples", async () =>
   assert.match(by.deletions.text, /added in layer 2 and deleted in layer 3/);
   assert.match(by.deletions.hash, /^#\/waste/);
   assert.match(by["copy-on-write"].text, /changed, in layer/);
+  // Words, not markup: no literal backticks or placeholders; every command names the file
+  // that was dropped, and the whiteout one lists that layer out of it.
+  for (const s of seen) {
+    assert.doesNotMatch(s.text, /`/, s.id);
+    assert.doesNotMatch(s.text, /IMAGE\.tar|\bIMAGE\b|LAYER\d/, s.id);
+  }
+  assert.match(by.image.text, /Try it: skopeo inspect --raw docker-archive:layers\.docker\.tar/);
+  assert.match(by.whiteouts.text, /Try it: tar -xOf layers\.docker\.tar \S+ \| tar -tvf - \| grep \.wh\./);
   // The step is in the link: a fresh page opens at it.
   const fresh = await newPage(ctx.browser);
   await fresh.goto(ctx.server.url + by.whiteouts.hash.replace(/learn=\d+/, "learn=6"));

@@ -144,6 +144,8 @@ test("tags are listed and one click opens one; a zstd image reads like the other
   await page.fill("#registry-reference", `${reg.open}/strata/layers`);
   await page.click("#registry-tags");
   await page.waitForSelector("#tag-list");
+  // Brought into view: the form sits low on the start page.
+  await page.waitForFunction(() => { const r = document.getElementById("tag-list").getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }, null, { timeout: 3000 });
   const tags = await page.$$eval("#tag-list .tag", (ts) => ts.map((t) => t.textContent));
   assert.deepEqual(tags, ["docker", "oci", "zstd"]);
   await page.click('#tag-list .tag:text-is("zstd")');
@@ -174,11 +176,21 @@ test("a registry the proxy may not reach, and a page without a proxy, explain wh
   // strata serve without --allow-registry for the open registry's neighbour: its own port.
   const refused = await startServer();
   const page = await newPage(ctx.browser);
+  try {
   await openReference(page, refused.url, `${reg.auth}/strata/layers:oci`, reg);
   const text = await page.textContent(".error-panel");
-  assert.match(text, new RegExp(`strata serve's proxy did not reach ${reg.auth.replace(/[.]/g, "\\.")}`));
+  assert.match(text, new RegExp(`strata serve's proxy does not reach ${reg.auth.replace(/[.]/g, "\\.")} unless told to`));
   assert.match(text, new RegExp(`--allow-registry ${reg.auth.replace(/[.]/g, "\\.")}`));
-  await refused.stop();
+  // A name that does not resolve (.invalid never does, RFC 6761) is a DNS matter, not the
+  // proxy's policy: no --allow-registry advice.
+  await openReference(page, refused.url, "registry.nosuch.invalid/strata/layers:oci");
+  assert.equal(await page.getAttribute(".error-panel", "data-kind"), "dns");
+  const dns = await page.textContent(".error-panel");
+  assert.match(dns, /registry\.nosuch\.invalid was not found: the name does not resolve/);
+  assert.doesNotMatch(dns, /--allow-registry/);
+  } finally {
+    await refused.stop();
+  }
 
   // The app served by a plain static server: no proxy, so the CORS explanation.
   const dist = process.env.STRATA_DIST ?? path.join(ROOT, "dist");

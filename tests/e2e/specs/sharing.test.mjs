@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { test } from "node:test";
-import { STRATA, dropFile, fixture, newPage, openApp, openFixture, registries, screenshot, useServer, waitLayers } from "../lib/harness.mjs";
+import { STRATA, strata, dropFile, fixture, newPage, openApp, openFixture, registries, screenshot, useServer, waitLayers } from "../lib/harness.mjs";
 
 const reg = registries();
 const ctx = useServer();
@@ -58,6 +58,10 @@ test("a link to a local archive asks for the file, refuses another archive, and 
   await fresh.goto(link);
   await fresh.waitForSelector("#link-wanted");
   assert.match(await fresh.textContent("#link-wanted"), new RegExp(id));
+  // By the name the sender's file had, and the tag the image had in it (as the CLI reads it).
+  assert.equal(await fresh.textContent("#wanted-file"), "layers.oci.tar");
+  const tags = strata(["overview", "--format", "json", fixture("layers.oci.tar")], { json: true }).repo_tags;
+  if (tags.length) assert.equal(await fresh.textContent("#wanted-tag"), tags[0]);
   // Another image: refused, with both IDs named.
   await dropFile(fresh, fixture("waste3.docker.tar"));
   await fresh.waitForSelector(".error-panel");

@@ -2,6 +2,7 @@
 // the image and platform choosers, a responsive page while a 1 GB archive is read, Cancel,
 // screenshots of every view in both themes, and hostile strings rendered as inert text.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -81,15 +82,23 @@ test("the Inspect view's copied JSON equals `strata inspect --format json`", asy
   await page.context().close();
 });
 
-test("the raw view is byte for byte what `strata manifest` and `strata config` print", async () => {
+test("the raw view is indented as jq does and, one click away, byte for byte what `strata manifest` and `strata config` print", async () => {
   const page = await newPage(ctx.browser);
   await openFixture(page, ctx.server.url, "multiarch.oci.tar");
   await page.keyboard.press("5");
-  assert.equal(await page.textContent("#raw-text-manifest"), strata(["manifest", fixture("multiarch.oci.tar")]).toString());
+  // Shown indented first, as `jq .` lays it out (jq keeps key order; these documents have no
+  // escapes jq would rewrite); the exact bytes one click away.
+  const jq = (bytes) => spawnSync("jq", ["."], { input: bytes }).stdout.toString();
+  const manifest = strata(["manifest", fixture("multiarch.oci.tar")]);
+  assert.equal(await page.textContent("#raw-pretty-manifest"), jq(manifest));
+  await page.click("#raw-exact");
+  assert.equal(await page.textContent("#raw-text-manifest"), manifest.toString());
   await page.click("#raw-index");
   assert.equal(await page.textContent("#raw-text-index"), strata(["manifest", "--index", fixture("multiarch.oci.tar")]).toString());
   await page.click("#raw-config");
   assert.equal(await page.textContent("#raw-text-config"), strata(["config", fixture("multiarch.oci.tar")]).toString());
+  await page.click("#raw-pretty");
+  assert.equal(await page.textContent("#raw-pretty-config"), jq(strata(["config", fixture("multiarch.oci.tar")])));
   await page.context().close();
 });
 
@@ -233,9 +242,10 @@ test("labels, env, history and file names full of HTML, RTL and emoji render as 
     if (view === "raw") {
       // Go's encoder stores `<` as \u003c: byte for byte, the raw text has no `<script>`…
       await page.click("#raw-config");
+      await page.click("#raw-exact");
       assert.ok((await page.textContent("#raw-text-config")).includes("\\u003cscript\\u003e"));
       // …and the tree view decodes it, as text.
-      await page.click("text=Show as a tree");
+      await page.click("#raw-tree");
     }
     assert.ok((await page.textContent(`#view-${view}`)).includes("<script>"), view);
   }

@@ -63,6 +63,42 @@ fn eq(tool: &str, command: String, note: &str) -> Equivalent {
     }
 }
 
+/// The command that writes layer `n`'s blob (as stored: compressed or not) to stdout: read
+/// out of the archive, out of a `dir:` copy, or from the registry.
+pub fn layer_blob_command(image: &Image, origin: &Origin, n: usize) -> Option<String> {
+    let l = image.layers.get(n)?;
+    Some(match origin {
+        Origin::Archive { file } if image.format == ArchiveFormat::SkopeoDir => {
+            format!("cat {}", shell_quote(&format!("{file}/{}", l.path)))
+        }
+        Origin::Archive { file } => {
+            format!("tar -xOf {} {}", shell_quote(file), shell_quote(&l.path))
+        }
+        Origin::Registry { reference } => {
+            let repo = reference.split('@').next().unwrap_or(reference);
+            let repo = match repo.rsplit_once(':') {
+                Some((r, t)) if !t.contains('/') => r,
+                _ => repo,
+            };
+            let digest = l.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+            format!("crane blob {}", shell_quote(&format!("{repo}@{digest}")))
+        }
+    })
+}
+
+/// The command that lists layer `n`'s entries as tar sees them.
+pub fn layer_list_command(image: &Image, origin: &Origin, n: usize) -> Option<String> {
+    let list = match image.layers.get(n)?.compression {
+        Some(Compression::Gzip) => "tar -tvzf -",
+        Some(Compression::Zstd) => "zstd -dc | tar -tvf -",
+        _ => "tar -tvf -",
+    };
+    Some(format!(
+        "{} | {list}",
+        layer_blob_command(image, origin, n)?
+    ))
+}
+
 /// The commands for `topic`; `layer` (0-based) and `path` narrow the Layers view's.
 pub fn equivalents(
     image: &Image,
@@ -182,29 +218,10 @@ pub fn equivalents(
         }
         Topic::Layers => {
             let n = layer.unwrap_or(image.layers.len().saturating_sub(1));
-            if let Some(l) = image.layers.get(n) {
-                let list = match l.compression {
-                    Some(Compression::Gzip) => "tar -tvzf -",
-                    Some(Compression::Zstd) => "zstd -dc | tar -tvf -",
-                    _ => "tar -tvf -",
-                };
-                let blob = match origin {
-                    Origin::Archive { file } => {
-                        format!("tar -xOf {} {}", shell_quote(file), shell_quote(&l.path))
-                    }
-                    Origin::Registry { reference } => {
-                        let repo = reference.split('@').next().unwrap_or(reference);
-                        let repo = match repo.rsplit_once(':') {
-                            Some((r, t)) if !t.contains('/') => r,
-                            _ => repo,
-                        };
-                        let digest = l.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
-                        format!("crane blob {}", shell_quote(&format!("{repo}@{digest}")))
-                    }
-                };
+            if let Some(list) = layer_list_command(image, origin, n) {
                 out.push(eq(
                     "tar",
-                    format!("{blob} | {list}"),
+                    list,
                     &format!("layer {}'s entries, whiteouts (.wh.*) included", n + 1),
                 ));
             }
@@ -373,7 +390,13 @@ mod tests {
             file: "copy".into(),
         };
         let notes = equivalents(&image, &dir, Topic::Inspect, None, None);
-        assert!(notes[0].note.contains("skopeo copy dir:copy docker-daemon:"), "{}", notes[0].note);
+        assert!(
+            notes[0]
+                .note
+                .contains("skopeo copy dir:copy docker-daemon:"),
+            "{}",
+            notes[0].note
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! has one, rather than inventing it.
 
 use crate::Analysis;
+use crate::equivalents::{Origin, Topic, equivalents, layer_blob_command, layer_list_command};
 use crate::history::History;
 use crate::image::Image;
 use crate::paths::PathId;
@@ -73,8 +74,28 @@ fn lesson(
     }
 }
 
-/// The walk, in order. `analysis` is the layers once read (some lessons need them).
-pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) -> Vec<Lesson> {
+/// The command `equivalents` gives `tool` for `topic`, as the lesson's "Try it".
+fn command(
+    image: &Image,
+    origin: &Origin,
+    topic: Topic,
+    tool: &str,
+    path: Option<&str>,
+) -> Option<String> {
+    equivalents(image, origin, topic, None, path)
+        .into_iter()
+        .find(|e| e.tool == tool)
+        .map(|e| e.command)
+}
+
+/// The walk, in order. `analysis` is the layers once read (some lessons need them); `origin`
+/// names the image in the commands to try, as the user has it (their file, their reference).
+pub fn lessons(
+    image: &Image,
+    history: &History,
+    analysis: Option<&Analysis>,
+    origin: &Origin,
+) -> Vec<Lesson> {
     let n = image.layers.len();
     let config = image.parsed_config.config.clone().unwrap_or_default();
     let name = image
@@ -113,7 +134,7 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
                 config.user.clone().filter(|u| !u.is_empty()).unwrap_or_else(|| "root".into())
             ),
         ],
-        Some("skopeo inspect --raw docker-archive:IMAGE.tar   # the manifest".into()),
+        command(image, origin, Topic::Raw, "skopeo", None).map(|c| format!("{c}   # the manifest")),
     ));
 
     // 2. Content addressing, shown being checked.
@@ -157,7 +178,8 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
         Place::Overview,
         None,
         p,
-        Some("sha256sum blobs/sha256/*".into()),
+        // The blob as stored, hashed: its name.
+        layer_blob_command(image, origin, 0).map(|c| format!("{c} | sha256sum")),
     ));
 
     // 3. Tags are pointers.
@@ -176,7 +198,15 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
              digest (name@sha256:…) to get exactly what you tested."
                 .into(),
         ],
-        Some("docker image ls --digests".into()),
+        Some(match origin {
+            Origin::Archive { file } => {
+                format!("docker load -i {} && docker image ls --digests", crate::equivalents::shell_quote(file))
+            }
+            Origin::Registry { reference } => format!(
+                "docker pull {} && docker image ls --digests",
+                crate::equivalents::shell_quote(reference)
+            ),
+        }),
     ));
 
     // 4. History: not every step is a layer.
@@ -207,7 +237,7 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
                 None => "In other images such steps show in the history with a SIZE of 0B and no layer.".into(),
             },
         ],
-        Some("docker image history --no-trunc IMAGE".into()),
+        command(image, origin, Topic::History, "docker", None),
     ));
 
     let Some(a) = analysis else {
@@ -253,7 +283,10 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
                  whole into the new layer, and changed there."
                     .into(),
             ],
-            Some(format!("strata timeline IMAGE /{path}")),
+            equivalents(image, origin, Topic::Layers, None, Some(path.as_str()))
+                .into_iter()
+                .map(|e| e.command)
+                .find(|c| c.starts_with("strata timeline")),
         ),
         None => lesson(
             "copy-on-write",
@@ -309,7 +342,7 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
                 Place::Layers,
                 Some(Focus { layer: Some(layer + 1), path: Some(target.clone()), changes: true }),
                 p,
-                Some(format!("tar -tvf LAYER{}.tar | grep .wh.", layer + 1)),
+                layer_list_command(image, origin, layer).map(|c| format!("{c} | grep .wh.")),
             )
         }
         None => lesson(
@@ -363,7 +396,7 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
                 format_bytes(waste.total_file_bytes)
             )],
         },
-        Some("strata ci IMAGE   # or: dive IMAGE".into()),
+        command(image, origin, Topic::Waste, "strata", None),
     ));
 
     // 8. Sharing.
@@ -381,7 +414,8 @@ pub fn lessons(image: &Image, history: &History, analysis: Option<&Analysis>) ->
             ),
             "Compare this image with another (Compare view) to see which layers they share.".into(),
         ],
-        Some("strata diff A.tar B.tar".into()),
+        command(image, origin, Topic::Compare(None), "strata", None)
+            .map(|c| format!("{c}   # OTHER.tar: another image built on the same base")),
     ));
     out
 }

@@ -277,12 +277,27 @@ mod tests {
 
     #[test]
     fn syntax_hints_come_from_the_name_or_the_first_line() {
-        assert_eq!(syntax_of("usr/local/bin/run", b"#!/bin/sh\necho"), Some(Syntax::Shell));
-        assert_eq!(syntax_of("app/x", b"#!/usr/bin/env python3\n"), Some(Syntax::Python));
-        assert_eq!(syntax_of("etc/passwd", b"root:x:0:0"), Some(Syntax::ColonRecords));
-        assert_eq!(syntax_of("app/Dockerfile", b"FROM x"), Some(Syntax::Dockerfile));
+        assert_eq!(
+            syntax_of("usr/local/bin/run", b"#!/bin/sh\necho"),
+            Some(Syntax::Shell)
+        );
+        assert_eq!(
+            syntax_of("app/x", b"#!/usr/bin/env python3\n"),
+            Some(Syntax::Python)
+        );
+        assert_eq!(
+            syntax_of("etc/passwd", b"root:x:0:0"),
+            Some(Syntax::ColonRecords)
+        );
+        assert_eq!(
+            syntax_of("app/Dockerfile", b"FROM x"),
+            Some(Syntax::Dockerfile)
+        );
         assert_eq!(syntax_of("a/b.YML", b""), Some(Syntax::Yaml));
-        assert_eq!(syntax_of("k", b"-----BEGIN CERTIFICATE-----"), Some(Syntax::Pem));
+        assert_eq!(
+            syntax_of("k", b"-----BEGIN CERTIFICATE-----"),
+            Some(Syntax::Pem)
+        );
         assert_eq!(syntax_of("notes", b"hello"), None);
         assert!(Syntax::Shell.is_comment("  # a comment"));
         assert!(!Syntax::Shell.is_comment("#!/bin/sh"));
@@ -431,8 +446,7 @@ impl Syntax {
     /// which interpreter runs the file).
     pub fn is_comment(self, line: &str) -> bool {
         let t = line.trim_start();
-        self.line_comment().is_some_and(|c| t.starts_with(c))
-            && !t.starts_with("#!")
+        self.line_comment().is_some_and(|c| t.starts_with(c)) && !t.starts_with("#!")
     }
 }
 
