@@ -45,6 +45,10 @@ pub fn App() -> Html {
     let open_registry = send(&dispatch, Event::OpenRegistry);
     let list_tags = send(&dispatch, Event::ListTags);
     let compare_registry = send(&dispatch, |r: RegistryRequest| Event::CompareRegistry(r));
+    let compare_within = send(&dispatch, |image: usize| Event::CompareWithin { image });
+    let compare_pick = send(&dispatch, |(image, platform): (usize, Option<String>)| {
+        Event::ComparePick { image, platform }
+    });
     let on_scan = send(&dispatch, Event::WantScan);
     let on_cancel = send(&dispatch, |()| Event::Cancel);
     let on_pick_image = send(&dispatch, |(image, manifest)| Event::PickImage {
@@ -130,7 +134,8 @@ pub fn App() -> Html {
                 <ImagePage session={session.clone()} listing={state.listing.clone()} route={state.route.clone()}
                     layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
                     on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} snapshot_saving={state.snapshot_saving}
-                    compare={state.compare.clone()} compare_diff={state.compare_diff.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()} />
+                    compare={state.compare.clone()} compare_diff={state.compare_diff.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()}
+                    on_compare_within={compare_within.clone()} on_compare_pick={compare_pick.clone()} />
             </ContextProvider<Reader>>
         },
     };
@@ -141,6 +146,10 @@ pub fn App() -> Html {
     html! {
         <div class={classes!("app", dragging.then_some("dragging"), state.route.present.then_some("presenter"))} {ondragover} {ondragleave} {ondrop}>
             <Header file_name={state.file_name().map(str::to_owned)} on_file={open_file} {link}
+                snapshot={match &state.layers {
+                    crate::state::LayersState::Ready(e) if state.session().is_some() => Some(e.checking().is_empty() && !state.snapshot_saving),
+                    _ => None,
+                }} on_save_snapshot={on_save_snapshot.clone()}
                 on_limits={toggle(&limits_open, Some(true))} on_close={on_cancel}
                 theme={*theme} on_theme={on_theme} on_help={toggle(&help, None)} />
             <main class="main">{ body }</main>

@@ -66,6 +66,12 @@ pub enum Request {
     Analyse {
         registry: Option<RegistryAccess>,
         limits: Limits,
+        /// Which image of the archive (0 when `None`, unless `want_id` finds another), and
+        /// which platform of an index (its manifest digest).
+        image: Option<usize>,
+        platform: Option<String>,
+        /// The image ID a link compares with: the archive's image that has it is taken.
+        want_id: Option<String>,
     },
     /// List the tags of the reference's repository.
     ListTags { access: RegistryAccess },
@@ -177,7 +183,13 @@ pub enum Response {
     },
     /// An image read whole for a comparison, as a snapshot.
     #[serde(skip)]
-    Analysed { snapshot: Box<Snapshot> },
+    Analysed {
+        snapshot: Box<Snapshot>,
+        /// The archive's images (one for a registry image), and which of them this is: so the
+        /// page can offer the others, never silently taking the first.
+        images: Vec<ListedImage>,
+        image: usize,
+    },
     /// The repository's tags.
     Tags {
         repository: String,
@@ -261,9 +273,18 @@ pub struct FileBytes {
     pub total: u64,
 }
 
+/// Which image of the page a file is read from: the open one, or the one it is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Side {
+    #[default]
+    A,
+    B,
+}
+
 /// A request to read (part of) a file in a layer.
 #[derive(Debug, Clone)]
 pub struct ReadJob {
+    pub side: Side,
     pub layer: LayerIdx,
     /// The entry's index in that layer's index.
     pub entry: usize,

@@ -229,6 +229,11 @@ pub struct Comparison {
     /// What a link carries for it (`Route::with`): the pinned registry reference, or the
     /// image ID of a local archive.
     pub link: String,
+    /// The images of its archive (one for a registry image) and which one this is.
+    pub images: Vec<crate::protocol::ListedImage>,
+    pub image: usize,
+    /// It is another image of the open archive.
+    pub within: bool,
 }
 
 impl PartialEq for Comparison {

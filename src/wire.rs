@@ -31,7 +31,10 @@ enum Head {
     Snapshot {
         file_size: u64,
     },
-    Analysed,
+    Analysed {
+        images: Vec<crate::protocol::ListedImage>,
+        image: usize,
+    },
 }
 
 /// A response as JSON and the bytes that travel beside it.
@@ -77,8 +80,12 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             Ok(bytes) => (Head::Snapshot { file_size }, Some(bytes)),
             Err(e) => (Head::Plain(unsendable(e)), None),
         },
-        Response::Analysed { snapshot } => match postcard::to_allocvec(&*snapshot) {
-            Ok(bytes) => (Head::Analysed, Some(bytes)),
+        Response::Analysed {
+            snapshot,
+            images,
+            image,
+        } => match postcard::to_allocvec(&*snapshot) {
+            Ok(bytes) => (Head::Analysed { images, image }, Some(bytes)),
             Err(e) => (Head::Plain(unsendable(e)), None),
         },
         plain => (Head::Plain(plain), None),
@@ -163,9 +170,11 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             },
             Err(e) => failed(&e),
         },
-        Head::Analysed => match strata_core::snapshot::from_postcard(&bytes) {
+        Head::Analysed { images, image } => match strata_core::snapshot::from_postcard(&bytes) {
             Ok(snapshot) => Response::Analysed {
                 snapshot: Box::new(snapshot),
+                images,
+                image,
             },
             Err(e) => failed(&e),
         },
@@ -336,7 +345,10 @@ mod tests {
             matches!(back, Response::Failed { job: Some(5), .. }),
             "{back:?}"
         );
-        let back = decode_response(r#"{"Analysed":null}"#, Some(vec![1, 2, 3]));
+        let back = decode_response(
+            r#"{"Analysed":{"images":[],"image":0}}"#,
+            Some(vec![1, 2, 3]),
+        );
         assert!(
             matches!(back, Response::Failed { job: None, .. }),
             "{back:?}"

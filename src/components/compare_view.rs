@@ -2,6 +2,7 @@
 //! how their configs and build steps differ, and which files of their final filesystems were
 //! added, removed or changed. "Ignore timestamps and owners" compares as diffoci --semantic.
 
+use crate::components::content_diff::{ContentDiff, Version};
 use crate::components::file_picker::FilePicker;
 use crate::components::untrusted::Untrusted;
 use crate::protocol::RegistryRequest;
@@ -25,6 +26,10 @@ pub struct CompareViewProps {
     pub on_navigate: Callback<Route>,
     pub on_compare_file: Callback<File>,
     pub on_compare_registry: Callback<RegistryRequest>,
+    /// Compare with another image of the open archive (its number).
+    pub on_compare_within: Callback<usize>,
+    /// Another image (number) or platform (manifest digest) of B's archive or index.
+    pub on_compare_pick: Callback<(usize, Option<String>)>,
     /// A against B, once both are read.
     #[prop_or_default]
     pub diff: Option<Rc<crate::state::CompareDiff>>,
@@ -35,6 +40,8 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     let reference = use_state(String::new);
     let kinds = use_state(|| "added removed changed".to_owned());
     let filter = use_state(String::new);
+    // The changed file whose content diff is open.
+    let diff_open = use_state(|| None::<String>);
     let a_explorer = match &props.layers {
         LayersState::Ready(e) => Some(e.clone()),
         _ => None,
@@ -117,6 +124,22 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 <input id="compare-reference" type="text" spellcheck="false" placeholder="a registry reference"
                     aria-label="Image reference to compare with" value={(*reference).clone()} {oninput} />
                 <button type="submit" class="button" id="compare-open">{ "Compare" }</button>
+                if props.session.listing.images.len() > 1 {
+                    <label class="chooser">{ " or another image of this archive: " }
+                        <select id="compare-within" onchange={{
+                            let on = props.on_compare_within.clone();
+                            Callback::from(move |e: Event| {
+                                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                                if let Ok(n) = select.value().parse() { on.emit(n) }
+                            })
+                        }}>
+                            <option value="" selected=true disabled=true>{ "pick one" }</option>
+                            { for props.session.listing.images.iter().enumerate().filter(|(i, _)| *i != props.session.image_number).map(|(i, im)| html! {
+                                <option value={i.to_string()}>{ format!("{}. {}", i + 1, im.label) }</option>
+                            }) }
+                        </select>
+                    </label>
+                }
             </form>
         }
     };
@@ -157,9 +180,47 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                         </p>
                     }
                 });
+            // B's archive or index may hold more than one image: say which is compared, and
+            // offer the others (never silently the first).
+            let b_image = &c.session.image;
+            let image_pick = (c.images.len() > 1).then(|| {
+                let on = props.on_compare_pick.clone();
+                let onchange = Callback::from(move |e: Event| {
+                    let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                    if let Ok(n) = select.value().parse() { on.emit((n, None)) }
+                });
+                html! {
+                    <label class="chooser">{ format!("B is image {} of the {} in {}: ", c.image + 1, c.images.len(), c.session.listing.file_name) }
+                        <select id="compare-b-image" {onchange}>
+                            { for c.images.iter().enumerate().map(|(i, im)| html! {
+                                <option value={i.to_string()} selected={i == c.image}>{ format!("{}. {}", i + 1, im.label) }</option>
+                            }) }
+                        </select>
+                    </label>
+                }
+            });
+            let platform_pick = (b_image.choices.len() > 1).then(|| {
+                let (on, number) = (props.on_compare_pick.clone(), c.image);
+                let onchange = Callback::from(move |e: Event| {
+                    let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                    on.emit((number, Some(select.value())))
+                });
+                html! {
+                    <label class="chooser">{ "B's platform: " }
+                        <select id="compare-b-platform" {onchange}>
+                            { for b_image.choices.iter().enumerate().map(|(i, ch)| html! {
+                                <option value={ch.descriptor.digest.clone()} disabled={!ch.available} selected={Some(i) == b_image.chosen}>{ ch.label() }</option>
+                            }) }
+                        </select>
+                    </label>
+                }
+            });
             html! {
                 <>
                 { for mismatch }
+                if image_pick.is_some() || platform_pick.is_some() {
+                    <div class="choosers compare-b-choosers">{ for image_pick }{ for platform_pick }</div>
+                }
                 if a_explorer.is_none() {
                     <p class="note">{ "Reading this image's layers first…" }</p>
                 }
@@ -211,8 +272,17 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                     <dt>{ "A" }</dt><dd><Untrusted text={d.a.name.clone()} />{ " " }<code>{ d.a.id.clone() }</code></dd>
                     <dt>{ "B" }</dt><dd><Untrusted text={d.b.name.clone()} />{ " " }<code>{ d.b.id.clone() }</code></dd>
                     <dt>{ "Layers" }</dt>
-                    <dd id="compare-layers-summary">{ format!("{} shared ({} stored once, pulled once), {} only in A, {} only in B",
-                        d.shared_layers.len(), format_bytes(d.summary.shared_bytes), d.only_a_layers.len(), d.only_b_layers.len()) }</dd>
+                    <dd id="compare-layers-summary">{ {
+                        // The same blob is stored and pulled once; the same content compressed
+                        // differently is two blobs, stored twice.
+                        let blobs = d.shared_layers.iter().filter(|l| l.by == "digest").count();
+                        let content = d.shared_layers.len() - blobs;
+                        let mut parts = Vec::new();
+                        if blobs > 0 { parts.push(format!("{} the same blob ({} stored once, pulled once)", strata_core::text::count(blobs, "layer"), format_bytes(d.summary.shared_bytes))); }
+                        if content > 0 { parts.push(format!("{} the same content compressed differently (stored twice)", strata_core::text::count(content, "layer"))); }
+                        if parts.is_empty() { parts.push("no layer in common".into()); }
+                        format!("{}; {} only in A, {} only in B", parts.join(", "), d.only_a_layers.len(), d.only_b_layers.len())
+                    } }</dd>
                     <dt>{ "Files" }</dt>
                     <dd id="compare-files-summary" title={format!("{:+} bytes", d.summary.size_delta)}>{ format!("{} added, {} removed, {} changed, {}{} in B",
                         d.summary.added, d.summary.removed, d.summary.changed, if d.summary.size_delta >= 0 { "+" } else { "−" }, format_bytes(d.summary.size_delta.unsigned_abs())) }</dd>
@@ -276,15 +346,34 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 <table class="compare-files" id="compare-files">
                     <thead><tr><th>{ "" }</th><th>{ "Path" }</th><th>{ "What" }</th><th class="num">{ "A" }</th><th class="num">{ "B" }</th><th class="num">{ "Δ" }</th></tr></thead>
                     <tbody>
-                        { for shown.into_iter().take(FILES_SHOWN).map(|f| html! {
+                        { for shown.into_iter().take(FILES_SHOWN).map(|f| {
+                            // A changed regular file's content can be diffed, read from both.
+                            let versions = (f.change == "changed" && f.kind == strata_core::tar::EntryKind::File && f.what.iter().any(|w| w == "content"))
+                                .then(|| Some((version(&a_explorer.as_ref()?.analysis.tree, &f.path)?, version(&b.as_ref()?.explorer.analysis.tree, &f.path)?)))
+                                .flatten();
+                            let open = diff_open.as_deref() == Some(f.path.as_str());
+                            let on_diff = {
+                                let (diff_open, path) = (diff_open.clone(), f.path.clone());
+                                Callback::from(move |_: MouseEvent| diff_open.set(if open { None } else { Some(path.clone()) }))
+                            };
+                            html! {
+                            <>
                             <tr class={classes!("file", f.change.clone())} data-path={f.path.clone()} data-change={f.change.clone()}>
                                 <td>{ match f.change.as_str() { "added" => "+", "removed" => "−", _ => "~" } }</td>
                                 <td><code>{ "/" }<Untrusted text={f.path.clone()} /></code></td>
-                                <td>{ f.what.join(", ") }</td>
+                                <td>{ f.what.join(", ") }
+                                    if versions.is_some() {
+                                        { " " }<button class="link show-diff" onclick={on_diff} aria-expanded={open.to_string()}>{ if open { "hide diff" } else { "diff" } }</button>
+                                    }</td>
                                 <td class="num">{ f.a_size.filter(|_| f.kind == strata_core::tar::EntryKind::File).map(format_bytes).unwrap_or_default() }</td>
                                 <td class="num">{ f.b_size.filter(|_| f.kind == strata_core::tar::EntryKind::File).map(format_bytes).unwrap_or_default() }</td>
                                 <td class="num">{ if f.delta == 0 { String::new() } else { format!("{:+}", f.delta) } }</td>
                             </tr>
+                            if let (true, Some((a, b))) = (open, versions) {
+                                <tr class="diff-row"><td></td><td colspan="5"><ContentDiff path={f.path.clone()} {a} {b} /></td></tr>
+                            }
+                            </>
+                            }
                         }) }
                     </tbody>
                 </table>
@@ -302,6 +391,18 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             { body }
         </article>
     }
+}
+
+/// Where `path`'s content is in the final filesystem of `tree`.
+fn version(tree: &strata_core::tree::ImageTree, path: &str) -> Option<Version> {
+    let id = tree.paths.lookup(path)?;
+    let last = tree.n_layers().checked_sub(1)?;
+    let d = strata_core::explorer::details(tree, &[], id, last)?;
+    Some(Version {
+        layer: d.content_layer?,
+        entry: d.content_entry?,
+        size: d.size,
+    })
 }
 
 /// A local archive's image ID (a digest), as opposed to a registry reference.

@@ -60,6 +60,7 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
             page.set(Some(Page::Loading));
             let (page, name, first_lines) = (page.clone(), name.clone(), first_lines.clone());
             reader.0.emit(ReadJob {
+                side: crate::protocol::Side::A,
                 layer,
                 entry,
                 offset: at,
@@ -99,11 +100,11 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
         use_effect_with(*wide, move |open| {
             let listener = open.then(|| {
                 Listener::window("keydown", move |e| {
-                    if let Some(k) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(&e) {
-                        if k.key() == "Escape" {
-                            k.stop_propagation();
-                            wide.set(false);
-                        }
+                    if let Some(k) = wasm_bindgen::JsCast::dyn_ref::<web_sys::KeyboardEvent>(&e)
+                        && k.key() == "Escape"
+                    {
+                        k.stop_propagation();
+                        wide.set(false);
                     }
                 })
             });
@@ -141,6 +142,7 @@ pub fn ContentViewer(props: &ContentViewerProps) -> Html {
             downloading.set(Some("Reading…".into()));
             let (downloading, name) = (downloading.clone(), name.clone());
             reader.0.emit(ReadJob {
+                side: crate::protocol::Side::A,
                 layer,
                 entry,
                 offset: 0,

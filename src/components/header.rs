@@ -18,6 +18,12 @@ pub struct HeaderProps {
     /// A link to the current view, when an image is open.
     #[prop_or_default]
     pub link: Option<String>,
+    /// Save a snapshot: `Some(enabled)` once the layers are read (disabled while digests are
+    /// still checked or one is being saved: a snapshot carries checked digests only).
+    #[prop_or_default]
+    pub snapshot: Option<bool>,
+    #[prop_or_default]
+    pub on_save_snapshot: Callback<()>,
 }
 
 #[component]
@@ -49,6 +55,10 @@ pub fn Header(props: &HeaderProps) -> Html {
             if let Some(link) = &props.link {
                 <CopyButton text={link.clone()} label="Copy link" class="subtle" id="copy-link"
                     title="Copy a link to this view: image, platform, view, layer, path and filters (never credentials)" />
+            }
+            if let Some(enabled) = props.snapshot {
+                <button class="button subtle" id="save-snapshot" onclick={props.on_save_snapshot.reform(|_: MouseEvent| ())} disabled={!enabled}
+                    title="Save this inspection as one small file (no file contents) that opens anywhere, offline">{ "Save snapshot" }</button>
             }
             <span class="privacy-note">{ "Runs in this tab: nothing is uploaded." }</span>
             <button class="button subtle" id="limits-button" onclick={props.on_limits.reform(|_: MouseEvent| ())}

@@ -34,6 +34,8 @@ pub struct ImagePageProps {
     pub compare_diff: Option<Rc<crate::state::CompareDiff>>,
     pub on_compare_file: Callback<web_sys::File>,
     pub on_compare_registry: Callback<crate::protocol::RegistryRequest>,
+    pub on_compare_within: Callback<usize>,
+    pub on_compare_pick: Callback<(usize, Option<String>)>,
     /// What the last saved snapshot came to.
     #[prop_or_default]
     pub snapshot_saved: Option<String>,
@@ -103,6 +105,15 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         }
     });
     let ready = matches!(props.layers, LayersState::Ready(_));
+    let ready_has_news = match &props.layers {
+        LayersState::Ready(e) => {
+            session.snapshot_of.is_some()
+                || !e.checking().is_empty()
+                || props.snapshot_saving
+                || props.snapshot_saved.is_some()
+        }
+        _ => false,
+    };
     let status = match &props.layers {
         LayersState::Scanning { progress } => {
             let (done, total): (u64, u64) =
@@ -147,7 +158,6 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             }
         }
         LayersState::Ready(explorer) => {
-            let save = props.on_save_snapshot.reform(|_: MouseEvent| ());
             // A snapshot carries checked digests only: it waits for the checks still running.
             let checking = explorer.checking().len();
             html! {
@@ -161,8 +171,6 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                             strata_core::text::count(checking, "layer")
                         ) }</span>
                     }
-                    <button class="button subtle small" id="save-snapshot" onclick={save} disabled={checking > 0 || props.snapshot_saving}
-                        title="Save this inspection as one small file (no file contents) that opens anywhere, offline">{ "Save snapshot" }</button>
                     if props.snapshot_saving {
                         <span class="note" id="snapshot-saving" role="status">{ " Saving the snapshot (every layer's file index, compressed)…" }</span>
                     }
@@ -288,7 +296,8 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         View::Compare => html! {
             <CompareView session={session.clone()} layers={props.layers.clone()} compare={props.compare.clone()} diff={props.compare_diff.clone()}
                 route={props.route.clone()} on_navigate={props.on_navigate.clone()}
-                on_compare_file={props.on_compare_file.clone()} on_compare_registry={props.on_compare_registry.clone()} />
+                on_compare_file={props.on_compare_file.clone()} on_compare_registry={props.on_compare_registry.clone()}
+                on_compare_within={props.on_compare_within.clone()} on_compare_pick={props.on_compare_pick.clone()} />
         },
         View::Waste => {
             html! { <WasteView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
@@ -305,17 +314,17 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             _ => "pending",
         }}>
             <div class="choosers">{ image_chooser }{ platform_chooser }</div>
-            // Once the layers are read, what can be done with them (Save snapshot) sits at the
-            // end of the tab bar instead of on a row of its own.
             <div class="tabbar">
                 <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }</nav>
-                if ready { { status.clone() } }
             </div>
             if props.route.learn.is_some() {
                 <LearnPanel lessons={lessons.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
                     layers_pending={explorer.is_none()} />
             }
-            if !ready { { status } }
+            // Once the layers are read, a line only when there is something to say (a snapshot's
+            // badge, digests still being checked, a snapshot being saved); Save snapshot itself is
+            // in the top bar, beside Copy link.
+            if !ready || ready_has_news { { status } }
             <div class="view" id={format!("view-{}", props.route.view.slug())} role="tabpanel">{ view }</div>
             <EquivalentCommands {commands} />
             if let LayersState::Ready(e) = &props.layers {

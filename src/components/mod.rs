@@ -2,6 +2,7 @@
 //! they never parse bytes and never call browser APIs beyond their own DOM events.
 
 pub mod compare_view;
+pub mod content_diff;
 pub mod content_viewer;
 pub mod copy_button;
 pub mod diagnostics_list;

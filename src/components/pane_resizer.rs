@@ -56,10 +56,8 @@ pub fn PaneResizer(props: &PaneResizerProps) -> Html {
         let (dragging, on_resize, frame) =
             (dragging.clone(), props.on_resize.clone(), frame.clone());
         Callback::from(move |e: PointerEvent| {
-            if *dragging {
-                if let Some((right, width)) = frame() {
-                    on_resize.emit(clamp_width(right - f64::from(e.client_x()), width));
-                }
+            if *dragging && let Some((right, width)) = frame() {
+                on_resize.emit(clamp_width(right - f64::from(e.client_x()), width));
             }
         })
     };

@@ -75,13 +75,11 @@ pub fn RegistryForm(props: &RegistryFormProps) -> Html {
         let tag_list = tag_list.clone();
         let ready = matches!(props.tags, TagsState::Ready { .. } | TagsState::Failed(_));
         use_effect_with(ready, move |ready| {
-            if *ready {
-                if let Some(el) = tag_list.cast::<web_sys::Element>() {
-                    let options = web_sys::ScrollIntoViewOptions::new();
-                    options.set_behavior(web_sys::ScrollBehavior::Smooth);
-                    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                    el.scroll_into_view_with_scroll_into_view_options(&options);
-                }
+            if *ready && let Some(el) = tag_list.cast::<web_sys::Element>() {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_behavior(web_sys::ScrollBehavior::Smooth);
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                el.scroll_into_view_with_scroll_into_view_options(&options);
             }
         });
     }

@@ -172,6 +172,7 @@ pub fn use_loader() -> LoaderHandle {
             host.next_ticket.set(ticket);
             host.replies.borrow_mut().insert(ticket, job.reply);
             host.dispatch(Event::Read {
+                side: job.side,
                 ticket,
                 layer: job.layer,
                 entry: job.entry,

@@ -4,8 +4,9 @@
 //! same pool (a registry layer's to the worker that downloaded it).
 
 use super::{Attach, Env, Job, Loader, Output, Source, Worker};
+use crate::protocol::Side;
 use crate::protocol::{FileBytes, RegistryBlob, Request, Response, browser_error};
-use crate::state::{Action, LayerStat, LayersState, Session};
+use crate::state::{Action, CompareState, Comparison, Explorer, LayerStat, LayersState, Session};
 use std::rc::Rc;
 use strata_core::LayerIdx;
 
@@ -18,10 +19,21 @@ struct JobSource {
     affinity: Option<usize>,
 }
 
+/// The side a read is of, held while the request is made (later events may replace the state).
+enum Held {
+    A(Rc<Explorer>, Rc<Session>),
+    B(Rc<Comparison>),
+}
+
 fn job_source(source: &Source, session: &Session, layer: LayerIdx) -> JobSource {
     match source {
         Source::File { .. } => JobSource {
             attach: Attach::File,
+            registry: None,
+            affinity: None,
+        },
+        Source::CompareFile => JobSource {
+            attach: Attach::CompareFile,
             registry: None,
             affinity: None,
         },
@@ -236,9 +248,10 @@ impl Loader {
         }
     }
 
-    /// File contents for the viewer.
+    /// File contents for the viewer, of the open image (A) or the one compared with (B).
     pub(super) fn read(
         &mut self,
+        side: Side,
         ticket: u64,
         layer: LayerIdx,
         entry: usize,
@@ -249,19 +262,41 @@ impl Loader {
             ticket,
             result: Err(browser_error(summary, detail)),
         };
-        let (LayersState::Ready(explorer), Some(session)) =
-            (&self.state.layers, self.state.session())
-        else {
-            return self.out.push(fail("The layers are not read yet.", ""));
+        // Held for the read (the state may change under later events): A's explorer and
+        // session, or B's comparison.
+        let held = match side {
+            Side::A => {
+                let (LayersState::Ready(explorer), Some(session)) =
+                    (&self.state.layers, self.state.session())
+                else {
+                    return self.out.push(fail("The layers are not read yet.", ""));
+                };
+                Held::A(explorer.clone(), session.clone())
+            }
+            Side::B => {
+                let CompareState::Ready(b) = &self.state.compare else {
+                    return self
+                        .out
+                        .push(fail("The image compared with is not read yet.", ""));
+                };
+                Held::B(b.clone())
+            }
         };
-        let (explorer, session) = (explorer.clone(), session.clone());
-        if matches!(self.source, Some(Source::Snapshot)) {
+        let (explorer, session): (&Explorer, &Session) = match &held {
+            Held::A(e, s) => (e, s),
+            Held::B(b) => (&b.explorer, &b.session),
+        };
+        let source = match side {
+            Side::A => self.source.clone(),
+            Side::B => self.compare_source.clone(),
+        };
+        if matches!(source, Some(Source::Snapshot)) {
             return self.out.push(fail(
                 "File contents are not in a snapshot: open the image itself to read them.",
                 "A snapshot holds the manifests, the config and every layer's file index, not the files' bytes.",
             ));
         }
-        let Some(source) = self.source.clone().filter(|_| self.pool) else {
+        let Some(source) = source.filter(|_| self.pool) else {
             return self.out.push(fail("The archive is no longer open.", ""));
         };
         let i = layer.get();
@@ -278,7 +313,7 @@ impl Loader {
                 .out
                 .push(fail("This file's layer is missing from the archive.", ""));
         };
-        let from = job_source(&source, &session, layer);
+        let from = job_source(&source, session, layer);
         if matches!(source, Source::Registry(_)) && from.registry.is_none() {
             return self
                 .out

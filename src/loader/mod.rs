@@ -97,6 +97,15 @@ pub enum Event {
         name: String,
     },
     CompareRegistry(RegistryRequest),
+    /// Compare with another image of the open archive (its number).
+    CompareWithin {
+        image: usize,
+    },
+    /// Read another image (or platform) of the compared archive or index.
+    ComparePick {
+        image: usize,
+        platform: Option<String>,
+    },
     /// A worker answered.
     Response {
         from: Worker,
@@ -116,6 +125,7 @@ pub enum Event {
     SetLimits(Limits),
     /// A file's bytes, for the viewer: answered by [`Output::Reply`] with the same ticket.
     Read {
+        side: crate::protocol::Side,
         ticket: u64,
         layer: LayerIdx,
         entry: usize,
@@ -137,6 +147,8 @@ enum Source {
     Registry(RegistryAccess),
     /// A snapshot: nothing more to read (no file contents).
     Snapshot,
+    /// The file picked to compare with (the host holds it beside the main one).
+    CompareFile,
 }
 
 /// A pool job in flight.
@@ -186,6 +198,8 @@ pub struct Loader {
     stats: ScanStats,
     /// The comparison's image: its name and, for a registry, the reference typed.
     compare: Option<(String, Option<String>)>,
+    /// Where the compared image's files are read from, once it is read.
+    compare_source: Option<Source>,
     /// The registry image whose layers were fetched for a view (once: after Stop, it stays).
     auto_scanned: Option<String>,
     keys: Keys,
@@ -224,6 +238,7 @@ impl Loader {
             started: 0.0,
             stats: ScanStats::default(),
             compare: None,
+            compare_source: None,
             auto_scanned: None,
             keys: Keys::default(),
             out: Vec::new(),
@@ -248,6 +263,8 @@ impl Loader {
             Event::ListTags(request) => self.list_tags(request),
             Event::CompareFile { name } => self.compare_file(name),
             Event::CompareRegistry(request) => self.compare_registry(request),
+            Event::CompareWithin { image } => self.compare_within(image),
+            Event::ComparePick { image, platform } => self.compare_pick(image, platform),
             Event::Response { from, response } => match from {
                 Worker::Main => self.on_main(response, env),
                 Worker::Pool => self.on_pool(response, env),
@@ -265,12 +282,13 @@ impl Loader {
             Event::WantScan(want) => self.apply(Action::WantScan(want)),
             Event::SetLimits(limits) => self.apply(Action::SetLimits(limits)),
             Event::Read {
+                side,
                 ticket,
                 layer,
                 entry,
                 offset,
                 len,
-            } => self.read(ticket, layer, entry, offset, len),
+            } => self.read(side, ticket, layer, entry, offset, len),
             Event::Failed(error) => self.apply(Action::Failed(error)),
             Event::SnapshotSaving => self.apply(Action::SnapshotSaving),
             Event::SnapshotSaved(note) => self.apply(Action::SnapshotSaved(note)),

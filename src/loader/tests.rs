@@ -54,7 +54,7 @@ struct Sim {
     /// Answers on their way to the page.
     inbox: Vec<(Worker, Response)>,
     /// Pool jobs not run yet.
-    pool: Vec<Request>,
+    pool: Vec<(Request, Attach)>,
     /// Every request sent (for assertions), file read answers, marks.
     sent: Vec<(Worker, Request)>,
     replies: Vec<(
@@ -125,8 +125,8 @@ impl Sim {
         self.deliver();
         while !self.pool.is_empty() {
             let jobs = std::mem::take(&mut self.pool);
-            for request in jobs {
-                let response = self.pool_job(request);
+            for (request, attach) in jobs {
+                let response = self.pool_job(request, attach);
                 self.answer(Worker::Pool, response);
             }
             self.deliver();
@@ -168,18 +168,22 @@ impl Sim {
                     }
                 }
                 Output::Send {
-                    worker, request, ..
+                    worker,
+                    request,
+                    attach,
                 } => {
                     assert!(self.alive.contains(&worker), "{worker:?} is not running");
                     self.sent.push((worker, request.clone()));
-                    for response in self.worker_job(request) {
+                    for response in self.worker_job(request, attach) {
                         self.answer(worker, response);
                     }
                 }
-                Output::Submit { request, .. } => {
+                Output::Submit {
+                    request, attach, ..
+                } => {
                     assert!(self.alive.contains(&Worker::Pool), "no pool");
                     self.sent.push((Worker::Pool, request.clone()));
-                    self.pool.push(request);
+                    self.pool.push((request, attach));
                 }
                 Output::Reply { ticket, result } => self.replies.push((ticket, result)),
                 Output::Mark(name) => self.marks.push(name),
@@ -188,7 +192,7 @@ impl Sim {
     }
 
     /// What a main, comparison or tags worker answers.
-    fn worker_job(&mut self, request: Request) -> Vec<Response> {
+    fn worker_job(&mut self, request: Request, attach: Attach) -> Vec<Response> {
         let limits = strata_core::Limits::default();
         match request {
             Request::Open { .. } => {
@@ -236,9 +240,23 @@ impl Sim {
                     Err(error) => vec![Response::Failed { job: None, error }],
                 }
             }
-            Request::Analyse { .. } => {
-                let source = MemorySource::new(self.compare_file.clone());
-                let (_, mut image) = open(&source);
+            Request::Analyse { image, .. } => {
+                // The file the request carries: the compared one, or the open one.
+                let bytes = match attach {
+                    Attach::File => self.file.clone(),
+                    _ => self.compare_file.clone(),
+                };
+                let source = MemorySource::new(bytes);
+                let archive = open_archive(&source, &limits, &mut |_| {}).unwrap();
+                let number = image.unwrap_or(0);
+                let mut image = strata_core::load_image(
+                    &archive,
+                    &source,
+                    number,
+                    &strata_core::ManifestPick::Default,
+                    &limits,
+                )
+                .unwrap();
                 let analysis =
                     strata_core::scan_image(&mut image, &source, &limits, &mut |_, _, _| true)
                         .unwrap();
@@ -246,6 +264,8 @@ impl Sim {
                     strata_core::snapshot::Snapshot::of("b.tar", "oci", &image, &analysis);
                 vec![Response::Analysed {
                     snapshot: Box::new(snapshot),
+                    images: answers::listing(&archive, "b.tar".into(), source.len()).images,
+                    image: number,
                 }]
             }
             Request::ListTags { .. } => vec![Response::Tags {
@@ -257,7 +277,7 @@ impl Sim {
     }
 
     /// What a pool worker answers.
-    fn pool_job(&mut self, request: Request) -> Response {
+    fn pool_job(&mut self, request: Request, attach: Attach) -> Response {
         let limits = strata_core::Limits::default();
         match request {
             Request::ScanBlob {
@@ -299,7 +319,11 @@ impl Sim {
                 }
             }
             Request::ReadEntry { blob, .. } => {
-                answers::read_entry(&MemorySource::new(self.file.clone()), blob, request)
+                let bytes = match attach {
+                    Attach::CompareFile => self.compare_file.clone(),
+                    _ => self.file.clone(),
+                };
+                answers::read_entry(&MemorySource::new(bytes), blob, request)
             }
             other => panic!("not a pool job: {other:?}"),
         }
@@ -379,8 +403,8 @@ fn drop_overview_layers_verified() {
 
     // The scans come in: the explorer opens on the indexes, the digests still to check.
     let scans = std::mem::take(&mut sim.pool);
-    for request in scans {
-        let response = sim.pool_job(request);
+    for (request, attach) in scans {
+        let response = sim.pool_job(request, attach);
         sim.answer(Worker::Pool, response);
     }
     sim.deliver();
@@ -394,7 +418,7 @@ fn drop_overview_layers_verified() {
     assert!(
         sim.pool
             .iter()
-            .all(|r| matches!(r, Request::HashBlob { .. }))
+            .all(|(r, _)| matches!(r, Request::HashBlob { .. }))
     );
     assert!(sim.marks.contains(&"strata:layers-ready"));
     assert!(!sim.marks.contains(&"strata:verified"));
@@ -443,6 +467,7 @@ fn a_file_read_after_the_scan() {
         })
         .unwrap();
     sim.send(Event::Read {
+        side: crate::protocol::Side::A,
         ticket: 9,
         layer: LayerIdx::new(layer),
         entry,
@@ -533,7 +558,7 @@ fn a_registry_without_cors_falls_back_to_the_proxy() {
     };
     sim.send(Event::Navigate(route));
     assert!(!sim.pool.is_empty(), "the Layers view asks for the layers");
-    for request in &sim.pool {
+    for (request, _) in &sim.pool {
         let Request::ScanBlob {
             registry: Some(blob),
             ..
@@ -618,6 +643,76 @@ fn a_comparison() {
     // A new image drops the comparison.
     sim.drop_file(OCI.to_vec(), "b.tar");
     assert_eq!(sim.state().compare, CompareState::Idle);
+}
+
+/// The first regular file with content in a comparison side's layers.
+fn first_file(explorer: &Explorer) -> (usize, usize) {
+    explorer
+        .analysis
+        .tree
+        .layers
+        .iter()
+        .enumerate()
+        .find_map(|(l, index)| {
+            index
+                .entries
+                .iter()
+                .position(|e| e.kind == strata_core::tar::EntryKind::File && e.size > 0)
+                .map(|e| (l, e))
+        })
+        .unwrap()
+}
+
+#[test]
+fn b_files_are_read_from_b_and_b_can_be_another_image_of_the_open_archive() {
+    let mut sim = Sim::new("");
+    sim.drop_file(DOCKER.to_vec(), "a.tar");
+    sim.run_pool();
+    sim.compare_file = OCI.to_vec();
+    sim.send(Event::CompareFile {
+        name: "b.tar".into(),
+    });
+    sim.deliver();
+    let CompareState::Ready(b) = sim.state().compare.clone() else {
+        panic!("no comparison: {:?}", sim.state().compare)
+    };
+    assert_eq!((b.image, b.within), (0, false));
+    assert_eq!(b.images.len(), 1);
+    // A file of B comes from B's file (the pool gets the compared file beside the job).
+    let (layer, entry) = first_file(&b.explorer);
+    sim.send(Event::Read {
+        side: crate::protocol::Side::B,
+        ticket: 4,
+        layer: LayerIdx::new(layer),
+        entry,
+        offset: 0,
+        len: None,
+    });
+    sim.run_pool();
+    let (ticket, result) = sim.replies.pop().unwrap();
+    assert_eq!(ticket, 4);
+    let bytes = result.unwrap();
+    let found = &b.explorer.analysis.tree.layers[layer].entries[entry];
+    assert_eq!(bytes.total, found.size);
+    // The same image of the open archive as B: read from the open file, image 0.
+    sim.send(Event::CompareWithin { image: 0 });
+    let sent = sim.requests(Worker::Compare);
+    assert!(matches!(
+        sent.last(),
+        Some(Request::Analyse { image: Some(0), .. })
+    ));
+    sim.deliver();
+    let CompareState::Ready(within) = sim.state().compare.clone() else {
+        panic!("no comparison: {:?}", sim.state().compare)
+    };
+    assert!(within.within);
+    assert_eq!(within.session.image.id(), sim.session().image.id());
+    // Picking another image of B's archive asks for it.
+    sim.send(Event::ComparePick {
+        image: 0,
+        platform: None,
+    });
+    assert_eq!(sim.requests(Worker::Compare).len(), 3);
 }
 
 #[test]

@@ -203,7 +203,23 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
             manifest,
             limits,
         } => open_registry(state, &access, manifest.as_deref(), limits, post),
-        Request::Analyse { registry, limits } => analyse(registry, attachment, &limits, post),
+        Request::Analyse {
+            registry,
+            limits,
+            image,
+            platform,
+            want_id,
+        } => analyse(
+            registry,
+            attachment,
+            &limits,
+            Pick {
+                image,
+                platform,
+                want_id,
+            },
+            post,
+        ),
         Request::ListTags { access } => match registry_client::tags(&access) {
             Ok((repository, tags)) => post.send(Response::Tags { repository, tags }),
             Err(error) => post.send(Response::Failed { job: None, error }),
@@ -419,10 +435,18 @@ const STREAM_CHUNK: u32 = 4 << 20;
 
 /// Opens an image (the default one and platform) and reads every layer here, then sends it
 /// as a snapshot: the other side of a comparison.
+/// Which image a comparison reads: see `Request::Analyse`.
+struct Pick {
+    image: Option<usize>,
+    platform: Option<String>,
+    want_id: Option<String>,
+}
+
 fn analyse(
     registry: Option<crate::protocol::RegistryAccess>,
     attachment: Option<JsValue>,
     limits: &Limits,
+    pick: Pick,
     post: &Post,
 ) {
     let fail = |error: ErrorInfo| post.send(Response::Failed { job: None, error });
@@ -434,52 +458,87 @@ fn analyse(
             post.send(Response::Progress { done, total });
         }
     };
-    let (name, format, mut image, source): (String, String, strata_core::Image, Box<dyn ReadAt>) =
-        match registry {
-            Some(access) => {
-                let (opened, access) = match registry_client::open(&access, None, limits) {
+    let manifest = match pick.platform.as_deref().map(strata_core::Digest::parse) {
+        None => ManifestPick::Default,
+        Some(Ok(d)) => ManifestPick::Digest(d),
+        Some(Err(e)) => {
+            return fail(browser_error(
+                "The platform asked for is not a digest.",
+                e.to_string(),
+            ));
+        }
+    };
+    let (name, format, mut image, source, images, number): (
+        String,
+        String,
+        strata_core::Image,
+        Box<dyn ReadAt>,
+        Vec<crate::protocol::ListedImage>,
+        usize,
+    ) = match registry {
+        Some(access) => {
+            let (opened, access) =
+                match registry_client::open(&access, pick.platform.as_deref(), limits) {
                     Ok(v) => v,
                     Err(e) => return fail(e),
                 };
-                let reader = match registry_client::image_reader(&access, opened.blobs, 64 << 20) {
-                    Ok(r) => r,
-                    Err(e) => return fail(e),
-                };
-                let format = answers::registry_format(&access);
-                (
-                    access.reference.clone(),
-                    format.to_owned(),
-                    opened.image,
-                    Box::new(reader),
-                )
-            }
-            None => {
-                let name = attachment
-                    .clone()
-                    .and_then(|a| a.dyn_into::<web_sys::File>().ok())
-                    .map(|f| f.name())
-                    .unwrap_or_default();
-                let source = match file_source(attachment) {
-                    Ok(s) => s,
-                    Err(e) => return fail(e),
-                };
-                let total = source.len();
-                let archive = match open_archive(&source, limits, &mut |d| progress(d, total)) {
-                    Ok(a) => a,
-                    Err(e) => return fail(ErrorInfo::from(&e)),
-                };
-                let image = match load_image(&archive, &source, 0, &ManifestPick::Default, limits) {
-                    Ok(i) => i,
-                    Err(e) => return fail(ErrorInfo::from(&e)),
-                };
-                (
-                    name,
-                    archive.format.label().to_owned(),
-                    image,
-                    Box::new(source),
-                )
-            }
-        };
+            let reader = match registry_client::image_reader(&access, opened.blobs, 64 << 20) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            let format = answers::registry_format(&access);
+            let listed = crate::protocol::ListedImage {
+                label: access.reference.clone(),
+                names: vec![access.reference.clone()],
+                digest: Some(opened.image.manifest.digest.to_string()),
+            };
+            (
+                access.reference.clone(),
+                format.to_owned(),
+                opened.image,
+                Box::new(reader),
+                vec![listed],
+                0,
+            )
+        }
+        None => {
+            let name = attachment
+                .clone()
+                .and_then(|a| a.dyn_into::<web_sys::File>().ok())
+                .map(|f| f.name())
+                .unwrap_or_default();
+            let source = match file_source(attachment) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let total = source.len();
+            let archive = match open_archive(&source, limits, &mut |d| progress(d, total)) {
+                Ok(a) => a,
+                Err(e) => return fail(ErrorInfo::from(&e)),
+            };
+            // The image the link names, where it is in this archive; else the one asked.
+            let by_id = pick.want_id.as_deref().and_then(|id| {
+                (0..archive.images.len()).find(|&n| {
+                    load_image(&archive, &source, n, &ManifestPick::Default, limits)
+                        .is_ok_and(|i| i.id().as_str() == id)
+                })
+            });
+            let number = pick.image.or(by_id).unwrap_or(0);
+            let image = match load_image(&archive, &source, number, &manifest, limits) {
+                Ok(i) => i,
+                Err(e) => return fail(ErrorInfo::from(&e)),
+            };
+            let images = answers::listing(&archive, name.clone(), total).images;
+            (
+                name,
+                archive.format.label().to_owned(),
+                image,
+                Box::new(source),
+                images,
+                number,
+            )
+        }
+    };
     let totals: Vec<u64> = image
         .layers
         .iter()
@@ -503,6 +562,8 @@ fn analyse(
     let snap = strata_core::snapshot::Snapshot::of(&name, &format, &image, &analysis);
     post.send(Response::Analysed {
         snapshot: Box::new(snap),
+        images,
+        image: number,
     });
 }
 
