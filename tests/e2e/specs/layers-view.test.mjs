@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { writeDockerSave } from "../lib/archives.mjs";
 import { dropFile, fixture, newPage, openApp, openFixture, screenshot, useServer, waitLayers } from "../lib/harness.mjs";
 
 const ctx = useServer();
@@ -19,49 +20,25 @@ async function toLayers(page, query = "") {
   await page.waitForSelector("#explorer");
 }
 
-// A docker-save archive written here from the documented format (the Docker Image
-// Specification v1.2 layout: manifest.json, the config, one layer tar), since no fixture has a
-// symlink with a long name or a text file of several pages. Python's tarfile writes the layer.
+// A docker-save archive written here from the documented format (tests/e2e/lib/archives.mjs),
+// since no fixture has a symlink with a long name or a text file of several pages.
 const LONG_LINK = "a-symlink-with-a-longer-name-than-most";
 const LONG_TARGET = "/opt/vendor/toolchain/versions/2023.11.14/libexec/bin/the-real-binary-it-points-to";
-const BUILD = String.raw`
-import hashlib, io, json, os, sys, tarfile
-out, root = sys.argv[1], sys.argv[2]
-files = {
-  "srv/numbers.txt": "".join(f"line {i}: " + "x" * (i % 40) + "\n" for i in range(1, 12001)).encode(),
-  "srv/run.sh": b"#!/bin/sh\n# says hello\necho hello\n",
-  "srv/long.txt": ("word " * 300 + "\n").encode(),
-  "srv/blob.dat": bytes(range(256)) * 2,
-}
-layer = io.BytesIO()
-with tarfile.open(fileobj=layer, mode="w", format=tarfile.PAX_FORMAT) as t:
-  for d in ["srv", "usr", "usr/local", "usr/local/bin"]:
-    i = tarfile.TarInfo(d); i.type = tarfile.DIRTYPE; i.mode = 0o755; i.mtime = 1700000000; t.addfile(i)
-  for name, data in files.items():
-    i = tarfile.TarInfo(name); i.size = len(data); i.mode = 0o755 if name.endswith(".sh") else 0o644; i.mtime = 1700000000
-    t.addfile(i, io.BytesIO(data))
-    os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
-    open(os.path.join(root, name), "wb").write(data)
-  i = tarfile.TarInfo("usr/local/bin/" + sys.argv[3]); i.type = tarfile.SYMTYPE; i.linkname = sys.argv[4]; i.mtime = 1700000000; t.addfile(i)
-layer = layer.getvalue()
-diff_id = hashlib.sha256(layer).hexdigest()
-config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-  "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff_id]},
-  "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "COPY . /"}]}).encode()
-config_name = hashlib.sha256(config).hexdigest() + ".json"
-manifest = json.dumps([{"Config": config_name, "RepoTags": ["e2e/content:1"], "Layers": [diff_id + "/layer.tar"]}]).encode()
-with tarfile.open(out, "w") as t:
-  for name, data in [(config_name, config), (diff_id + "/layer.tar", layer), ("manifest.json", manifest)]:
-    i = tarfile.TarInfo(name); i.size = len(data); i.mtime = 1700000000; t.addfile(i, io.BytesIO(data))
-`;
 
 function contentArchive() {
   const dir = mkdtempSync(path.join(tmpdir(), "strata-content-"));
-  const out = path.join(dir, "content.docker.tar");
-  const root = path.join(dir, "rootfs");
-  const r = spawnSync("python3", ["-c", BUILD, out, root, LONG_LINK, LONG_TARGET]);
-  assert.equal(r.status, 0, String(r.stderr));
-  return { out, root };
+  let numbers = "";
+  for (let i = 1; i <= 12000; i++) numbers += `line ${i}: ${"x".repeat(i % 40)}\n`;
+  const blob = Buffer.alloc(512);
+  for (let i = 0; i < 512; i++) blob[i] = i % 256;
+  const out = writeDockerSave(path.join(dir, "content.docker.tar"), path.join(dir, "rootfs"), [{
+    "srv/numbers.txt": numbers,
+    "srv/run.sh": { text: "#!/bin/sh\n# says hello\necho hello\n", mode: 0o755 },
+    "srv/long.txt": "word ".repeat(300) + "\n",
+    "srv/blob.dat": { hex: blob.toString("hex") },
+    [`usr/local/bin/${LONG_LINK}`]: { link: LONG_TARGET },
+  }], "e2e/content:1");
+  return { out, root: path.join(dir, "rootfs", "0") };
 }
 
 /** Each layer's entries for `name`, read by Python's tarfile from the OCI archive's blobs. */
