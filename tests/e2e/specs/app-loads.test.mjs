@@ -27,6 +27,29 @@ test("the page renders its heading, drop zone and picker without errors", async 
   assert.equal(await page.textContent("h1.brand"), "▤Strata");
   assert.match(await page.textContent("#drop-zone h2"), /Drop a container image archive here/);
   assert.equal(await page.locator("#file-input").count(), 1);
+  // "Make one": each command on one line (never cut in two), each with its Copy button.
+  for (const width of [1280, 900, 700]) {
+    await page.setViewportSize({ width, height: 900 });
+    // A range over the text has one client rect per line it is laid out on.
+    const lines = await page.$$eval(".make-one-line code", (cs) => cs.map((c) => {
+      const r = document.createRange();
+      r.selectNodeContents(c);
+      return { text: c.textContent, lines: new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size };
+    }));
+    assert.equal(lines.length, 3);
+    for (const l of lines) assert.equal(l.lines, 1, `${width}px: "${l.text}" wraps`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // The sample cards of a row end together, the file name and size at the foot of each.
+  await page.waitForSelector("#samples .sample");
+  const feet = await page.$$eval("#samples .sample", (cards) => cards.map((c) => {
+    const card = c.getBoundingClientRect();
+    const foot = c.querySelector(".sample-size").getBoundingClientRect();
+    return { top: Math.round(card.top), gap: Math.round(card.bottom - foot.bottom) };
+  }));
+  const rows = new Map();
+  for (const f of feet) rows.set(f.top, [...(rows.get(f.top) ?? []), f.gap]);
+  for (const gaps of rows.values()) assert.ok(Math.max(...gaps) - Math.min(...gaps) <= 1, `uneven card feet: ${gaps}`);
   await screenshot(page, "start-light");
   await page.emulateMedia({ colorScheme: "dark" });
   await screenshot(page, "start-dark");

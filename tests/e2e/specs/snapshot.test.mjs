@@ -24,6 +24,9 @@ test("a snapshot saved from an archive opens offline with the same history, insp
   const page = await newPage(ctx.browser);
   await openFixture(page, ctx.server.url, "layers.oci.tar", { layers: true });
   const live = await views(page);
+  // In the top bar beside Copy link, not on a row of its own under the tabs.
+  assert.equal(await page.locator("header.topbar #save-snapshot").count(), 1);
+  assert.equal(await page.locator(".image-page .scan-status").count(), 0, "an empty status row is left under the tabs");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-snapshot")]);
   // The download goes when its context closes: keep a copy.
   const file = "/tmp/strata-e2e-layers.oci.tar.strata";
