@@ -105,6 +105,28 @@ impl PartialEq for Session {
 }
 
 impl Session {
+    /// How `docker`/`podman` name this image once loaded or pulled (for the "Same as …"
+    /// commands): its registry reference, its first tag, or its short ID.
+    pub fn docker_name(&self) -> String {
+        use strata_core::equivalents::shell_quote;
+        if self.image.format == strata_core::ArchiveFormat::Registry {
+            return shell_quote(&self.listing.file_name);
+        }
+        self.image.repo_tags.first().map_or_else(
+            || self.image.id().as_str().chars().skip(7).take(12).collect(),
+            |t| shell_quote(&strata_core::archive::short_name(t)),
+        )
+    }
+
+    /// How `strata` names it: the file (or the registry reference), quoted for a shell.
+    pub fn strata_name(&self) -> String {
+        strata_core::equivalents::shell_quote(
+            self.snapshot_of
+                .as_ref()
+                .map_or(&self.listing.file_name, |(n, _)| n),
+        )
+    }
+
     pub fn new(
         listing: Rc<ArchiveListing>,
         image: Image,

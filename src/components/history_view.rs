@@ -55,10 +55,10 @@ pub fn HistoryView(props: &HistoryViewProps) -> Html {
                         onclick={sizes(true)} title="Each layer tar's size, as podman counts it">{ "podman sizes" }</button>
                 </span>
                 if like_podman {
-                    <span class="equivalent" id="history-equivalent">{ "Same as " }<code>{ "podman history --no-trunc IMAGE" }</code>
+                    <span class="equivalent" id="history-equivalent">{ "Same as " }<code>{ format!("podman history --no-trunc {}", props.session.docker_name()) }</code>
                         if !ready { { " (docker's sizes once the layers are read)" } }</span>
                 } else {
-                    <span class="equivalent" id="history-equivalent">{ "Same as " }<code>{ "docker image history --no-trunc IMAGE" }</code></span>
+                    <span class="equivalent" id="history-equivalent">{ "Same as " }<code>{ format!("docker image history --no-trunc {}", props.session.docker_name()) }</code></span>
                 }
             </div>
             <table class="history-table" id="history-table">

@@ -28,7 +28,7 @@ pub fn InspectView(props: &InspectViewProps) -> Html {
             <div class="view-head">
                 <h2>{ "Inspect" }</h2>
                 <CopyButton text={(*text).clone()} label="Copy the JSON" class="primary" />
-                <span class="equivalent">{ "Same as " }<code>{ "docker image inspect IMAGE" }</code>
+                <span class="equivalent">{ "Same as " }<code>{ format!("docker image inspect {}", props.session.docker_name()) }</code>
                     { " (GraphDriver and Metadata are a daemon's, unknown for an archive)" }</span>
             </div>
             if !ready {

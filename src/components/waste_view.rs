@@ -86,7 +86,7 @@ pub fn WasteView(props: &WasteViewProps) -> Html {
                     { format!("Of the {} written into the layers, {} are in the final filesystem. ", format_bytes(w.total_file_bytes), format_bytes(w.final_file_bytes)) }
                     { "Efficiency is that share; a file written in N layers counts N−1 dead copies (dive counts N)." }
                 </p>
-                <p class="equivalent">{ "The same rules in CI: " }<code>{ "strata ci IMAGE --lowest-efficiency 0.9 --highest-user-wasted-percent 0.1" }</code></p>
+                <p class="equivalent">{ "The same rules in CI: " }<code>{ format!("strata ci {} --lowest-efficiency 0.9 --highest-user-wasted-percent 0.1", props.session.strata_name()) }</code></p>
             </section>
             <div class="two-columns">
                 <section class="card">

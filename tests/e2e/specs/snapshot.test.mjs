@@ -26,6 +26,9 @@ test("a snapshot saved from an archive opens offline with the same history, insp
   const live = await views(page);
   // In the top bar beside Copy link, not on a row of its own under the tabs.
   assert.equal(await page.locator("header.topbar #save-snapshot").count(), 1);
+  // …and the top bar stays one row at 1280 px (the privacy note gives way first).
+  const bar = await page.$eval("header.topbar", (h) => ({ height: h.getBoundingClientRect().height, help: h.querySelector("#help-button").getBoundingClientRect().top, brand: h.querySelector(".brand").getBoundingClientRect().top }));
+  assert.ok(Math.abs(bar.help - bar.brand) < 20, `the top bar wraps: ${JSON.stringify(bar)}`);
   assert.equal(await page.locator(".image-page .scan-status").count(), 0, "an empty status row is left under the tabs");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-snapshot")]);
   // The download goes when its context closes: keep a copy.

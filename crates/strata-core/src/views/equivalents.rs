@@ -125,7 +125,7 @@ pub fn equivalents(
         Origin::Archive { .. } => image
             .repo_tags
             .first()
-            .map(|t| shell_quote(t))
+            .map(|t| shell_quote(&crate::archive::short_name(t)))
             .unwrap_or_else(|| image.id().as_str().chars().skip(7).take(12).collect()),
     };
     // What to run first, per tool (the file's own name is never rewritten: a file called
