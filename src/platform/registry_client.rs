@@ -274,6 +274,22 @@ pub fn tags(access: &RegistryAccess) -> Result<(String, Vec<String>), ErrorInfo>
     .map(|(v, _)| v)
 }
 
+/// The image's signatures, attestations and referrers, asked of the registry the way the image
+/// was reached (directly or through the proxy). The engine records each request's failure in
+/// the report's lookups; only a reference that does not parse is an error here.
+pub fn supply_chain(
+    access: &RegistryAccess,
+    image: &strata_core::Image,
+    options: &strata_core::supply_chain::Options,
+    limits: &Limits,
+) -> Result<strata_core::supply_chain::SupplyChain, ErrorInfo> {
+    let (mut s, registry) = session(access).map_err(|e| ErrorInfo::from(&e))?;
+    let mut t = transport(access, registry);
+    Ok(strata_core::supply_chain::from_registry(
+        &mut s, image, options, limits, &mut *t,
+    ))
+}
+
 /// One layer blob, read by range (offsets from 0), keeping up to `cache_budget` bytes.
 pub fn blob_reader(
     blob: &RegistryBlob,
