@@ -18,7 +18,7 @@ pub fn SupplyChainBadge(props: &SupplyChainBadgeProps) -> Html {
         LookupStatus::Idle => html! {
             <span class="supply-badge" id="supply-badge" data-state="idle">
                 <span class="badge muted">{ "not looked up yet" }</span>
-                <span class="note">{ " the Supply chain view asks the registry for signatures and referrers" }</span>
+                <span class="note">{ " (the Supply chain view asks the registry for signatures and referrers) " }</span>
             </span>
         },
         LookupStatus::Looking => html! {

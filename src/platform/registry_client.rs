@@ -307,8 +307,8 @@ pub fn supply_chain(
     for url in unreadable {
         report.diagnostics.push(strata_core::Diagnostic::note(
             "referrers-unreadable",
-            url,
-            "the browser could not read this answer (it carries no CORS headers, as a registry's 404 for a route it does not know): taken as no Referrers API, so the referrers tag schema was asked instead",
+            "the Referrers API",
+            format!("the browser could not read the answer to {url} (it carries no CORS headers, as a registry's 404 for a route it does not know): taken as no Referrers API, so the referrers tag schema was asked instead"),
         ));
     }
     Ok(report)

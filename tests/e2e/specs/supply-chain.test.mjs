@@ -165,6 +165,13 @@ test("registry images: looked up only when the view opens; cosign signatures ver
   assert.match(await sig.locator(".verification.good").textContent(), /verified with ECDSA P-256 key/);
   assert.match(await page.textContent("#supply-badge-text"), /\(verified\)$/);
   await screenshot(page, "supply-chain-registry");
+  // The same without Strata: cosign, oras, regctl and strata, on the pinned reference.
+  const pinned = new URL(page.url()).hash.match(/ref=([^&]+)/)[1].replace("%40", "@");
+  const commands = await texts(page, "#equivalents li code.command");
+  for (const c of [`cosign verify --key cosign.pub ${pinned}`, `cosign download attestation ${pinned}`,
+    `oras discover --format tree ${pinned}`, `regctl artifact tree ${pinned}`, `strata supply-chain ${pinned} --key cosign.pub`]) {
+    assert.ok(commands.includes(c), `${c} in ${commands.join("; ")}`);
+  }
   await giveKey(page, "other");
   assert.match(await sig.locator(".verification.bad").textContent(), /verification failed: .+/);
   assert.equal(await page.locator("#supply-badge .badge.good").count(), 0);
