@@ -419,7 +419,7 @@ mod tests {
             "{report:#?}"
         );
         assert_eq!(
-            strata_core::supply_chain_view::badge(&report)
+            strata_core::supply_chain_view::badge(&report, false)
                 .attestations
                 .as_deref(),
             Some("attestations: SBOM")

@@ -109,7 +109,7 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
         <>
             <dt>{ "Supply chain" }</dt>
             <dd id="overview-supply">
-                <SupplyChainBadge state={props.supply_chain.clone()} />{ " " }
+                <SupplyChainBadge state={props.supply_chain.clone()} docker_save={session.image.manifest_synthesized} />{ " " }
                 <a href={supply_href} onclick={supply_click} id="overview-supply-open">{ "Signatures and attestations →" }</a>
                 { for attestations.iter().map(|d| {
                     let (href, onclick) = supply_link(Some(d.clone()));

@@ -10,6 +10,9 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct SupplyChainBadgeProps {
     pub state: SupplyChainState,
+    /// The image came from a `docker save` archive (its manifest derived: nothing signed).
+    #[prop_or_default]
+    pub docker_save: bool,
 }
 
 #[component]
@@ -28,7 +31,7 @@ pub fn SupplyChainBadge(props: &SupplyChainBadgeProps) -> Html {
             <span class="supply-badge" id="supply-badge" data-state="failed"><span class="badge muted">{ e.summary.clone() }</span></span>
         },
         LookupStatus::Ready(report) => {
-            let b = badge(report);
+            let b = badge(report, props.docker_save);
             html! {
                 <span class="supply-badge" id="supply-badge" data-state={format!("{:?}", b.tone).to_lowercase()}>
                     <span class={classes!("badge", b.tone.class())} id="supply-badge-text">

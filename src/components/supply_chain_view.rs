@@ -324,7 +324,7 @@ pub fn SupplyChainView(props: &SupplyChainViewProps) -> Html {
         }} data-key={state.key.is_some().to_string()}>
             <div class="view-head">
                 <h2>{ "Supply chain" }</h2>
-                <SupplyChainBadge state={state.clone()} />
+                <SupplyChainBadge state={state.clone()} docker_save={props.session.image.manifest_synthesized} />
             </div>
             <SupplyChainKey current={state.key.clone()} key_error={state.key_error.clone()} on_key={props.on_key.clone()} />
             { body }

@@ -8,7 +8,7 @@
 use super::{Attach, Loader, Output, Source, Worker};
 use crate::protocol::{ErrorInfo, Request, Response};
 use crate::route::View;
-use crate::state::{Action, LookupStatus, Session};
+use crate::state::{Action, Session};
 use std::rc::Rc;
 
 /// Whether a lookup is wanted, for which image, with which key.
@@ -91,6 +91,6 @@ impl Loader {
     /// Whether a lookup is under way (the view says so).
     #[cfg(test)]
     pub(super) fn supply_chain_looking(&self) -> bool {
-        self.state.supply_chain.status == LookupStatus::Looking
+        self.state.supply_chain.status == crate::state::LookupStatus::Looking
     }
 }

@@ -36,8 +36,16 @@ pub struct BadgeView {
     pub attestations: Option<String>,
 }
 
-/// The badge of a report.
-pub fn badge(report: &SupplyChain) -> BadgeView {
+/// The badge of a report. `docker_save`: the image came from a `docker save` archive, which
+/// has no manifests and so can hold no signature: "unsigned" would say more than is known.
+pub fn badge(report: &SupplyChain, docker_save: bool) -> BadgeView {
+    if docker_save && report.signatures.is_empty() && report.attestations.is_empty() {
+        return BadgeView {
+            text: "none in a docker save archive (it keeps no signatures: look the image up in its registry)".into(),
+            tone: Tone::Neutral,
+            attestations: None,
+        };
+    }
     let tone = match &report.badge {
         Badge::Verified { .. } => Tone::Good,
         Badge::Failed { .. } | Badge::WrongDigest { .. } => Tone::Bad,
@@ -166,7 +174,7 @@ mod tests {
 
     #[track_caller]
     fn check(badge: Badge, tone: Tone, text: &str) {
-        let b = super::badge(&report(badge));
+        let b = super::badge(&report(badge), false);
         assert_eq!((b.tone, b.text.as_str()), (tone, text));
     }
 
@@ -208,6 +216,19 @@ mod tests {
             },
             Tone::Neutral,
             "unsigned",
+        );
+        // A docker save archive cannot hold a signature: not "unsigned", but none here.
+        let none = super::badge(
+            &report(Badge::Unsigned {
+                attestations: 0,
+                verified: 0,
+            }),
+            true,
+        );
+        assert!(
+            none.text.starts_with("none in a docker save archive"),
+            "{}",
+            none.text
         );
         // A passed check is what a document says, never a verification.
         assert_eq!(outcome(Outcome::Passed).1, Tone::Neutral);
