@@ -15,7 +15,7 @@ import { createHash, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT, dropFile, newPage, openApp, registries, screenshot, useServer } from "../lib/harness.mjs";
+import { ROOT, dropFile, newPage, openApp, registries, screenshot, startServer, useServer } from "../lib/harness.mjs";
 
 const reg = registries();
 const ctx = useServer();
@@ -215,4 +215,29 @@ test("registry images: looked up only when the view opens; cosign signatures ver
   assert.equal(raw.subject.digest, pushed.manifest);
   assert.equal(raw.config.mediaType, "application/vnd.example.notes");
   assert.deepEqual(page.problems, []);
+});
+
+test("through strata serve's proxy (the browser may not read the registry itself): the referrers path is allowed, and the tag schema is found", async () => {
+  const server = await startServer(["--allow-registry", reg.open]);
+  try {
+    const page = await newPage(ctx.browser);
+    // The page's own requests to the registry fail as a CORS refusal does; the proxy's go through.
+    await page.context().route((url) => url.host === reg.open, (route) => route.abort("failed"));
+    const requests = [];
+    page.on("request", (r) => requests.push(r.url()));
+    await page.goto(`${server.url}#/supply-chain?ref=${reg.open}/strata/sc-dsse-ecdsa:1`);
+    await page.waitForSelector("#supply-chain[data-state=ready]", { timeout: 30000 });
+    const hex = pushed.manifest.split(":")[1];
+    assert.ok(requests.some((u) => u.includes(`/proxy/http/${reg.open}/v2/strata/sc-dsse-ecdsa/referrers/${pushed.manifest}`)), requests.join("\n"));
+    const lookups = await texts(page, "#supply-lookups li");
+    assert.ok(lookups.some((l) => l.endsWith(`/referrers/${pushed.manifest} → no Referrers API (404): falls back to the referrers tag schema`)), lookups.join("\n"));
+    assert.ok(lookups.some((l) => l.includes(`/manifests/sha256-${hex} → 200: 3 referrers`)), lookups.join("\n"));
+    // The proxy passes the registry's own 404 on: nothing had to be taken on trust.
+    assert.equal(await page.locator("text=the browser could not read the answer").count(), 0);
+    await giveKey(page, "ecdsa");
+    assert.match(await page.textContent("article.attestation .verification.good"), /verified with ECDSA P-256 key/);
+    await page.context().close();
+  } finally {
+    await server.stop();
+  }
 });
