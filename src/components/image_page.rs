@@ -55,7 +55,9 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         let selected = props.route.view == view;
         let onclick = {
             let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
-            Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view, ..route.clone() }))
+            // The Supply chain view's open manifest stays with that view only.
+            let artifact = route.artifact.clone().filter(|_| view == View::SupplyChain);
+            Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view, artifact: artifact.clone(), ..route.clone() }))
         };
         html! {
             <button role="tab" class={classes!("tab", selected.then_some("selected"))} aria-selected={selected.to_string()}

@@ -16,7 +16,8 @@ pub(super) type SupplyKey = (bool, Option<*const Session>, Option<String>);
 
 impl Loader {
     pub(super) fn supply_key(&self) -> SupplyKey {
-        let local = matches!(self.source, Some(Source::File { .. }));
+        // A snapshot is answered at once (it keeps nothing to look up), so its badge says so.
+        let local = matches!(self.source, Some(Source::File { .. } | Source::Snapshot));
         (
             local || self.state.route.view == View::SupplyChain,
             self.state.session().map(Rc::as_ptr),
