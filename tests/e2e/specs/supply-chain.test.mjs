@@ -5,7 +5,7 @@
 // an `oras cp -r`-style CycloneDX referrer; and registry images with a cosign-layout signature
 // (cosign is not packaged, Debian's skopeo/podman have sigstore disabled: the payload is signed
 // and checked by openssl before Strata sees it, which is the oracle), a tampered copy of it, one
-// naming another digest, and DSSE/SBOM/unknown referrers pushed by oras-py with `subject`, found
+// naming another digest, a keyless one (Fulcio and Rekor stand-ins), and DSSE/SBOM/unknown referrers pushed by oras-py with `subject`, found
 // through the referrers tag schema (Debian's registry has no Referrers API). What the page
 // shows is checked against the files the fixture script wrote, read here (digests, key IDs,
 // statements), and against key fingerprints computed here by node's crypto.
@@ -195,6 +195,21 @@ test("registry images: looked up only when the view opens; cosign signatures ver
   await page.click("#supply-forget");
   await page.waitForFunction(() => document.querySelector("#supply-chain[data-state=ready] #supply-key-used")?.textContent.startsWith("none given"));
   assert.equal(await page.textContent("#supply-badge-text"), `signature names another digest (${pushed.other})`);
+
+  // Keyless (Fulcio and Rekor stand-ins, signed and checked by openssl): who signed and which
+  // issuer vouched, the bundle, and never a tick, not even with a key given.
+  const k = pushed.keyless;
+  assert.equal(k.checked_by_openssl, true);
+  await open("sc-keyless", "supply-chain");
+  assert.equal(await page.textContent("article.signature .sig-identity"), k.identity);
+  assert.equal(await page.textContent("article.signature .sig-issuer"), k.issuer);
+  assert.match(await page.textContent("article.signature .sig-tlog"), new RegExp(`^a bundle is attached \\(entry ${k.log_index}\\b`));
+  assert.match(await page.textContent("article.signature .verification"), /^not verified: keyless, certificate for .*no trust root/);
+  assert.ok((await page.textContent("#supply-badge-text")).startsWith(`signed by ${k.identity} (not verified`));
+  await giveKey(page, "ecdsa");
+  assert.equal(await page.locator(".verification.good, #supply-badge .badge.good").count(), 0);
+  assert.match(await page.textContent("article.signature .verification"), /the key given did not sign it/);
+  await screenshot(page, "supply-chain-keyless");
 
   // oras-py's referrers, through the tag schema: a DSSE attestation (securesystemslib, Ed25519),
   // an SPDX SBOM, and an artifact of a type no reader knows.
