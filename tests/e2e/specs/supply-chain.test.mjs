@@ -142,7 +142,11 @@ test("registry images: looked up only when the view opens; cosign signatures ver
   page.on("request", (r) => page.requests.push(r.url()));
   const open = async (repo, view = "overview") => {
     await page.goto(`${ctx.server.url}#/${view}?ref=${reg.open}/strata/${repo}:1`);
-    await page.waitForSelector(view === "overview" ? "#overview" : "#supply-chain[data-state=ready]", { timeout: 30000 });
+    // (A hash change keeps the page: wait for this image's report, not the last one's.)
+    await page.waitForFunction(([v, r]) => v === "overview" ? !!document.querySelector("#overview")
+      : !!document.querySelector("#supply-chain[data-state=ready]")
+        && [...document.querySelectorAll("#supply-lookups code")].some((c) => c.textContent.includes(`/v2/strata/${r}/`)),
+    [view, repo], { timeout: 30000 });
   };
   await openApp(page, ctx.server.url);
   await open("sc-signed");
