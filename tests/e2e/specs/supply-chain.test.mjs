@@ -215,6 +215,15 @@ test("registry images: looked up only when the view opens; cosign signatures ver
   assert.match(await page.textContent("article.signature .verification"), /the key given did not sign it/);
   await screenshot(page, "supply-chain-keyless");
 
+  // Hostile referrers: a DSSE payload that is not base64, a 100 MB envelope (never downloaded),
+  // the image listed as its own referrer, and a signature for a digest in another repository.
+  await open("sc-hostile", "supply-chain");
+  const codes = await page.$$eval("#supply-chain .diagnostic", (ds) => ds.map((d) => d.dataset.code));
+  for (const c of ["bad-attestation", "unreadable-attestation", "referrers-loop"]) assert.ok(codes.includes(c), `${c} in ${codes}`);
+  assert.match(await page.textContent("#supply-chain .diagnostic[data-code=unreadable-attestation]"), /max_attestation_bytes/);
+  assert.ok(!page.requests.some((u) => u.includes(pushed.big_blob)), "the 100 MB blob was downloaded");
+  assert.match(await page.textContent("article.signature .sig-names-which"), /another digest/);
+
   // oras-py's referrers, through the tag schema: a DSSE attestation (securesystemslib, Ed25519),
   // an SPDX SBOM, and an artifact of a type no reader knows.
   await open("sc-dsse-ed25519", "supply-chain");
