@@ -33,6 +33,7 @@ pub mod registry_form;
 pub mod start_screen;
 pub mod supply_chain_badge;
 pub mod supply_chain_key;
+pub mod supply_chain_raw;
 pub mod supply_chain_view;
 pub mod treemap;
 pub mod untrusted;

@@ -11,6 +11,7 @@ use crate::components::diagnostics_list::DiagnosticsList;
 use crate::components::provenance_summary::ProvenanceSummary;
 use crate::components::supply_chain_badge::SupplyChainBadge;
 use crate::components::supply_chain_key::SupplyChainKey;
+use crate::components::supply_chain_raw::{RawOf, SupplyChainRaw};
 use crate::components::untrusted::Untrusted;
 use crate::route::Route;
 use crate::state::{LookupStatus, Session, SupplyChainState};
@@ -144,7 +145,13 @@ fn sbom_summary(s: &Sbom) -> Html {
     }
 }
 
-fn attestation_card(a: &Attestation, route: &Route, on_navigate: &Callback<Route>) -> Html {
+fn attestation_card(
+    report: &Rc<SupplyChain>,
+    i: usize,
+    a: &Attestation,
+    route: &Route,
+    on_navigate: &Callback<Route>,
+) -> Html {
     let envelope = match &a.envelope {
         Some(e) => format!(
             "DSSE envelope ({}), {}",
@@ -185,21 +192,21 @@ fn attestation_card(a: &Attestation, route: &Route, on_navigate: &Callback<Route
                 { sbom_summary(s) }
             }
             <CheckList checks={Rc::new(a.checks.clone())} />
-            <details class="raw-statement">
-                <summary>{ format!("The statement, as stored ({} bytes)", a.raw.bytes.len()) }</summary>
-                <pre class="raw-bytes">{ text(&a.raw.text()) }</pre>
-            </details>
+            <div class="raw-statement">
+                <SupplyChainRaw report={report.clone()} which={RawOf::Statement(i)}
+                    collapsed={format!("The statement, as stored ({} bytes)", a.raw.bytes.len())} />
+            </div>
         </article>
     }
 }
 
-fn report_html(props: &SupplyChainViewProps, r: &SupplyChain) -> Html {
+fn report_html(props: &SupplyChainViewProps, r: &Rc<SupplyChain>) -> Html {
     let (route, nav) = (&props.route, &props.on_navigate);
     let selected = props
         .route
         .artifact
         .as_deref()
-        .and_then(|d| r.artifacts.iter().find(|a| a.digest.as_str() == d));
+        .and_then(|d| r.artifacts.iter().position(|a| a.digest.as_str() == d));
     let close = {
         let (route, nav) = (route.clone(), nav.clone());
         Callback::from(move |_: MouseEvent| {
@@ -212,7 +219,7 @@ fn report_html(props: &SupplyChainViewProps, r: &SupplyChain) -> Html {
     let unknown = unknown_by_type(r);
     html! {
         <>
-            if let Some(a) = selected {
+            if let Some((i, a)) = selected.map(|i| (i, &r.artifacts[i])) {
                 <section class="card artifact-manifest" id="artifact-manifest" data-digest={a.digest.to_string()}>
                     <div class="view-head">
                         <h3>{ format!("{} manifest", kind_label(a.kind)) }</h3>
@@ -220,7 +227,7 @@ fn report_html(props: &SupplyChainViewProps, r: &SupplyChain) -> Html {
                     </div>
                     <p class="note"><code>{ a.digest.to_string() }</code>{ format!(" · {} · {} · {} bytes", artifact_type(a), a.found.label(), a.raw.bytes.len()) }</p>
                     <CheckList checks={Rc::new(a.checks.clone())} />
-                    <pre class="raw-bytes" id="artifact-raw">{ text(&a.raw.text()) }</pre>
+                    <SupplyChainRaw report={r.clone()} which={RawOf::Artifact(i)} id="artifact-raw" />
                 </section>
             } else if let Some(d) = &props.route.artifact {
                 <section class="card artifact-manifest" id="artifact-manifest">
@@ -251,7 +258,7 @@ fn report_html(props: &SupplyChainViewProps, r: &SupplyChain) -> Html {
                 if r.attestations.is_empty() {
                     <p class="note">{ "No in-toto statement was found (BuildKit's attestation manifests, cosign's .att tag, DSSE referrers)." }</p>
                 }
-                { for r.attestations.iter().map(|a| attestation_card(a, route, nav)) }
+                { for r.attestations.iter().enumerate().map(|(i, a)| attestation_card(r, i, a, route, nav)) }
             </section>
             if !r.attached_sboms.is_empty() {
                 <section class="supply-section" id="supply-sboms">

@@ -66,6 +66,10 @@ test("an archive's attestation manifests open from the overview; the DSSE envelo
   // An attestation manifest opens in the Supply chain view, its bytes as the archive holds them.
   await page.click(`.attestation-link[data-digest="${atts[1].digest}"]`);
   await page.waitForSelector(`#artifact-manifest[data-digest="${atts[1].digest}"]`);
+  // Indented to be read (the same JSON), the exact bytes a click away.
+  assert.deepEqual(JSON.parse(await page.textContent("#artifact-raw")), json(atts[1].digest));
+  await page.click("#artifact-manifest .raw-exact");
+  await page.waitForSelector("#artifact-raw[data-exact=true]");
   assert.equal(await page.textContent("#artifact-raw"), blob(atts[1].digest).toString());
   assert.match(page.url(), new RegExp(`#/supply-chain\\?.*artifact=${atts[1].digest}`));
   assert.deepEqual(await texts(page, ".subject-digest"), [facts.manifest, facts.index]);
@@ -91,7 +95,8 @@ test("an archive's attestation manifests open from the overview; the DSSE envelo
   const dockerfile = Buffer.from(statement.predicate.runDetails.metadata.buildkit_metadata.source.infos[0].data, "base64").toString();
   await bare.locator(".prov-dockerfile summary").click();
   assert.equal(await bare.locator(".prov-dockerfile pre").textContent(), dockerfile);
-  await bare.locator(".raw-statement summary").click();
+  assert.equal(await bare.locator(".raw-statement pre").count(), 0, "rendered before it is opened");
+  await bare.locator(".raw-statement .raw-toggle").click();
   assert.deepEqual(JSON.parse(await bare.locator(".raw-statement pre").textContent()), statement);
   // The SBOMs: SPDX in an attestation, CycloneDX as a referrer in index.json.
   const spdx = JSON.parse(blob(layers.find((l) => l.annotations["in-toto.io/predicate-type"] === "https://spdx.dev/Document").digest));
@@ -129,6 +134,8 @@ test("the bundled sample's attestation manifest opens, byte for byte", async () 
   await page.click(".attestation-link");
   await page.waitForSelector(`#artifact-manifest[data-digest="${digest}"]`);
   const want = spawnSync("tar", ["-xOf", sample, `./blobs/sha256/${digest.split(":")[1]}`]).stdout.toString();
+  await page.click("#artifact-manifest .raw-exact");
+  await page.waitForSelector("#artifact-raw[data-exact=true]");
   assert.equal(await page.textContent("#artifact-raw"), want);
   // A docker save archive keeps no manifests, so no signature: not called "unsigned".
   await dropFile(page, path.join(ROOT, "www/samples/clean.docker.tar"));
