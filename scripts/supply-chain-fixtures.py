@@ -16,7 +16,9 @@ packaged) -> its attestation manifests are written by `buildkit_attestation` fol
 BuildKit's attestation-storage and SLSA-definitions documents; oras-py does not maintain the
 referrers tag schema, so `referrers_tag` writes it as the OCI distribution spec asks a client
 to ("Pushing Manifests with Subject"); an `oras cp -r` layout (referrers in index.json) is
-written by hand following the OCI image-layout spec.
+written by hand following the OCI image-layout spec; Fulcio and Rekor (keyless signing) ->
+`keyless_sig` makes an ephemeral key, a certificate with Fulcio's identity extensions and a
+Rekor-style bundle with the cryptography package, and signs with openssl.
 """
 import base64, hashlib, json, os, shutil, subprocess, sys, tarfile
 
@@ -268,17 +270,62 @@ def simple_signing(reference, digest):
                                "type": "cosign container image signature"}, "optional": {"creator": "strata fixtures"}})
 
 
-def cosign_sig(reg, repo, digest, payload, sig, tmp):
+def cosign_sig(reg, repo, digest, payload, sig, tmp, annotations=None):
     """A `sha256-<hex>.sig` manifest in cosign's layout (specs/SIGNATURE_SPEC.md)."""
     layer = reg.blob(repo, payload, tmp)
     layer["mediaType"] = SIMPLE_SIGNING
-    layer["annotations"] = {"dev.cosignproject.cosign/signature": base64.b64encode(sig).decode()}
+    layer["annotations"] = {"dev.cosignproject.cosign/signature": base64.b64encode(sig).decode(), **(annotations or {})}
     config = canon({"architecture": "", "created": "0001-01-01T00:00:00Z", "history": [{"created": "0001-01-01T00:00:00Z"}],
                     "os": "", "rootfs": {"type": "layers", "diff_ids": [layer["digest"]]}, "config": {}})
     c = reg.blob(repo, config, tmp)
     c["mediaType"] = OCI_CONFIG
     m = canon({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": c, "layers": [layer]})
     return reg.manifest(repo, f"sha256-{digest.split(':')[1]}.sig", m)
+
+
+def keyless_sig(reg, repo, digest, payload, tmp):
+    """A keyless cosign signature as `cosign sign` leaves one, from its documents (Fulcio and Rekor
+    do not run here): an ephemeral P-256 key, a certificate for it carrying Fulcio's identity
+    extensions (self-signed: there is no trust root either way), the payload signed with the key
+    by openssl and checked by openssl, and a Rekor-style bundle recording that signature."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    identity, issuer = "keyless@strata.example", "https://issuer.strata.example"
+    key = ec.generate_private_key(ec.SECP256R1())
+    key_path, pub_path = os.path.join(tmp, "ephemeral.key"), os.path.join(tmp, "ephemeral.pub")
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    with open(pub_path, "wb") as f:
+        f.write(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    utf8 = lambda v: b"\x0c" + bytes([len(v)]) + v.encode()
+    now = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sigstore.dev"),
+                                    x509.NameAttribute(NameOID.COMMON_NAME, "sigstore-intermediate")]))
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(minutes=10))
+            .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(identity)]), critical=True)
+            .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8"), utf8(issuer)), critical=False)
+            .sign(key, hashes.SHA256()))
+    p, s_path = os.path.join(tmp, "keyless.json"), os.path.join(tmp, "keyless.sig")
+    with open(p, "wb") as f:
+        f.write(payload)
+    sh("openssl", "dgst", "-sha256", "-sign", key_path, "-out", s_path, p)
+    r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", pub_path, "-signature", s_path, p], capture_output=True, text=True)
+    assert r.returncode == 0 and "Verified OK" in r.stdout, r
+    with open(s_path, "rb") as f:
+        sig = f.read()
+    body = base64.b64encode(canon({"kind": "hashedrekord", "apiVersion": "0.0.1", "spec": {
+        "data": {"hash": {"algorithm": "sha256", "value": hashlib.sha256(payload).hexdigest()}},
+        "signature": {"content": base64.b64encode(sig).decode()}}})).decode()
+    log_index = 7
+    bundle = canon({"SignedEntryTimestamp": "MEUC", "Payload": {"body": body, "integratedTime": 1704067300, "logIndex": log_index, "logID": "c0d2"}})
+    cosign_sig(reg, repo, digest, payload, sig, tmp, {
+        "dev.sigstore.cosign/certificate": cert.public_bytes(serialization.Encoding.PEM).decode(),
+        "dev.sigstore.cosign/bundle": bundle.decode()})
+    return {"identity": identity, "issuer": issuer, "log_index": log_index, "checked_by_openssl": True}
 
 
 def oras_referrer(reg, repo, tag, path, media_type, artifact_type, subject):
@@ -333,6 +380,10 @@ def push(out, host):
     sign("strata/sc-other-digest", simple_signing(f"{host}/strata/sc-other-digest", other))
     image("strata/sc-flipped")
     sign("strata/sc-flipped", simple_signing(f"{host}/strata/sc-flipped", digest), flip=True)
+
+    # A keyless signature (Fulcio and Rekor stand-ins, see keyless_sig).
+    image("strata/sc-keyless")
+    facts["keyless"] = keyless_sig(reg, "strata/sc-keyless", digest, simple_signing(f"{host}/strata/sc-keyless", digest), tmp)
 
     # DSSE attestations signed by securesystemslib, as OCI referrers pushed by oras-py.
     for key in ["ecdsa", "ed25519"]:

@@ -55,6 +55,7 @@ pub fn App() -> Html {
         image,
         manifest,
     });
+    let on_supply_key = send(&dispatch, Event::SupplyChainKey);
     let (samples, open_sample) = use_samples(&open_file, &dispatch);
     let on_save_snapshot = use_snapshot_save(&state, &dispatch);
     use_route_sync(&state.route, &dispatch);
@@ -135,7 +136,8 @@ pub fn App() -> Html {
                     layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
                     on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} snapshot_saving={state.snapshot_saving}
                     compare={state.compare.clone()} compare_diff={state.compare_diff.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()}
-                    on_compare_within={compare_within.clone()} on_compare_pick={compare_pick.clone()} />
+                    on_compare_within={compare_within.clone()} on_compare_pick={compare_pick.clone()}
+                    supply_chain={state.supply_chain.clone()} on_supply_key={on_supply_key.clone()} />
             </ContextProvider<Reader>>
         },
     };

@@ -6,7 +6,7 @@
 //! image), so components need not import `app.rs`.
 //!
 //! The first worker opens the archive and resolves images (`Open`, `Load`), or opens an image
-//! from a registry (`OpenRegistry`). Layer scans and file reads are self-contained
+//! from a registry (`OpenRegistry`), and looks up its supply chain when asked (`SupplyChain`). Layer scans and file reads are self-contained
 //! (`ScanBlob`, `ReadEntry`: the `File`, or the registry blob, and where to read), so a pool
 //! of workers can share them, one layer per worker.
 
@@ -15,6 +15,7 @@ use std::rc::Rc;
 use strata_core::layer::Entry;
 use strata_core::registry::Credentials;
 use strata_core::snapshot::Snapshot;
+use strata_core::supply_chain::SupplyChain;
 use strata_core::{
     BlobLocation, Compression, Digest, Image, LayerIdx, LayerScan, Limits, Overview,
 };
@@ -75,6 +76,16 @@ pub enum Request {
     },
     /// List the tags of the reference's repository.
     ListTags { access: RegistryAccess },
+    /// Look up the open image's signatures, attestations and referrers (lookup number
+    /// `lookup`): in the open archive (main worker), or in `registry`. `key` is a PEM public
+    /// key to verify key-based signatures with.
+    SupplyChain {
+        lookup: u64,
+        image: Box<Image>,
+        registry: Option<RegistryAccess>,
+        key: Option<String>,
+        limits: Limits,
+    },
     /// Scan one layer blob (the `File` travels beside, or `registry` says where the blob is):
     /// decompress, hash, index.
     ScanBlob {
@@ -116,7 +127,8 @@ impl Request {
             | Request::Load { .. }
             | Request::OpenRegistry { .. }
             | Request::Analyse { .. }
-            | Request::ListTags { .. } => None,
+            | Request::ListTags { .. }
+            | Request::SupplyChain { .. } => None,
         }
     }
 }
@@ -195,6 +207,14 @@ pub enum Response {
         repository: String,
         tags: Vec<String>,
     },
+    /// Lookup `lookup`'s answer: the report (the engine's own: every check and how it came
+    /// out), or why there is none; `key_error` when the key given could not be read (the
+    /// report is then made without it).
+    SupplyChain {
+        lookup: u64,
+        result: Result<Box<SupplyChain>, ErrorInfo>,
+        key_error: Option<String>,
+    },
     /// A request failed; `job` says which, when it had one.
     Failed {
         job: Option<JobId>,
@@ -219,7 +239,8 @@ impl Response {
             | Response::RegistryOpened { .. }
             | Response::Snapshot { .. }
             | Response::Analysed { .. }
-            | Response::Tags { .. } => false,
+            | Response::Tags { .. }
+            | Response::SupplyChain { .. } => false,
         }
     }
 

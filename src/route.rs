@@ -16,10 +16,11 @@ pub enum View {
     Layers,
     Waste,
     Compare,
+    SupplyChain,
 }
 
 impl View {
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Overview,
         View::History,
         View::Dockerfile,
@@ -28,6 +29,7 @@ impl View {
         View::Layers,
         View::Waste,
         View::Compare,
+        View::SupplyChain,
     ];
 
     pub fn label(self) -> &'static str {
@@ -40,6 +42,7 @@ impl View {
             View::Layers => "Layers",
             View::Waste => "Size & waste",
             View::Compare => "Compare",
+            View::SupplyChain => "Supply chain",
         }
     }
 
@@ -53,6 +56,7 @@ impl View {
             View::Layers => "layers",
             View::Waste => "waste",
             View::Compare => "compare",
+            View::SupplyChain => "supply-chain",
         }
     }
 
@@ -106,6 +110,9 @@ pub struct Route {
     pub learn: Option<usize>,
     /// Presenter mode: everything larger, for a projector.
     pub present: bool,
+    /// The Supply chain view's open artifact (a referrer or attestation manifest, by digest):
+    /// its manifest is shown.
+    pub artifact: Option<String>,
 }
 
 impl Route {
@@ -140,6 +147,9 @@ impl Route {
                 "with" => route.with = Some(v.trim().to_owned()).filter(|s| !s.is_empty()),
                 "learn" => route.learn = v.parse().ok().filter(|n| *n > 0 && *n < 100),
                 "present" => route.present = v == "1",
+                "artifact" => {
+                    route.artifact = strata_core::Digest::parse(&v).ok().map(|d| d.to_string())
+                }
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
                 "min" => route.min_size = v.parse().unwrap_or(0),
                 "sort" => route.sort_by_size = v == "size",
@@ -211,6 +221,9 @@ impl Route {
         }
         if self.present {
             q.push(("present", "1".into()));
+        }
+        if let Some(a) = &self.artifact {
+            q.push(("artifact", a.clone()));
         }
         let query: Vec<String> = q
             .into_iter()
@@ -299,6 +312,7 @@ mod tests {
             with: Some("localhost:5000/b@sha256:e".into()),
             learn: Some(3),
             present: true,
+            artifact: Some(format!("sha256:{}", "ab".repeat(32))),
         };
         let f = r.to_fragment();
         assert!(
@@ -319,7 +333,9 @@ mod tests {
 
     #[test]
     fn garbage_falls_back_to_defaults() {
-        let r = Route::parse("#/nope?layer=-1&min=x&kinds=<script>&raw=../../x&path=%zz");
+        let r =
+            Route::parse("#/nope?layer=-1&min=x&kinds=<script>&raw=../../x&path=%zz&artifact=../x");
+        assert_eq!(r.artifact, None);
         assert_eq!(r.view, View::Overview);
         assert_eq!(r.layer, None);
         assert_eq!(r.min_size, 0);

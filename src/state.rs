@@ -264,6 +264,30 @@ impl PartialEq for Comparison {
     }
 }
 
+/// The open image's signatures, attestations and referrers: looked up when the Supply chain
+/// view opens (a registry image) or when the image arrives (an archive: it is local, and the
+/// overview's badge comes from it), again when the user gives a key.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SupplyChainState {
+    /// The last lookup asked for (answers to older ones are moot).
+    pub lookup: u64,
+    pub status: LookupStatus,
+    /// The PEM public key the user gave (this tab's memory only), verified with.
+    pub key: Option<String>,
+    /// Why the key given could not be read (the report was then made without it).
+    pub key_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LookupStatus {
+    /// Not looked up (a registry image's view has not been opened).
+    #[default]
+    Idle,
+    Looking,
+    Ready(Rc<strata_core::supply_chain::SupplyChain>),
+    Failed(ErrorInfo),
+}
+
 /// The tag list of a registry repository, asked for from the registry form.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum TagsState {
@@ -317,6 +341,7 @@ pub struct AppState {
     pub limits: strata_core::Limits,
     /// The open image against the comparison's, once both are read.
     pub compare_diff: Option<Rc<CompareDiff>>,
+    pub supply_chain: SupplyChainState,
 }
 
 /// Two images compared, and which explorers and mode it was made from.
@@ -363,6 +388,7 @@ impl Default for AppState {
             compare: CompareState::Idle,
             limits: strata_core::Limits::default(),
             compare_diff: None,
+            supply_chain: SupplyChainState::default(),
         }
     }
 }
@@ -434,6 +460,18 @@ pub enum Action {
     SnapshotSaved(String),
     Compare(CompareState),
     SetLimits(strata_core::Limits),
+    /// Supply chain lookup `lookup` was asked for.
+    SupplyChainLooking {
+        lookup: u64,
+    },
+    /// Its answer.
+    SupplyChainFound {
+        lookup: u64,
+        result: Result<Box<strata_core::supply_chain::SupplyChain>, ErrorInfo>,
+        key_error: Option<String>,
+    },
+    /// The key to verify with (`None`: none).
+    SupplyChainKey(Option<String>),
 }
 
 impl AppState {
@@ -478,6 +516,7 @@ impl AppState {
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
                 next.compare = CompareState::Idle;
+                next.supply_chain.status = LookupStatus::Idle;
             }
             Action::Progress { done, total } => {
                 if let Phase::Opening { file_name, .. } = &next.phase {
@@ -508,6 +547,7 @@ impl AppState {
                 next.wanted = None;
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
+                next.supply_chain.status = LookupStatus::Idle;
             }
             Action::Failed(error) => {
                 let file_name = next.file_name().map(str::to_owned);
@@ -520,6 +560,7 @@ impl AppState {
                 next.layers = LayersState::Idle;
                 next.scan_run += 1;
                 next.route = Route::default();
+                next.supply_chain = SupplyChainState::default();
             }
             Action::Navigate(mut route) => {
                 // A registry image stays named in the URL while one moves between its views.
@@ -597,6 +638,7 @@ impl AppState {
                 next.scan_run += 1;
                 next.scan_wanted = false;
                 next.layers = LayersState::Ready(explorer);
+                next.supply_chain.status = LookupStatus::Idle;
             }
             Action::SnapshotSaving => {
                 next.snapshot_saving = true;
@@ -608,6 +650,25 @@ impl AppState {
             }
             Action::Compare(c) => next.compare = c,
             Action::SetLimits(l) => next.limits = l,
+            Action::SupplyChainLooking { lookup } => {
+                next.supply_chain.lookup = lookup;
+                next.supply_chain.status = LookupStatus::Looking;
+            }
+            Action::SupplyChainFound {
+                lookup,
+                result,
+                key_error,
+            } if lookup == next.supply_chain.lookup => {
+                next.supply_chain.status = match result {
+                    Ok(report) => LookupStatus::Ready(Rc::from(report)),
+                    Err(e) => LookupStatus::Failed(e),
+                };
+                next.supply_chain.key_error = key_error;
+            }
+            Action::SupplyChainKey(key) => {
+                next.supply_chain.key = key;
+                next.supply_chain.key_error = None;
+            }
             _ => {} // a message from a cancelled run
         }
         next.refresh_compare_diff();

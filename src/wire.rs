@@ -369,6 +369,77 @@ mod tests {
         assert!(decode_request("{}").is_err());
     }
 
+    /// The start page's sample with an attestation manifest (`www/samples/multiarch.oci.tar`,
+    /// made by scripts/samples.sh from the fixtures): its supply chain crosses the wire whole,
+    /// and the attestation manifest the platform chooser counts is among the manifests found
+    /// (the Supply chain view opens it by digest).
+    #[test]
+    fn a_supply_chain_crosses_the_wire_whole() {
+        let bytes = include_bytes!("../www/samples/multiarch.oci.tar").to_vec();
+        let source = strata_core::MemorySource::new(bytes);
+        let limits = strata_core::Limits::default();
+        let archive = strata_core::open_archive(&source, &limits, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
+        let image = strata_core::load_image(
+            &archive,
+            &source,
+            0,
+            &strata_core::ManifestPick::Default,
+            &limits,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        // The request carries the image; it arrives with its config parsed again by the worker.
+        let request = Request::SupplyChain {
+            lookup: 4,
+            image: Box::new(image.clone()),
+            registry: None,
+            key: None,
+            limits: limits.clone(),
+        };
+        let Ok(Request::SupplyChain { image: sent, .. }) =
+            decode_request(&encode_request(&request))
+        else {
+            panic!("the request did not round-trip")
+        };
+        let report = strata_core::supply_chain::from_archive(
+            &archive,
+            &source,
+            &sent,
+            &strata_core::supply_chain::Options::default(),
+            &limits,
+        );
+        let attestation = image.choices[image.chosen.unwrap_or_default()].attestations[0]
+            .digest
+            .clone();
+        assert!(
+            report
+                .artifacts
+                .iter()
+                .any(|a| a.digest.as_str() == attestation && !a.raw.bytes.is_empty()),
+            "{report:#?}"
+        );
+        assert_eq!(
+            strata_core::supply_chain_view::badge(&report, false)
+                .attestations
+                .as_deref(),
+            Some("attestations: SBOM")
+        );
+        let back = round_trip(Response::SupplyChain {
+            lookup: 4,
+            result: Ok(Box::new(report.clone())),
+            key_error: None,
+        });
+        let Response::SupplyChain {
+            lookup: 4,
+            result: Ok(arrived),
+            ..
+        } = back
+        else {
+            panic!("not a supply chain: {back:?}")
+        };
+        assert_eq!(*arrived, report);
+    }
+
     /// A tar of empty entries (names ending in `/` are directories).
     fn tar_of(names: &[&str]) -> Vec<u8> {
         let mut out = Vec::new();

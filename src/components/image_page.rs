@@ -9,6 +9,7 @@ use crate::components::layers_view::LayersView;
 use crate::components::learn_panel::{LearnPanel, route_for};
 use crate::components::overview_view::OverviewView;
 use crate::components::raw_view::RawView;
+use crate::components::supply_chain_view::SupplyChainView;
 use crate::components::waste_view::WasteView;
 use crate::protocol::ArchiveListing;
 use crate::route::{Route, View};
@@ -41,6 +42,9 @@ pub struct ImagePageProps {
     pub snapshot_saved: Option<String>,
     #[prop_or_default]
     pub snapshot_saving: bool,
+    /// The supply chain lookup, and the key to verify it with.
+    pub supply_chain: crate::state::SupplyChainState,
+    pub on_supply_key: Callback<Option<String>>,
 }
 
 #[component]
@@ -51,7 +55,9 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         let selected = props.route.view == view;
         let onclick = {
             let (on_navigate, route) = (props.on_navigate.clone(), props.route.clone());
-            Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view, ..route.clone() }))
+            // The Supply chain view's open manifest stays with that view only.
+            let artifact = route.artifact.clone().filter(|_| view == View::SupplyChain);
+            Callback::from(move |_: MouseEvent| on_navigate.emit(Route { view, artifact: artifact.clone(), ..route.clone() }))
         };
         html! {
             <button role="tab" class={classes!("tab", selected.then_some("selected"))} aria-selected={selected.to_string()}
@@ -212,6 +218,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             crate::state::CompareState::Ready(c) => Some(c.session.listing.file_name.clone()),
             _ => None,
         }),
+        View::SupplyChain => strata_core::equivalents::Topic::SupplyChain,
     };
     let commands = Rc::new(strata_core::equivalents::equivalents(
         image,
@@ -276,7 +283,8 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
     };
     let view = match props.route.view {
         View::Overview => {
-            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
+            supply_chain={props.supply_chain.clone()} /> }
         }
         View::History => {
             html! { <HistoryView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
@@ -298,6 +306,10 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                 route={props.route.clone()} on_navigate={props.on_navigate.clone()}
                 on_compare_file={props.on_compare_file.clone()} on_compare_registry={props.on_compare_registry.clone()}
                 on_compare_within={props.on_compare_within.clone()} on_compare_pick={props.on_compare_pick.clone()} />
+        },
+        View::SupplyChain => html! {
+            <SupplyChainView session={session.clone()} state={props.supply_chain.clone()} route={props.route.clone()}
+                on_navigate={props.on_navigate.clone()} on_key={props.on_supply_key.clone()} />
         },
         View::Waste => {
             html! { <WasteView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }

@@ -1,6 +1,7 @@
 //! One component per file. Components render view models and raise callbacks (`on_<verb>`);
 //! they never parse bytes and never call browser APIs beyond their own DOM events.
 
+pub mod check_list;
 pub mod compare_view;
 pub mod content_diff;
 pub mod content_viewer;
@@ -26,9 +27,14 @@ pub mod limits_panel;
 pub mod overview_view;
 pub mod pane_resizer;
 pub mod progress_panel;
+pub mod provenance_summary;
 pub mod raw_view;
 pub mod registry_form;
 pub mod start_screen;
+pub mod supply_chain_badge;
+pub mod supply_chain_key;
+pub mod supply_chain_raw;
+pub mod supply_chain_view;
 pub mod treemap;
 pub mod untrusted;
 pub mod waste_view;

@@ -4,6 +4,7 @@
 use crate::components::copy_button::CopyButton;
 use crate::components::diagnostics_list::DiagnosticsList;
 use crate::components::findings::Findings;
+use crate::components::supply_chain_badge::SupplyChainBadge;
 use crate::components::untrusted::Untrusted;
 use crate::state::{LayersState, Session};
 use std::rc::Rc;
@@ -18,6 +19,7 @@ pub struct OverviewViewProps {
     pub layers: LayersState,
     pub route: crate::route::Route,
     pub on_navigate: Callback<crate::route::Route>,
+    pub supply_chain: crate::state::SupplyChainState,
 }
 
 #[component]
@@ -80,6 +82,43 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
             _ => html! {},
         }
     };
+    // Signatures and attestations: the badge, and the index's attestation manifests for this
+    // platform, each opening in the Supply chain view (its manifest's bytes shown).
+    let supply_link = |artifact: Option<String>| {
+        let (route, on_navigate) = (props.route.clone(), props.on_navigate.clone());
+        let target = crate::route::Route {
+            view: crate::route::View::SupplyChain,
+            artifact,
+            ..route
+        };
+        let href = target.to_fragment();
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            on_navigate.emit(target.clone());
+        });
+        (href, onclick)
+    };
+    let attestations: Vec<String> = session
+        .image
+        .chosen
+        .and_then(|i| session.image.choices.get(i))
+        .map(|c| c.attestations.iter().map(|d| d.digest.clone()).collect())
+        .unwrap_or_default();
+    let (supply_href, supply_click) = supply_link(None);
+    let supply_row = html! {
+        <>
+            <dt>{ "Supply chain" }</dt>
+            <dd id="overview-supply">
+                <SupplyChainBadge state={props.supply_chain.clone()} docker_save={session.image.manifest_synthesized} />{ " " }
+                <a href={supply_href} onclick={supply_click} id="overview-supply-open">{ "Signatures and attestations →" }</a>
+                { for attestations.iter().map(|d| {
+                    let (href, onclick) = supply_link(Some(d.clone()));
+                    html! { <div class="attestation-manifest"><span class="note">{ "Attestation manifest " }</span>
+                        <a {href} {onclick} class="attestation-link" data-digest={d.clone()}><code class="digest">{ d.clone() }</code></a></div> }
+                }) }
+            </dd>
+        </>
+    };
     html! {
         <article class="overview" id="overview">
             if !diagnostics.is_empty() {
@@ -113,6 +152,7 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     <dd id="format">{ if remote { session.listing.format.clone() } else { ov.format.clone() } }</dd>
                     <dt>{ "Size" }</dt>
                     <dd id="sizes">{ format!("{} stored, {uncompressed_text}, in {}", ov.stored_size_text, strata_core::text::count(ov.n_layers, "layer")) }</dd>
+                    { supply_row }
                     <dt>{ "History" }</dt><dd>{ format!("{}, {} without a layer", strata_core::text::count(ov.n_history, "step"), ov.n_empty_history) }</dd>
                     if let Some((name, format)) = &session.snapshot_of {
                         <dt>{ "Opened from" }</dt>

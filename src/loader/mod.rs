@@ -1,6 +1,6 @@
 //! The loader: everything that happens between "a file was dropped" (or a link, or a registry
-//! reference) and the views, as a plain state machine. [`Event`]s go in (the user's, and the
-//! workers' [`Response`]s); [`Output`]s come out (workers to start, stop and give jobs, file
+//! reference) and the views, the supply chain lookup among them, as a plain state machine.
+//! [`Event`]s go in (the user's, and the workers' [`Response`]s); [`Output`]s come out (workers to start, stop and give jobs, file
 //! reads to answer, marks for the benchmark), and the page's [`AppState`] changes through its
 //! reducer. It touches no browser API and reads no clock but the host's ([`Env`]), so it is
 //! tested natively (`loader/tests.rs`); `hooks::use_loader` runs its outputs in the browser.
@@ -12,6 +12,7 @@
 mod compare;
 mod layers;
 mod open;
+mod supply_chain;
 #[cfg(test)]
 mod tests;
 
@@ -134,6 +135,8 @@ pub enum Event {
     },
     /// Something outside the workers failed (a sample could not be fetched).
     Failed(ErrorInfo),
+    /// Verify the supply chain with this PEM public key (`None`: without a key).
+    SupplyChainKey(Option<String>),
     SnapshotSaving,
     SnapshotSaved(String),
 }
@@ -175,6 +178,7 @@ struct Keys {
     registry: Option<Option<String>>,
     scan: Option<ScanKey>,
     auto_scan: Option<AutoScanKey>,
+    supply: Option<supply_chain::SupplyKey>,
 }
 
 /// The open image, the scan run, and whether its layers are wanted.
@@ -203,6 +207,9 @@ pub struct Loader {
     /// The registry image whose layers were fetched for a view (once: after Stop, it stays).
     auto_scanned: Option<String>,
     keys: Keys,
+    /// The image and key the supply chain was last looked up for, and the last lookup's number.
+    supply_done: Option<(*const Session, Option<String>)>,
+    next_lookup: u64,
     out: Vec<Output>,
 }
 
@@ -241,6 +248,8 @@ impl Loader {
             compare_source: None,
             auto_scanned: None,
             keys: Keys::default(),
+            supply_done: None,
+            next_lookup: 0,
             out: Vec::new(),
         }
     }
@@ -290,6 +299,7 @@ impl Loader {
                 len,
             } => self.read(side, ticket, layer, entry, offset, len),
             Event::Failed(error) => self.apply(Action::Failed(error)),
+            Event::SupplyChainKey(key) => self.apply(Action::SupplyChainKey(key)),
             Event::SnapshotSaving => self.apply(Action::SnapshotSaving),
             Event::SnapshotSaved(note) => self.apply(Action::SnapshotSaved(note)),
         }
@@ -366,6 +376,12 @@ impl Loader {
             if self.keys.auto_scan != auto_scan {
                 self.keys.auto_scan = auto_scan;
                 self.on_auto_scan();
+                ran = true;
+            }
+            let supply = Some(self.supply_key());
+            if self.keys.supply != supply {
+                self.keys.supply = supply;
+                self.on_supply_key();
                 ran = true;
             }
             if !ran {

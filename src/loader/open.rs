@@ -140,6 +140,7 @@ impl Loader {
                 self.source = Some(Source::Registry(access));
                 self.apply(Action::Pinned(pinned));
             }
+            Response::SupplyChain { .. } => self.on_supply_chain(response),
             Response::Failed { error, .. } => self.apply(Action::Failed(error)),
             _ => {}
         }

@@ -64,6 +64,8 @@ struct Sim {
     marks: Vec<&'static str>,
     /// Pool jobs fail instead of hashing (a file that can no longer be read).
     hashes_fail: bool,
+    /// The URLs the simulated registry was asked for by supply chain lookups.
+    registry_asked: Vec<String>,
 }
 
 impl Sim {
@@ -97,6 +99,7 @@ impl Sim {
             replies: Vec::new(),
             marks: Vec::new(),
             hashes_fail: false,
+            registry_asked: Vec::new(),
         };
         let outputs = sim.loader.start(&sim.clock);
         sim.run(outputs);
@@ -267,6 +270,59 @@ impl Sim {
                     images: answers::listing(&archive, "b.tar".into(), source.len()).images,
                     image: number,
                 }]
+            }
+            Request::SupplyChain {
+                lookup,
+                image,
+                registry,
+                key,
+                limits,
+            } => {
+                let main = self.main.as_ref();
+                let asked = &mut self.registry_asked;
+                vec![answers::supply_chain(
+                    lookup,
+                    key.as_deref(),
+                    0,
+                    |options| {
+                        Ok(match registry {
+                            // A registry without a Referrers API or any referrer or cosign tag, as
+                            // Debian's docker-registry answers: 404 to each lookup.
+                            Some(access) => {
+                                let (reference, http) =
+                                    strata_core::registry::parse_user_reference(&access.reference)
+                                        .unwrap();
+                                let base = strata_core::registry::RegistrySession::default_base(
+                                    &reference, http,
+                                );
+                                let mut session = strata_core::registry::RegistrySession::new(
+                                    reference, base, None,
+                                );
+                                strata_core::supply_chain::from_registry(
+                                    &mut session,
+                                    &image,
+                                    options,
+                                    &limits,
+                                    &mut |r: &strata_core::registry::HttpRequest| {
+                                        asked.push(r.url.clone());
+                                        Ok(strata_core::registry::HttpResponse {
+                                            status: 404,
+                                            headers: Vec::new(),
+                                            body: br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#
+                                                .to_vec(),
+                                        })
+                                    },
+                                )
+                            }
+                            None => {
+                                let (archive, source) = main.unwrap();
+                                answers::supply_chain_in_archive(
+                                    archive, source, &image, options, &limits,
+                                )
+                            }
+                        })
+                    },
+                )]
             }
             Request::ListTags { .. } => vec![Response::Tags {
                 repository: "registry.example/app".into(),
@@ -787,4 +843,125 @@ fn tags_are_listed_by_a_worker_of_their_own() {
         &sim.state().tags,
         crate::state::TagsState::Ready { tags, .. } if tags.len() == 2
     ));
+}
+
+/// A PEM public key from the engine's committed vectors (made by OpenSSL through Python's
+/// cryptography, `scripts/supply-chain-vectors.py`).
+fn vector_key(name: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(include_str!(
+        "../../crates/strata-core/src/analysis/supply_chain/testdata/vectors.json"
+    ))
+    .unwrap();
+    v[name].as_str().unwrap().to_owned()
+}
+
+fn supply_chain_requests(sim: &Sim) -> Vec<(Option<String>, bool)> {
+    sim.requests(Worker::Main)
+        .into_iter()
+        .filter_map(|r| match r {
+            Request::SupplyChain { key, registry, .. } => Some((key.clone(), registry.is_some())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn supply_chain_report(sim: &Sim) -> Rc<strata_core::supply_chain::SupplyChain> {
+    match &sim.state().supply_chain.status {
+        crate::state::LookupStatus::Ready(r) => r.clone(),
+        other => panic!("no supply chain report: {other:?}"),
+    }
+}
+
+#[test]
+fn an_archive_s_supply_chain_is_looked_up_with_the_image_and_again_with_a_key() {
+    let mut sim = Sim::new("");
+    sim.drop_file(OCI.to_vec(), "tiny.oci.tar");
+    // Local: looked up when the image arrives (the overview's badge), once.
+    assert_eq!(supply_chain_requests(&sim), [(None, false)]);
+    let report = supply_chain_report(&sim);
+    assert_eq!(
+        report.subjects[0].digest,
+        sim.session().image.manifest.digest
+    );
+    assert_eq!(report.badge.label(), "unsigned");
+    assert!(report.key.is_none());
+    sim.send(Event::Navigate(Route {
+        view: View::SupplyChain,
+        ..Route::default()
+    }));
+    assert_eq!(supply_chain_requests(&sim).len(), 1, "looked up again");
+    // A key: looked up again, verifying with it; nothing here is signed with it.
+    let pem = vector_key("ecdsa_pub");
+    sim.send(Event::SupplyChainKey(Some(pem.clone())));
+    assert!(sim.loader.supply_chain_looking());
+    sim.deliver();
+    assert_eq!(supply_chain_requests(&sim)[1], (Some(pem), false));
+    let report = supply_chain_report(&sim);
+    assert_eq!(report.key.as_ref().unwrap().algorithm, "ECDSA P-256");
+    assert!(matches!(
+        report.key_outcome(),
+        Some(strata_core::supply_chain::KeyOutcome::Failed(_))
+    ));
+    // Not a key: the lookup is made without it, and the page is told why.
+    sim.send(Event::SupplyChainKey(Some("not a key".into())));
+    sim.deliver();
+    assert!(supply_chain_report(&sim).key.is_none());
+    assert!(sim.state().supply_chain.key_error.is_some());
+    // An answer to an older lookup is moot.
+    let current = sim.state().supply_chain.clone();
+    sim.send(Event::Response {
+        from: Worker::Main,
+        response: Response::SupplyChain {
+            lookup: 1,
+            result: Err(crate::protocol::browser_error("stale", "")),
+            key_error: None,
+        },
+    });
+    assert_eq!(sim.state().supply_chain, current);
+}
+
+#[test]
+fn a_registry_image_s_supply_chain_waits_for_its_view() {
+    let mut sim = Sim::new("#/overview?ref=registry.example/app:1");
+    sim.deliver();
+    sim.session();
+    // The overview asks the registry for nothing more than the image.
+    assert!(supply_chain_requests(&sim).is_empty());
+    assert_eq!(
+        sim.state().supply_chain.status,
+        crate::state::LookupStatus::Idle
+    );
+    let route = sim.state().route.clone();
+    sim.send(Event::Navigate(Route {
+        view: View::SupplyChain,
+        ..route.clone()
+    }));
+    sim.deliver();
+    assert_eq!(supply_chain_requests(&sim), [(None, true)]);
+    let report = supply_chain_report(&sim);
+    // The Referrers API, its tag schema, cosign's three tags: for the one manifest digest.
+    let digest = sim.session().image.manifest.digest.to_string();
+    let hex = digest.trim_start_matches("sha256:");
+    assert_eq!(
+        sim.registry_asked,
+        [
+            format!("https://registry.example/v2/app/referrers/{digest}"),
+            format!("https://registry.example/v2/app/manifests/sha256-{hex}"),
+            format!("https://registry.example/v2/app/manifests/sha256-{hex}.sig"),
+            format!("https://registry.example/v2/app/manifests/sha256-{hex}.att"),
+            format!("https://registry.example/v2/app/manifests/sha256-{hex}.sbom"),
+        ]
+    );
+    assert_eq!(report.badge.label(), "unsigned");
+    assert_eq!(report.repository.as_deref(), Some("registry.example/app"));
+    // Leaving the view and coming back asks nothing again.
+    sim.send(Event::Navigate(Route {
+        view: View::Overview,
+        ..route.clone()
+    }));
+    sim.send(Event::Navigate(Route {
+        view: View::SupplyChain,
+        ..route
+    }));
+    assert_eq!(supply_chain_requests(&sim).len(), 1);
 }

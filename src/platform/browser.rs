@@ -257,3 +257,27 @@ pub fn proxy_base() -> Option<String> {
         .starts_with("http")
         .then(|| format!("{origin}/proxy"))
 }
+
+/// A small text file the user picked (a PEM key), read whole; refused above `max` bytes, so a
+/// wrong pick cannot fill the page's memory.
+pub fn read_small_text(
+    file: web_sys::File,
+    max: u64,
+    done: impl FnOnce(Result<String, String>) + 'static,
+) {
+    use crate::platform::blob_source::js_text;
+    if file.size() > max as f64 {
+        return done(Err(format!(
+            "{} is {} bytes; a public key is a few hundred",
+            file.name(),
+            file.size()
+        )));
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = wasm_bindgen_futures::JsFuture::from(file.text())
+            .await
+            .map(|t| t.as_string().unwrap_or_default())
+            .map_err(|e| js_text(&e));
+        done(text);
+    });
+}

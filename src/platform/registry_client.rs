@@ -274,6 +274,46 @@ pub fn tags(access: &RegistryAccess) -> Result<(String, Vec<String>), ErrorInfo>
     .map(|(v, _)| v)
 }
 
+/// The image's signatures, attestations and referrers, asked of the registry the way the image
+/// was reached (directly or through the proxy). The engine records each request's failure in
+/// the report's lookups; only a reference that does not parse is an error here.
+pub fn supply_chain(
+    access: &RegistryAccess,
+    image: &strata_core::Image,
+    options: &strata_core::supply_chain::Options,
+    limits: &Limits,
+) -> Result<strata_core::supply_chain::SupplyChain, ErrorInfo> {
+    let (mut s, registry) = session(access).map_err(|e| ErrorInfo::from(&e))?;
+    let mut t = transport(access, registry);
+    // A registry without the Referrers API (distribution 2.8, Debian's) answers the unknown
+    // route with its router's 404, which carries none of the CORS headers it is configured to
+    // send: the browser reports a network error. The image itself was just read directly from
+    // this registry, so on that one path the error is taken for what it is, and said.
+    let direct = !access.via_proxy;
+    let mut unreadable = Vec::new();
+    let mut send = |r: &HttpRequest| match t(r) {
+        Err(Error::Network { .. }) if direct && r.url.contains("/referrers/") => {
+            unreadable.push(r.url.clone());
+            Ok(HttpResponse {
+                status: 404,
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        }
+        other => other,
+    };
+    let mut report =
+        strata_core::supply_chain::from_registry(&mut s, image, options, limits, &mut send);
+    for url in unreadable {
+        report.diagnostics.push(strata_core::Diagnostic::note(
+            "referrers-unreadable",
+            "the Referrers API",
+            format!("the browser could not read the answer to {url} (it carries no CORS headers, as a registry's 404 for a route it does not know): taken as no Referrers API, so the referrers tag schema was asked instead"),
+        ));
+    }
+    Ok(report)
+}
+
 /// One layer blob, read by range (offsets from 0), keeping up to `cache_budget` bytes.
 pub fn blob_reader(
     blob: &RegistryBlob,

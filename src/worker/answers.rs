@@ -1,11 +1,13 @@
 //! What a worker answers, made from the engine's results without touching the browser, so the
 //! loader's tests (`src/loader/tests.rs`) get exactly the responses a worker sends: the
-//! archive's listing, a loaded image, a registry image opened (pinned, with its listing).
+//! archive's listing, a loaded image, a registry image opened (pinned, with its listing), a
+//! supply chain looked up.
 
 use crate::protocol::Request;
 use crate::protocol::{
     ArchiveListing, ErrorInfo, ListedImage, RegistryAccess, Response, browser_error,
 };
+use strata_core::supply_chain::{Options, PublicKey, SupplyChain};
 use strata_core::{
     Archive, BlobLocation, Image, Limits, ManifestPick, ReadAt, load_image, overview,
 };
@@ -154,4 +156,43 @@ pub fn read_entry(source: &dyn ReadAt, blob: BlobLocation, request: Request) -> 
             error: ErrorInfo::from(&e),
         },
     }
+}
+
+/// The answer to a `SupplyChain` request: `key` (a PEM public key) is read first — when it
+/// cannot be, the lookup is made without it and the answer says why — then `look` runs with
+/// the options (in the archive, or in the registry).
+pub fn supply_chain(
+    lookup: u64,
+    key: Option<&str>,
+    now: u64,
+    look: impl FnOnce(&Options) -> Result<SupplyChain, ErrorInfo>,
+) -> Response {
+    let (key, key_error) = match key.map(str::trim).filter(|k| !k.is_empty()) {
+        None => (None, None),
+        Some(pem) => match PublicKey::from_pem(pem) {
+            Ok(k) => (Some(k), None),
+            Err(e) => (None, Some(e)),
+        },
+    };
+    let options = Options {
+        key,
+        artifact_type: None,
+        now,
+    };
+    Response::SupplyChain {
+        lookup,
+        result: look(&options).map(Box::new),
+        key_error,
+    }
+}
+
+/// A supply chain looked up in an open archive.
+pub fn supply_chain_in_archive(
+    archive: &Archive,
+    source: &dyn ReadAt,
+    image: &Image,
+    options: &Options,
+    limits: &Limits,
+) -> SupplyChain {
+    strata_core::supply_chain::from_archive(archive, source, image, options, limits)
 }

@@ -4,7 +4,7 @@
 //! never freezes; the page cancels work by terminating the worker.
 //!
 //! One worker opens the archive and resolves images (and keeps them), or opens an image from a
-//! registry; the others of the pool only scan layers and read files, each request carrying
+//! registry, and looks up the open image's supply chain when the page asks; the others of the pool only scan layers and read files, each request carrying
 //! the `File` (or the registry blob) and where to read. A pool worker keeps the registry blobs
 //! it read last, so opening a file after its layer was scanned costs no download.
 use crate::platform::blob_source::BlobSource;
@@ -220,6 +220,33 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
             },
             post,
         ),
+        Request::SupplyChain {
+            lookup,
+            mut image,
+            registry,
+            key,
+            limits,
+        } => {
+            image.restore_config();
+            let response =
+                answers::supply_chain(lookup, key.as_deref(), registry_client::now(), |options| {
+                    match (&registry, &state.source, &state.archive) {
+                        (Some(access), _, _) => {
+                            registry_client::supply_chain(access, &image, options, &limits)
+                        }
+                        (None, Some(source), Some(archive)) => {
+                            Ok(answers::supply_chain_in_archive(
+                                archive, source, &image, options, &limits,
+                            ))
+                        }
+                        _ => Err(browser_error(
+                            "No archive is open to look in.",
+                            "SupplyChain before Open",
+                        )),
+                    }
+                });
+            post.send(response);
+        }
         Request::ListTags { access } => match registry_client::tags(&access) {
             Ok((repository, tags)) => post.send(Response::Tags { repository, tags }),
             Err(error) => post.send(Response::Failed { job: None, error }),

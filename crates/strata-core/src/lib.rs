@@ -31,6 +31,7 @@ pub use analysis::{diff, dive, hints, packages, paths, supply_chain, tree};
 pub use formats::{archive, image, layer, model, registry, tar};
 pub use views::{
     equivalents, explorer, history, inspect, lessons, overview, preview, report, snapshot,
+    supply_chain_view,
 };
 
 pub use analysis::read::{

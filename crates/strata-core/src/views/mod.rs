@@ -1,8 +1,9 @@
 //! The top floor: what hosts render, built from the floors below. The overview, `docker
 //! history` and the Dockerfile ([`history`]), `docker image inspect` ([`inspect`]), the layer
 //! explorer's view models ([`explorer`]), file previews ([`preview`]), the guided walk
-//! ([`lessons`]), one report of an image for every host ([`report`]), the command that shows the same without Strata ([`equivalents`]), and
-//! snapshots of an inspection ([`snapshot`]).
+//! ([`lessons`]), one report of an image for every host ([`report`]), the command that shows the
+//! same without Strata ([`equivalents`]), snapshots of an inspection ([`snapshot`]), and the
+//! Supply chain view's badge and marks ([`supply_chain_view`]).
 
 pub mod equivalents;
 pub mod explorer;
@@ -13,3 +14,4 @@ pub mod overview;
 pub mod preview;
 pub mod report;
 pub mod snapshot;
+pub mod supply_chain_view;
