@@ -133,7 +133,7 @@ pub fn App() -> Html {
         Phase::Ready(session) => html! {
             <ContextProvider<Reader> context={loader.reader.clone()}>
                 <ImagePage session={session.clone()} listing={state.listing.clone()} route={state.route.clone()}
-                    layers={state.layers.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
+                    layers={state.layers.clone()} packages={state.packages.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
                     on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} snapshot_saving={state.snapshot_saving}
                     compare={state.compare.clone()} compare_diff={state.compare_diff.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()}
                     on_compare_within={compare_within.clone()} on_compare_pick={compare_pick.clone()}

@@ -8,11 +8,16 @@
 //! The first worker opens the archive and resolves images (`Open`, `Load`), or opens an image
 //! from a registry (`OpenRegistry`), and looks up its supply chain when asked (`SupplyChain`). Layer scans and file reads are self-contained
 //! (`ScanBlob`, `ReadEntry`: the `File`, or the registry blob, and where to read), so a pool
-//! of workers can share them, one layer per worker.
+//! of workers can share them, one layer per worker. The package analysis runs in a worker of
+//! its own (`AnalysePackages`), from the layer scans as they arrived (each index and the
+//! package databases its scan kept), reading the rest by range.
 
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
+use strata_core::history::History;
 use strata_core::layer::Entry;
+use strata_core::layer::scan::Captured;
+use strata_core::packages::PackageReport;
 use strata_core::registry::Credentials;
 use strata_core::snapshot::Snapshot;
 use strata_core::supply_chain::SupplyChain;
@@ -43,6 +48,36 @@ pub struct RegistryAccess {
 pub struct RegistryBlob {
     pub access: RegistryAccess,
     pub digest: Digest,
+}
+
+/// Bytes that crossed the wire and go on unread (a layer scan, to the package worker): shared,
+/// never copied on the page, and printed by length only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Arrived(pub Rc<Vec<u8>>);
+
+impl std::fmt::Debug for Arrived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Arrived({} bytes)", self.0.len())
+    }
+}
+
+/// The files a layer scan kept for the package analysis (`packages::CAPTURE`: the package
+/// databases, as they streamed by, so a compressed layer is not decompressed again for them).
+#[derive(Debug, Clone)]
+pub enum Kept {
+    /// In the worker that scanned: the files.
+    Files(Vec<Captured>),
+    /// On the page: the bytes the scan arrived in (postcard: the `LayerScan`, then these
+    /// files), which the page hands, unread, to the package worker.
+    Arrived(Arrived),
+}
+
+/// Where a layer's blob is, for the package worker's reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageLayer {
+    pub blob: BlobLocation,
+    /// A registry image's blob is fetched by its digest.
+    pub digest: Option<Digest>,
 }
 
 /// Page → worker.
@@ -102,6 +137,20 @@ pub enum Request {
         layer: LayerIdx,
         blob: BlobLocation,
     },
+    /// The package analysis of the open image, in a worker of its own: `scans` (beside the
+    /// message, per layer, `None` for a missing blob) are the layer scans as they arrived; the
+    /// worker builds the same tree from them (the same path ids as the page's), parses the
+    /// package databases the scans kept and reads the rest by range from the `File` beside,
+    /// or from `registry`'s blobs (`layers` says where each blob is).
+    AnalysePackages {
+        job: JobId,
+        layers: Vec<Option<PackageLayer>>,
+        history: History,
+        limits: Limits,
+        registry: Option<RegistryAccess>,
+        #[serde(skip)]
+        scans: Vec<Option<Arrived>>,
+    },
     /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
     /// from `offset` of the content, or all of it when `len` is `None`.
     ReadEntry {
@@ -127,6 +176,7 @@ impl Request {
             | Request::Load { .. }
             | Request::OpenRegistry { .. }
             | Request::Analyse { .. }
+            | Request::AnalysePackages { .. }
             | Request::ListTags { .. }
             | Request::SupplyChain { .. } => None,
         }
@@ -158,9 +208,9 @@ pub enum Response {
         done: u64,
         total: u64,
     },
-    /// A layer scan finished (its index travels postcard-encoded beside, lookups rebuilt on
-    /// arrival). `millis`: the scan's time in the worker; `memory`: the worker's wasm memory
-    /// (bytes) after it.
+    /// A layer scan finished (its index and the files it kept travel postcard-encoded beside,
+    /// lookups rebuilt on arrival). `millis`: the scan's time in the worker; `memory`: the
+    /// worker's wasm memory (bytes) after it.
     #[serde(skip)]
     Scanned {
         job: JobId,
@@ -168,6 +218,7 @@ pub enum Response {
         millis: f64,
         memory: u64,
         scan: Box<LayerScan>,
+        kept: Kept,
     },
     /// A layer blob's sha256 (`HashBlob`).
     Hashed {
@@ -193,7 +244,8 @@ pub enum Response {
         file_size: u64,
         snapshot: Box<Snapshot>,
     },
-    /// An image read whole for a comparison, as a snapshot.
+    /// An image read whole for a comparison, as a snapshot, with its packages (`None` when
+    /// they could not be read).
     #[serde(skip)]
     Analysed {
         snapshot: Box<Snapshot>,
@@ -201,6 +253,16 @@ pub enum Response {
         /// page can offer the others, never silently taking the first.
         images: Vec<ListedImage>,
         image: usize,
+        packages: Option<Box<PackageReport>>,
+    },
+    /// The package analysis of `AnalysePackages` (the report travels as JSON beside).
+    /// `millis`: its time in the worker; `memory`: the worker's wasm memory after it.
+    #[serde(skip)]
+    Packages {
+        job: JobId,
+        millis: f64,
+        memory: u64,
+        report: Box<PackageReport>,
     },
     /// The repository's tags.
     Tags {
@@ -230,6 +292,7 @@ impl Response {
             Response::Scanned { .. }
             | Response::Hashed { .. }
             | Response::Content { .. }
+            | Response::Packages { .. }
             | Response::Failed { .. } => true,
             Response::Ready
             | Response::Progress { .. }
@@ -250,6 +313,7 @@ impl Response {
             Response::ScanProgress { job, .. }
             | Response::Scanned { job, .. }
             | Response::Hashed { job, .. }
+            | Response::Packages { job, .. }
             | Response::Content { job, .. } => Some(*job),
             Response::Failed { job, .. } => *job,
             _ => None,

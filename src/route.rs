@@ -15,12 +15,13 @@ pub enum View {
     Raw,
     Layers,
     Waste,
+    Packages,
     Compare,
     SupplyChain,
 }
 
 impl View {
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Overview,
         View::History,
         View::Dockerfile,
@@ -28,6 +29,7 @@ impl View {
         View::Raw,
         View::Layers,
         View::Waste,
+        View::Packages,
         View::Compare,
         View::SupplyChain,
     ];
@@ -41,6 +43,7 @@ impl View {
             View::Raw => "Manifest & config",
             View::Layers => "Layers",
             View::Waste => "Size & waste",
+            View::Packages => "Packages",
             View::Compare => "Compare",
             View::SupplyChain => "Supply chain",
         }
@@ -55,15 +58,21 @@ impl View {
             View::Raw => "raw",
             View::Layers => "layers",
             View::Waste => "waste",
+            View::Packages => "packages",
             View::Compare => "compare",
             View::SupplyChain => "supply-chain",
         }
     }
 
     /// The keyboard shortcut (its position, 1-based).
+    /// The keyboard shortcut: its position, 1-based, the tenth `0` (as on the keyboard).
     pub fn key(self) -> char {
         let i = View::ALL.iter().position(|v| *v == self).unwrap_or(0);
-        char::from(b'1' + i as u8)
+        if i == 9 {
+            '0'
+        } else {
+            char::from(b'1' + i as u8)
+        }
     }
 
     fn from_slug(s: &str) -> Option<View> {
@@ -113,6 +122,15 @@ pub struct Route {
     /// The Supply chain view's open artifact (a referrer or attestation manifest, by digest):
     /// its manifest is shown.
     pub artifact: Option<String>,
+    /// The Packages view: the packages after this layer (the final image by default), the
+    /// selected package (its index in the report), the filter, one ecosystem, the sort column
+    /// (`-` before it: descending).
+    pub packages_layer: Option<strata_core::LayerIdx>,
+    pub package: Option<u32>,
+    pub package_filter: String,
+    pub ecosystem: Option<strata_core::packages::Ecosystem>,
+    /// The column, and whether descending.
+    pub package_sort: Option<(strata_core::package_view::Column, bool)>,
 }
 
 impl Route {
@@ -149,6 +167,21 @@ impl Route {
                 "present" => route.present = v == "1",
                 "artifact" => {
                     route.artifact = strata_core::Digest::parse(&v).ok().map(|d| d.to_string())
+                }
+                "pl" => {
+                    route.packages_layer =
+                        v.parse().ok().and_then(strata_core::LayerIdx::from_number)
+                }
+                "pkg" => route.package = v.parse().ok(),
+                "pq" => route.package_filter = v,
+                "eco" => route.ecosystem = strata_core::packages::Ecosystem::parse(&v),
+                "psort" => {
+                    let (column, descending) = match v.strip_prefix('-') {
+                        Some(c) => (c, true),
+                        None => (v.as_str(), false),
+                    };
+                    route.package_sort =
+                        strata_core::package_view::Column::parse(column).map(|c| (c, descending));
                 }
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
                 "min" => route.min_size = v.parse().unwrap_or(0),
@@ -224,6 +257,24 @@ impl Route {
         }
         if let Some(a) = &self.artifact {
             q.push(("artifact", a.clone()));
+        }
+        if let Some(l) = self.packages_layer {
+            q.push(("pl", l.number().to_string()));
+        }
+        if let Some(p) = self.package {
+            q.push(("pkg", p.to_string()));
+        }
+        if !self.package_filter.is_empty() {
+            q.push(("pq", self.package_filter.clone()));
+        }
+        if let Some(e) = self.ecosystem {
+            q.push(("eco", e.name().to_owned()));
+        }
+        if let Some((c, descending)) = self.package_sort {
+            q.push((
+                "psort",
+                format!("{}{}", if descending { "-" } else { "" }, c.slug()),
+            ));
         }
         let query: Vec<String> = q
             .into_iter()
@@ -313,6 +364,11 @@ mod tests {
             learn: Some(3),
             present: true,
             artifact: Some(format!("sha256:{}", "ab".repeat(32))),
+            packages_layer: strata_core::LayerIdx::from_number(2),
+            package: Some(7),
+            package_filter: "lib c".into(),
+            ecosystem: Some(strata_core::packages::Ecosystem::Deb),
+            package_sort: Some((strata_core::package_view::Column::Size, true)),
         };
         let f = r.to_fragment();
         assert!(
@@ -336,6 +392,10 @@ mod tests {
         let r =
             Route::parse("#/nope?layer=-1&min=x&kinds=<script>&raw=../../x&path=%zz&artifact=../x");
         assert_eq!(r.artifact, None);
+        let r = Route::parse(
+            "#/nope?layer=-1&min=x&kinds=<script>&raw=../../x&path=%zz&eco=exe&psort=-rank&pkg=x",
+        );
+        assert_eq!((r.ecosystem, r.package_sort, r.package), (None, None, None));
         assert_eq!(r.view, View::Overview);
         assert_eq!(r.layer, None);
         assert_eq!(r.min_size, 0);

@@ -229,6 +229,66 @@ pub enum LayersState {
     Failed(ErrorInfo),
 }
 
+/// The open image's packages, read by a worker of their own once the layers are.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum PackagesState {
+    #[default]
+    Idle,
+    Reading,
+    Ready(Rc<Packages>),
+    Failed(ErrorInfo),
+    /// They cannot be read (why): a snapshot holds no file contents.
+    Unavailable(String),
+}
+
+impl PackagesState {
+    pub fn ready(&self) -> Option<&Rc<Packages>> {
+        match self {
+            PackagesState::Ready(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The package report and the view models made from it once, when it arrives.
+#[derive(Debug)]
+pub struct Packages {
+    pub report: strata_core::packages::PackageReport,
+    /// Per layer, its package changes as the layer list shows them.
+    pub badges: Vec<Option<strata_core::package_view::LayerBadge>>,
+    /// The final image's ecosystems, with their package counts.
+    pub ecosystems: Vec<(strata_core::packages::Ecosystem, usize)>,
+    /// The analysis's time in its worker, the worker's wasm memory after it, and the time from
+    /// the job's start to its answer on the page (ms; for the benchmark).
+    pub worker_millis: f64,
+    pub worker_memory: u64,
+    pub millis: f64,
+}
+
+impl Packages {
+    pub fn new(
+        report: strata_core::packages::PackageReport,
+        worker_millis: f64,
+        worker_memory: u64,
+        millis: f64,
+    ) -> Packages {
+        Packages {
+            badges: strata_core::package_view::layer_badges(&report),
+            ecosystems: strata_core::package_view::ecosystems(&report),
+            report,
+            worker_millis,
+            worker_memory,
+            millis,
+        }
+    }
+}
+
+impl PartialEq for Packages {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
 /// The other image of a comparison, read whole by a worker of its own.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum CompareState {
@@ -248,6 +308,8 @@ pub enum CompareState {
 pub struct Comparison {
     pub session: Session,
     pub explorer: Explorer,
+    /// Its packages (`None`: they could not be read).
+    pub packages: Option<Rc<strata_core::packages::PackageReport>>,
     /// What a link carries for it (`Route::with`): the pinned registry reference, or the
     /// image ID of a local archive.
     pub link: String,
@@ -324,6 +386,8 @@ pub struct AppState {
     pub listing: Option<Rc<ArchiveListing>>,
     pub route: Route,
     pub layers: LayersState,
+    /// The open image's packages (once its layers are read).
+    pub packages: PackagesState,
     /// A job id per scan run, so results of a cancelled run are ignored.
     pub scan_run: u64,
     /// Whether the layers should be read (on by default for archives, where reading is local;
@@ -379,6 +443,7 @@ impl Default for AppState {
             listing: None,
             route: Route::default(),
             layers: LayersState::Idle,
+            packages: PackagesState::Idle,
             scan_run: 0,
             scan_wanted: true,
             tags: TagsState::Idle,
@@ -434,6 +499,11 @@ pub enum Action {
     LayersReady {
         run: u64,
         explorer: Rc<Explorer>,
+    },
+    /// The package analysis of this run started, finished or failed.
+    Packages {
+        run: u64,
+        state: PackagesState,
     },
     /// A layer's blob hashed to `digest`.
     Verified {
@@ -514,6 +584,7 @@ impl AppState {
                 next.route.registry = registry;
                 next.listing = None;
                 next.layers = LayersState::Idle;
+                next.packages = PackagesState::Idle;
                 next.scan_run += 1;
                 next.compare = CompareState::Idle;
                 next.supply_chain.status = LookupStatus::Idle;
@@ -546,6 +617,7 @@ impl AppState {
                 next.phase = Phase::Ready(Rc::from(session));
                 next.wanted = None;
                 next.layers = LayersState::Idle;
+                next.packages = PackagesState::Idle;
                 next.scan_run += 1;
                 next.supply_chain.status = LookupStatus::Idle;
             }
@@ -558,6 +630,7 @@ impl AppState {
                 next.wanted = None;
                 next.listing = None;
                 next.layers = LayersState::Idle;
+                next.packages = PackagesState::Idle;
                 next.scan_run += 1;
                 next.route = Route::default();
                 next.supply_chain = SupplyChainState::default();
@@ -573,6 +646,7 @@ impl AppState {
                 next.route = route;
             }
             Action::ScanStarted { run, totals } if run == run_now => {
+                next.packages = PackagesState::Idle;
                 next.layers = LayersState::Scanning {
                     progress: totals.into_iter().map(|t| (0, t, false)).collect(),
                 };
@@ -597,6 +671,7 @@ impl AppState {
             Action::LayersReady { run, explorer } if run == run_now => {
                 next.layers = LayersState::Ready(explorer);
             }
+            Action::Packages { run, state } if run == run_now => next.packages = state,
             Action::Verified { run, layer, digest } if run == run_now => {
                 if let (LayersState::Ready(explorer), Phase::Ready(session)) =
                     (&next.layers, &next.phase)
@@ -623,6 +698,7 @@ impl AppState {
                 next.scan_run += 1;
                 if !want {
                     next.layers = LayersState::Idle;
+                    next.packages = PackagesState::Idle;
                 }
             }
             Action::Tags(tags) => next.tags = tags,
@@ -639,6 +715,9 @@ impl AppState {
                 next.scan_wanted = false;
                 next.layers = LayersState::Ready(explorer);
                 next.supply_chain.status = LookupStatus::Idle;
+                next.packages = PackagesState::Unavailable(
+                    "A snapshot holds every layer's file index, not the files' bytes, so the package databases cannot be read: open the image itself to see its packages.".into(),
+                );
             }
             Action::SnapshotSaving => {
                 next.snapshot_saving = true;

@@ -1,15 +1,17 @@
 //! The wire between the page and its workers, both ends of it: every message is a JS object
-//! `{ json, attachment }`. The JSON is the [`Request`] or the head of the [`Response`]; the
-//! attachment is a `File` (page → worker, by structured clone) or bytes (worker → page, a
-//! transferred `ArrayBuffer`, not copied). Decoding restores the engine's types itself (a
+//! `{ json, attachment, bytes }`. The JSON is the [`Request`] or the head of the [`Response`];
+//! the attachment is a `File` (page → worker, by structured clone) or bytes (worker → page, a
+//! transferred `ArrayBuffer`, not copied); `bytes` are what a request carries beside (the
+//! package job's layer scans, transferred too). Decoding restores the engine's types itself (a
 //! layer index's lookups, an image's parsed config, a snapshot validated), so what comes out
 //! is ready to use and a malformed message becomes a `Failed` response, never a panic.
 //!
 //! [`encode_response`] and [`decode_response`] are plain functions (tested natively); the
 //! `post_*`/`read_*` functions put them in and take them out of JS messages.
 
-use crate::protocol::{ErrorInfo, JobId, Request, Response, browser_error};
+use crate::protocol::{Arrived, ErrorInfo, JobId, Kept, Request, Response, browser_error};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 use strata_core::LayerIdx;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -35,6 +37,11 @@ enum Head {
         images: Vec<crate::protocol::ListedImage>,
         image: usize,
     },
+    Packages {
+        job: JobId,
+        millis: f64,
+        memory: u64,
+    },
 }
 
 /// A response as JSON and the bytes that travel beside it.
@@ -46,27 +53,39 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             millis,
             memory,
             scan,
-        } => match postcard::to_allocvec(&*scan) {
-            Ok(bytes) => (
-                Head::Scanned {
-                    job,
-                    layer,
-                    millis,
-                    memory,
-                },
-                Some(bytes),
-            ),
-            Err(e) => (
-                Head::Plain(Response::Failed {
-                    job: Some(job),
-                    error: browser_error(
-                        "The layer's index could not be sent to the page.",
-                        e.to_string(),
-                    ),
+            kept,
+        } => {
+            // The scan, then the files it kept: the page reads the first, the package worker
+            // both (the page hands it these bytes unread).
+            let bytes = match kept {
+                Kept::Arrived(a) => Ok(a.0.as_ref().clone()),
+                Kept::Files(files) => postcard::to_allocvec(&*scan).and_then(|mut b| {
+                    b.extend(postcard::to_allocvec(&files)?);
+                    Ok(b)
                 }),
-                None,
-            ),
-        },
+            };
+            match bytes {
+                Ok(bytes) => (
+                    Head::Scanned {
+                        job,
+                        layer,
+                        millis,
+                        memory,
+                    },
+                    Some(bytes),
+                ),
+                Err(e) => (
+                    Head::Plain(Response::Failed {
+                        job: Some(job),
+                        error: browser_error(
+                            "The layer's index could not be sent to the page.",
+                            e.to_string(),
+                        ),
+                    }),
+                    None,
+                ),
+            }
+        }
         Response::Content {
             job,
             offset,
@@ -84,9 +103,44 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             snapshot,
             images,
             image,
+            packages,
         } => match postcard::to_allocvec(&*snapshot) {
-            Ok(bytes) => (Head::Analysed { images, image }, Some(bytes)),
+            // The snapshot's length, the snapshot, then the packages as JSON (none: nothing).
+            Ok(snap) => {
+                let mut bytes = (snap.len() as u64).to_le_bytes().to_vec();
+                bytes.extend(snap);
+                if let Some(p) = packages {
+                    bytes.extend(serde_json::to_vec(&*p).unwrap_or_default());
+                }
+                (Head::Analysed { images, image }, Some(bytes))
+            }
             Err(e) => (Head::Plain(unsendable(e)), None),
+        },
+        // JSON: the report flattens each package into its instance, which postcard cannot.
+        Response::Packages {
+            job,
+            millis,
+            memory,
+            report,
+        } => match serde_json::to_vec(&*report) {
+            Ok(bytes) => (
+                Head::Packages {
+                    job,
+                    millis,
+                    memory,
+                },
+                Some(bytes),
+            ),
+            Err(e) => (
+                Head::Plain(Response::Failed {
+                    job: Some(job),
+                    error: browser_error(
+                        "The package report could not be sent to the page.",
+                        e.to_string(),
+                    ),
+                }),
+                None,
+            ),
         },
         plain => (Head::Plain(plain), None),
     };
@@ -138,8 +192,8 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             layer,
             millis,
             memory,
-        } => match postcard::from_bytes::<strata_core::LayerScan>(&bytes) {
-            Ok(mut scan) => {
+        } => match postcard::take_from_bytes::<strata_core::LayerScan>(&bytes) {
+            Ok((mut scan, _files)) => {
                 scan.index.restore();
                 Response::Scanned {
                     job,
@@ -147,6 +201,7 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
                     millis,
                     memory,
                     scan: Box::new(scan),
+                    kept: Kept::Arrived(Arrived(Rc::new(bytes))),
                 }
             }
             Err(e) => Response::Failed {
@@ -170,13 +225,47 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             },
             Err(e) => failed(&e),
         },
-        Head::Analysed { images, image } => match strata_core::snapshot::from_postcard(&bytes) {
-            Ok(snapshot) => Response::Analysed {
-                snapshot: Box::new(snapshot),
-                images,
-                image,
+        Head::Analysed { images, image } => {
+            let n = bytes
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| n.saturating_add(8) <= bytes.len());
+            let Some(n) = n else {
+                return Response::Failed {
+                    job: None,
+                    error: browser_error("The other image arrived damaged from the worker.", ""),
+                };
+            };
+            match strata_core::snapshot::from_postcard(&bytes[8..8 + n]) {
+                Ok(snapshot) => Response::Analysed {
+                    snapshot: Box::new(snapshot),
+                    images,
+                    image,
+                    packages: serde_json::from_slice(&bytes[8 + n..]).ok().map(Box::new),
+                },
+                Err(e) => failed(&e),
+            }
+        }
+        Head::Packages {
+            job,
+            millis,
+            memory,
+        } => match serde_json::from_slice::<strata_core::packages::PackageReport>(&bytes) {
+            Ok(report) => Response::Packages {
+                job,
+                millis,
+                memory,
+                report: Box::new(report),
             },
-            Err(e) => failed(&e),
+            Err(e) => Response::Failed {
+                job: Some(job),
+                error: browser_error(
+                    "The package report arrived damaged from the worker.",
+                    e.to_string(),
+                ),
+            },
         },
     }
 }
@@ -188,18 +277,90 @@ fn failed(e: &strata_core::Error) -> Response {
     }
 }
 
-/// A request as JSON (its `File`, if any, travels beside as a JS value).
+/// A request as JSON (its `File`, if any, travels beside as a JS value; its bytes, if any, are
+/// [`request_bytes`]).
 pub fn encode_request(request: &Request) -> String {
     serde_json::to_string(request).unwrap_or_default()
 }
 
-pub fn decode_request(json: &str) -> Result<Request, ErrorInfo> {
-    serde_json::from_str(json).map_err(|e| {
+/// Marks a missing layer's scan in the bytes of `AnalysePackages`.
+const NO_SCAN: u64 = u64::MAX;
+
+/// The bytes a request carries beside its JSON: a head, then pieces to be written after it
+/// one after another (so the page copies each scan once, into the message). For
+/// `AnalysePackages`, the head is the number of layers (u32, little-endian) and each scan's
+/// length (u64; `u64::MAX` for none); the pieces are the scans.
+pub fn request_bytes(request: &Request) -> Option<(Vec<u8>, Vec<&[u8]>)> {
+    let Request::AnalysePackages { scans, .. } = request else {
+        return None;
+    };
+    let mut head = Vec::with_capacity(4 + 8 * scans.len());
+    head.extend((scans.len() as u32).to_le_bytes());
+    for s in scans {
+        head.extend(
+            s.as_ref()
+                .map_or(NO_SCAN, |s| s.0.len() as u64)
+                .to_le_bytes(),
+        );
+    }
+    Some((
+        head,
+        scans.iter().flatten().map(|s| s.0.as_slice()).collect(),
+    ))
+}
+
+/// [`request_bytes`] joined, as they arrive in a worker.
+pub fn request_bytes_joined(request: &Request) -> Option<Vec<u8>> {
+    request_bytes(request).map(|(head, pieces)| {
+        let mut all = head;
+        for p in pieces {
+            all.extend_from_slice(p);
+        }
+        all
+    })
+}
+
+/// The request in a message: its JSON and the bytes beside it ([`request_bytes`], joined).
+pub fn decode_request(json: &str, bytes: Option<Vec<u8>>) -> Result<Request, ErrorInfo> {
+    let bad = |detail: String| {
         browser_error(
             "The page sent the worker a message it does not understand.",
-            e.to_string(),
+            detail,
         )
-    })
+    };
+    let mut request: Request = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+    if let Request::AnalysePackages { scans, layers, .. } = &mut request {
+        let bytes = bytes.unwrap_or_default();
+        let word = |at: usize, n: usize| -> Option<u64> {
+            let b = bytes.get(at..at + n)?;
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(b);
+            Some(u64::from_le_bytes(w))
+        };
+        let count = word(0, 4).ok_or_else(|| bad("no layer scans beside".into()))? as usize;
+        if count != layers.len() {
+            return Err(bad(format!(
+                "{count} layer scans for {} layers",
+                layers.len()
+            )));
+        }
+        let mut at = 4 + 8 * count;
+        for i in 0..count {
+            let len = word(4 + 8 * i, 8).ok_or_else(|| bad("a layer scan's length".into()))?;
+            if len == NO_SCAN {
+                scans.push(None);
+                continue;
+            }
+            let end = usize::try_from(len)
+                .ok()
+                .and_then(|l| at.checked_add(l))
+                .filter(|&e| e <= bytes.len())
+                .ok_or_else(|| bad(format!("layer {}'s scan is cut short", i + 1)))?;
+            scans.push(Some(Arrived(Rc::new(bytes[at..end].to_vec()))));
+            at = end;
+        }
+    }
+    Ok(request)
 }
 
 fn envelope(json: String, attachment: Option<&JsValue>) -> JsValue {
@@ -223,15 +384,33 @@ fn open_envelope(data: &JsValue) -> (String, Option<JsValue>) {
     (json, attachment)
 }
 
-/// Page side: the message for a request, with its `File` beside it.
-pub fn request_message(request: &Request, file: Option<&JsValue>) -> JsValue {
-    envelope(encode_request(request), file)
+/// Page side: the message for a request, with its `File` beside it and its bytes
+/// ([`request_bytes`]) written into one buffer; and that buffer, to transfer rather than copy.
+pub fn request_message(request: &Request, file: Option<&JsValue>) -> (JsValue, Option<JsValue>) {
+    let message = envelope(encode_request(request), file);
+    let Some((head, pieces)) = request_bytes(request) else {
+        return (message, None);
+    };
+    let total = head.len() + pieces.iter().map(|p| p.len()).sum::<usize>();
+    let array = js_sys::Uint8Array::new_with_length(total as u32);
+    let mut at = 0u32;
+    for piece in std::iter::once(head.as_slice()).chain(pieces) {
+        let end = at + piece.len() as u32;
+        array.subarray(at, end).copy_from(piece);
+        at = end;
+    }
+    let _ = js_sys::Reflect::set(&message, &"bytes".into(), &array);
+    (message, Some(array.buffer().into()))
 }
 
-/// Worker side: the request in a message, and the `File` beside it.
+/// Worker side: the request in a message (its bytes restored into it), and the `File` beside.
 pub fn read_request(data: &JsValue) -> (Result<Request, ErrorInfo>, Option<JsValue>) {
     let (json, attachment) = open_envelope(data);
-    (decode_request(&json), attachment)
+    let bytes = js_sys::Reflect::get(data, &"bytes".into())
+        .ok()
+        .and_then(|a| a.dyn_into::<js_sys::Uint8Array>().ok())
+        .map(|a| a.to_vec());
+    (decode_request(&json, bytes), attachment)
 }
 
 /// Worker side: posts a response, transferring (not copying) the buffer of its bytes.
@@ -286,15 +465,122 @@ mod tests {
             millis: 1.5,
             memory: 10,
             scan: Box::new(scan),
+            kept: Kept::Files(vec![strata_core::layer::scan::Captured {
+                entry: 1,
+                bytes: b"kept".to_vec(),
+            }]),
         });
         let Response::Scanned {
-            job, layer, scan, ..
+            job,
+            layer,
+            scan,
+            kept,
+            ..
         } = back
         else {
             panic!("not a scan: {back:?}")
         };
         assert_eq!((job, layer), (7, LayerIdx::new(2)));
         assert!(scan.index.paths.lookup("etc/hosts").is_some());
+        // The bytes it arrived in go on to the package worker: the scan, then the files.
+        let Kept::Arrived(arrived) = kept else {
+            panic!("not kept as it arrived")
+        };
+        let (again, rest) = postcard::take_from_bytes::<strata_core::LayerScan>(&arrived.0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.index.entries.len(), 2);
+        let files: Vec<strata_core::layer::scan::Captured> =
+            postcard::from_bytes(rest).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(files[0].bytes, b"kept");
+    }
+
+    #[test]
+    fn the_package_job_carries_its_scans_beside() {
+        let request = Request::AnalysePackages {
+            job: 4,
+            layers: vec![
+                Some(crate::protocol::PackageLayer {
+                    blob: strata_core::BlobLocation { offset: 0, len: 3 },
+                    digest: None,
+                }),
+                None,
+                Some(crate::protocol::PackageLayer {
+                    blob: strata_core::BlobLocation { offset: 3, len: 2 },
+                    digest: None,
+                }),
+            ],
+            history: strata_core::history::History {
+                rows: Vec::new(),
+                diagnostics: Vec::new(),
+            },
+            limits: strata_core::Limits::default(),
+            registry: None,
+            scans: vec![
+                Some(Arrived(Rc::new(b"abc".to_vec()))),
+                None,
+                Some(Arrived(Rc::new(b"de".to_vec()))),
+            ],
+        };
+        let json = encode_request(&request);
+        assert!(
+            !json.contains("scans"),
+            "the scans are not in the JSON: {json}"
+        );
+        let back = decode_request(&json, request_bytes_joined(&request));
+        let Ok(Request::AnalysePackages { scans, .. }) = back else {
+            panic!("{back:?}")
+        };
+        let scans: Vec<Option<Vec<u8>>> = scans
+            .into_iter()
+            .map(|s| s.map(|s| s.0.as_ref().clone()))
+            .collect();
+        assert_eq!(scans, [Some(b"abc".to_vec()), None, Some(b"de".to_vec())]);
+        // Cut short, or counting other layers: refused, not guessed at.
+        let mut short = request_bytes_joined(&request).unwrap_or_default();
+        short.pop();
+        assert!(decode_request(&json, Some(short)).is_err());
+        assert!(decode_request(&json, None).is_err());
+    }
+
+    #[test]
+    fn a_package_report_arrives_whole() {
+        let mut report = strata_core::packages::PackageReport::default();
+        report
+            .packages
+            .push(strata_core::packages::PackageInstance {
+                ecosystem: strata_core::packages::Ecosystem::Deb,
+                package: strata_core::packages::Package {
+                    name: "libc6".into(),
+                    version: "2.36-9".into(),
+                    ..Default::default()
+                },
+                purl: "pkg:deb/debian/libc6@2.36-9".into(),
+                location: "var/lib/dpkg/status".into(),
+                layer: 1,
+                step: None,
+                removed_in: None,
+                n_files: 0,
+                bytes: 0,
+                layer_bytes: Vec::new(),
+            });
+        let back = round_trip(Response::Packages {
+            job: 3,
+            millis: 1.0,
+            memory: 2,
+            report: Box::new(report.clone()),
+        });
+        assert!(
+            matches!(&back, Response::Packages { job: 3, report: r, .. } if r.packages == report.packages),
+            "{back:?}"
+        );
+        let bad = decode_response(
+            r#"{"Packages":{"job":3,"millis":0,"memory":0}}"#,
+            Some(b"{".to_vec()),
+        );
+        assert!(
+            matches!(bad, Response::Failed { job: Some(3), .. }),
+            "{bad:?}"
+        );
     }
 
     #[test]
@@ -362,11 +648,11 @@ mod tests {
             layer: LayerIdx::new(4),
             blob: strata_core::BlobLocation { offset: 1, len: 2 },
         };
-        let back = decode_request(&encode_request(&request));
+        let back = decode_request(&encode_request(&request), None);
         assert!(
             matches!(back, Ok(Request::HashBlob { job: 2, layer, .. }) if layer == LayerIdx::new(4))
         );
-        assert!(decode_request("{}").is_err());
+        assert!(decode_request("{}", None).is_err());
     }
 
     /// The start page's sample with an attestation manifest (`www/samples/multiarch.oci.tar`,
@@ -397,7 +683,7 @@ mod tests {
             limits: limits.clone(),
         };
         let Ok(Request::SupplyChain { image: sent, .. }) =
-            decode_request(&encode_request(&request))
+            decode_request(&encode_request(&request), None)
         else {
             panic!("the request did not round-trip")
         };

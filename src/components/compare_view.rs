@@ -1,6 +1,7 @@
 //! Two images side by side: the layers they share (stored once: content addressing at work),
 //! how their configs and build steps differ, and which files of their final filesystems were
-//! added, removed or changed. "Ignore timestamps and owners" compares as diffoci --semantic.
+//! added, removed or changed, and which packages (`packages::compare`). "Ignore timestamps and
+//! owners" compares as diffoci --semantic.
 
 use crate::components::content_diff::{ContentDiff, Version};
 use crate::components::file_picker::FilePicker;
@@ -21,6 +22,9 @@ const FILES_SHOWN: usize = 1000;
 pub struct CompareViewProps {
     pub session: Rc<Session>,
     pub layers: LayersState,
+    /// This image's packages (B's come with the comparison).
+    #[prop_or_default]
+    pub packages: crate::state::PackagesState,
     pub compare: CompareState,
     pub route: Route,
     pub on_navigate: Callback<Route>,
@@ -51,6 +55,15 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         _ => None,
     };
     let semantic = props.route.semantic;
+    // The packages of A against B's, once both are read.
+    let package_diff = {
+        let a = props.packages.ready().cloned();
+        let b_packages = b.as_ref().and_then(|c| c.packages.clone());
+        use_memo((a, b_packages.map(PtrEq)), |(a, b)| match (a, b) {
+            (Some(a), Some(b)) => Some(Rc::new(strata_core::packages::compare(&a.report, &b.0))),
+            _ => None,
+        })
+    };
     // What the link asked to compare with, as it was when the view opened: a local archive's
     // image ID is checked against the archive picked for it.
     let wanted = use_state(|| props.route.with.clone());
@@ -228,6 +241,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             }
         }
     };
+    let b_has_packages = b.as_ref().is_some_and(|c| c.packages.is_some());
     let body = result.map(|shown| {
         let d = &shown.diff;
         let on_semantic = {
@@ -335,6 +349,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                     { for d.history.only_b.iter().map(|s| html! { <li class="only-b"><code>{ "B  " }<Untrusted text={s.clone()} /></code></li> }) }
                 </ul>
             </section>
+            { packages_section(package_diff.as_ref().as_ref(), &props.packages, b_has_packages) }
             <section class="card">
                 <h3>{ "Files of the final filesystems" }</h3>
                 <div class="compare-filters">
@@ -408,4 +423,79 @@ fn version(tree: &strata_core::tree::ImageTree, path: &str) -> Option<Version> {
 /// A local archive's image ID (a digest), as opposed to a registry reference.
 fn is_image_id(s: &str) -> bool {
     strata_core::Digest::parse(s).is_ok()
+}
+
+/// An `Rc` compared by identity (a report is rebuilt, never changed).
+#[derive(Clone)]
+struct PtrEq<T>(Rc<T>);
+
+impl<T> PartialEq for PtrEq<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Packages added, removed and changed from A's final image to B's.
+fn packages_section(
+    diff: Option<&Rc<strata_core::packages::PackageDiff>>,
+    a: &crate::state::PackagesState,
+    b_read: bool,
+) -> Html {
+    use strata_core::packages::Direction;
+    let Some(d) = diff else {
+        let why = match a {
+            crate::state::PackagesState::Unavailable(w) => w.clone(),
+            crate::state::PackagesState::Failed(e) => {
+                format!("A's packages could not be read: {}", e.summary)
+            }
+            _ if !b_read => "B's packages could not be read.".to_owned(),
+            _ => "Reading A's packages…".to_owned(),
+        };
+        return html! {
+            <section class="card" id="compare-packages">
+                <h3>{ "Packages" }</h3>
+                <p class="note" id="compare-packages-pending">{ why }</p>
+            </section>
+        };
+    };
+    let ref_row = |mark: &'static str,
+                   class: &'static str,
+                   p: &strata_core::packages::PackageRef| {
+        html! {
+            <tr class={classes!("package", class)} data-change={class} data-name={p.name.clone()} data-type={p.ecosystem.name()}>
+                <td>{ mark }</td>
+                <td><Untrusted text={p.name.clone()} /></td>
+                <td>{ p.ecosystem.name() }</td>
+                <td><code><Untrusted text={if class == "removed" { p.version.clone() } else { String::new() }} /></code></td>
+                <td><code><Untrusted text={if class == "added" { p.version.clone() } else { String::new() }} /></code></td>
+                <td></td>
+            </tr>
+        }
+    };
+    html! {
+        <section class="card" id="compare-packages">
+            <h3>{ "Packages" }</h3>
+            <p id="compare-packages-summary">{ format!("{} added, {} removed, {} changed version in B",
+                d.added.len(), d.removed.len(), d.changed.len()) }</p>
+            if !(d.added.is_empty() && d.removed.is_empty() && d.changed.is_empty()) {
+                <table class="compare-packages" id="compare-packages-table">
+                    <thead><tr><th>{ "" }</th><th>{ "Package" }</th><th>{ "Type" }</th><th>{ "A" }</th><th>{ "B" }</th><th>{ "" }</th></tr></thead>
+                    <tbody>
+                        { for d.added.iter().map(|p| ref_row("+", "added", p)) }
+                        { for d.removed.iter().map(|p| ref_row("\u{2212}", "removed", p)) }
+                        { for d.changed.iter().map(|c| html! {
+                            <tr class="package changed" data-change="changed" data-name={c.name.clone()} data-type={c.ecosystem.name()}>
+                                <td>{ "~" }</td>
+                                <td><Untrusted text={c.name.clone()} /></td>
+                                <td>{ c.ecosystem.name() }</td>
+                                <td><code><Untrusted text={c.from.clone()} /></code></td>
+                                <td><code><Untrusted text={c.to.clone()} /></code></td>
+                                <td>{ match c.direction { Direction::Upgrade => "upgrade", Direction::Downgrade => "downgrade", Direction::Same => "same version" } }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+        </section>
+    }
 }

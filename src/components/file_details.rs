@@ -1,5 +1,6 @@
-//! The selected path: what it is, who owns it, its mode as `ls -l` shows it, and its timeline
-//! across layers (which step added, changed or deleted it); then its content.
+//! The selected path: what it is, who owns it (user and group, and the package that installed
+//! it, or none), its mode as `ls -l` shows it, and its timeline across layers (which step
+//! added, changed or deleted it); then its content.
 
 use crate::components::content_viewer::ContentViewer;
 use crate::components::untrusted::Untrusted;
@@ -22,6 +23,14 @@ pub struct FileDetailsPanelProps {
     pub open_path: Option<PathId>,
     /// Go to a layer (0-based): a timeline row is a way there.
     pub on_layer: Callback<usize>,
+    /// The packages (to name the file's owner).
+    #[prop_or_default]
+    pub packages: crate::state::PackagesState,
+    /// To open the owner in the Packages view.
+    #[prop_or_default]
+    pub on_navigate: Option<Callback<crate::route::Route>>,
+    #[prop_or_default]
+    pub route: crate::route::Route,
 }
 
 #[component]
@@ -42,6 +51,61 @@ pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
             </aside>
         };
     };
+    let package = match &props.packages {
+        crate::state::PackagesState::Ready(p) => {
+            match strata_core::package_view::owner_line(&p.report, tree, path, props.layer) {
+                Some(strata_core::package_view::OwnerLine::Package { id, text, layer }) => {
+                    let onclick = props.on_navigate.clone().map(|on| {
+                        let route = props.route.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            on.emit(crate::route::Route {
+                                view: crate::route::View::Packages,
+                                package: Some(id.0),
+                                ..route.clone()
+                            })
+                        })
+                    });
+                    Some(html! {
+                        <dd id="detail-package" data-owned="true">
+                            <button class="link" {onclick}><Untrusted text={text} /></button>
+                            { format!(", installed by layer {layer}") }
+                        </dd>
+                    })
+                }
+                Some(strata_core::package_view::OwnerLine::Unowned {
+                    layer,
+                    step,
+                    itself,
+                }) => {
+                    let itself = itself.map(|(id, text)| {
+                        let onclick = props.on_navigate.clone().map(|on| {
+                            let route = props.route.clone();
+                            Callback::from(move |_: MouseEvent| {
+                                on.emit(crate::route::Route {
+                                    view: crate::route::View::Packages,
+                                    package: Some(id.0),
+                                    ..route.clone()
+                                })
+                            })
+                        });
+                        html! { <>{ "; it says it is " }<button class="link" {onclick}><Untrusted text={text} /></button></> }
+                    });
+                    Some(html! {
+                        <dd id="detail-package" data-owned="false">
+                            { format!("not owned by any package (added by layer {layer}") }
+                            if let Some(s) = step { { ": " }<code><Untrusted text={clip(&s)} /></code> }
+                            { ")" }{ for itself }
+                        </dd>
+                    })
+                }
+                None => None,
+            }
+        }
+        crate::state::PackagesState::Reading if d.kind != strata_core::tar::EntryKind::Dir => Some(
+            html! { <dd id="detail-package" class="note">{ "reading the package databases…" }</dd> },
+        ),
+        _ => None,
+    };
     let owner = |id: u32, name: &str| {
         if name.is_empty() {
             id.to_string()
@@ -57,6 +121,7 @@ pub fn FileDetailsPanel(props: &FileDetailsPanelProps) -> Html {
                 <dt>{ "Size" }</dt><dd>{ format!("{} ({} bytes)", format_bytes(d.size), d.size) }</dd>
                 <dt>{ "Mode" }</dt><dd><code id="detail-mode">{ d.mode.clone() }</code>{ format!(" {}", d.mode_octal) }</dd>
                 <dt>{ "Owner" }</dt><dd>{ format!("{}:{}", owner(d.uid, &d.uname), owner(d.gid, &d.gname)) }</dd>
+                if let Some(p) = package { <dt>{ "Package" }</dt>{ p } }
                 <dt>{ "Modified" }</dt><dd>{ format!("{} UTC", format_time(d.mtime)) }</dd>
                 if let Some(l) = &d.link { <dt>{ "Link to" }</dt><dd><code><Untrusted text={l.to_string()} /></code></dd> }
                 if let Some(h) = &d.hardlink_to { <dt>{ "Hard link to" }</dt><dd><code>{ format!("/{h}") }</code></dd> }

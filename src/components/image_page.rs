@@ -8,6 +8,7 @@ use crate::components::inspect_view::InspectView;
 use crate::components::layers_view::LayersView;
 use crate::components::learn_panel::{LearnPanel, route_for};
 use crate::components::overview_view::OverviewView;
+use crate::components::packages_view::PackagesView;
 use crate::components::raw_view::RawView;
 use crate::components::supply_chain_view::SupplyChainView;
 use crate::components::waste_view::WasteView;
@@ -24,6 +25,8 @@ pub struct ImagePageProps {
     pub listing: Option<Rc<ArchiveListing>>,
     pub route: Route,
     pub layers: LayersState,
+    #[prop_or_default]
+    pub packages: crate::state::PackagesState,
     pub on_navigate: Callback<Route>,
     /// (image number, manifest digest to pick a platform).
     pub on_pick_image: Callback<(usize, Option<String>)>,
@@ -214,6 +217,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         View::Raw => strata_core::equivalents::Topic::Raw,
         View::Layers => strata_core::equivalents::Topic::Layers,
         View::Waste => strata_core::equivalents::Topic::Waste,
+        View::Packages => strata_core::equivalents::Topic::Packages,
         View::Compare => strata_core::equivalents::Topic::Compare(match &props.compare {
             crate::state::CompareState::Ready(c) => Some(c.session.listing.file_name.clone()),
             _ => None,
@@ -283,7 +287,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
     };
     let view = match props.route.view {
         View::Overview => {
-            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
+            html! { <OverviewView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
             supply_chain={props.supply_chain.clone()} /> }
         }
         View::History => {
@@ -299,10 +303,13 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             html! { <RawView session={session.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
         View::Layers => {
-            html! { <LayersView session={session.clone()} layers={props.layers.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+            html! { <LayersView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+        }
+        View::Packages => {
+            html! { <PackagesView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
         View::Compare => html! {
-            <CompareView session={session.clone()} layers={props.layers.clone()} compare={props.compare.clone()} diff={props.compare_diff.clone()}
+            <CompareView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} compare={props.compare.clone()} diff={props.compare_diff.clone()}
                 route={props.route.clone()} on_navigate={props.on_navigate.clone()}
                 on_compare_file={props.on_compare_file.clone()} on_compare_registry={props.on_compare_registry.clone()}
                 on_compare_within={props.on_compare_within.clone()} on_compare_pick={props.on_compare_pick.clone()} />
@@ -321,6 +328,12 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             LayersState::Scanning { .. } => "scanning",
             LayersState::Ready(_) => "ready",
             LayersState::Failed(_) => "failed",
+        }} data-packages={match &props.packages {
+            crate::state::PackagesState::Idle => "idle",
+            crate::state::PackagesState::Reading => "reading",
+            crate::state::PackagesState::Ready(_) => "ready",
+            crate::state::PackagesState::Failed(_) => "failed",
+            crate::state::PackagesState::Unavailable(_) => "unavailable",
         }} data-verified={match &props.layers {
             LayersState::Ready(e) if e.checking().is_empty() => "done",
             _ => "pending",
@@ -342,6 +355,11 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             if let LayersState::Ready(e) = &props.layers {
                 // Measurements the benchmark reads (scan times, memory); not shown.
                 <div id="scan-stats" hidden=true data-json={serde_json::to_string(&e.stats).unwrap_or_default()}></div>
+            }
+            if let crate::state::PackagesState::Ready(p) = &props.packages {
+                // The package analysis's times (ms) and its worker's memory, for the benchmark.
+                <div id="package-stats" hidden=true data-worker-millis={format!("{:.1}", p.worker_millis)}
+                    data-millis={format!("{:.1}", p.millis)} data-worker-memory={p.worker_memory.to_string()}></div>
             }
         </div>
     }

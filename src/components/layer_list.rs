@@ -1,5 +1,6 @@
 //! The layers, oldest first: the step that made each, its sizes, what it changed, and a bar of
-//! its share of the image. Steps that made no layer (ENV, CMD…) sit between them, greyed.
+//! its share of the image, and what it did to the packages (`+212 deb, −3`) once they are
+//! read. Steps that made no layer (ENV, CMD…) sit between them, greyed.
 
 use crate::components::untrusted::Untrusted;
 use std::rc::Rc;
@@ -13,6 +14,9 @@ pub struct LayerListProps {
     /// 0-based.
     pub selected: usize,
     pub on_select: Callback<usize>,
+    /// The packages, once read: each layer's package changes show as a badge.
+    #[prop_or_default]
+    pub packages: Option<Rc<crate::state::Packages>>,
 }
 
 #[component]
@@ -32,6 +36,7 @@ pub fn LayerList(props: &LayerListProps) -> Html {
                         let onclick = props.on_select.reform(move |_: MouseEvent| l);
                         let stored = item.stored_size.map_or_else(|| "missing".into(), format_bytes);
                         let size = item.uncompressed_size.map_or_else(|| "?".into(), format_bytes);
+                        let badge = props.packages.as_ref().and_then(|p| p.badges.get(l).cloned().flatten());
                         html! {
                             <li class={classes!("layer-item", selected.then_some("selected"))}>
                                 <button class="layer-button" id={format!("layer-{}", l + 1)} {onclick} aria-current={selected.then_some("true")}
@@ -45,6 +50,9 @@ pub fn LayerList(props: &LayerListProps) -> Html {
                                             if item.deleted > 0 { <span class="c-deleted" title="deleted">{ format!("D{}", item.deleted) }</span> }
                                         </span>
                                     </span>
+                                    if let Some(b) = badge {
+                                        <span class="badge pkg-badge" id={format!("layer-{}-packages", l + 1)} title={b.title.clone()}>{ b.text.clone() }</span>
+                                    }
                                     <span class="share" aria-hidden="true"><span class="share-bar" style={format!("width: {:.1}%", (item.share * 100.0).max(0.5))}></span></span>
                                     <code class="created-by"><Untrusted text={trim(&item.created_by)} /></code>
                                 </button>

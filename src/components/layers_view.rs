@@ -20,6 +20,8 @@ use yew::prelude::*;
 pub struct LayersViewProps {
     pub session: Rc<Session>,
     pub layers: LayersState,
+    #[prop_or_default]
+    pub packages: crate::state::PackagesState,
     pub route: Route,
     pub on_navigate: Callback<Route>,
 }
@@ -28,7 +30,7 @@ pub struct LayersViewProps {
 pub fn LayersView(props: &LayersViewProps) -> Html {
     match &props.layers {
         LayersState::Ready(explorer) => html! {
-            <Explorer_ explorer={explorer.clone()} session={props.session.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
+            <Explorer_ explorer={explorer.clone()} session={props.session.clone()} packages={props.packages.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
         },
         LayersState::Failed(e) => html! {
             <section class="error-panel" role="alert">
@@ -63,6 +65,7 @@ pub fn LayersView(props: &LayersViewProps) -> Html {
 struct ExplorerProps {
     explorer: Rc<Explorer>,
     session: Rc<Session>,
+    packages: crate::state::PackagesState,
     route: Route,
     on_navigate: Callback<Route>,
 }
@@ -354,7 +357,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
     html! {
         <div class="explorer" id="explorer" data-layer={(layer + 1).to_string()}
             style={format!("--details-width: {:.0}px", *details_width)}>
-            <LayerList items={Rc::new(explorer.layers.clone())} selected={layer} on_select={on_select_layer} />
+            <LayerList items={Rc::new(explorer.layers.clone())} selected={layer} on_select={on_select_layer} packages={props.packages.ready().cloned()} />
             <section class="tree-pane" aria-label="files">
                 <div class="tree-toolbar">
                     <div class="segmented" role="group" aria-label="what to show">
@@ -398,7 +401,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
             </section>
             <PaneResizer width={*details_width} {on_resize} />
             <FileDetailsPanel explorer={explorer.clone()} session={props.session.clone()} path={selected} layer={layer} open_path={*open_request}
-                on_layer={on_prev_next} />
+                on_layer={on_prev_next} packages={props.packages.clone()} on_navigate={props.on_navigate.clone()} route={props.route.clone()} />
         </div>
     }
 }

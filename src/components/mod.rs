@@ -25,6 +25,7 @@ pub mod layers_view;
 pub mod learn_panel;
 pub mod limits_panel;
 pub mod overview_view;
+pub mod packages_view;
 pub mod pane_resizer;
 pub mod progress_panel;
 pub mod provenance_summary;

@@ -17,6 +17,8 @@ use yew::prelude::*;
 pub struct OverviewViewProps {
     pub session: Rc<Session>,
     pub layers: LayersState,
+    #[prop_or_default]
+    pub packages: crate::state::PackagesState,
     pub route: crate::route::Route,
     pub on_navigate: Callback<crate::route::Route>,
     pub supply_chain: crate::state::SupplyChainState,
@@ -29,6 +31,23 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
     let explorer = match &props.layers {
         LayersState::Ready(e) => Some(e.clone()),
         _ => None,
+    };
+    // The findings: the config's, the files' once the layers are read, then the packages'.
+    let hints = {
+        let (base, packages) = (
+            explorer
+                .as_ref()
+                .map_or_else(|| session.hints.clone(), |e| e.hints.clone()),
+            props.packages.ready().cloned(),
+        );
+        use_memo((base, packages), |(base, packages)| match packages {
+            Some(p) if !p.report.hints.is_empty() => {
+                let mut all = (**base).clone();
+                all.extend(p.report.hints.iter().cloned());
+                Rc::new(all)
+            }
+            _ => base.clone(),
+        })
     };
     let mut diagnostics: Vec<Diagnostic> = ov.diagnostics.clone();
     if let Some(e) = &explorer {
@@ -172,7 +191,7 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     }
                 </dl>
             </section>
-            <Findings hints={explorer.as_ref().map_or_else(|| session.hints.clone(), |e| e.hints.clone())}
+            <Findings hints={(*hints).clone()}
                 files_pending={explorer.is_none()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
             <section class="card">
                 <h3>{ "Layers" }</h3>

@@ -117,6 +117,7 @@ impl Loader {
                 snapshot,
                 images,
                 image,
+                packages,
             } => {
                 let snap = *snapshot;
                 let listing = Rc::new(ArchiveListing {
@@ -138,6 +139,7 @@ impl Loader {
                 self.apply(Action::Compare(CompareState::Ready(Rc::new(Comparison {
                     session,
                     explorer,
+                    packages: packages.map(|p| Rc::new(*p)),
                     link,
                     images,
                     image,

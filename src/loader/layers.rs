@@ -60,6 +60,7 @@ impl Loader {
     /// The open image, the scan run or whether layers are wanted changed: start reading the
     /// layers, or stop.
     pub(super) fn on_scan_key(&mut self, env: &dyn Env) {
+        self.stop_packages(); // of the run before
         if !self.state.scan_wanted {
             return self.stop_pool(); // terminates the scanning workers
         }
@@ -69,6 +70,7 @@ impl Loader {
         let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
         self.run = self.state.scan_run;
         self.scans = vec![None; present.len()];
+        self.kept = vec![None; present.len()];
         self.jobs.retain(|_, j| matches!(j, Job::Read { .. }));
         self.started = env.now_ms();
         self.stats = Default::default();
@@ -92,6 +94,7 @@ impl Loader {
             return;
         };
         let run = self.run;
+        self.spawn_packages();
         self.apply(Action::ScanStarted {
             run,
             totals: present.iter().map(|l| l.map_or(0, |l| l.len)).collect(),
@@ -118,10 +121,12 @@ impl Loader {
         }
         if submitted == 0 {
             let explorer = Self::explorer(env, &session, Vec::new(), 0.0, Default::default());
+            let history = explorer.history.clone();
             self.apply(Action::LayersReady {
                 run,
                 explorer: Rc::new(explorer),
             });
+            self.start_packages(&session, history, env);
         }
     }
 
@@ -152,9 +157,15 @@ impl Loader {
                 millis,
                 memory,
                 scan,
+                kept,
             } => {
                 if self.jobs.remove(&job) != Some(Job::Scan(layer)) {
                     return; // not this run's
+                }
+                if let (crate::protocol::Kept::Arrived(bytes), Some(slot)) =
+                    (kept, self.kept.get_mut(layer.get()))
+                {
+                    *slot = Some(bytes);
                 }
                 self.stats.layers.push(LayerStat {
                     layer: layer.number(),
@@ -226,10 +237,13 @@ impl Loader {
         self.out.push(Output::Mark("strata:layers-ready"));
         let unverified = explorer.analysis.unverified();
         let run = self.run;
+        let history = explorer.history.clone();
         self.apply(Action::LayersReady {
             run,
             explorer: Rc::new(explorer),
         });
+        // The packages, in a worker of their own, from the scans as they arrived.
+        self.start_packages(&session, history, env);
         // The indexes are shown; now the digests their scans left for later.
         if !self.pool || !matches!(self.source, Some(Source::File { .. })) {
             return;

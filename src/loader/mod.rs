@@ -12,6 +12,7 @@
 mod compare;
 mod layers;
 mod open;
+mod packages;
 mod supply_chain;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,8 @@ pub enum Worker {
     Compare,
     /// Lists a repository's tags for the registry form.
     Tags,
+    /// Reads the open image's packages, once its layers are read.
+    Packages,
 }
 
 /// What travels beside a request: nothing, the dropped file, or the comparison's file (the
@@ -198,6 +201,13 @@ pub struct Loader {
     /// The scan run the pool works for, its scans so far, when it started, its measurements.
     run: u64,
     scans: Vec<Option<LayerScan>>,
+    /// Each layer's scan as it arrived (its index and the package databases it kept), for the
+    /// package worker.
+    kept: Vec<Option<crate::protocol::Arrived>>,
+    /// The package job in flight and when it started; whether its worker runs (it is started
+    /// with the scans, so its wasm is loaded by the time they are in).
+    packages: Option<(JobId, f64)>,
+    packages_worker: bool,
     started: f64,
     stats: ScanStats,
     /// The comparison's image: its name and, for a registry, the reference typed.
@@ -242,6 +252,9 @@ impl Loader {
             jobs: HashMap::new(),
             run: 0,
             scans: Vec::new(),
+            kept: Vec::new(),
+            packages: None,
+            packages_worker: false,
             started: 0.0,
             stats: ScanStats::default(),
             compare: None,
@@ -279,10 +292,12 @@ impl Loader {
                 Worker::Pool => self.on_pool(response, env),
                 Worker::Compare => self.on_compare(response),
                 Worker::Tags => self.on_tags(response),
+                Worker::Packages => self.on_packages(response, env),
             },
             Event::Cancel => {
                 self.out.push(Output::Stop(Worker::Main)); // terminates the worker mid-work
                 self.stop_pool();
+                self.stop_packages();
                 self.source = None;
                 self.apply(Action::Cancel);
             }
@@ -343,7 +358,7 @@ impl Loader {
     fn auto_scan_key(&self) -> AutoScanKey {
         let needs = matches!(
             self.state.route.view,
-            View::Layers | View::Waste | View::Compare
+            View::Layers | View::Waste | View::Packages | View::Compare
         );
         let registry_image = self
             .state

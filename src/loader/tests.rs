@@ -66,6 +66,8 @@ struct Sim {
     hashes_fail: bool,
     /// The URLs the simulated registry was asked for by supply chain lookups.
     registry_asked: Vec<String>,
+    /// Ranges the package worker read from the file (what the scans did not keep).
+    package_reads: usize,
 }
 
 impl Sim {
@@ -100,6 +102,7 @@ impl Sim {
             marks: Vec::new(),
             hashes_fail: false,
             registry_asked: Vec::new(),
+            package_reads: 0,
         };
         let outputs = sim.loader.start(&sim.clock);
         sim.run(outputs);
@@ -263,12 +266,33 @@ impl Sim {
                 let analysis =
                     strata_core::scan_image(&mut image, &source, &limits, &mut |_, _, _| true)
                         .unwrap();
+                let sizes: Vec<Option<u64>> =
+                    image.layers.iter().map(|l| l.uncompressed_size).collect();
+                let history = strata_core::history::history(&image, &sizes);
+                let layers = image.layers.clone();
+                let packages = strata_core::packages::analyse_packages(
+                    &analysis.tree,
+                    &history,
+                    &limits,
+                    &[],
+                    &mut |l, r| {
+                        strata_core::layer::content::read_ranges(
+                            &source,
+                            layers[l].location.unwrap(),
+                            layers[l]
+                                .compression
+                                .unwrap_or(strata_core::Compression::None),
+                            r,
+                        )
+                    },
+                );
                 let snapshot =
                     strata_core::snapshot::Snapshot::of("b.tar", "oci", &image, &analysis);
                 vec![Response::Analysed {
                     snapshot: Box::new(snapshot),
                     images: answers::listing(&archive, "b.tar".into(), source.len()).images,
                     image: number,
+                    packages: Some(Box::new(packages)),
                 }]
             }
             Request::SupplyChain {
@@ -324,6 +348,60 @@ impl Sim {
                     },
                 )]
             }
+            Request::AnalysePackages {
+                job,
+                layers,
+                history,
+                limits,
+                scans,
+                ..
+            } => {
+                // As it crosses the wire: the scans travel beside the JSON.
+                let request = Request::AnalysePackages {
+                    job,
+                    layers,
+                    history,
+                    limits,
+                    registry: None,
+                    scans,
+                };
+                let request = crate::wire::decode_request(
+                    &crate::wire::encode_request(&request),
+                    crate::wire::request_bytes_joined(&request),
+                )
+                .unwrap();
+                let Request::AnalysePackages {
+                    job,
+                    layers,
+                    history,
+                    limits,
+                    scans,
+                    ..
+                } = request
+                else {
+                    unreachable!()
+                };
+                let source = MemorySource::new(self.file.clone());
+                let mut reads = 0;
+                let report = answers::packages(scans, &history, &limits, &mut |l, c, r| {
+                    reads += r.len();
+                    let blob = layers[l].as_ref().unwrap().blob;
+                    strata_core::layer::content::read_ranges(&source, blob, c, r)
+                });
+                self.package_reads += reads;
+                match report {
+                    Ok(report) => vec![Response::Packages {
+                        job,
+                        millis: 1.0,
+                        memory: 0,
+                        report: Box::new(report),
+                    }],
+                    Err(error) => vec![Response::Failed {
+                        job: Some(job),
+                        error,
+                    }],
+                }
+            }
             Request::ListTags { .. } => vec![Response::Tags {
                 repository: "registry.example/app".into(),
                 tags: vec!["1".into(), "latest".into()],
@@ -344,18 +422,22 @@ impl Sim {
                 ..
             } => {
                 let bytes = &self.file[blob.offset as usize..(blob.offset + blob.len) as usize];
-                // A dropped file's uncompressed layers leave their digest for later.
-                let mut scanner = strata_core::LayerScanner::new(None, &limits);
+                // A dropped file's uncompressed layers leave their digest for later; the
+                // package databases are kept as they stream by.
+                let mut scanner = strata_core::LayerScanner::new(None, &limits)
+                    .capture(strata_core::packages::CAPTURE);
                 if registry.is_none() {
                     scanner = scanner.defer_uncompressed_digest();
                 }
                 scanner.push(bytes);
+                let (scan, kept) = scanner.finish_captured();
                 Response::Scanned {
                     job,
                     layer,
                     millis: 1.0,
                     memory: 0,
-                    scan: Box::new(scanner.finish()),
+                    scan: Box::new(scan),
+                    kept: crate::protocol::Kept::Files(kept),
                 }
             }
             Request::HashBlob { job, layer, blob } => {
@@ -964,4 +1046,186 @@ fn a_registry_image_s_supply_chain_waits_for_its_view() {
         ..route
     }));
     assert_eq!(supply_chain_requests(&sim).len(), 1);
+}
+
+/// A layer tar of `(path, content, mode)` entries (a path ending in `/` is a directory).
+fn layer_tar(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data, mode) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(<[u8]>::len(data) as u64);
+        h.set_mode(*mode);
+        h.set_cksum();
+        b.append_data(&mut h, path, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let mut h = Sha256Stream::new();
+    h.update(bytes);
+    h.finish()
+        .to_string()
+        .trim_start_matches("sha256:")
+        .to_owned()
+}
+
+/// A docker-archive (`docker save`'s layout) of layers made by the steps named beside them.
+fn docker_archive(layers: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|(_, t)| format!("sha256:{}", sha256_hex(t)))
+        .collect();
+    let history: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|(by, _)| serde_json::json!({ "created": "2024-01-01T00:00:00Z", "created_by": by }))
+        .collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {},
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        "history": history,
+    }))
+    .unwrap();
+    let config_name = format!("{}.json", sha256_hex(&config));
+    let names: Vec<String> = (0..layers.len())
+        .map(|i| format!("l{i}/layer.tar"))
+        .collect();
+    let manifest = serde_json::to_vec(&serde_json::json!([{
+        "Config": config_name,
+        "RepoTags": ["pkgs:1"],
+        "Layers": names,
+    }]))
+    .unwrap();
+    let mut files: Vec<(&str, &[u8], u32)> = vec![
+        ("manifest.json", &manifest, 0o644),
+        (&config_name, &config, 0o644),
+    ];
+    for (name, (_, t)) in names.iter().zip(layers) {
+        files.push((name, t, 0o644));
+    }
+    layer_tar(&files)
+}
+
+const STATUS_AB: &[u8] = b"Package: a\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\nInstalled-Size: 1\n\nPackage: b\nStatus: install ok installed\nVersion: 2.0\nArchitecture: all\n\n";
+const STATUS_A: &[u8] =
+    b"Package: a\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\nInstalled-Size: 1\n\n";
+
+/// Two dpkg packages installed, one removed by the next layer, which also drops in an
+/// executable no package owns.
+fn package_image() -> Vec<u8> {
+    docker_archive(&[
+        (
+            "RUN dpkg -i a.deb b.deb",
+            layer_tar(&[
+                ("usr/bin/a", b"#!/bin/sh\necho a\n", 0o755),
+                ("usr/share/b/data", b"b's data", 0o644),
+                ("var/lib/dpkg/status", STATUS_AB, 0o644),
+                ("var/lib/dpkg/info/a.list", b"/usr/bin/a\n", 0o644),
+                (
+                    "var/lib/dpkg/info/b.list",
+                    b"/usr/share/b\n/usr/share/b/data\n",
+                    0o644,
+                ),
+            ]),
+        ),
+        (
+            "RUN dpkg -r b && curl -o /usr/local/bin/tool …",
+            layer_tar(&[
+                ("usr/local/bin/tool", b"#!/bin/sh\necho tool\n", 0o755),
+                ("usr/share/b/.wh.data", b"", 0o644),
+                ("var/lib/dpkg/status", STATUS_A, 0o644),
+                ("var/lib/dpkg/info/.wh.b.list", b"", 0o644),
+            ]),
+        ),
+    ])
+}
+
+#[test]
+fn packages_are_read_in_a_worker_of_their_own_from_the_scans() {
+    use crate::state::PackagesState;
+    use strata_core::package_view::{OwnerLine, owner_line};
+    let mut sim = Sim::new("");
+    sim.drop_file(package_image(), "pkgs.tar");
+    sim.run_pool();
+    // One job, to a worker of its own, with every layer's scan as it arrived.
+    let jobs = sim.requests(Worker::Packages);
+    assert_eq!(jobs.len(), 1);
+    let Request::AnalysePackages { scans, layers, .. } = jobs[0] else {
+        panic!("{:?}", jobs[0])
+    };
+    assert_eq!((scans.len(), layers.len()), (2, 2));
+    assert!(scans.iter().all(Option::is_some));
+    assert!(sim.marks.contains(&"strata:packages-ready"));
+    assert!(
+        !sim.alive.contains(&Worker::Packages),
+        "stopped once answered: its memory goes with it"
+    );
+    // Every database was kept by the scans: nothing was read again.
+    assert_eq!(sim.package_reads, 0);
+    let PackagesState::Ready(p) = sim.state().packages.clone() else {
+        panic!("{:?}", sim.state().packages)
+    };
+    let r = &p.report;
+    let finals: Vec<&str> = r
+        .final_packages()
+        .map(|(_, p)| p.package.name.as_str())
+        .collect();
+    assert_eq!(finals, ["a"]);
+    let b = r.packages.iter().find(|p| p.package.name == "b").unwrap();
+    assert_eq!((b.layer, b.removed_in), (1, Some(2)));
+    let badges: Vec<Option<&str>> = p
+        .badges
+        .iter()
+        .map(|b| b.as_ref().map(|b| b.text.as_str()))
+        .collect();
+    assert_eq!(badges, [Some("+2 deb"), Some("\u{2212}1")]);
+    // Owners are looked up in the page's own tree: the worker built the same one.
+    let explorer = sim.explorer();
+    let tree = &explorer.analysis.tree;
+    let at = |path: &str| owner_line(r, tree, tree.paths.lookup(path).unwrap(), 1);
+    assert!(
+        matches!(at("usr/bin/a"), Some(OwnerLine::Package { ref text, layer: 1, .. }) if text == "a:amd64 1.0 (deb)"),
+        "{:?}",
+        at("usr/bin/a")
+    );
+    assert_eq!(
+        at("usr/local/bin/tool"),
+        Some(OwnerLine::Unowned {
+            layer: 2,
+            step: Some("RUN dpkg -r b && curl -o /usr/local/bin/tool …".into()),
+            itself: None,
+        })
+    );
+    let codes: Vec<&str> = r.hints.iter().map(|h| h.code.as_str()).collect();
+    assert_eq!(codes, ["package-removed-later", "unowned-executables"]);
+    // A new image stops the analysis and forgets the last one's packages.
+    sim.drop_file(OCI.to_vec(), "tiny.oci.tar");
+    assert_eq!(sim.state().packages, PackagesState::Idle);
+    sim.run_pool();
+    let PackagesState::Ready(p) = sim.state().packages.clone() else {
+        panic!("{:?}", sim.state().packages)
+    };
+    assert_eq!(p.report.final_packages().count(), 0);
+}
+
+#[test]
+fn a_comparison_brings_its_packages() {
+    let mut sim = Sim::new("");
+    sim.drop_file(DOCKER.to_vec(), "a.tar");
+    sim.run_pool();
+    sim.compare_file = package_image();
+    sim.send(Event::CompareFile {
+        name: "b.tar".into(),
+    });
+    sim.deliver();
+    let CompareState::Ready(c) = &sim.state().compare else {
+        panic!("{:?}", sim.state().compare)
+    };
+    let b = c.packages.clone().unwrap();
+    let a = sim.state().packages.ready().cloned().unwrap();
+    let d = strata_core::packages::compare(&a.report, &b);
+    let added: Vec<&str> = d.added.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(added, ["a"]);
 }

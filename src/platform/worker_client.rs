@@ -17,7 +17,8 @@ use yew::Callback;
 /// Trunk writes the worker's loader here (`data-loader-shim` in index.html).
 const WORKER_URL: &str = "./worker_loader.js";
 
-type Queue = Rc<RefCell<Vec<JsValue>>>;
+/// Messages waiting for the worker to be ready, each with the buffer it transfers.
+type Queue = Rc<RefCell<Vec<(JsValue, Option<JsValue>)>>>;
 
 pub struct WorkerClient {
     worker: Worker,
@@ -58,8 +59,8 @@ impl WorkerClient {
                 let response = wire::read_response(&event.data());
                 if matches!(response, Response::Ready) {
                     ready.set(true);
-                    for message in queue.borrow_mut().drain(..) {
-                        let _ = worker.post_message(&message);
+                    for (message, transfer) in queue.borrow_mut().drain(..) {
+                        post(&worker, &message, transfer.as_ref());
                     }
                     return;
                 }
@@ -86,15 +87,23 @@ impl WorkerClient {
         })
     }
 
-    /// Sends a request, with a `File` (or other JS value) beside it when it needs one.
+    /// Sends a request, with a `File` (or other JS value) beside it when it needs one; the
+    /// bytes it carries are transferred, not copied.
     pub fn send(&self, request: &Request, attachment: Option<&JsValue>) {
-        let message = wire::request_message(request, attachment);
+        let (message, transfer) = wire::request_message(request, attachment);
         if self.ready.get() {
-            let _ = self.worker.post_message(&message);
+            post(&self.worker, &message, transfer.as_ref());
         } else {
-            self.queue.borrow_mut().push(message);
+            self.queue.borrow_mut().push((message, transfer));
         }
     }
+}
+
+fn post(worker: &Worker, message: &JsValue, transfer: Option<&JsValue>) {
+    let _ = match transfer {
+        Some(t) => worker.post_message_with_transfer(message, &js_sys::Array::of1(t)),
+        None => worker.post_message(message),
+    };
 }
 
 impl Drop for WorkerClient {

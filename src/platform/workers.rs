@@ -17,6 +17,7 @@ pub struct Workers {
     pool: Option<WorkerPool>,
     compare: Option<WorkerClient>,
     tags: Option<WorkerClient>,
+    packages: Option<WorkerClient>,
     /// The dropped (or picked) file, and the comparison's.
     pub file: Option<File>,
     pub compare_file: Option<File>,
@@ -36,6 +37,7 @@ impl Workers {
             Worker::Main => self.main.as_ref(),
             Worker::Compare => self.compare.as_ref(),
             Worker::Tags => self.tags.as_ref(),
+            Worker::Packages => self.packages.as_ref(),
             Worker::Pool => None,
         }
     }
@@ -45,6 +47,7 @@ impl Workers {
             Worker::Main => Some(&mut self.main),
             Worker::Compare => Some(&mut self.compare),
             Worker::Tags => Some(&mut self.tags),
+            Worker::Packages => Some(&mut self.packages),
             Worker::Pool => None,
         }
     }

@@ -1,16 +1,21 @@
 //! What a worker answers, made from the engine's results without touching the browser, so the
 //! loader's tests (`src/loader/tests.rs`) get exactly the responses a worker sends: the
 //! archive's listing, a loaded image, a registry image opened (pinned, with its listing), a
-//! supply chain looked up.
+//! supply chain looked up, a file read, the package analysis.
 
-use crate::protocol::Request;
 use crate::protocol::{
     ArchiveListing, ErrorInfo, ListedImage, RegistryAccess, Response, browser_error,
 };
+use crate::protocol::{Arrived, Request};
+use strata_core::history::History;
+use strata_core::layer::content::RangeRequest;
+use strata_core::layer::scan::Captured;
+use strata_core::packages::PackageReport;
 use strata_core::supply_chain::{Options, PublicKey, SupplyChain};
 use strata_core::{
     Archive, BlobLocation, Image, Limits, ManifestPick, ReadAt, load_image, overview,
 };
+use strata_core::{Compression, LayerScan};
 
 /// The archive's images, so the page can offer a choice when there are several.
 pub fn listing(archive: &Archive, file_name: String, file_size: u64) -> ArchiveListing {
@@ -195,4 +200,66 @@ pub fn supply_chain_in_archive(
     limits: &Limits,
 ) -> SupplyChain {
     strata_core::supply_chain::from_archive(archive, source, image, options, limits)
+}
+
+/// How the package worker reads what the scans did not keep: ranges of files of one layer
+/// (0-based), whose blob is compressed as its scan found.
+pub type ReadLayer<'a> =
+    dyn FnMut(usize, Compression, &[RangeRequest]) -> Vec<Result<Vec<u8>, strata_core::Error>> + 'a;
+
+/// The answer to `AnalysePackages`: the layer scans as they arrived on the page (each its
+/// `LayerScan` then the files it kept, postcard) make the same tree the page built (the same
+/// path ids, so the page can look owners up in its own), the kept package databases are
+/// parsed, and the rest is read through `read`.
+pub fn packages(
+    scans: Vec<Option<Arrived>>,
+    history: &History,
+    limits: &Limits,
+    read: &mut ReadLayer<'_>,
+) -> Result<PackageReport, ErrorInfo> {
+    let mut indexes = Vec::with_capacity(scans.len());
+    let mut captured = Vec::with_capacity(scans.len());
+    let mut compressions = Vec::with_capacity(scans.len());
+    for (i, arrived) in scans.into_iter().enumerate() {
+        let Some(arrived) = arrived else {
+            indexes.push(None);
+            captured.push(Vec::new());
+            compressions.push(Compression::None);
+            continue;
+        };
+        let damaged = |e: postcard::Error| {
+            browser_error(
+                &format!(
+                    "Layer {}'s index reached the package worker damaged.",
+                    i + 1
+                ),
+                e.to_string(),
+            )
+        };
+        let (mut scan, rest) =
+            postcard::take_from_bytes::<LayerScan>(&arrived.0).map_err(damaged)?;
+        let kept: Vec<Captured> = if rest.is_empty() {
+            Vec::new()
+        } else {
+            postcard::from_bytes(rest).map_err(damaged)?
+        };
+        scan.index.restore();
+        compressions.push(scan.compression);
+        indexes.push(Some(scan.index));
+        captured.push(kept);
+    }
+    let tree = strata_core::build_tree(indexes);
+    Ok(strata_core::packages::analyse_packages(
+        &tree,
+        history,
+        limits,
+        &captured,
+        &mut |layer, ranges| {
+            let c = compressions
+                .get(layer)
+                .copied()
+                .unwrap_or(Compression::None);
+            read(layer, c, ranges)
+        },
+    ))
 }

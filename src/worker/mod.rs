@@ -6,14 +6,17 @@
 //! One worker opens the archive and resolves images (and keeps them), or opens an image from a
 //! registry, and looks up the open image's supply chain when the page asks; the others of the pool only scan layers and read files, each request carrying
 //! the `File` (or the registry blob) and where to read. A pool worker keeps the registry blobs
-//! it read last, so opening a file after its layer was scanned costs no download.
+//! it read last, so opening a file after its layer was scanned costs no download. Scans keep
+//! the package databases as they stream by (`packages::CAPTURE`); one more worker runs the
+//! package analysis from those scans (`AnalysePackages`), reading the rest by range.
 use crate::platform::blob_source::BlobSource;
 use crate::platform::registry_client::{self, BlobReader};
-use crate::protocol::{ErrorInfo, RegistryBlob, Request, Response, browser_error};
+use crate::protocol::{ErrorInfo, Kept, RegistryBlob, Request, Response, browser_error};
 use crate::wire;
 use std::cell::RefCell;
 use std::rc::Rc;
-use strata_core::{Archive, Limits, ManifestPick, load_image, open_archive, scan_layer};
+use strata_core::layer::scan::Captured;
+use strata_core::{Archive, Limits, ManifestPick, load_image, open_archive};
 use strata_core::{BlobLocation, ReadAt};
 
 pub mod answers;
@@ -247,6 +250,41 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
                 });
             post.send(response);
         }
+        Request::AnalysePackages {
+            job,
+            layers,
+            history,
+            limits,
+            registry,
+            scans,
+        } => {
+            let started = now_ms();
+            let file = match &registry {
+                Some(_) => None,
+                None => match file_source(attachment) {
+                    Ok(f) => Some(f),
+                    Err(error) => {
+                        return post.send(Response::Failed {
+                            job: Some(job),
+                            error,
+                        });
+                    }
+                },
+            };
+            let mut read = package_reader(&layers, file.as_ref(), registry.as_ref());
+            match answers::packages(scans, &history, &limits, &mut read) {
+                Ok(report) => post.send(Response::Packages {
+                    job,
+                    millis: now_ms() - started,
+                    memory: crate::platform::browser::wasm_memory(),
+                    report: Box::new(report),
+                }),
+                Err(error) => post.send(Response::Failed {
+                    job: Some(job),
+                    error,
+                }),
+            }
+        }
         Request::ListTags { access } => match registry_client::tags(&access) {
             Ok((repository, tags)) => post.send(Response::Tags { repository, tags }),
             Err(error) => post.send(Response::Failed { job: None, error }),
@@ -280,7 +318,14 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
                 true
             };
             let at = source.place(blob);
-            let result = scan_layer(source.source(), at.offset, at.len, &limits, &mut progress);
+            let result = strata_core::layer::scan::scan_layer_capturing(
+                source.source(),
+                at.offset,
+                at.len,
+                &limits,
+                Some(strata_core::packages::CAPTURE),
+                &mut progress,
+            );
             send_scan(post, job, layer, started, result);
         }
         Request::HashBlob { job, layer, blob } => {
@@ -327,6 +372,66 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
     }
 }
 
+/// How the package worker reads ranges of a layer's files: from the dropped file, or from a
+/// registry blob (the last one's downloaded windows kept, as the analysis asks layer by
+/// layer).
+fn package_reader<'a>(
+    layers: &'a [Option<crate::protocol::PackageLayer>],
+    file: Option<&'a BlobSource>,
+    registry: Option<&'a crate::protocol::RegistryAccess>,
+) -> impl FnMut(
+    usize,
+    strata_core::Compression,
+    &[strata_core::layer::content::RangeRequest],
+) -> Vec<Result<Vec<u8>, strata_core::Error>>
++ 'a {
+    let mut last: Option<(usize, Rc<BlobReader>)> = None;
+    move |layer, compression, ranges| {
+        let fail = |detail: String| -> Vec<Result<Vec<u8>, strata_core::Error>> {
+            ranges
+                .iter()
+                .map(|_| {
+                    Err(strata_core::Error::Invalid {
+                        what: format!("layer {}", layer + 1),
+                        detail: detail.clone(),
+                    })
+                })
+                .collect()
+        };
+        let Some(Some(l)) = layers.get(layer) else {
+            return fail("its blob is missing from the archive".into());
+        };
+        if let Some(f) = file {
+            return strata_core::layer::content::read_ranges(f, l.blob, compression, ranges);
+        }
+        let (Some(access), Some(digest)) = (registry, l.digest.clone()) else {
+            return fail("its blob has no digest to fetch it by".into());
+        };
+        let reader = match &last {
+            Some((n, r)) if *n == layer => r.clone(),
+            _ => {
+                let blob = RegistryBlob {
+                    access: access.clone(),
+                    digest,
+                };
+                match registry_client::blob_reader(&blob, l.blob.len, BLOB_CACHE_BUDGET) {
+                    Ok(r) => {
+                        let r = Rc::new(r);
+                        last = Some((layer, r.clone()));
+                        r
+                    }
+                    Err(e) => return fail(format!("{} ({})", e.summary, e.detail)),
+                }
+            }
+        };
+        let at = BlobLocation {
+            offset: 0,
+            len: l.blob.len,
+        };
+        strata_core::layer::content::read_ranges(&*reader, at, compression, ranges)
+    }
+}
+
 /// Reports a layer's bytes read to the page, at most every 100 ms.
 fn scan_progress(post: &Post, job: u64, layer: LayerIdx, total: u64) -> impl FnMut(u64) + '_ {
     let mut last = 0.0;
@@ -344,21 +449,23 @@ fn scan_progress(post: &Post, job: u64, layer: LayerIdx, total: u64) -> impl FnM
     }
 }
 
-/// Posts a layer's scan (its index as postcard bytes beside the message) or its failure.
+/// Posts a layer's scan (its index and the files it kept as postcard bytes beside the
+/// message) or its failure.
 fn send_scan(
     post: &Post,
     job: u64,
     layer: LayerIdx,
     started: f64,
-    result: Result<strata_core::LayerScan, strata_core::Error>,
+    result: Result<(strata_core::LayerScan, Vec<Captured>), strata_core::Error>,
 ) {
     match result {
-        Ok(scan) => post.send(Response::Scanned {
+        Ok((scan, kept)) => post.send(Response::Scanned {
             job,
             layer,
             millis: now_ms() - started,
             memory: crate::platform::browser::wasm_memory(),
             scan: Box::new(scan),
+            kept: Kept::Files(kept),
         }),
         Err(e) => post.send(Response::Failed {
             job: Some(job),
@@ -390,16 +497,19 @@ async fn stream_into_scanner(
     blob: BlobLocation,
     limits: &Limits,
     post: &Post,
-) -> Result<strata_core::LayerScan, strata_core::Error> {
-    // The index first: an uncompressed layer's one hash is left for a `HashBlob` job.
-    let mut scanner = strata_core::LayerScanner::new(None, limits).defer_uncompressed_digest();
+) -> Result<(strata_core::LayerScan, Vec<Captured>), strata_core::Error> {
+    // The index first: an uncompressed layer's one hash is left for a `HashBlob` job. The
+    // package databases are kept as they stream by.
+    let mut scanner = strata_core::LayerScanner::new(None, limits)
+        .defer_uncompressed_digest()
+        .capture(strata_core::packages::CAPTURE);
     let mut report = scan_progress(post, job, layer, blob.len);
     stream_blob(file, blob, &mut |done, chunk| {
         scanner.push(chunk);
         report(done);
     })
     .await?;
-    Ok(scanner.finish())
+    Ok(scanner.finish_captured())
 }
 
 /// Streams the blob's bytes out of the file (`Blob.slice().stream()` with a BYOB reader
@@ -572,25 +682,58 @@ fn analyse(
         .map(|l| l.location.map_or(0, |l| l.len))
         .collect();
     let all: u64 = totals.iter().sum();
-    let result = strata_core::scan_image(
+    let result = strata_core::scan_image_capturing(
         &mut image,
         source.as_ref(),
         limits,
+        Some(strata_core::packages::CAPTURE),
         &mut |layer, done, _| {
             let before: u64 = totals[..layer.min(totals.len())].iter().sum();
             progress(before + done, all);
             true
         },
     );
-    let analysis = match result {
+    let (analysis, captured) = match result {
         Ok(a) => a,
         Err(e) => return fail(ErrorInfo::from(&e)),
     };
+    // Its packages too, for the comparison's package section.
+    let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
+    let history = strata_core::history::history(&image, &sizes);
+    let layers = &image.layers;
+    let packages = strata_core::packages::analyse_packages(
+        &analysis.tree,
+        &history,
+        limits,
+        &captured,
+        &mut |layer, ranges| match layers.get(layer).and_then(|l| l.location) {
+            Some(blob) => strata_core::layer::content::read_ranges(
+                source.as_ref(),
+                blob,
+                analysis
+                    .scans
+                    .get(layer)
+                    .and_then(|s| s.as_ref().map(|s| s.compression))
+                    .unwrap_or(strata_core::Compression::None),
+                ranges,
+            ),
+            None => ranges
+                .iter()
+                .map(|_| {
+                    Err(strata_core::Error::Invalid {
+                        what: format!("layer {}", layer + 1),
+                        detail: "its blob is missing".into(),
+                    })
+                })
+                .collect(),
+        },
+    );
     let snap = strata_core::snapshot::Snapshot::of(&name, &format, &image, &analysis);
     post.send(Response::Analysed {
         snapshot: Box::new(snap),
         images,
         image: number,
+        packages: Some(Box::new(packages)),
     });
 }
 

@@ -182,6 +182,15 @@ pub fn hints(a: &ImageArgs, format: Format) -> Result<i32> {
     let (analysis, h) = opened.analyse_with_history()?;
     let mut all = strata_core::hints::config_hints(&opened.image, &h, None);
     all.extend(strata_core::hints::file_hints(&analysis.tree));
+    // The package findings (installed then removed: still shipped; executables no package
+    // owns), read from the databases the layers hold: a snapshot has no file contents.
+    if opened.is_snapshot() {
+        eprintln!(
+            "strata: a snapshot holds no file contents: the package findings are not checked"
+        );
+    } else {
+        all.extend(crate::packages::report(&opened, &analysis, &h, &[])?.hints);
+    }
     if format == Format::Json {
         #[derive(Serialize)]
         struct HintsOut<'a> {

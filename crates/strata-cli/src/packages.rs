@@ -179,14 +179,7 @@ fn ecosystem_counts<'a>(it: impl Iterator<Item = &'a PackageInstance>) -> String
 }
 
 fn name_of(p: &PackageInstance) -> String {
-    let arch = match (&p.package.arch, p.ecosystem) {
-        (Some(a), Ecosystem::Deb) if a != "all" => format!(":{a}"),
-        _ => String::new(),
-    };
-    match &p.package.namespace {
-        Some(ns) => format!("{ns}:{}{arch}", p.package.name),
-        None => format!("{}{arch}", p.package.name),
-    }
+    strata_core::package_view::display_name(p)
 }
 
 fn table(o: &mut impl Write, r: &PackageReport, at: usize, layer: Option<usize>) -> Result<()> {

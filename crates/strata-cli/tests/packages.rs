@@ -845,3 +845,81 @@ fn errors_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("snapshot"), "{err}");
 }
+
+/// `strata hints` names the package findings, and their evidence is what dpkg-query says:
+/// the packages one layer's answer lists and the next one's does not (by name: an upgrade
+/// keeps its name), installed in the lower layer and still shipped there; and executables no
+/// `dpkg-query -L` lists.
+#[test]
+fn strata_hints_names_the_package_findings() {
+    let out = json(&["hints", "--format", "json", &image("debian.docker.tar")]);
+    let hints = out["hints"].as_array().unwrap();
+    let find = |code: &str| {
+        hints
+            .iter()
+            .find(|h| h["code"] == code)
+            .unwrap_or_else(|| panic!("no {code} in {hints:#?}"))
+    };
+    let names = |layer: usize| -> BTreeSet<String> {
+        dpkg_oracle(layer).into_iter().map(|(n, _, _)| n).collect()
+    };
+    let mut want: BTreeSet<(String, usize)> = BTreeSet::new();
+    for layer in 2..=4 {
+        for gone in names(layer - 1).difference(&names(layer)) {
+            want.insert((gone.clone(), layer));
+        }
+    }
+    assert!(!want.is_empty(), "the fixture removes packages");
+    let removed = find("package-removed-later");
+    let got: BTreeSet<(String, usize)> = removed["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let note = s(&e["note"]);
+            let name = note.split(' ').next().unwrap().to_owned();
+            let gone: usize = note.rsplit(' ').next().unwrap().parse().unwrap();
+            assert!(e["layer"].as_u64().unwrap() < gone as u64, "{e}");
+            (name, gone)
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(
+        s(&removed["title"]).ends_with("installed and removed in a later layer: still shipped")
+    );
+    let unowned = find("unowned-executables");
+    let listed: BTreeSet<String> = oracle("debian/layer4.dpkg-query-L.resolved.txt")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let paths: Vec<String> = unowned["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| s(&e["path"]))
+        .collect();
+    assert!(
+        paths.contains(&"usr/local/bin/strata-go-app".to_owned()),
+        "{paths:?}"
+    );
+    for p in &paths {
+        assert!(
+            !listed.contains(p),
+            "{p} is owned according to dpkg-query -L"
+        );
+    }
+    // The table says the same.
+    let (code, text, err) = run(&["hints", &image("debian.docker.tar")]);
+    assert_eq!(code, 0, "{err}");
+    let text = String::from_utf8(text).unwrap();
+    for code in ["package-removed-later", "unowned-executables"] {
+        assert!(
+            text.contains(&format!("[{code}]")),
+            "{code} missing from:\n{text}"
+        );
+    }
+    // Without an OS package database (busybox), every file is unowned: no finding.
+    let (_, text, _) = run(&["hints", &image("langs.docker.tar")]);
+    let text = String::from_utf8(text).unwrap();
+    assert!(!text.contains("[unowned-executables]"), "{text}");
+}

@@ -29,13 +29,15 @@ mod views;
 
 pub use analysis::{diff, dive, hints, packages, paths, supply_chain, tree};
 pub use formats::{archive, image, layer, model, registry, tar};
+/// The Packages view's models (`views/packages.rs`; `strata_core::packages` is the analysis).
+pub use views::packages as package_view;
 pub use views::{
     equivalents, explorer, history, inspect, lessons, overview, preview, report, snapshot,
     supply_chain_view,
 };
 
 pub use analysis::read::{
-    Analysis, LayerScanSummary, LayerStatus, analyse, scan_image, scan_image_capturing,
+    Analysis, LayerScanSummary, LayerStatus, analyse, build_tree, scan_image, scan_image_capturing,
     verify_layer,
 };
 pub use archive::{

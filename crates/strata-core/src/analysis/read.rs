@@ -113,6 +113,23 @@ fn check_digests(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagno
     out
 }
 
+/// The tree of layer indexes (in layer order; `None` for a missing blob, an empty layer), as
+/// [`analyse`] builds it: a host that builds it again elsewhere (the web app's package worker)
+/// gets the same path ids.
+pub fn build_tree(indexes: Vec<Option<LayerIndex>>) -> ImageTree {
+    ImageTree::build(
+        indexes
+            .into_iter()
+            .map(|i| {
+                i.unwrap_or_else(|| LayerIndex {
+                    paths: crate::paths::PathTable::new(),
+                    ..LayerIndex::default()
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Builds the analysis from scans (in layer order; `None` for missing blobs).
 pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
     let mut diagnostics = Vec::new();
@@ -141,18 +158,15 @@ pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
                     image.layers[i].measured(summary.tar_size);
                 }
                 summaries.push(Some(summary));
-                indexes.push(scan.index);
+                indexes.push(Some(scan.index));
             }
             None => {
                 summaries.push(None);
-                indexes.push(LayerIndex {
-                    paths: crate::paths::PathTable::new(),
-                    ..LayerIndex::default()
-                });
+                indexes.push(None);
             }
         }
     }
-    let tree = ImageTree::build(indexes);
+    let tree = build_tree(indexes);
     diagnostics.extend(tree.diagnostics.iter().cloned());
     Analysis {
         scans: summaries,

@@ -22,6 +22,8 @@ pub enum Topic {
     Compare(Option<String>),
     /// Signatures, attestations and referrers.
     SupplyChain,
+    /// The installed packages, by layer, and an SBOM.
+    Packages,
 }
 
 /// One equivalent command.
@@ -319,6 +321,27 @@ pub fn equivalents(
                 "strata",
                 format!("strata supply-chain {strata_image} --key cosign.pub"),
                 "this view; --format json too",
+            ));
+        }
+        Topic::Packages => {
+            let syft_target = match origin {
+                Origin::Registry { reference } => format!("registry:{}", shell_quote(reference)),
+                Origin::Archive { .. } => skopeo_target.clone(),
+            };
+            out.push(eq(
+                "strata",
+                format!("strata packages {strata_image}"),
+                "this table, in a terminal (--layer N: after a layer)",
+            ));
+            out.push(eq(
+                "strata",
+                format!("strata packages --format spdx-json {strata_image} > sbom.spdx.json"),
+                "the SBOM these buttons save (cyclonedx-json too)",
+            ));
+            out.push(eq(
+                "syft",
+                format!("syft scan {syft_target}"),
+                "the same question, another tool's answer",
             ));
         }
         Topic::Waste => {

@@ -1,9 +1,10 @@
 //! The top floor: what hosts render, built from the floors below. The overview, `docker
 //! history` and the Dockerfile ([`history`]), `docker image inspect` ([`inspect`]), the layer
-//! explorer's view models ([`explorer`]), file previews ([`preview`]), the guided walk
-//! ([`lessons`]), one report of an image for every host ([`report`]), the command that shows the
-//! same without Strata ([`equivalents`]), snapshots of an inspection ([`snapshot`]), and the
-//! Supply chain view's badge and marks ([`supply_chain_view`]).
+//! explorer's view models ([`explorer`]), the Packages view's ([`packages`]), file previews
+//! ([`preview`]), the guided walk ([`lessons`]), one report of an image for every host
+//! ([`report`]), the command that shows the same without Strata ([`equivalents`]), snapshots of
+//! an inspection ([`snapshot`]), and the Supply chain view's badge and marks
+//! ([`supply_chain_view`]).
 
 pub mod equivalents;
 pub mod explorer;
@@ -11,6 +12,7 @@ pub mod history;
 pub mod inspect;
 pub mod lessons;
 pub mod overview;
+pub mod packages;
 pub mod preview;
 pub mod report;
 pub mod snapshot;

@@ -34,8 +34,8 @@ pub mod version;
 pub use model::{Ecosystem, Package};
 pub use os_release::OsRelease;
 pub use report::{
-    Direction, FileOwner, LayerPackages, PackageDiff, PackageIdx, PackageInstance, PackageReport,
-    UnownedFile, VersionChange, compare,
+    Direction, FileOwner, LayerPackages, PackageDiff, PackageIdx, PackageInstance, PackageRef,
+    PackageReport, PackageVersionChange, UnownedFile, VersionChange, compare,
 };
 pub use sbom::SbomSubject;
 pub use scan::{CAPTURE, PackageScan, ReadRequest};

@@ -126,10 +126,25 @@ pub enum Direction {
     Same,
 }
 
+/// Serialised as a pair (`[path, package]`): a report holds one per owned file (~73,000 for a
+/// 530-package Debian image), and the web app sends reports from its worker as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(PathId, PackageIdx)", into = "(PathId, PackageIdx)")]
 pub struct Owner {
     pub path: PathId,
     pub package: PackageIdx,
+}
+
+impl From<(PathId, PackageIdx)> for Owner {
+    fn from((path, package): (PathId, PackageIdx)) -> Owner {
+        Owner { path, package }
+    }
+}
+
+impl From<Owner> for (PathId, PackageIdx) {
+    fn from(o: Owner) -> (PathId, PackageIdx) {
+        (o.path, o.package)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -743,7 +758,7 @@ impl PackageReport {
 const MAX_EVIDENCE: usize = 20;
 
 /// The findings: packages installed and removed later (their bytes still ship in the lower
-/// layer), and executables no package owns.
+/// layer), and executables no package owns (in an image with an OS package database).
 fn hints(r: &PackageReport) -> Vec<Hint> {
     let mut out = Vec::new();
     let mut removed: Vec<(&PackageInstance, u64, usize)> = Vec::new();
@@ -791,7 +806,11 @@ fn hints(r: &PackageReport) -> Vec<Hint> {
             bytes: total,
         });
     }
-    if !r.unowned_executables.is_empty() {
+    // Only where an OS package manager keeps a database: without one (scratch, busybox) every
+    // file is unowned, and the finding would say nothing a reader can act on; the list is in
+    // the report either way.
+    let has_os_database = r.packages.iter().any(|p| p.ecosystem.is_os());
+    if !r.unowned_executables.is_empty() && has_os_database {
         let mut list: Vec<&UnownedFile> = r.unowned_executables.iter().collect();
         list.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
         let n = list.len();
