@@ -1,6 +1,7 @@
 //! `strata`, the native face of the engine: inspect image archives from a shell, and serve the
 //! web app. All I/O lives here; the meaning of the bytes lives in strata-core.
 
+mod cache;
 mod ci;
 mod commands;
 mod dir_source;
