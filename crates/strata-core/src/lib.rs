@@ -30,8 +30,8 @@ mod views;
 pub use analysis::{diff, dive, hints, packages, paths, supply_chain, tree};
 pub use formats::{archive, image, layer, model, registry, tar};
 pub use views::{
-    equivalents, explorer, history, inspect, lessons, overview, preview, report, snapshot,
-    supply_chain_view,
+    equivalents, exercises, explorer, history, inspect, lessons, overview, preview, report,
+    snapshot, supply_chain_view,
 };
 
 pub use analysis::read::{

@@ -6,6 +6,7 @@
 //! Supply chain view's badge and marks ([`supply_chain_view`]).
 
 pub mod equivalents;
+pub mod exercises;
 pub mod explorer;
 pub mod history;
 pub mod inspect;
