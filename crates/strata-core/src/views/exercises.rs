@@ -359,6 +359,17 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<ExerciseFile, FormatError>
     Ok(ExerciseFile { title, exercises })
 }
 
+/// The built-in course, on the bundled samples (`course.json` beside this file; every one of
+/// its exercises is solved on its sample by the tests below).
+pub fn course() -> ExerciseFile {
+    // The file is ours and tested: a parse failure is a bug caught by the tests, so the page
+    // gets an empty course rather than a panic.
+    parse(include_bytes!("course.json"), &Limits::default()).unwrap_or_else(|e| ExerciseFile {
+        title: format!("the built-in course does not parse: {e}"),
+        exercises: Vec::new(),
+    })
+}
+
 /// Where "Show me" goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShowMe {
@@ -708,6 +719,41 @@ mod tests {
     use crate::{ManifestPick, MemorySource, load_image, open_archive, scan_image};
 
     const WASTE: &[u8] = include_bytes!("../../../../www/samples/waste-demo.docker.tar");
+    const CLEAN: &[u8] = include_bytes!("../../../../www/samples/clean.docker.tar");
+    const LAYERS: &[u8] = include_bytes!("../../../../www/samples/layers.docker.tar");
+
+    #[test]
+    fn the_course_solves_on_its_samples_and_refuses_wrong_answers() {
+        let course = parse(include_bytes!("course.json"), &Limits::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(course, super::course());
+        for e in &course.exercises {
+            let ImageChoice::Sample(sample) = &e.image else {
+                panic!("{}: not a sample", e.id)
+            };
+            let bytes = match sample.as_str() {
+                "waste-demo.docker.tar" => WASTE,
+                "clean.docker.tar" => CLEAN,
+                "layers.docker.tar" => LAYERS,
+                other => panic!("{}: unknown sample {other}", e.id),
+            };
+            with_image(bytes, |s| {
+                assert!(matches(&e.image, s.image, Some(sample), None));
+                let sol = solve(&e.question, s).unwrap_or_else(|m| panic!("{}: {m}", e.id));
+                let right = check(&e.question, s, &sol.answer).unwrap_or_else(|m| panic!("{m}"));
+                assert!(right.correct, "{}: {right:?}", e.id);
+                assert!(!right.explanation.is_empty());
+                let wrong = match e.question.answer_kind() {
+                    AnswerKind::Layer | AnswerKind::Bytes => "999",
+                    AnswerKind::Digest => "sha256:0123456789ab",
+                    AnswerKind::Steps => "1",
+                    AnswerKind::Path => "/etc/passwd",
+                };
+                let v = check(&e.question, s, wrong).unwrap_or_else(|m| panic!("{m}"));
+                assert!(!v.correct, "{}: {wrong} accepted", e.id);
+            });
+        }
+    }
 
     fn with_image<T>(bytes: &[u8], f: impl FnOnce(&Subject<'_>) -> T) -> T {
         let limits = Limits::default();
