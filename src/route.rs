@@ -113,6 +113,9 @@ pub struct Route {
     /// The Supply chain view's open artifact (a referrer or attestation manifest, by digest):
     /// its manifest is shown.
     pub artifact: Option<String>,
+    /// The open exercise's id (never its answer), when the Exercises panel is open; `""` for
+    /// the panel's list.
+    pub exercise: Option<String>,
 }
 
 impl Route {
@@ -149,6 +152,13 @@ impl Route {
                 "present" => route.present = v == "1",
                 "artifact" => {
                     route.artifact = strata_core::Digest::parse(&v).ok().map(|d| d.to_string())
+                }
+                "exercise" => {
+                    route.exercise = Some(v).filter(|s| {
+                        s.len() <= 64
+                            && s.bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    })
                 }
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
                 "min" => route.min_size = v.parse().unwrap_or(0),
@@ -224,6 +234,9 @@ impl Route {
         }
         if let Some(a) = &self.artifact {
             q.push(("artifact", a.clone()));
+        }
+        if let Some(e) = &self.exercise {
+            q.push(("exercise", e.clone()));
         }
         let query: Vec<String> = q
             .into_iter()
@@ -313,6 +326,7 @@ mod tests {
             learn: Some(3),
             present: true,
             artifact: Some(format!("sha256:{}", "ab".repeat(32))),
+            exercise: Some("deletion-saves".into()),
         };
         let f = r.to_fragment();
         assert!(

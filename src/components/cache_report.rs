@@ -7,6 +7,15 @@ use strata_core::diff::cache::CacheReport;
 use strata_core::text::format_bytes;
 use yew::prelude::*;
 
+/// The engine's summary starts lowercase (the CLI prints it after "Cache: "); here it is a
+/// sentence of its own.
+fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 #[derive(Properties, PartialEq)]
 pub struct CacheReportViewProps {
     pub report: CacheReport,
@@ -42,7 +51,7 @@ pub fn CacheReportView(props: &CacheReportViewProps) -> Html {
         <section class="card cache-report" id="cache-report" data-reused={c.reused_layers.to_string()}
             data-step={c.broke_at.as_ref().and_then(|b| b.step).map(|s| s.to_string()).unwrap_or_default()}>
             <h3>{ "Why did the cache break?" }</h3>
-            <p id="cache-summary"><Untrusted text={c.summary.clone()} /></p>
+            <p id="cache-summary"><Untrusted text={sentence(&c.summary)} /></p>
             { for broke }
             if !c.rebuilt.is_empty() {
                 <table class="compare-layers" id="cache-rebuilt">

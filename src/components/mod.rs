@@ -11,6 +11,7 @@ pub mod diagnostics_list;
 pub mod dockerfile_view;
 pub mod equivalent_commands;
 pub mod error_panel;
+pub mod exercises_panel;
 pub mod file_details;
 pub mod file_picker;
 pub mod file_tree;

@@ -37,8 +37,8 @@ test("Compare says where the second build stopped reusing the first's layers, as
     await page.waitForSelector("#cache-report", { timeout: 60000 });
     assert.equal(await page.getAttribute("#cache-report", "data-reused"), String(reused));
     assert.equal(await page.getAttribute("#cache-report", "data-step"), String(broke + 1));
-    assert.equal(await page.textContent("#cache-summary"), cli.summary);
-    assert.match(await page.textContent("#cache-summary"), new RegExp(`^layers 1–${reused} reused; the cache broke at step ${broke + 1}`));
+    assert.equal(await page.textContent("#cache-summary"), cli.summary[0].toUpperCase() + cli.summary.slice(1));
+    assert.match(await page.textContent("#cache-summary"), new RegExp(`^Layers 1–${reused} reused; the cache broke at step ${broke + 1}`));
     assert.match(await page.textContent("#cache-why"), /its input changed/);
     const rebuilt = await page.$$eval("#cache-rebuilt tbody tr", (rs) => rs.map((r) => r.dataset.digest));
     assert.deepEqual(rebuilt, lb.slice(reused));
@@ -48,4 +48,104 @@ test("Compare says where the second build stopped reusing the first's layers, as
     assert.deepEqual(page.problems, []);
     await page.context().close();
   }
+});
+
+// The built-in course, on the bundled samples: every exercise answered wrong once and right once,
+// the right answers taken from what `strata` reports about the sample (its timeline, history,
+// inspect and hints), the explanations shown, and "Show me" going where the evidence is.
+const course = JSON.parse(fs.readFileSync(path.join(ROOT, "crates/strata-core/src/views/course.json"), "utf8"));
+const sample = (f) => path.join(ROOT, "www/samples", f);
+
+function rightAnswer(e) {
+  const file = sample(e.image.sample);
+  const q = e.question;
+  const history = strata(["history", "--format", "json", file], { json: true }).reverse(); // oldest first
+  switch (q.kind) {
+    case "image_id":
+      return strata(["inspect", file], { json: true })[0].Id;
+    case "layer_of_path":
+      return String(strata(["timeline", "--format", "json", file, q.path], { json: true }).events.find((ev) => ev.change === q.change).layer);
+    case "deletion_saved":
+      return "0"; // a whiteout adds a layer; no layer below it changes
+    case "empty_steps":
+      return history.map((h, i) => [h, i + 1]).filter(([h]) => h.EmptyLayer).map(([, i]) => i).join(", ");
+    case "chainable_runs": {
+      const layers = strata(["hints", "--format", "json", file], { json: true }).find((h) => h.code === "chainable-runs").evidence.map((ev) => ev.layer);
+      // Layer N is the Nth layer-making step.
+      const steps = history.map((h, i) => [h, i + 1]).filter(([h]) => !h.EmptyLayer).map(([, i]) => i);
+      return layers.map((l) => steps[l - 1]).join(", ");
+    }
+    case "most_wasted": {
+      const ev = strata(["hints", "--format", "json", file], { json: true }).find((h) => h.code === "deleted-later").evidence;
+      return ev.sort((a, b) => b.bytes - a.bytes)[0].path;
+    }
+    default:
+      throw new Error(`no oracle for ${q.kind}`);
+  }
+}
+const wrongAnswer = { image_id: "sha256:000000000000", layer_of_path: "999", deletion_saved: "1000000", empty_steps: "1", chainable_runs: "1", most_wasted: "/etc/passwd" };
+
+async function openSample(page, file) {
+  await page.click(`#samples .sample[data-file="${file}"]`);
+  await page.waitForSelector("#overview", { timeout: 60000 });
+  await waitLayers(page);
+}
+
+async function answer(page, text) {
+  await page.fill("#exercise-answer", text);
+  await page.click("#exercise-check");
+  await page.waitForSelector("#exercise-verdict");
+  return { correct: await page.getAttribute("#exercise-verdict", "data-correct"), explanation: await page.textContent("#exercise-explanation") };
+}
+
+test("a student completes the built-in course on the bundled samples", async () => {
+  const bySample = new Map();
+  for (const e of course.exercises) bySample.set(e.image.sample, [...(bySample.get(e.image.sample) ?? []), e]);
+  let done = 0;
+  for (const [file, exercises] of bySample) {
+    const page = await newPage(ctx.browser);
+    await openApp(page, ctx.server.url);
+    await openSample(page, file);
+    await page.click("#exercises-toggle");
+    await page.waitForSelector("#exercises-panel");
+    const listed = await page.$$eval("#exercise-list [data-exercise]", (bs) => bs.map((b) => b.dataset.exercise));
+    assert.deepEqual(listed, exercises.map((e) => e.id), file);
+    for (const e of exercises) {
+      await page.click(`#exercise-list [data-exercise="${e.id}"]`);
+      await page.waitForFunction((id) => location.hash.includes(`exercise=${id}`), e.id);
+      assert.equal(await page.textContent("#exercise-prompt"), e.prompt);
+      const wrong = await answer(page, wrongAnswer[e.question.kind]);
+      assert.equal(wrong.correct, "false", `${e.id}: a wrong answer was accepted`);
+      assert.ok(wrong.explanation.length > 40, `${e.id}: ${wrong.explanation}`);
+      const want = rightAnswer(e);
+      const right = await answer(page, want);
+      assert.equal(right.correct, "true", `${e.id}: ${want} refused: ${right.explanation}`);
+      // The fragment carries the exercise, never the answer.
+      assert.ok(!decodeURIComponent(await page.evaluate(() => location.hash)).includes(want), `${e.id}: the answer is in the link`);
+      if (e.id === "whiteout") {
+        await page.click("#exercise-show");
+        await page.waitForFunction(() => location.hash.startsWith("#/layers") && location.hash.includes("path=data/del.txt"));
+      }
+      if (e.id === "deletion-saves") await screenshot(page, "workshop-exercise");
+      done++;
+    }
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+  assert.equal(done, course.exercises.length);
+});
+
+test("a link opens one exercise", async () => {
+  const page = await newPage(ctx.browser);
+  await openApp(page, ctx.server.url);
+  await openSample(page, "waste-demo.docker.tar");
+  await page.evaluate(() => { location.hash = "#/overview?exercise=deletion-saves"; });
+  await page.waitForSelector("#exercises-panel[data-exercise='deletion-saves']");
+  assert.equal(await page.textContent("#exercise-title"), course.exercises.find((e) => e.id === "deletion-saves").title);
+  // On another image, the panel says which image the exercise is about.
+  await page.evaluate(() => { location.hash = "#/overview?exercise=whiteout"; });
+  await page.waitForSelector("#exercise-elsewhere");
+  assert.match(await page.textContent("#exercise-elsewhere"), /layers\.docker\.tar/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
 });
