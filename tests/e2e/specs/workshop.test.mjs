@@ -1,13 +1,15 @@
-// Workshops. "Why did the cache break?" in Compare, on two real buildah builds of one
+// Workshops: the built-in course answered in the tab, an exercise opened from a link, the
+// teacher's pack offline, and "why did the cache break?" in Compare, on two real buildah builds of one
 // Containerfile where one source file changed (scripts/cache-fixtures.sh): the page's boundary,
 // step and rebuilt layers are the builder's own (skopeo's layer digests, buildah's history),
 // and say what `strata diff` says.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT, dropFile, newPage, openApp, screenshot, strata, useServer, waitLayers } from "../lib/harness.mjs";
+import { ROOT, dropFile, newPage, openApp, screenshot, startServer, strata, useServer, waitLayers, waitServiceWorker } from "../lib/harness.mjs";
 
 const ctx = useServer();
 
@@ -70,13 +72,13 @@ function rightAnswer(e) {
     case "empty_steps":
       return history.map((h, i) => [h, i + 1]).filter(([h]) => h.EmptyLayer).map(([, i]) => i).join(", ");
     case "chainable_runs": {
-      const layers = strata(["hints", "--format", "json", file], { json: true }).find((h) => h.code === "chainable-runs").evidence.map((ev) => ev.layer);
+      const layers = strata(["hints", "--format", "json", file], { json: true }).hints.find((h) => h.code === "chainable-runs").evidence.map((ev) => ev.layer);
       // Layer N is the Nth layer-making step.
       const steps = history.map((h, i) => [h, i + 1]).filter(([h]) => !h.EmptyLayer).map(([, i]) => i);
       return layers.map((l) => steps[l - 1]).join(", ");
     }
     case "most_wasted": {
-      const ev = strata(["hints", "--format", "json", file], { json: true }).find((h) => h.code === "deleted-later").evidence;
+      const ev = strata(["hints", "--format", "json", file], { json: true }).hints.find((h) => h.code === "deleted-later").evidence;
       return ev.sort((a, b) => b.bytes - a.bytes)[0].path;
     }
     default:
@@ -114,14 +116,15 @@ test("a student completes the built-in course on the bundled samples", async () 
       await page.click(`#exercise-list [data-exercise="${e.id}"]`);
       await page.waitForFunction((id) => location.hash.includes(`exercise=${id}`), e.id);
       assert.equal(await page.textContent("#exercise-prompt"), e.prompt);
+      const link = await page.evaluate(() => location.hash);
       const wrong = await answer(page, wrongAnswer[e.question.kind]);
       assert.equal(wrong.correct, "false", `${e.id}: a wrong answer was accepted`);
       assert.ok(wrong.explanation.length > 40, `${e.id}: ${wrong.explanation}`);
       const want = rightAnswer(e);
       const right = await answer(page, want);
       assert.equal(right.correct, "true", `${e.id}: ${want} refused: ${right.explanation}`);
-      // The fragment carries the exercise, never the answer.
-      assert.ok(!decodeURIComponent(await page.evaluate(() => location.hash)).includes(want), `${e.id}: the answer is in the link`);
+      // The fragment carries the exercise, never the answer: answering leaves the link as it was.
+      assert.equal(await page.evaluate(() => location.hash), link, `${e.id}: answering changed the link`);
       if (e.id === "whiteout") {
         await page.click("#exercise-show");
         await page.waitForFunction(() => location.hash.startsWith("#/layers") && location.hash.includes("path=data/del.txt"));
@@ -148,4 +151,47 @@ test("a link opens one exercise", async () => {
   assert.match(await page.textContent("#exercise-elsewhere"), /layers\.docker\.tar/);
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+// The teacher's pack: `strata workshop pack` into a fresh folder, served from there; after the
+// first visit the network is cut, and the start page, the app, a sample and an exercise still open.
+test("the pack, served from a fresh folder, works offline after the first load", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "strata-pack-"));
+  const pack = path.join(dir, "pack");
+  const hostile = path.join(dir, "mine.json");
+  fs.writeFileSync(hostile, JSON.stringify({
+    format: "strata-exercises/1", title: "<img src=x onerror=alert(1)>",
+    exercises: [{ id: "mine", title: "<script>window.__xss=1</script>", image: { sample: "waste-demo.docker.tar" }, question: { kind: "most_wasted" } }],
+  }));
+  strata(["workshop", "pack", pack, "--dist", path.join(ROOT, "dist"), "--sample", "waste-demo.docker.tar", "--exercises", hostile]);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(pack, "samples/index.json"), "utf8")).map((s) => s.file), ["waste-demo.docker.tar"]);
+  const server = await startServer([], { dist: pack });
+  try {
+    const page = await newPage(ctx.browser);
+    await page.goto(server.url + "workshop.html");
+    // Every exercise of the course on the packed sample is listed, with its link; the hostile file is text.
+    const listed = await page.$$eval("#workshop a.exercise", (as) => as.map((a) => a.dataset.exercise));
+    assert.deepEqual(listed, course.exercises.filter((e) => e.image.sample === "waste-demo.docker.tar").map((e) => e.id));
+    assert.ok((await page.textContent("#workshop")).includes("<script>window.__xss=1</script>"));
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    await page.click('#workshop a.exercise[data-exercise="deletion-saves"]');
+    await page.waitForSelector("header.topbar", { timeout: 20000 });
+    await waitServiceWorker(page);
+    await page.context().setOffline(true);
+    await page.goto(server.url + "workshop.html");
+    await page.click('#workshop a.exercise[data-exercise="deletion-saves"]');
+    await page.waitForSelector("header.topbar", { timeout: 20000 });
+    await openSample(page, "waste-demo.docker.tar");
+    await page.waitForSelector("#exercises-panel[data-exercise='deletion-saves']");
+    const v = await answer(page, "0");
+    assert.equal(v.correct, "true");
+    const reachable = await page.evaluate(() => fetch("/not-cached-" + Math.random()).then(() => true, () => false));
+    assert.equal(reachable, false);
+    await page.context().setOffline(false);
+    assert.deepEqual(page.problems.filter((p) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource/.test(p)), []);
+    await page.context().close();
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
