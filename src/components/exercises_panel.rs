@@ -4,10 +4,11 @@
 //! link (never its answer), so a teacher can send one.
 
 use crate::components::untrusted::Untrusted;
+use crate::platform::browser;
 use crate::route::{Route, View};
 use crate::state::{Explorer, Session};
 use std::rc::Rc;
-use strata_core::exercises::{self, Exercise, ImageChoice, Subject, Verdict};
+use strata_core::exercises::{self, Exercise, ImageChoice, Progress, Subject, Verdict};
 use strata_core::lessons::Place;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -39,11 +40,16 @@ fn sample_of(e: &Exercise) -> &str {
     }
 }
 
+/// Where the progress is kept (this origin's localStorage; nothing is sent anywhere).
+const PROGRESS_KEY: &str = "strata.exercises";
+
 #[component]
 pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
     let course = use_memo((), |_| exercises::course());
     let answer = use_state(String::new);
     let verdict = use_state(|| None::<(String, Result<Verdict, String>)>);
+    let progress =
+        use_state(|| Progress::parse(&browser::stored(PROGRESS_KEY).unwrap_or_default()));
     let file_name = props.session.listing.file_name.clone();
     let image = &props.session.image;
     let here: Vec<&Exercise> = course
@@ -82,7 +88,8 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
         <ol class="exercise-list" id="exercise-list">
             { for here.iter().map(|e| html! {
                 <li><button class={classes!("button", "subtle", "small", (e.id == wanted).then_some("selected"))}
-                    data-exercise={e.id.clone()} onclick={go(e.id.clone())}><Untrusted text={e.title.clone()} /></button></li>
+                    data-exercise={e.id.clone()} data-done={progress.is_done(&e.id).to_string()} onclick={go(e.id.clone())}>
+                    { if progress.is_done(&e.id) { "✓ " } else { "" } }<Untrusted text={e.title.clone()} /></button></li>
             }) }
         </ol>
     };
@@ -106,13 +113,14 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
                 })
             };
             let onsubmit = {
-                let (answer, verdict, session, explorer, q, id) = (
+                let (answer, verdict, session, explorer, q, id, progress) = (
                     answer.clone(),
                     verdict.clone(),
                     props.session.clone(),
                     props.explorer.clone(),
                     e.question.clone(),
                     e.id.clone(),
+                    progress.clone(),
                 );
                 Callback::from(move |ev: SubmitEvent| {
                     ev.prevent_default();
@@ -121,7 +129,14 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
                         history: explorer.as_ref().map_or(&session.history, |x| &x.history),
                         tree: explorer.as_ref().map(|x| x.analysis.tree.as_ref()),
                     };
-                    verdict.set(Some((id.clone(), exercises::check(&q, &subject, &answer))));
+                    let v = exercises::check(&q, &subject, &answer);
+                    if let Ok(v) = &v {
+                        let mut p = (*progress).clone();
+                        p.record(&id, v.correct);
+                        browser::store(PROGRESS_KEY, &p.to_json());
+                        progress.set(p);
+                    }
+                    verdict.set(Some((id.clone(), v)));
                 })
             };
             let shown = (*verdict).as_ref().filter(|(id, _)| *id == e.id).map(|(_, v)| match v {
@@ -170,6 +185,10 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
         <aside class="learn-panel exercises-panel" id="exercises-panel" aria-label="Exercises" data-exercise={wanted.clone()}>
             <div class="learn-head">
                 <span class="learn-step"><Untrusted text={course.title.clone()} /></span>
+                <button class="button subtle small" id="exercises-export" onclick={{
+                    let progress = progress.clone();
+                    Callback::from(move |_: MouseEvent| browser::download(progress.to_json().as_bytes(), "strata-progress.json"))
+                }} title="Your progress as a small file for the teacher (no answers in it)">{ "Export progress" }</button>
                 <button class="button subtle small" id="exercises-close" onclick={close} aria-label="Close the exercises">{ "×" }</button>
             </div>
             { list }

@@ -132,6 +132,15 @@ test("a student completes the built-in course on the bundled samples", async () 
       if (e.id === "deletion-saves") await screenshot(page, "workshop-exercise");
       done++;
     }
+    // Progress: every exercise ticked, kept across a reload, and exported (tries, never answers).
+    await page.reload();
+    await page.waitForSelector("#exercises-panel");
+    const ticks = await page.$$eval("#exercise-list [data-exercise]", (bs) => bs.map((b) => b.dataset.done));
+    assert.deepEqual(ticks, exercises.map(() => "true"), file);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#exercises-export")]);
+    const exported = JSON.parse(fs.readFileSync(await download.path(), "utf8"));
+    assert.equal(exported.format, "strata-progress/1");
+    for (const e of exercises) assert.deepEqual(exported.exercises[e.id], { tries: 2, right: true }, e.id);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   }

@@ -370,6 +370,52 @@ pub fn course() -> ExerciseFile {
     })
 }
 
+/// A student's progress, kept in the tab (localStorage) and exported as a small file for the
+/// teacher: per exercise, how many answers were checked and whether one was right. Never an
+/// answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub format: String,
+    pub exercises: std::collections::BTreeMap<String, Attempts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempts {
+    pub tries: u32,
+    pub right: bool,
+}
+
+impl Progress {
+    /// What storage held; anything unreadable or oversized (storage is the user's to edit)
+    /// starts afresh.
+    pub fn parse(stored: &str) -> Progress {
+        let limits = Limits {
+            max_json_bytes: 64 * 1024,
+            ..Limits::default()
+        };
+        crate::model::parse_json::<Progress>("progress", stored.as_bytes(), &limits)
+            .ok()
+            .filter(|p| p.format == "strata-progress/1" && p.exercises.len() <= MAX_EXERCISES * 4)
+            .unwrap_or_default()
+    }
+
+    /// Counts one checked answer to exercise `id`.
+    pub fn record(&mut self, id: &str, correct: bool) {
+        self.format = "strata-progress/1".into();
+        let a = self.exercises.entry(id.to_owned()).or_default();
+        a.tries = a.tries.saturating_add(1);
+        a.right |= correct;
+    }
+
+    pub fn is_done(&self, id: &str) -> bool {
+        self.exercises.get(id).is_some_and(|a| a.right)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
 /// Where "Show me" goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShowMe {
@@ -784,6 +830,19 @@ mod tests {
 
     fn file(exercise: &str) -> String {
         format!(r#"{{"format":"strata-exercises/1","title":"t","exercises":[{exercise}]}}"#)
+    }
+
+    #[test]
+    fn progress_counts_tries_and_survives_storage() {
+        let mut p = Progress::parse("garbage");
+        p.record("whiteout", false);
+        p.record("whiteout", true);
+        p.record("whiteout", false);
+        assert!(p.is_done("whiteout") && !p.is_done("image-id"));
+        let again = Progress::parse(&p.to_json());
+        assert_eq!(again, p);
+        assert_eq!(again.exercises["whiteout"].tries, 3);
+        assert_eq!(Progress::parse(&"[".repeat(100_000)), Progress::default());
     }
 
     #[test]
