@@ -133,7 +133,11 @@ test("a student completes the built-in course on the bundled samples", async () 
       done++;
     }
     // Progress: every exercise ticked, kept across a reload, and exported (tries, never answers).
-    await page.reload();
+    // A new visit (the same browser profile) opens the sample again and finds the ticks.
+    await page.goto("about:blank");
+    await page.goto(`${ctx.server.url}#/overview?exercise=${exercises[0].id}`);
+    await page.waitForSelector("#samples");
+    await openSample(page, file);
     await page.waitForSelector("#exercises-panel");
     const ticks = await page.$$eval("#exercise-list [data-exercise]", (bs) => bs.map((b) => b.dataset.done));
     assert.deepEqual(ticks, exercises.map(() => "true"), file);
@@ -148,12 +152,14 @@ test("a student completes the built-in course on the bundled samples", async () 
 });
 
 test("a link opens one exercise", async () => {
-  const page = await newPage(ctx.browser);
+  const page = await newPage(ctx.browser, { colorScheme: "dark" });
   await openApp(page, ctx.server.url);
   await openSample(page, "waste-demo.docker.tar");
   await page.evaluate(() => { location.hash = "#/overview?exercise=deletion-saves"; });
   await page.waitForSelector("#exercises-panel[data-exercise='deletion-saves']");
   assert.equal(await page.textContent("#exercise-title"), course.exercises.find((e) => e.id === "deletion-saves").title);
+  assert.equal((await answer(page, "1000000")).correct, "false");
+  await screenshot(page, "workshop-exercise-dark");
   // On another image, the panel says which image the exercise is about.
   await page.evaluate(() => { location.hash = "#/overview?exercise=whiteout"; });
   await page.waitForSelector("#exercise-elsewhere");
