@@ -576,8 +576,9 @@ pub fn solve(q: &Question, s: &Subject<'_>) -> Result<Solution, String> {
             Ok(Solution {
                 answer: "0".into(),
                 explanation: format!(
-                    "0 bytes: layer {} deletes {path} with a whiteout (an empty marker file), which hides the file from the merged filesystem but cannot change the layers below it, which are content-addressed and read-only. {held}: {} still shipped with every pull.",
+                    "0 bytes: layer {} deletes {path} with a whiteout (an empty marker file), which hides the file from the merged filesystem but cannot change the layers below it, which are content-addressed and read-only. {}: {} still shipped with every pull.",
                     usize::from(del.layer) + 1,
+                    sentence_case(&held),
                     format_bytes(shipped)
                 ),
                 show_me: show(Place::Layers, first, Some(path)),
@@ -689,6 +690,14 @@ pub fn solve(q: &Question, s: &Subject<'_>) -> Result<Solution, String> {
             })
         }
     }
+}
+
+/// `layer 4 holds …` as the start of a sentence.
+fn sentence_case(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn numbers(s: &str) -> Option<Vec<u64>> {
@@ -935,6 +944,11 @@ mod tests {
             };
             let v = check(&q, s, "0").unwrap_or_else(|e| panic!("{e}"));
             assert!(v.correct && v.explanation.contains("whiteout"), "{v:?}");
+            assert!(
+                v.explanation
+                    .contains(". Layer 4 holds 977 KiB (1000000 bytes)"),
+                "{v:?}"
+            );
             assert!(
                 !check(&q, s, "1000000")
                     .unwrap_or_else(|e| panic!("{e}"))
