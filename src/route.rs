@@ -131,6 +131,9 @@ pub struct Route {
     pub ecosystem: Option<strata_core::packages::Ecosystem>,
     /// The column, and whether descending.
     pub package_sort: Option<(strata_core::package_view::Column, bool)>,
+    /// The open exercise's id (never its answer), when the Exercises panel is open; `""` for
+    /// the panel's list.
+    pub exercise: Option<String>,
 }
 
 impl Route {
@@ -182,6 +185,13 @@ impl Route {
                     };
                     route.package_sort =
                         strata_core::package_view::Column::parse(column).map(|c| (c, descending));
+                }
+                "exercise" => {
+                    route.exercise = Some(v).filter(|s| {
+                        s.len() <= 64
+                            && s.bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    })
                 }
                 "kinds" => route.kinds = v.chars().filter(|c| "AMD".contains(*c)).collect(),
                 "min" => route.min_size = v.parse().unwrap_or(0),
@@ -276,6 +286,9 @@ impl Route {
                 format!("{}{}", if descending { "-" } else { "" }, c.slug()),
             ));
         }
+        if let Some(e) = &self.exercise {
+            q.push(("exercise", e.clone()));
+        }
         let query: Vec<String> = q
             .into_iter()
             .map(|(k, v)| format!("{k}={}", encode(&v)))
@@ -369,6 +382,7 @@ mod tests {
             package_filter: "lib c".into(),
             ecosystem: Some(strata_core::packages::Ecosystem::Deb),
             package_sort: Some((strata_core::package_view::Column::Size, true)),
+            exercise: Some("deletion-saves".into()),
         };
         let f = r.to_fragment();
         assert!(

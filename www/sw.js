@@ -15,6 +15,8 @@ self.addEventListener("install", (event) => {
     await cache.addAll(APP);
     const samples = await (await cache.match("samples/index.json")).json();
     await cache.addAll(samples.map((s) => `samples/${s.file}`));
+    // A workshop pack (`strata workshop pack`) has a start page; the app's own dist has none.
+    await cache.add("workshop.html").catch(() => {});
     await self.skipWaiting();
   })());
 });

@@ -304,6 +304,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 <label class="check"><input type="checkbox" id="compare-semantic" checked={semantic} onchange={on_semantic} />
                     { " Ignore timestamps and owners (diffoci --semantic)" }</label>
             </section>
+            <crate::components::cache_report::CacheReportView report={d.cache.clone()} />
             <section class="card">
                 <h3>{ "Layers" }</h3>
                 <table class="compare-layers" id="compare-layers">

@@ -3,6 +3,7 @@
 use crate::components::compare_view::CompareView;
 use crate::components::dockerfile_view::DockerfileView;
 use crate::components::equivalent_commands::EquivalentCommands;
+use crate::components::exercises_panel::ExercisesPanel;
 use crate::components::history_view::HistoryView;
 use crate::components::inspect_view::InspectView;
 use crate::components::layers_view::LayersView;
@@ -340,8 +341,11 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         }}>
             <div class="choosers">{ image_chooser }{ platform_chooser }</div>
             <div class="tabbar">
-                <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }</nav>
+                <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }{ exercises_button(&props.route, &props.on_navigate) }</nav>
             </div>
+            if props.route.exercise.is_some() {
+                <ExercisesPanel session={session.clone()} explorer={explorer.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
+            }
             if props.route.learn.is_some() {
                 <LearnPanel lessons={lessons.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}
                     layers_pending={explorer.is_none()} />
@@ -362,6 +366,22 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                     data-millis={format!("{:.1}", p.millis)} data-worker-memory={p.worker_memory.to_string()}></div>
             }
         </div>
+    }
+}
+
+/// The Exercises tab: opens (or closes) the exercises panel.
+fn exercises_button(route: &Route, on: &Callback<Route>) -> Html {
+    let open = route.exercise.is_some();
+    let (on, route) = (on.clone(), route.clone());
+    let onclick = Callback::from(move |_: MouseEvent| {
+        on.emit(Route {
+            exercise: (!open).then(String::new),
+            ..route.clone()
+        })
+    });
+    html! {
+        <button class={classes!("tab", "learn-tab", open.then_some("selected"))} id="exercises-toggle" {onclick}
+            aria-pressed={open.to_string()} title="Questions about this image, checked here">{ "Exercises" }</button>
     }
 }
 

@@ -1,6 +1,7 @@
 //! One component per file. Components render view models and raise callbacks (`on_<verb>`);
 //! they never parse bytes and never call browser APIs beyond their own DOM events.
 
+pub mod cache_report;
 pub mod check_list;
 pub mod compare_view;
 pub mod content_diff;
@@ -10,6 +11,7 @@ pub mod diagnostics_list;
 pub mod dockerfile_view;
 pub mod equivalent_commands;
 pub mod error_panel;
+pub mod exercises_panel;
 pub mod file_details;
 pub mod file_picker;
 pub mod file_tree;

@@ -417,6 +417,7 @@ pub fn diff(
             l.digest.as_deref().unwrap_or("-")
         )?;
     }
+    crate::cache::print(&mut o, &d.cache)?;
     writeln!(o, "Config: {} differences", d.config.len())?;
     for c in &d.config {
         writeln!(

@@ -1,6 +1,7 @@
 //! `strata`, the native face of the engine: inspect image archives from a shell, and serve the
 //! web app. All I/O lives here; the meaning of the bytes lives in strata-core.
 
+mod cache;
 mod ci;
 mod commands;
 mod dir_source;
@@ -17,6 +18,7 @@ mod registry_source;
 mod serve;
 mod server;
 mod supply_chain;
+mod workshop;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use open::ImageArgs;
@@ -227,6 +229,27 @@ enum Command {
     /// Serve the built web app on this machine, with a registry proxy for registries that send
     /// no CORS headers
     Serve(Box<ServeArgs>),
+    /// Workshops: `strata workshop pack DIR` writes a teacher's folder
+    #[command(subcommand)]
+    Workshop(WorkshopCommand),
+}
+
+#[derive(Subcommand)]
+enum WorkshopCommand {
+    /// Write a static folder with the app, the chosen samples and exercises, and a start page
+    Pack {
+        /// The folder to write (new or empty)
+        dir: PathBuf,
+        /// The folder `trunk build --release` wrote
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// An exercise file to add (checked first); repeatable
+        #[arg(long = "exercises")]
+        exercises: Vec<PathBuf>,
+        /// A sample of the app to include, by file name (default: all); repeatable
+        #[arg(long = "sample")]
+        samples: Vec<String>,
+    },
 }
 
 #[derive(Args)]
@@ -400,6 +423,17 @@ fn main() {
             artifact_type,
         } => supply_chain::run(&out.image, key.as_deref(), artifact_type, out.format),
         Command::Stats(a) => commands::stats(&a.image, a.format),
+        Command::Workshop(WorkshopCommand::Pack {
+            dir,
+            dist,
+            exercises,
+            samples,
+        }) => workshop::pack(&workshop::PackOptions {
+            dir,
+            dist,
+            exercises,
+            samples,
+        }),
         Command::Serve(a) => {
             let secs = |s: u64| std::time::Duration::from_secs(s.max(1));
             server::run(server::ServeOptions {

@@ -32,8 +32,8 @@ pub use formats::{archive, image, layer, model, registry, tar};
 /// The Packages view's models (`views/packages.rs`; `strata_core::packages` is the analysis).
 pub use views::packages as package_view;
 pub use views::{
-    equivalents, explorer, history, inspect, lessons, overview, preview, report, snapshot,
-    supply_chain_view,
+    equivalents, exercises, explorer, history, inspect, lessons, overview, preview, report,
+    snapshot, supply_chain_view,
 };
 
 pub use analysis::read::{

@@ -37,8 +37,8 @@ function directRegistryArgs() {
 }
 
 /** Starts `strata serve` on 127.0.0.1 with a free port; resolves to { url, stop, log }. */
-export async function startServer(extraArgs = []) {
-  const args = ["serve", "--addr", "127.0.0.1:0", "--dist", DIST, ...directRegistryArgs(), ...extraArgs];
+export async function startServer(extraArgs = [], { dist = DIST } = {}) {
+  const args = ["serve", "--addr", "127.0.0.1:0", "--dist", dist, ...directRegistryArgs(), ...extraArgs];
   const child = spawn(STRATA, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -4,6 +4,8 @@
 //! builds of the same thing (timestamps, owners, the creation date), as diffoci's
 //! `--semantic` does.
 
+pub mod cache;
+
 use crate::history::History;
 use crate::image::Image;
 use crate::tar::EntryKind;
@@ -90,6 +92,9 @@ pub struct ImageDiff {
     pub history: HistoryDiff,
     pub files: Vec<FileChange>,
     pub summary: DiffSummary,
+    /// Where B stopped reusing A's build cache ([`cache::cache_report`]).
+    #[serde(default)]
+    pub cache: cache::CacheReport,
     /// Packages added, removed and changed, when the host read both images' package
     /// databases ([`crate::packages::compare`]); the tree alone cannot say.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -388,6 +393,7 @@ pub fn diff(a: &Input<'_>, b: &Input<'_>, options: DiffOptions) -> ImageDiff {
         history: history_diff(a.history, b.history),
         files,
         summary,
+        cache: cache::cache_report(a, b),
         packages: None,
     }
 }

@@ -7,6 +7,7 @@
 //! ([`supply_chain_view`]).
 
 pub mod equivalents;
+pub mod exercises;
 pub mod explorer;
 pub mod history;
 pub mod inspect;
