@@ -2,6 +2,7 @@
 //! step and why, what was rebuilt after it, and the reordering that would have kept more. It
 //! renders `strata_core::diff::cache::CacheReport`; the engine decides and words every sentence.
 
+use crate::components::code_text::CodeText;
 use crate::components::untrusted::Untrusted;
 use strata_core::diff::cache::CacheReport;
 use strata_core::text::format_bytes;
@@ -36,7 +37,7 @@ pub fn CacheReportView(props: &CacheReportViewProps) -> Html {
         };
         html! {
             <>
-            <p id="cache-why"><strong>{ "Why: " }</strong><Untrusted text={b.explanation.clone()} /></p>
+            <p id="cache-why"><strong>{ "Why: " }</strong><CodeText text={b.explanation.clone()} /></p>
             { changed }
             if !b.paths.is_empty() {
                 <p id="cache-paths">{ "That step added " }
@@ -51,7 +52,7 @@ pub fn CacheReportView(props: &CacheReportViewProps) -> Html {
         <section class="card cache-report" id="cache-report" data-reused={c.reused_layers.to_string()}
             data-step={c.broke_at.as_ref().and_then(|b| b.step).map(|s| s.to_string()).unwrap_or_default()}>
             <h3>{ "Why did the cache break?" }</h3>
-            <p id="cache-summary"><Untrusted text={sentence(&c.summary)} /></p>
+            <p id="cache-summary"><CodeText text={sentence(&c.summary)} /></p>
             { for broke }
             if !c.rebuilt.is_empty() {
                 <table class="compare-layers" id="cache-rebuilt">
@@ -68,7 +69,7 @@ pub fn CacheReportView(props: &CacheReportViewProps) -> Html {
                 </table>
             }
             if let Some(r) = &c.reorder {
-                <p class="note" id="cache-hint"><strong>{ "Reorder: " }</strong><Untrusted text={r.text.clone()} /></p>
+                <p class="note" id="cache-hint"><strong>{ "Reorder: " }</strong><CodeText text={r.text.clone()} /></p>
             }
         </section>
     }

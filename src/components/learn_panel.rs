@@ -2,7 +2,7 @@
 //! says what to look at and takes you there; the step is in the link, so a workshop can share
 //! where it is. Presenter mode enlarges everything for a projector.
 
-use crate::components::untrusted::Untrusted;
+use crate::components::code_text::CodeText;
 use crate::route::{Route, View};
 use std::rc::Rc;
 use strata_core::lessons::{Lesson, Place};
@@ -95,13 +95,7 @@ pub fn LearnPanel(props: &LearnPanelProps) -> Html {
             <h3 id="learn-title">{ lesson.title.clone() }</h3>
             // The image's own words (a step's command, a path) come in `code` spans: set in a
             // code face, as text (never markup).
-            { for lesson.paragraphs.iter().map(|p| html! {
-                <p>{ for strata_core::text::code_spans(p).into_iter().map(|(code, t)| if code {
-                    html! { <code><Untrusted text={t.to_owned()} /></code> }
-                } else {
-                    html! { <Untrusted text={t.to_owned()} /> }
-                }) }</p>
-            }) }
+            { for lesson.paragraphs.iter().map(|p| html! { <p><CodeText text={p.clone()} /></p> }) }
             if let Some(cmd) = &lesson.try_it {
                 <p class="learn-try">{ "Try it: " }<code>{ cmd.clone() }</code></p>
             }

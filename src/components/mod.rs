@@ -3,6 +3,7 @@
 
 pub mod cache_report;
 pub mod check_list;
+pub mod code_text;
 pub mod compare_view;
 pub mod content_diff;
 pub mod content_viewer;
