@@ -589,21 +589,7 @@ fn a_file_read_after_the_scan() {
     let mut sim = Sim::new("");
     sim.drop_file(OCI.to_vec(), "tiny.oci.tar");
     sim.run_pool();
-    let explorer = sim.explorer();
-    let (layer, entry) = explorer
-        .analysis
-        .tree
-        .layers
-        .iter()
-        .enumerate()
-        .find_map(|(l, index)| {
-            index
-                .entries
-                .iter()
-                .position(|e| e.kind == strata_core::tar::EntryKind::File && e.size > 0)
-                .map(|e| (l, e))
-        })
-        .unwrap();
+    let (layer, entry) = first_file(&sim.explorer());
     sim.send(Event::Read {
         side: crate::protocol::Side::A,
         ticket: 9,
@@ -783,7 +769,7 @@ fn a_comparison() {
     assert_eq!(sim.state().compare, CompareState::Idle);
 }
 
-/// The first regular file with content in a comparison side's layers.
+/// The first regular file with content in an image's layers.
 fn first_file(explorer: &Explorer) -> (usize, usize) {
     explorer
         .analysis
