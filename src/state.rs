@@ -108,14 +108,17 @@ impl Session {
     /// How `docker`/`podman` name this image once loaded or pulled (for the "Same as …"
     /// commands): its registry reference, its first tag, or its short ID.
     pub fn docker_name(&self) -> String {
-        use strata_core::equivalents::shell_quote;
-        if self.image.format == strata_core::ArchiveFormat::Registry {
-            return shell_quote(&self.listing.file_name);
-        }
-        self.image.repo_tags.first().map_or_else(
-            || self.image.id().as_str().chars().skip(7).take(12).collect(),
-            |t| shell_quote(&strata_core::archive::short_name(t)),
-        )
+        use strata_core::equivalents::{Origin, docker_name};
+        let origin = if self.image.format == strata_core::ArchiveFormat::Registry {
+            Origin::Registry {
+                reference: self.listing.file_name.clone(),
+            }
+        } else {
+            Origin::Archive {
+                file: self.listing.file_name.clone(),
+            }
+        };
+        docker_name(&self.image, &origin)
     }
 
     /// How `strata` names it: the file (or the registry reference), quoted for a shell.

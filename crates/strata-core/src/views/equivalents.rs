@@ -101,6 +101,19 @@ pub fn layer_list_command(image: &Image, origin: &Origin, n: usize) -> Option<St
     ))
 }
 
+/// How docker and podman name the image once loaded (or pulled): the reference, its first
+/// tag as docker prints it, or its short ID; quoted for a shell.
+pub fn docker_name(image: &Image, origin: &Origin) -> String {
+    match origin {
+        Origin::Registry { reference } => shell_quote(reference),
+        Origin::Archive { .. } => image
+            .repo_tags
+            .first()
+            .map(|t| shell_quote(&crate::archive::short_name(t)))
+            .unwrap_or_else(|| image.id().as_str().chars().skip(7).take(12).collect()),
+    }
+}
+
 /// The commands for `topic`; `layer` (0-based) and `path` narrow the Layers view's.
 pub fn equivalents(
     image: &Image,
@@ -121,15 +134,7 @@ pub fn equivalents(
         Origin::Registry { reference } => (format!("docker://{reference}"), shell_quote(reference)),
     };
     let skopeo_target = shell_quote(&transport);
-    // How docker and podman name the image once loaded (or pulled).
-    let name = match origin {
-        Origin::Registry { reference } => shell_quote(reference),
-        Origin::Archive { .. } => image
-            .repo_tags
-            .first()
-            .map(|t| shell_quote(&crate::archive::short_name(t)))
-            .unwrap_or_else(|| image.id().as_str().chars().skip(7).take(12).collect()),
-    };
+    let name = docker_name(image, origin);
     // What to run first, per tool (the file's own name is never rewritten: a file called
     // `x.docker-save.tar` stays that under podman).
     let load = |tool: &str| match origin {
