@@ -3,7 +3,10 @@
 //! paths, and comparing paths across layers is comparing `u32`s.
 //!
 //! The two lookup tables are open-addressing arrays of `u32` ids (no per-entry allocation):
-//! names by the hash of their bytes, nodes by the hash of `(parent, name)`.
+//! names by the hash of their bytes, nodes by the hash of `(parent, name)`. Beside each slot,
+//! one byte of its hash: a probe that meets another name (most of them, a million files in)
+//! is told apart by that byte, without reading the name's bytes or the node elsewhere in
+//! memory. Interning is the hottest loop of indexing a layer and of building an image's tree.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,19 +39,25 @@ pub struct PathTable {
     name_starts: Vec<u32>,
     #[serde(skip)]
     name_slots: Vec<u32>,
+    /// The top byte of the hash of the name in each slot.
+    #[serde(skip)]
+    name_tags: Vec<u8>,
     nodes: Vec<Node>,
     #[serde(skip)]
     node_slots: Vec<u32>,
+    #[serde(skip)]
+    node_tags: Vec<u8>,
 }
 
 fn hash_bytes(b: &[u8]) -> u64 {
-    // FNV-1a, then a final mix: good enough for path components, and stable.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &x in b {
-        h ^= u64::from(x);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    mix(h)
+    // xxh3: a few multiplications for a short name, where a byte-at-a-time hash takes one per
+    // byte. Never stored (the tables are rebuilt after a transfer), so it may change.
+    xxhash_rust::xxh3::xxh3_64(b)
+}
+
+/// The byte kept beside a slot: the hash's top bits (the slot index uses its low bits).
+fn tag(h: u64) -> u8 {
+    (h >> 56) as u8
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -67,8 +76,10 @@ impl PathTable {
             name_bytes: String::new(),
             name_starts: vec![0],
             name_slots: vec![EMPTY; 16],
+            name_tags: vec![0; 16],
             nodes: Vec::new(),
             node_slots: vec![EMPTY; 16],
+            node_tags: vec![0; 16],
         };
         let empty = t.intern_name("");
         t.nodes.push(Node {
@@ -91,9 +102,9 @@ impl PathTable {
     pub fn heap_bytes(&self) -> usize {
         self.name_bytes.capacity()
             + self.name_starts.capacity() * 4
-            + self.name_slots.capacity() * 4
+            + self.name_slots.capacity() * 5
             + self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.node_slots.capacity() * 4
+            + self.node_slots.capacity() * 5
     }
 
     fn name_str(&self, id: u32) -> &str {
@@ -101,66 +112,79 @@ impl PathTable {
         &self.name_bytes[self.name_starts[i] as usize..self.name_starts[i + 1] as usize]
     }
 
+    /// A name's bytes (no character-boundary checks: the offsets were made, or validated, on
+    /// boundaries).
+    fn name_bytes_of(&self, id: u32) -> &[u8] {
+        let i = id as usize;
+        &self.name_bytes.as_bytes()[self.name_starts[i] as usize..self.name_starts[i + 1] as usize]
+    }
+
     fn n_names(&self) -> usize {
         self.name_starts.len() - 1
     }
 
     fn intern_name(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.find_name(name) {
+        let h = hash_bytes(name.as_bytes());
+        if let Some(id) = self.find_name(name, h) {
             return id;
         }
         if (self.n_names() + 1) * 2 > self.name_slots.len() {
-            self.grow_names();
+            self.grow_names(self.name_slots.len() * 2);
         }
         let id = self.n_names() as u32;
         self.name_bytes.push_str(name);
         self.name_starts.push(self.name_bytes.len() as u32);
-        self.place_name(id);
+        self.place_name(id, h);
         id
     }
 
-    fn find_name(&self, name: &str) -> Option<u32> {
+    fn find_name(&self, name: &str, h: u64) -> Option<u32> {
         let mask = self.name_slots.len() - 1;
-        let mut i = hash_bytes(name.as_bytes()) as usize & mask;
+        let (mut i, t) = (h as usize & mask, tag(h));
         loop {
             let slot = self.name_slots[i];
             if slot == EMPTY {
                 return None;
             }
-            if self.name_str(slot) == name {
+            if self.name_tags[i] == t && self.name_bytes_of(slot) == name.as_bytes() {
                 return Some(slot);
             }
             i = (i + 1) & mask;
         }
     }
 
-    fn place_name(&mut self, id: u32) {
+    fn place_name(&mut self, id: u32, h: u64) {
         let mask = self.name_slots.len() - 1;
-        let mut i = hash_bytes(self.name_str(id).as_bytes()) as usize & mask;
+        let mut i = h as usize & mask;
         while self.name_slots[i] != EMPTY {
             i = (i + 1) & mask;
         }
         self.name_slots[i] = id;
+        self.name_tags[i] = tag(h);
     }
 
-    fn grow_names(&mut self) {
-        self.name_slots = vec![EMPTY; self.name_slots.len() * 2];
+    fn grow_names(&mut self, slots: usize) {
+        self.name_slots = vec![EMPTY; slots];
+        self.name_tags = vec![0; slots];
         for id in 0..self.n_names() as u32 {
-            self.place_name(id);
+            self.place_name(id, hash_bytes(self.name_bytes_of(id)));
         }
     }
 
     fn find_node(&self, parent: u32, name: u32) -> Option<u32> {
         let mask = self.node_slots.len() - 1;
-        let mut i = hash_node(parent, name) as usize & mask;
+        let h = hash_node(parent, name);
+        let (mut i, t) = (h as usize & mask, tag(h));
         loop {
             let slot = self.node_slots[i];
             if slot == EMPTY {
                 return None;
             }
-            let n = self.nodes[slot as usize];
-            if n.parent == parent && n.name == name && slot != 0 {
-                return Some(slot);
+            if self.node_tags[i] == t {
+                let n = self.nodes[slot as usize];
+                if n.parent == parent && n.name == name && slot != 0 {
+                    return Some(slot);
+                }
             }
             i = (i + 1) & mask;
         }
@@ -169,11 +193,21 @@ impl PathTable {
     fn place_node(&mut self, id: u32) {
         let n = self.nodes[id as usize];
         let mask = self.node_slots.len() - 1;
-        let mut i = hash_node(n.parent, n.name) as usize & mask;
+        let h = hash_node(n.parent, n.name);
+        let mut i = h as usize & mask;
         while self.node_slots[i] != EMPTY {
             i = (i + 1) & mask;
         }
         self.node_slots[i] = id;
+        self.node_tags[i] = tag(h);
+    }
+
+    fn grow_nodes(&mut self, slots: usize) {
+        self.node_slots = vec![EMPTY; slots];
+        self.node_tags = vec![0; slots];
+        for id in 1..self.nodes.len() as u32 {
+            self.place_node(id);
+        }
     }
 
     /// The child `name` of `parent`, created if new. `name` must be one component.
@@ -183,10 +217,7 @@ impl PathTable {
             return PathId(id);
         }
         if (self.nodes.len() + 1) * 2 > self.node_slots.len() {
-            self.node_slots = vec![EMPTY; self.node_slots.len() * 2];
-            for id in 1..self.nodes.len() as u32 {
-                self.place_node(id);
-            }
+            self.grow_nodes(self.node_slots.len() * 2);
         }
         let id = self.nodes.len() as u32;
         self.nodes.push(Node {
@@ -199,7 +230,7 @@ impl PathTable {
 
     /// The existing child `name` of `parent`.
     pub fn get_child(&self, parent: PathId, name: &str) -> Option<PathId> {
-        let name_id = self.find_name(name)?;
+        let name_id = self.find_name(name, hash_bytes(name.as_bytes()))?;
         self.find_node(parent.0, name_id).map(PathId)
     }
 
@@ -270,14 +301,8 @@ impl PathTable {
     /// Rebuilds the lookup tables after deserialisation (they are not sent across workers).
     pub fn rebuild_lookups(&mut self) {
         let names = self.n_names().max(8);
-        self.name_slots = vec![EMPTY; (names * 2).next_power_of_two()];
-        for id in 0..self.n_names() as u32 {
-            self.place_name(id);
-        }
-        self.node_slots = vec![EMPTY; (self.nodes.len().max(8) * 2).next_power_of_two()];
-        for id in 1..self.nodes.len() as u32 {
-            self.place_node(id);
-        }
+        self.grow_names((names * 2).next_power_of_two());
+        self.grow_nodes((self.nodes.len().max(8) * 2).next_power_of_two());
     }
 
     /// Checks a table that came from outside (a snapshot file): names are slices of their
