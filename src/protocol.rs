@@ -111,6 +111,12 @@ pub enum Request {
     },
     /// List the tags of the reference's repository.
     ListTags { access: RegistryAccess },
+    /// Compress a snapshot's body (written on the page, where the indexes are) into the
+    /// snapshot file: the slow half of saving one, off the page's thread.
+    CompressSnapshot {
+        #[serde(skip)]
+        body: Arrived,
+    },
     /// Look up the open image's signatures, attestations and referrers (lookup number
     /// `lookup`): in the open archive (main worker), or in `registry`. `key` is a PEM public
     /// key to verify key-based signatures with.
@@ -178,6 +184,7 @@ impl Request {
             | Request::Analyse { .. }
             | Request::AnalysePackages { .. }
             | Request::ListTags { .. }
+            | Request::CompressSnapshot { .. }
             | Request::SupplyChain { .. } => None,
         }
     }
@@ -264,6 +271,8 @@ pub enum Response {
         memory: u64,
         report: Box<PackageReport>,
     },
+    /// `CompressSnapshot`'s answer: the snapshot file (its bytes travel beside the JSON).
+    SnapshotFile { bytes: Vec<u8> },
     /// The repository's tags.
     Tags {
         repository: String,
@@ -301,6 +310,7 @@ impl Response {
             | Response::ScanProgress { .. }
             | Response::RegistryOpened { .. }
             | Response::Snapshot { .. }
+            | Response::SnapshotFile { .. }
             | Response::Analysed { .. }
             | Response::Tags { .. }
             | Response::SupplyChain { .. } => false,

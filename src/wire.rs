@@ -33,6 +33,7 @@ enum Head {
     Snapshot {
         file_size: u64,
     },
+    SnapshotFile,
     Analysed {
         images: Vec<crate::protocol::ListedImage>,
         image: usize,
@@ -92,6 +93,7 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             total,
             bytes,
         } => (Head::Content { job, offset, total }, Some(bytes)),
+        Response::SnapshotFile { bytes } => (Head::SnapshotFile, Some(bytes)),
         Response::Snapshot {
             file_size,
             snapshot,
@@ -218,6 +220,7 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             total,
             bytes,
         },
+        Head::SnapshotFile => Response::SnapshotFile { bytes },
         Head::Snapshot { file_size } => match strata_core::snapshot::from_postcard(&bytes) {
             Ok(snapshot) => Response::Snapshot {
                 file_size,
@@ -291,6 +294,9 @@ const NO_SCAN: u64 = u64::MAX;
 /// `AnalysePackages`, the head is the number of layers (u32, little-endian) and each scan's
 /// length (u64; `u64::MAX` for none); the pieces are the scans.
 pub fn request_bytes(request: &Request) -> Option<(Vec<u8>, Vec<&[u8]>)> {
+    if let Request::CompressSnapshot { body } = request {
+        return Some((Vec::new(), vec![body.0.as_slice()]));
+    }
     let Request::AnalysePackages { scans, .. } = request else {
         return None;
     };
@@ -329,6 +335,10 @@ pub fn decode_request(json: &str, bytes: Option<Vec<u8>>) -> Result<Request, Err
         )
     };
     let mut request: Request = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
+    if let Request::CompressSnapshot { body } = &mut request {
+        *body = Arrived(Rc::new(bytes.unwrap_or_default()));
+        return Ok(request);
+    }
     if let Request::AnalysePackages { scans, layers, .. } = &mut request {
         let bytes = bytes.unwrap_or_default();
         let word = |at: usize, n: usize| -> Option<u64> {
@@ -540,6 +550,31 @@ mod tests {
         short.pop();
         assert!(decode_request(&json, Some(short)).is_err());
         assert!(decode_request(&json, None).is_err());
+    }
+
+    #[test]
+    fn a_snapshot_body_goes_beside_and_its_file_comes_back_beside() {
+        let request = Request::CompressSnapshot {
+            body: Arrived(Rc::new(b"body".to_vec())),
+        };
+        let json = encode_request(&request);
+        assert!(
+            !json.contains("body\":["),
+            "the body is not in the JSON: {json}"
+        );
+        let back = decode_request(&json, request_bytes_joined(&request));
+        let Ok(Request::CompressSnapshot { body }) = back else {
+            panic!("{back:?}")
+        };
+        assert_eq!(body.0.as_slice(), b"body");
+        let (json, bytes) = encode_response(Response::SnapshotFile {
+            bytes: b"file".to_vec(),
+        });
+        assert_eq!(bytes.as_deref(), Some(&b"file"[..]));
+        let Response::SnapshotFile { bytes } = decode_response(&json, bytes) else {
+            panic!("not a snapshot file")
+        };
+        assert_eq!(bytes, b"file");
     }
 
     #[test]

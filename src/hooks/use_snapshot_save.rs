@@ -1,9 +1,14 @@
-//! Save the inspection as a snapshot: the engine encodes it on this thread (the indexes live
-//! here), the browser downloads it, and the page says what it came to.
+//! Save the inspection as a snapshot: the engine writes its body on this thread (the indexes
+//! live here; written in place, not copied), a worker of its own compresses it (most of the
+//! time), the browser downloads it, and the page says what it came to.
 
 use crate::loader::Event;
 use crate::platform::browser;
+use crate::platform::worker_client::WorkerClient;
+use crate::protocol::{Arrived, Request, Response};
 use crate::state::{AppState, LayersState};
+use std::cell::RefCell;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The file name a snapshot of `name` is saved as.
@@ -40,27 +45,64 @@ pub fn use_snapshot_save(state: &AppState, dispatch: &Callback<Event>) -> Callba
                     session.listing.format.clone(),
                 )
             });
-            let snap = strata_core::snapshot::Snapshot::of(
+            // The body here, where the indexes are (written in place, not copied); the
+            // compression, which is most of the time, in a worker of its own.
+            let body = match strata_core::snapshot::body_of(
                 &name,
                 &format,
                 &session.image,
                 &explorer.analysis,
-            );
-            let note = match strata_core::snapshot::encode(&snap) {
-                Ok(bytes) => {
-                    let file = snapshot_file_name(&name);
-                    browser::download(&bytes, &file);
-                    let stored = session.image.stored_size().max(1);
-                    format!(
-                        "Snapshot saved as {file}: {} ({:.2}% of the image's {} stored). It opens anywhere, offline, with every view but file contents.",
-                        strata_core::text::format_bytes(bytes.len() as u64),
-                        bytes.len() as f64 * 100.0 / stored as f64,
-                        strata_core::text::format_bytes(stored)
-                    )
+            ) {
+                Ok(body) => body,
+                Err(e) => {
+                    return dispatch.emit(Event::SnapshotSaved(format!(
+                        "The snapshot could not be made: {e}"
+                    )));
                 }
-                Err(e) => format!("The snapshot could not be made: {e}"),
             };
-            dispatch.emit(Event::SnapshotSaved(note));
+            let stored = session.image.stored_size().max(1);
+            let file = snapshot_file_name(&name);
+            // The worker's client, dropped (the worker terminated) once it has answered.
+            let held: Rc<RefCell<Option<WorkerClient>>> = Rc::default();
+            let on_answer = {
+                let (held, dispatch) = (held.clone(), dispatch.clone());
+                Callback::from(move |response: Response| {
+                    let note = match response {
+                        Response::SnapshotFile { bytes } => {
+                            browser::download(&bytes, &file);
+                            format!(
+                                "Snapshot saved as {file}: {} ({:.2}% of the image's {} stored). It opens anywhere, offline, with every view but file contents.",
+                                strata_core::text::format_bytes(bytes.len() as u64),
+                                bytes.len() as f64 * 100.0 / stored as f64,
+                                strata_core::text::format_bytes(stored)
+                            )
+                        }
+                        Response::Failed { error, .. } => {
+                            format!("The snapshot could not be made: {}", error.summary)
+                        }
+                        _ => return,
+                    };
+                    dispatch.emit(Event::SnapshotSaved(note));
+                    // Not while this handler, one of the client's closures, still runs.
+                    let held = held.clone();
+                    browser::later(0, move || drop(held.borrow_mut().take()));
+                })
+            };
+            match WorkerClient::spawn(on_answer) {
+                Ok(client) => {
+                    client.send(
+                        &Request::CompressSnapshot {
+                            body: Arrived(Rc::new(body)),
+                        },
+                        None,
+                    );
+                    *held.borrow_mut() = Some(client);
+                }
+                Err(error) => dispatch.emit(Event::SnapshotSaved(format!(
+                    "The snapshot could not be made: {}",
+                    error.summary
+                ))),
+            }
         });
     })
 }

@@ -285,6 +285,15 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
                 }),
             }
         }
+        Request::CompressSnapshot { body } => {
+            post.send(match strata_core::snapshot::compress(&body.0) {
+                Ok(bytes) => Response::SnapshotFile { bytes },
+                Err(e) => Response::Failed {
+                    job: None,
+                    error: ErrorInfo::from(&e),
+                },
+            })
+        }
         Request::ListTags { access } => match registry_client::tags(&access) {
             Ok((repository, tags)) => post.send(Response::Tags { repository, tags }),
             Err(error) => post.send(Response::Failed { job: None, error }),

@@ -209,6 +209,13 @@ engine_test! {
         short.scans.pop();
         let e = decode(&encode(&short).unwrap()).map(|_| ()).unwrap_err().to_string();
         assert!(e.contains("layer scans for"), "{e}");
+        // The page's way: the body written from the analysis in place, compressed apart (in a
+        // worker), is the file the copying way writes, byte for byte.
+        let mut image = snapshot.image.clone();
+        let analysis = strata_core::analyse(&mut image, snapshot.scans.clone());
+        let copied = encode(&Snapshot::of("tiny.oci.tar", "OCI image layout", &image, &analysis)).unwrap();
+        let body = strata_core::snapshot::body_of("tiny.oci.tar", "OCI image layout", &image, &analysis).unwrap();
+        assert_eq!(strata_core::snapshot::compress(&body).unwrap(), copied);
     }
 
     fn digests_left_for_later_are_checked_after_the_tree_like_a_full_scan() {
