@@ -10,6 +10,13 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::JsValue;
 use yew::Callback;
 
+/// A worker whose WebAssembly memory grew past this while scanning is replaced by a fresh one
+/// once its answer is in: a wasm memory never shrinks, so the high-water mark of indexing a
+/// million-entry layer would otherwise stay in the tab for as long as the image is open. Below
+/// it (a worker's registry windows, 48 MiB, and a typical layer's index) the worker is kept, with
+/// what it downloaded.
+const RETIRE_ABOVE: u64 = 96 << 20;
+
 struct Slot {
     client: WorkerClient,
     job: Option<JobId>,
@@ -148,12 +155,34 @@ impl WorkerPool {
         on_result: &Callback<Response>,
     ) {
         let finished = response.ends_job();
+        let retire =
+            matches!(&response, Response::Scanned { memory, .. } if *memory > RETIRE_ABOVE);
         on_result.emit(response);
         if finished && let Some(inner) = weak.upgrade() {
+            if retire {
+                Self::replace(&inner, index);
+            }
             if let Some(slot) = inner.borrow_mut().slots.get_mut(index) {
                 slot.job = None;
             }
             Self::pump(&inner);
+        }
+    }
+
+    /// Terminates worker `index` and starts a new one in its place (the same index, so
+    /// affinities still name it). If the new one cannot start, the old one stays.
+    fn replace(inner_rc: &Rc<RefCell<Inner>>, index: usize) {
+        let on_result = inner_rc.borrow().on_result.clone();
+        let weak = Rc::downgrade(inner_rc);
+        let callback =
+            Callback::from(move |d: Response| Self::on_delivery(&weak, index, d, &on_result));
+        if let Ok(client) = WorkerClient::spawn(callback)
+            && let Some(slot) = inner_rc.borrow_mut().slots.get_mut(index)
+        {
+            let old = std::mem::replace(&mut slot.client, client);
+            // Dropped (terminated) after this message's handler returns: the handler is one of
+            // the old client's closures, which must not be freed while it runs.
+            crate::platform::browser::later(0, move || drop(old));
         }
     }
 }
