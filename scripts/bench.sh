@@ -3,7 +3,9 @@
 # does not fail on noise. Data (made once, kept in target/bench):
 #   - a ~1 GB `docker save` archive (100,000 files in 4 uncompressed layers),
 #   - the same image as an OCI archive with gzip layers and with zstd layers (skopeo),
-#   - a layer of 1,000,000 empty files, and one of three 100 MB files (gzip too).
+#   - a layer of 1,000,000 empty files, and one of three 100 MB files (gzip too),
+#   - a 4.6 GB image (1,000,000 files of 4 KiB over 12 layers: gzip, zstd and uncompressed in
+#     turn), made once under ~/.cache/strata keyed by its generator's hash (a fresh clone reuses it).
 # Measured: native `tar -tvf`, `gzip -dc | sha256sum`, `pigz -dc | sha256sum`,
 # `zstd -dc | sha256sum` and `skopeo inspect`; the `strata` CLI (time, throughput, peak RSS,
 # index memory per entry); the web app in headless Chromium (time to the overview, to every
@@ -41,6 +43,14 @@ done
 [[ -f $B/scale.1g.zstd.tar ]] || { note "making the zstd OCI archive (skopeo)"; skopeo --policy "$POLICY" copy -q --dest-compress-format zstd "docker-archive:$LEGACY" "oci-archive:$B/scale.1g.zstd.tar:1"; }
 [[ -f $B/files.1m.tar ]] || { note "making 1,000,000 files"; python3 scripts/gen-archive.py "$B/files.1m.tar" --files 1000000 --size 0 --tag strata/files1m:1; }
 [[ -f $B/big-files.tar ]] || { note "making three 100 MB files"; python3 scripts/gen-archive.py "$B/big-files.tar" --files 3 --size 100000000 --tag strata/bigfiles:1; }
+GEN_KEY=$(sha256sum scripts/gen-archive.py | cut -c1-16)
+BIG4=${XDG_CACHE_HOME:-$HOME/.cache}/strata/bench-4g-$GEN_KEY/scale4g.oci.tar
+if [[ ! -f $BIG4 ]]; then
+  note "making the 4.6 GB image (once; kept in $(dirname "$BIG4"))"
+  rm -rf "${XDG_CACHE_HOME:-$HOME/.cache}"/strata/bench-4g-*
+  mkdir -p "$(dirname "$BIG4")"
+  python3 scripts/gen-archive.py "$BIG4" --files 1000000 --size 4096 --layers 12 --compress gzip,zstd,none --tag strata/scale4g:1
+fi
 [[ -f $B/big-files.gzip.tar ]] || skopeo --policy "$POLICY" copy -q "docker-archive:$B/big-files.tar" "oci-archive:$B/big-files.gzip.tar:1"
 
 # Layers as separate files, for the native tools.
@@ -99,7 +109,7 @@ done
 
 note "the web app in headless Chromium"
 WEB_JSON=$(cd tests/e2e && STRATA_BIN="$STRATA" node bench/app.mjs \
-  "legacy=$LEGACY" "gzip=$B/scale.1g.gzip.tar" "zstd=$B/scale.1g.zstd.tar" "1m=$B/files.1m.tar" "bigfiles=$B/big-files.gzip.tar")
+  "legacy=$LEGACY" "gzip=$B/scale.1g.gzip.tar" "zstd=$B/scale.1g.zstd.tar" "1m=$B/files.1m.tar" "bigfiles=$B/big-files.gzip.tar" "4g=$BIG4")
 echo "$WEB_JSON" >"$B/web.json" # the raw measurements, for a closer look
 
 python3 - "$MB_LEGACY" "$MB_BIG" "$T_TAR" "$T_TAR_1M" "$T_GZIP" "$T_PIGZ" "$T_ZSTD" "$T_GZIP_BIG" "$T_SKOPEO" \
@@ -162,4 +172,38 @@ print(f"  index of 1,000,000 entries: {idx['index_heap_bytes'] / 2**20:.0f} MiB,
       f" {idx['entries_per_s']:.0f} entries/s natively")
 print()
 print("App download (gzip): " + web["download"])
+
+# The targets of the performance issue, each against the baseline measured in this run.
+print()
+print("Targets (each measured above, in this run):")
+print(f"{'measure':<66} {'baseline':>10} {'strata':>10} {'ratio':>7} {'target':>8}  met")
+def target(what, base, ours, limit, unit="s"):
+    ratio = ours / base if base else float("nan")
+    print(f"{what:<66} {base:>9.2f}{unit} {ours:>9.2f}{unit} {ratio:>7.2f} {'<= ' + format(limit, 'g'):>8}  {'yes' if ratio <= limit else 'NO'}")
+if rp and "stream_all_workers_ms" in rp:
+    target(f"legacy 1 GB indexed in the tab vs its read floor ({rp['stream_workers']} workers streaming)", rp["stream_all_workers_ms"] / 1000, wl["index_ms"] / 1000, 1.5)
+target("zstd 1 GB indexed + verified in the tab vs zstd -dc | sha256sum", t_zstd, wz["index_ms"] / 1000, 1.0)
+target("gzip 1 GB indexed + verified in the tab vs gzip -dc | sha256sum", t_gzip, wg["index_ms"] / 1000, 0.5)
+def mem(k):
+    w = web[k]
+    return (f"wasm page {w['wasm_page_mb']:.0f} + largest worker {w['wasm_worker_max_mb']:.0f} MiB;"
+            f" renderer RSS growth peak {w['rss_growth_peak_mb']:.0f}, settled {w['rss_growth_settled_mb']:.0f} MiB;"
+            f" JS heaps {w['js_heap_peak_mb']:.0f} MiB (measureUserAgentSpecificMemory, which counts no wasm memory here)")
+w1m = web["1m"]
+print(f"{'tab memory, 1,000,000 files (target <= 256 MiB, page + workers)':<66} {mem('1m')}"
+      f"  -> {'yes' if max(w1m['wasm_page_mb'] + w1m['wasm_worker_max_mb'], w1m['rss_growth_peak_mb']) <= 256 else 'NO'}")
+for k in ("1m", "4g"):
+    sn = web.get(k, {}).get("snapshot")
+    if sn:
+        print(f"{'snapshot of ' + k + ' (target: no main-thread task over 50 ms)':<66} {sn['ms'] / 1000:.2f} s, {sn['bytes'] / 2**20:.1f} MiB file;"
+              f" longest main-thread task {sn['max_ms']:.0f} ms ({sn['over_50']} over 50 ms)  -> {'yes' if sn['max_ms'] <= 50 else 'NO'}")
+g4 = web.get("4g")
+if g4:
+    lt = g4["indexing_long_tasks"]
+    print(f"{'4.6 GB, 1,000,000 files, 12 mixed layers (target: no task over 100 ms)':<66} overview {g4['overview_ms']:.0f} ms,"
+          f" layers ready {g4['index_ms'] / 1000:.2f} s (tree {g4['tree_ms'] / 1000:.2f} s), every digest {g4['verified_ms'] / 1000:.2f} s;"
+          f" longest task while indexing {lt['max_ms']:.0f} ms ({lt['over_100']} over 100 ms)  -> {'yes' if lt['max_ms'] <= 100 else 'NO'}; {mem('4g')}")
+for k in ("legacy", "gzip", "zstd"):
+    lt = web[k]["indexing_long_tasks"]
+    print(f"  longest main-thread task while indexing {k}: {lt['max_ms']:.0f} ms ({lt['over_50']} over 50 ms, {lt['over_100']} over 100 ms)")
 EOF

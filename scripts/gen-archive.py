@@ -2,6 +2,11 @@
 """Writes a large `docker save`-format archive fast, for scale tests and the benchmark.
 
   gen-archive.py OUT --files N --size BYTES [--layers L] [--tag NAME:TAG] [--dirs-per-level K]
+                 [--compress none,gzip,zstd]
+
+With --compress (a list cycled over the layers), OUT is an OCI archive (oci-layout, index.json,
+blobs/sha256/) whose layers are stored as listed: gzip by `pigz -1`, zstd by `zstd -3 -T0`, the
+media types saying which, as skopeo writes them. Without it, OUT is a `docker save` archive.
 
 The layers are plain tars written header by header (Python's tarfile is too slow for 300,000
 entries). File content is text-like (words drawn from a small vocabulary), so it compresses
@@ -17,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import subprocess
 import tempfile
 
 BLOCK = 512
@@ -68,6 +74,70 @@ def write_layer(path: str, files: int, size: int, first: int, pool: bytes) -> st
     return "sha256:" + sha.hexdigest()
 
 
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_tar(out_path: str, members):
+    """A plain tar of (name, bytes or file path) members, written header by header."""
+    with open(out_path + ".part", "wb", buffering=4 << 20) as out:
+        for name, data, path in members:
+            size = len(data) if data is not None else (os.path.getsize(path) if path else 0)
+            typeflag = b"5" if name.endswith(b"/") else b"0"
+            out.write(header(name, size, 0o755 if typeflag == b"5" else 0o644, typeflag))
+            if data is not None:
+                out.write(data)
+            elif path:
+                with open(path, "rb") as f:
+                    while chunk := f.read(8 << 20):
+                        out.write(chunk)
+            out.write(b"\0" * ((BLOCK - size % BLOCK) % BLOCK))
+        out.write(b"\0" * (2 * BLOCK))
+    os.replace(out_path + ".part", out_path)
+
+
+def write_oci(a, config: bytes, layer_paths, compress):
+    """An OCI archive of the layers, each compressed as `compress` (cycled) says."""
+    media = {"none": "application/vnd.oci.image.layer.v1.tar",
+             "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
+             "zstd": "application/vnd.oci.image.layer.v1.tar+zstd"}
+    blobs, layers = [], []
+    for i, p in enumerate(layer_paths):
+        how = compress[i % len(compress)]
+        if how == "gzip":
+            subprocess.run(["pigz", "-1", "-n", p], check=True)
+            p += ".gz"
+        elif how == "zstd":
+            subprocess.run(["zstd", "-q", "-3", "-T0", "--rm", p], check=True)
+            p += ".zst"
+        elif how != "none":
+            raise SystemExit("--compress: %r is none, gzip or zstd" % how)
+        digest = sha256_file(p)
+        blobs.append((digest, p))
+        layers.append({"mediaType": media[how], "digest": "sha256:" + digest, "size": os.path.getsize(p)})
+    cdigest = hashlib.sha256(config).hexdigest()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + cdigest, "size": len(config)},
+        "layers": layers,
+    }).encode()
+    mdigest = hashlib.sha256(manifest).hexdigest()
+    index = json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + mdigest,
+        "size": len(manifest), "annotations": {"org.opencontainers.image.ref.name": a.tag.split(":")[-1]}}]}).encode()
+    members = [(b"oci-layout", b'{"imageLayoutVersion":"1.0.0"}', None), (b"index.json", index, None),
+               (b"blobs/", None, None), (b"blobs/sha256/", None, None),
+               (b"blobs/sha256/" + mdigest.encode(), manifest, None), (b"blobs/sha256/" + cdigest.encode(), config, None)]
+    members += [(b"blobs/sha256/" + d.encode(), None, p) for d, p in blobs]
+    write_tar(a.out, members)
+    for _, p in blobs:
+        os.remove(p)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -75,6 +145,7 @@ def main():
     ap.add_argument("--size", type=int, required=True)
     ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--tag", default="strata/generated:1")
+    ap.add_argument("--compress", default=None)
     a = ap.parse_args()
     rnd = random.Random(42)
     words = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz0123456789_./-") for _ in range(rnd.randint(2, 12))) for _ in range(4096)]
@@ -100,6 +171,10 @@ def main():
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "/bin/sh -c generate %d files of %d bytes" % (per, a.size)} for _ in range(a.layers)],
     }).encode()
+    if a.compress:
+        write_oci(a, config, layer_paths, a.compress.split(","))
+        os.rmdir(tmp)
+        return
     config_name = hashlib.sha256(config).hexdigest() + ".json"
     names = [d.split(":")[1] + "/layer.tar" for d in diff_ids]
     manifest = json.dumps([{"Config": config_name, "RepoTags": [a.tag], "Layers": names}]).encode()
