@@ -7,7 +7,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { ROOT, dropFile, startServer } from "../lib/harness.mjs";
-import { readPlans } from "./read-plans.mjs";
+import { inflatePlan, readPlans } from "./read-plans.mjs";
 
 const archives = process.argv.slice(2).map((a) => a.split("="));
 const server = await startServer();
@@ -124,6 +124,9 @@ if (legacy) {
   const entries = out.legacy.layers.reduce((s, l) => s + l.entries, 0);
   out.read_plans = await readPlans(browser, legacy[1], entries);
 }
+// The browser's own gzip inflater against the app's, on the gzip archive's layers.
+const gzip = archives.find(([name]) => name === "gzip");
+if (gzip) out.inflate_plan = await inflatePlan(browser, gzip[1]);
 const dist = path.join(ROOT, "dist");
 const first = ["index.html", "boot.js", "strata-web.js", "strata-web_bg.wasm", "strata.css"];
 const gz = (f) => gzipSync(readFileSync(path.join(dist, f)), { level: 9 }).length;

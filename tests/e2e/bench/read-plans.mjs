@@ -17,7 +17,8 @@ function octal(b, off, len) {
 }
 function name(b) { let s = ""; for (let i = 0; i < 100 && b[i]; i++) s += String.fromCharCode(b[i]); return s; }
 onmessage = async (e) => {
-  const file = e.data; const r = new FileReaderSync();
+  const findOnly = Array.isArray(e.data); // [file, "find"]: the layers' places, nothing timed
+  const file = findOnly ? e.data[0] : e.data; const r = new FileReaderSync();
   const header = (off) => new Uint8Array(r.readAsArrayBuffer(file.slice(off, off + 512)));
   // The layers: the outer tar's entries named */layer.tar or blobs/sha256/* over 1 MB.
   const layers = [];
@@ -28,6 +29,7 @@ onmessage = async (e) => {
     off += 512 + Math.ceil(size / 512) * 512;
   }
   const out = { layers: layers.length, bytes: layers.reduce((s, l) => s + l[1], 0), where: layers };
+  if (findOnly) { postMessage(out); return; }
   // Headers only, the first HEADERS_TIMED headers of every layer (then counted without timing).
   let reads = 0, timed = 0, headers = 0;
   for (const [base, len] of layers) {
@@ -86,6 +88,45 @@ async function streamFloor(page, layers) {
     workers.forEach((w) => w.terminate());
     return { ms, workers: n };
   }, [streamer, layers]);
+}
+
+// The browser's own inflater (DecompressionStream, native zlib) in one worker, layer after
+// layer, against the app's wasm zlib-rs: each gzip layer streamed through it and counted.
+const inflater = `
+onmessage = async (e) => {
+  const [file, base, len] = e.data;
+  const t = performance.now();
+  const rd = file.slice(base, base + len).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+  let out = 0;
+  for (;;) { const { done, value } = await rd.read(); if (done) break; out += value.length; }
+  postMessage([performance.now() - t, out]);
+};`;
+
+export async function inflatePlan(browser, file) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route("http://probe.invalid/", (route) =>
+    route.fulfill({ contentType: "text/html", body: "<input type=file id=f>" }));
+  await page.goto("http://probe.invalid/");
+  await page.evaluate((src) => {
+    const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+    w.onmessage = (e) => { window.result = e.data; };
+    document.getElementById("f").onchange = (e) => w.postMessage([e.target.files[0], "find"]);
+  }, probe);
+  await page.setInputFiles("#f", file);
+  await page.waitForFunction(() => window.result, null, { timeout: 600000 });
+  const { where } = await page.evaluate(() => window.result);
+  const r = await page.evaluate(async ([src, layers]) => {
+    const file = document.getElementById("f").files[0];
+    const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
+    const one = (l) => new Promise((ok) => { w.onmessage = (e) => ok(e.data); w.postMessage([file, ...l]); });
+    let ms = 0, out = 0;
+    for (const l of layers) { const [m, o] = await one(l); ms += m; out += o; }
+    w.terminate();
+    return { ms, out };
+  }, [inflater, where]);
+  await context.close();
+  return { layers: where.length, inflate_ms: r.ms, tar_bytes: r.out };
 }
 
 export async function readPlans(browser, file, tarHeaders) {
