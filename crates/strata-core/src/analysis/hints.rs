@@ -270,13 +270,14 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
     let mut logs: Vec<Evidence> = Vec::new();
     let mut artefacts: Vec<Evidence> = Vec::new();
     let mut setuid: Vec<Evidence> = Vec::new();
+    let mut path = String::new();
     for p in 0..tree.paths.len() {
         let id = PathId(p as u32);
         let timeline = tree.timeline(id);
         if timeline.is_empty() {
             continue;
         }
-        let path = tree.paths.path(id);
+        tree.paths.path_into(id, &mut path);
         let last = timeline.len() - 1;
         for (i, e) in timeline.iter().enumerate() {
             let Some(entry) = tree.entry(e).filter(|x| x.kind == EntryKind::File) else {

@@ -273,6 +273,30 @@ impl PathTable {
         parts.join("/")
     }
 
+    /// The full path written into `out` (cleared first): [`PathTable::path`] without an
+    /// allocation per call, for loops over every path of an image.
+    pub fn path_into(&self, id: PathId, out: &mut String) {
+        out.clear();
+        let mut stack = [0u32; 64];
+        let mut n = 0;
+        let mut cur = id;
+        while cur != PathId::ROOT {
+            if n == stack.len() {
+                *out = self.path(id); // deeper than any real tree: the allocating way
+                return;
+            }
+            stack[n] = cur.0;
+            n += 1;
+            cur = PathId(self.nodes[cur.index()].parent);
+        }
+        for (k, &i) in stack[..n].iter().rev().enumerate() {
+            if k > 0 {
+                out.push('/');
+            }
+            out.push_str(self.name(PathId(i)));
+        }
+    }
+
     /// Number of components (0 for the root).
     pub fn depth(&self, id: PathId) -> usize {
         let mut d = 0;
@@ -386,6 +410,16 @@ mod tests {
         assert!(!t.is_within(c, t.lookup("usr/bin").unwrap()));
         assert_eq!(t.depth(a), 3);
         assert_eq!(t.path(PathId::ROOT), "");
+        let mut buf = String::from("left over");
+        t.path_into(PathId::ROOT, &mut buf);
+        assert_eq!(buf, "");
+        let deep = (0..100)
+            .map(|i| format!("d{i}"))
+            .collect::<Vec<_>>()
+            .join("/");
+        let id = t.intern(&deep);
+        t.path_into(id, &mut buf);
+        assert_eq!(buf, deep);
     }
 
     #[test]
@@ -394,8 +428,11 @@ mod tests {
         let ids: Vec<PathId> = (0..50_000)
             .map(|i| t.intern(&format!("d{}/f{i}", i % 100)))
             .collect();
+        let mut buf = String::from("left over");
         for (i, id) in ids.iter().enumerate() {
             assert_eq!(t.path(*id), format!("d{}/f{i}", i % 100));
+            t.path_into(*id, &mut buf);
+            assert_eq!(buf, t.path(*id));
             assert_eq!(t.lookup(&format!("d{}/f{i}", i % 100)), Some(*id));
         }
         assert_eq!(t.len(), 1 + 100 + 50_000);

@@ -531,14 +531,19 @@ impl ImageTree {
         let Some(index) = self.layers.get(layer) else {
             return 0;
         };
-        // A path written twice in one tar is on disk once, as its last entry.
-        let mut last = std::collections::HashMap::with_capacity(index.entries.len());
+        // A path written twice in one tar is on disk once, as its last entry. By the layer's
+        // own path ids, dense: no hashing, 4 bytes a path (a million-entry layer took 100 ms
+        // and 40 MiB with a HashMap).
+        let mut last = vec![u32::MAX; index.paths.len()];
         for (i, e) in index.entries.iter().enumerate() {
-            last.insert(e.path, i);
+            if let Some(slot) = last.get_mut(e.path.index()) {
+                *slot = i as u32;
+            }
         }
-        last.values()
+        last.iter()
+            .filter(|&&i| i != u32::MAX)
             .map(|&i| {
-                let e = &index.entries[i];
+                let e = &index.entries[i as usize];
                 match e.kind {
                     EntryKind::File => e.size,
                     EntryKind::Symlink => index.link(e).map_or(0, |t| t.len() as u64),
