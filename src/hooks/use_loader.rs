@@ -99,6 +99,14 @@ impl Host {
                     }
                 }
                 Output::Mark(name) => browser::mark(name),
+                Output::Later(event) => {
+                    let weak = Rc::downgrade(self);
+                    browser::later(0, move || {
+                        if let Some(host) = weak.upgrade() {
+                            host.dispatch(event);
+                        }
+                    });
+                }
                 other => {
                     let failed = self.workers.borrow_mut().run(other, &on_response);
                     if let Some(event) = failed {

@@ -145,7 +145,7 @@ impl Loader {
             .count()
     }
 
-    pub(super) fn on_pool(&mut self, response: Response, env: &dyn Env) {
+    pub(super) fn on_pool(&mut self, response: Response) {
         let run = self.run;
         match response {
             Response::ScanProgress { layer, done, .. } => {
@@ -178,7 +178,7 @@ impl Loader {
                     *slot = Some(*scan);
                 }
                 if self.scans_waiting() == 0 {
-                    self.layers_ready(env);
+                    self.out.push(Output::Later(super::Event::TreeDue { run }));
                 }
             }
             Response::Hashed {
@@ -222,6 +222,14 @@ impl Loader {
                 Some(Job::Scan(_)) | None => self.apply(Action::ScanFailed { run, error }),
             },
             _ => {}
+        }
+    }
+
+    /// The tree of run `run`, when that run is still the one on and all its scans are in.
+    pub(super) fn tree_due(&mut self, run: u64, env: &dyn Env) {
+        // Taken by the tree once built: a second TreeDue finds none.
+        if run == self.run && self.pool && !self.scans.is_empty() && self.scans_waiting() == 0 {
+            self.layers_ready(env);
         }
     }
 

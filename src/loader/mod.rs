@@ -83,6 +83,9 @@ pub enum Output {
     },
     /// A `performance.mark` the benchmark and tests read.
     Mark(&'static str),
+    /// Handle this event in a task of its own, after the current one (and a paint): long work
+    /// split from what came before it, so no one task holds the page for both.
+    Later(Event),
 }
 
 // `Navigate(Route)` is the large variant (a link's whole state): events are handled one at a
@@ -145,6 +148,11 @@ pub enum Event {
     SupplyChainKey(Option<String>),
     SnapshotSaving,
     SnapshotSaved(String),
+    /// Every layer of scan run `run` is in: build the tree (an [`Output::Later`] of the last
+    /// scan's arrival, so decoding that index and building the tree are two tasks, not one).
+    TreeDue {
+        run: u64,
+    },
 }
 
 /// Where the open image's bytes are.
@@ -292,7 +300,7 @@ impl Loader {
             Event::ComparePick { image, platform } => self.compare_pick(image, platform),
             Event::Response { from, response } => match from {
                 Worker::Main => self.on_main(response, env),
-                Worker::Pool => self.on_pool(response, env),
+                Worker::Pool => self.on_pool(response),
                 Worker::Compare => self.on_compare(response),
                 Worker::Tags => self.on_tags(response),
                 Worker::Packages => self.on_packages(response, env),
@@ -320,6 +328,7 @@ impl Loader {
             Event::SupplyChainKey(key) => self.apply(Action::SupplyChainKey(key)),
             Event::SnapshotSaving => self.apply(Action::SnapshotSaving),
             Event::SnapshotSaved(note) => self.apply(Action::SnapshotSaved(note)),
+            Event::TreeDue { run } => self.tree_due(run, env),
         }
         self.settle(env);
         std::mem::take(&mut self.out)

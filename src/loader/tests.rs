@@ -53,6 +53,7 @@ struct Sim {
     alive: Vec<Worker>,
     /// Answers on their way to the page.
     inbox: Vec<(Worker, Response)>,
+    later: Vec<Event>,
     /// Pool jobs not run yet.
     pool: Vec<(Request, Attach)>,
     /// Every request sent (for assertions), file read answers, marks.
@@ -96,6 +97,7 @@ impl Sim {
             main: None,
             alive: Vec::new(),
             inbox: Vec::new(),
+            later: Vec::new(),
             pool: Vec::new(),
             sent: Vec::new(),
             replies: Vec::new(),
@@ -193,7 +195,12 @@ impl Sim {
                 }
                 Output::Reply { ticket, result } => self.replies.push((ticket, result)),
                 Output::Mark(name) => self.marks.push(name),
+                // After this batch, as the page's next task.
+                Output::Later(event) => self.later.push(event),
             }
+        }
+        for event in std::mem::take(&mut self.later) {
+            self.send(event);
         }
     }
 

@@ -108,7 +108,8 @@ impl Workers {
                     pool.submit(request, attachment, affinity);
                 }
             }
-            Output::Reply { .. } | Output::Mark(_) => {}
+            // The page's own (the loader's host runs them).
+            Output::Reply { .. } | Output::Mark(_) | Output::Later(_) => {}
         }
         None
     }
