@@ -1,6 +1,8 @@
 //! `strata packages`: what is installed in an image and by which layer, from the engine's
 //! package analysis (`strata_core::packages`), as a table, JSON, or an SBOM (SPDX 2.3 or
-//! CycloneDX 1.6 JSON); and the package section of `strata diff`. This file reads the bytes the
+//! CycloneDX 1.6 JSON), with the SBOMs the image carries (BuildKit's attestations, cosign's
+//! `.sbom`, SBOM referrers: `strata supply-chain`'s lookup) compared with what the layers hold;
+//! and the package section of `strata diff`. This file reads the bytes the
 //! engine asks for (`read_ranges` over each layer's blob) and prints; the engine decides.
 
 use crate::open::{ImageArgs, Opened};
@@ -15,6 +17,7 @@ use strata_core::packages::{
     self, Direction, Ecosystem, PackageDiff, PackageIdx, PackageInstance, PackageReport,
     SbomSubject, UnownedFile,
 };
+use strata_core::sbom_comparison::SbomComparison;
 use strata_core::text::format_bytes;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -99,10 +102,23 @@ pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Resul
         Some(l) => l,
         None => n,
     };
+    // The SBOMs the image carries, set beside the final image's packages (not for a list after
+    // an earlier layer, nor for Strata's own SBOM output).
+    let sboms = match (format, layer) {
+        (PackagesFormat::Table | PackagesFormat::Json, None) => sbom_comparisons(a, &r),
+        _ => Ok(Vec::new()),
+    };
     let mut o = std::io::stdout().lock();
     match format {
         PackagesFormat::Json => {
-            let view = JsonReport::new(&r, &analysis, at, layer);
+            let mut view = JsonReport::new(&r, &analysis, at, layer);
+            view.sboms = match &sboms {
+                Ok(list) => Some(list.as_slice()),
+                Err(e) => {
+                    eprintln!("strata: the image's SBOMs could not be looked up: {e:#}");
+                    None
+                }
+            };
             serde_json::to_writer_pretty(&mut o, &view)?;
             writeln!(o)?;
         }
@@ -121,11 +137,75 @@ pub fn run(a: &ImageArgs, layer: Option<usize>, format: PackagesFormat) -> Resul
             serde_json::to_writer_pretty(&mut o, &doc)?;
             writeln!(o)?;
         }
-        PackagesFormat::Table => table(&mut o, &r, at, layer)?,
+        PackagesFormat::Table => {
+            table(&mut o, &r, at, layer)?;
+            match &sboms {
+                Ok(list) => sbom_table(&mut o, list)?,
+                Err(e) => eprintln!("strata: the image's SBOMs could not be looked up: {e:#}"),
+            }
+        }
     }
     drop(o);
     // A damaged image: what could be read is printed, then exit 3 (as every layer command).
     Ok(crate::output::finish(&damage))
+}
+
+/// The image's SBOMs (looked up as `strata supply-chain` does, without a key), each compared
+/// with the final image's packages.
+fn sbom_comparisons(a: &ImageArgs, r: &PackageReport) -> Result<Vec<SbomComparison>> {
+    let options = strata_core::supply_chain::Options {
+        key: None,
+        artifact_type: None,
+        now: crate::registry_source::now(),
+    };
+    let chain = crate::supply_chain::look_up(a, &options)?;
+    Ok(strata_core::sbom_comparison::comparisons(r, &chain))
+}
+
+/// Each SBOM beside the layers, after the table: what agrees, then every difference.
+fn sbom_table(o: &mut impl Write, list: &[SbomComparison]) -> Result<()> {
+    use strata_core::text::{count, reveal_bidi};
+    for c in list {
+        writeln!(o)?;
+        writeln!(
+            o,
+            "SBOM {} in {} ({}): {}; the layers: {}",
+            reveal_bidi(&c.format),
+            c.artifact,
+            c.found,
+            count(c.sbom_packages, "package"),
+            count(c.layer_packages, "package")
+        )?;
+        writeln!(o, "  {}", c.summary())?;
+        for p in &c.only_in_sbom {
+            writeln!(
+                o,
+                "  only in the SBOM:   {} {} {}",
+                reveal_bidi(&p.name),
+                reveal_bidi(p.version.as_deref().unwrap_or("-")),
+                reveal_bidi(p.purl.as_deref().unwrap_or(""))
+            )?;
+        }
+        for p in &c.only_in_layers {
+            writeln!(
+                o,
+                "  only in the layers: {} {} ({})",
+                reveal_bidi(&p.name),
+                reveal_bidi(&p.version),
+                p.ecosystem.name()
+            )?;
+        }
+        for d in &c.version_differs {
+            writeln!(
+                o,
+                "  another version:    {}: the SBOM says {}, the layers hold {}",
+                reveal_bidi(&d.name),
+                reveal_bidi(d.sbom_version.as_deref().unwrap_or("no version")),
+                reveal_bidi(&d.layers_version)
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn subject(a: &ImageArgs, opened: &Opened) -> SbomSubject {
@@ -303,6 +383,10 @@ struct JsonReport<'a> {
     unowned_executables: &'a [UnownedFile],
     findings: &'a [strata_core::hints::Hint],
     diagnostics: &'a [strata_core::Diagnostic],
+    /// The image's own SBOMs compared with `packages` (the final image's only; `null` when
+    /// they could not be looked up).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sboms: Option<&'a [SbomComparison]>,
 }
 
 #[derive(Serialize)]
@@ -395,6 +479,7 @@ impl<'a> JsonReport<'a> {
             })
             .collect();
         JsonReport {
+            sboms: None,
             os: r.os.as_ref(),
             layer: at,
             packages,

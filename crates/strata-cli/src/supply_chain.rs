@@ -60,7 +60,8 @@ pub fn run(
     })
 }
 
-fn look_up(args: &ImageArgs, options: &Options) -> Result<SupplyChain> {
+/// The lookup, as this command and `strata packages` (for the image's SBOMs) make it.
+pub(crate) fn look_up(args: &ImageArgs, options: &Options) -> Result<SupplyChain> {
     let opened = args.open()?;
     match &opened.source {
         Source::Registry(r) => {

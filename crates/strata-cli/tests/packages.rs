@@ -923,3 +923,319 @@ fn strata_hints_names_the_package_findings() {
     let text = String::from_utf8(text).unwrap();
     assert!(!text.contains("[unowned-executables]"), "{text}");
 }
+
+/// The bundled multiarch sample carries SBOM attestations in BuildKit's layout
+/// (scripts/sbom-attestation.py: no BuildKit runs here). Each is a valid SPDX 2.3 document
+/// (pyspdxtools says so) whose files are the layer's, byte for byte (sha256sum of what tar
+/// extracts), and `strata packages` sets it beside the layers: the image has no package
+/// database, so each package the document lists is only in the SBOM.
+#[test]
+fn the_samples_sbom_attestation_is_spdx_and_compared_with_the_layers() {
+    let sample = common::root().join("www/samples/multiarch.oci.tar");
+    let sample = sample.to_str().unwrap();
+    let tar_out = |member: &str| {
+        let out = Command::new("tar")
+            .args(["-xOf", sample, member])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tar -xOf {member}");
+        out.stdout
+    };
+    let blob = |digest: &str| tar_out(&format!("./blobs/sha256/{}", &digest[7..]));
+    let top: Value = serde_json::from_slice(&tar_out("./index.json")).unwrap();
+    let index: Value =
+        serde_json::from_slice(&blob(top["manifests"][0]["digest"].as_str().unwrap())).unwrap();
+    let manifests = index["manifests"].as_array().unwrap();
+    let attestations: Vec<&Value> = manifests
+        .iter()
+        .filter(|m| m["annotations"]["vnd.docker.reference.type"] == "attestation-manifest")
+        .collect();
+    let images = manifests.len() - attestations.len();
+    assert_eq!(attestations.len(), images, "one attestation per platform");
+    for a in &attestations {
+        let manifest: Value = serde_json::from_slice(&blob(a["digest"].as_str().unwrap())).unwrap();
+        let layer = &manifest["layers"][0];
+        assert_eq!(
+            layer["annotations"]["in-toto.io/predicate-type"],
+            "https://spdx.dev/Document"
+        );
+        let statement: Value =
+            serde_json::from_slice(&blob(layer["digest"].as_str().unwrap())).unwrap();
+        let described = a["annotations"]["vnd.docker.reference.digest"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            statement["subject"][0]["digest"]["sha256"].as_str(),
+            Some(&described[7..])
+        );
+        // The SPDX validator on the predicate.
+        let dir = std::env::temp_dir().join(format!("strata-sample-sbom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.spdx.json", &described[7..19]));
+        std::fs::write(&path, serde_json::to_vec(&statement["predicate"]).unwrap()).unwrap();
+        let check = Command::new(validators())
+            .args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "pyspdxtools: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        // Its files are the platform's layer's: sha256sum of what tar extracts from it.
+        let image: Value = serde_json::from_slice(&blob(described)).unwrap();
+        let layer_tar = std::env::temp_dir().join(format!(
+            "strata-sample-layer-{}-{}",
+            std::process::id(),
+            &described[7..19]
+        ));
+        std::fs::write(
+            &layer_tar,
+            blob(image["layers"][0]["digest"].as_str().unwrap()),
+        )
+        .unwrap();
+        for f in statement["predicate"]["files"].as_array().unwrap() {
+            let name = f["fileName"].as_str().unwrap();
+            let bytes = Command::new("tar")
+                .arg("-xOf")
+                .arg(&layer_tar)
+                .arg(name.trim_start_matches("./"))
+                .output()
+                .unwrap()
+                .stdout;
+            let mut sum = Command::new("sha256sum")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::io::Write::write_all(&mut sum.stdin.take().unwrap(), &bytes).unwrap();
+            let sum = String::from_utf8(sum.wait_with_output().unwrap().stdout).unwrap();
+            let want = f["checksums"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["algorithm"] == "SHA256")
+                .unwrap()["checksumValue"]
+                .clone();
+            assert_eq!(
+                Some(sum.split(' ').next().unwrap()),
+                want.as_str(),
+                "{name}"
+            );
+        }
+    }
+    // strata packages: the chosen platform's SBOM beside its layers.
+    let r = common::json(&["packages", "--format", "json", sample]);
+    assert_eq!(r["packages"].as_array().map(Vec::len), Some(0));
+    let sboms = r["sboms"].as_array().unwrap();
+    assert_eq!(sboms.len(), 1, "the chosen platform's attestation");
+    let c = &sboms[0];
+    assert_eq!(c["format"], "SPDX-2.3");
+    let statement_of = attestations
+        .iter()
+        .find(|a| a["digest"] == c["artifact"])
+        .map(|a| {
+            let m: Value = serde_json::from_slice(&blob(a["digest"].as_str().unwrap())).unwrap();
+            serde_json::from_slice::<Value>(&blob(m["layers"][0]["digest"].as_str().unwrap()))
+                .unwrap()
+        })
+        .expect("the comparison names an attestation manifest of the sample");
+    let listed: Vec<&str> = statement_of["predicate"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let only: Vec<&str> = c["only_in_sbom"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(only, listed);
+    assert_eq!(c["same"], 0);
+    let table = common::run(&["packages", sample]);
+    let text = String::from_utf8_lossy(&table.1);
+    assert!(
+        text.contains(&format!("only in the SBOM:   {} ", listed[0])),
+        "{text}"
+    );
+}
+
+/// An SBOM that disagrees with the layers, from a real tool's answer: the Debian image carries
+/// an SPDX attestation listing what `dpkg-query -W` said after layer 2 (attached in BuildKit's
+/// documented layout: a nested image index, an attestation manifest annotated
+/// `vnd.docker.reference.type: attestation-manifest`; no BuildKit runs here), so the
+/// comparison with the final image is the difference of the two dpkg-query answers: packages
+/// removed later are only in the SBOM, packages added later only in the layers, and upgrades
+/// and downgrades are at another version. Layer 1's answer (packages added and removed since)
+/// and layer 2's (removed and changed since) between them have every kind of difference.
+#[test]
+fn an_sbom_of_an_earlier_layer_differs_as_dpkg_query_does() {
+    let (a, b) = (sbom_of_layer_beside_final(1), sbom_of_layer_beside_final(2));
+    assert!(
+        a.0 + b.0 > 0 && a.1 + b.1 > 0 && a.2 + b.2 > 0,
+        "{a:?} {b:?}"
+    );
+}
+
+/// (only in the SBOM, only in the layers, another version) of an SBOM listing dpkg-query's
+/// answer after `layer`, attached to the Debian image, checked against the final answer.
+fn sbom_of_layer_beside_final(layer: usize) -> (usize, usize, usize) {
+    let installed = |layer: usize| -> BTreeMap<String, (String, String)> {
+        oracle(&format!("debian/layer{layer}.dpkg-query.txt"))
+            .lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                (f.len() == 4 && f[0].trim() == "ii")
+                    .then(|| (f[1].to_owned(), (f[2].to_owned(), f[3].to_owned())))
+            })
+            .collect()
+    };
+    let (then, now) = (installed(layer), installed(4));
+    let dir = std::env::temp_dir().join(format!(
+        "strata-sbom-attached-{}-{layer}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tar = |args: &[&str]| {
+        let st = Command::new("tar").args(args).status().unwrap();
+        assert!(st.success(), "tar {args:?}");
+    };
+    tar(&["-xf", &image("debian.oci.tar"), "-C", dir.to_str().unwrap()]);
+    let put = |bytes: &[u8]| -> (String, usize) {
+        use sha2::Digest as _;
+        let hex: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::write(dir.join("blobs/sha256").join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let top: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let image_desc = top["manifests"][0].clone();
+    let packages: Vec<Value> = then
+        .iter()
+        .enumerate()
+        .map(|(i, (name, (version, arch)))| {
+            serde_json::json!({
+                "name": name, "SPDXID": format!("SPDXRef-Package-{i}"), "versionInfo": version,
+                "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
+                "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
+                    "referenceLocator": format!("pkg:deb/debian/{name}@{version}?arch={arch}")}],
+            })
+        })
+        .collect();
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://spdx.dev/Document",
+        "subject": [{"name": "strata/debian", "digest": {"sha256": &image_desc["digest"].as_str().unwrap()[7..]}}],
+        "predicate": {"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+            "name": format!("dpkg-query -W after layer {layer}"), "documentNamespace": "https://strata.invalid/test",
+            "creationInfo": {"created": "2023-11-14T22:13:20Z", "creators": ["Tool: dpkg-query"]},
+            "packages": packages},
+    });
+    let (layer, layer_size) = put(&serde_json::to_vec(&statement).unwrap());
+    let (config, config_size) = put(
+        br#"{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#,
+    );
+    let attestation = serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.in-toto+json", "digest": layer, "size": layer_size,
+            "annotations": {"in-toto.io/predicate-type": "https://spdx.dev/Document"}}],
+    });
+    let (att, att_size) = put(&serde_json::to_vec(&attestation).unwrap());
+    let mut image_entry = image_desc.clone();
+    image_entry["platform"] = serde_json::json!({"architecture": "amd64", "os": "linux"});
+    let index = serde_json::json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [image_entry, {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": att, "size": att_size, "platform": {"architecture": "unknown", "os": "unknown"},
+            "annotations": {"vnd.docker.reference.digest": image_desc["digest"],
+                "vnd.docker.reference.type": "attestation-manifest"}}],
+    });
+    let (idx, idx_size) = put(&serde_json::to_vec(&index).unwrap());
+    let top = serde_json::json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
+        "digest": idx, "size": idx_size, "annotations": {"org.opencontainers.image.ref.name": "1"}}]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&top).unwrap()).unwrap();
+    let archive = dir.with_extension("tar");
+    tar(&[
+        "-cf",
+        archive.to_str().unwrap(),
+        "-C",
+        dir.to_str().unwrap(),
+        ".",
+    ]);
+
+    let r = json(&["packages", "--format", "json", archive.to_str().unwrap()]);
+    let c = &r["sboms"][0];
+    assert_eq!(r["sboms"].as_array().map(Vec::len), Some(1), "{r}");
+    let names = |key: &str| -> BTreeSet<String> {
+        c[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p.get("ecosystem").is_none_or(|e| e == "deb"))
+            .map(|p| {
+                p["name"]
+                    .as_str()
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    // The Go binary of layer 4 is in the layers too, and in no dpkg answer: its modules are
+    // `go version -m`'s.
+    let go: BTreeSet<String> = c["only_in_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] != "deb")
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect();
+    let go_version_m: BTreeSet<String> = oracle("go-version-m.txt")
+        .lines()
+        .map(|l| l.trim().split('\t').collect::<Vec<_>>())
+        .filter(|f| f.len() > 1 && (f[0] == "mod" || f[0] == "dep"))
+        .map(|f| f[1].to_owned())
+        .collect();
+    assert_eq!(go, go_version_m);
+    let gone: BTreeSet<String> = then
+        .keys()
+        .filter(|n| !now.contains_key(*n))
+        .cloned()
+        .collect();
+    let added: BTreeSet<String> = now
+        .keys()
+        .filter(|n| !then.contains_key(*n))
+        .cloned()
+        .collect();
+    let changed: BTreeSet<String> = now
+        .iter()
+        .filter(|(n, (v, _))| then.get(*n).is_some_and(|(w, _)| w != v))
+        .map(|(n, _)| n.clone())
+        .collect();
+    assert_eq!(names("only_in_sbom"), gone);
+    assert_eq!(names("only_in_layers"), added);
+    assert_eq!(names("version_differs"), changed);
+    for d in c["version_differs"].as_array().unwrap() {
+        let name = d["name"].as_str().unwrap().split(':').next().unwrap();
+        assert_eq!(d["sbom_version"].as_str(), Some(then[name].0.as_str()));
+        assert_eq!(d["layers_version"].as_str(), Some(now[name].0.as_str()));
+    }
+    let same = then
+        .iter()
+        .filter(|(n, (v, _))| now.get(*n).is_some_and(|(w, _)| w == v))
+        .count();
+    assert_eq!(c["same"].as_u64(), Some(same as u64));
+    (gone.len(), added.len(), changed.len())
+}

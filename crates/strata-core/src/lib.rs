@@ -33,7 +33,7 @@ pub use formats::{archive, image, layer, model, registry, tar};
 pub use views::packages as package_view;
 pub use views::{
     equivalents, exercises, explorer, history, inspect, lessons, overview, preview, report,
-    snapshot, supply_chain_view,
+    sbom_comparison, snapshot, supply_chain_view,
 };
 
 pub use analysis::read::{

@@ -3,8 +3,9 @@
 //! explorer's view models ([`explorer`]), the Packages view's ([`packages`]), file previews
 //! ([`preview`]), the guided walk ([`lessons`]), one report of an image for every host
 //! ([`report`]), the command that shows the same without Strata ([`equivalents`]), snapshots of
-//! an inspection ([`snapshot`]), and the Supply chain view's badge and marks
-//! ([`supply_chain_view`]).
+//! an inspection ([`snapshot`]), the Supply chain view's badge and marks
+//! ([`supply_chain_view`]), and an image's SBOMs set beside its layers' packages
+//! ([`sbom_comparison`]).
 
 pub mod equivalents;
 pub mod exercises;
@@ -16,5 +17,6 @@ pub mod overview;
 pub mod packages;
 pub mod preview;
 pub mod report;
+pub mod sbom_comparison;
 pub mod snapshot;
 pub mod supply_chain_view;
