@@ -307,7 +307,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             html! { <LayersView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
         View::Packages => {
-            html! { <PackagesView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
+            html! { <PackagesView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} supply_chain={props.supply_chain.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} /> }
         }
         View::Compare => html! {
             <CompareView session={session.clone()} layers={props.layers.clone()} packages={props.packages.clone()} compare={props.compare.clone()} diff={props.compare_diff.clone()}
@@ -316,7 +316,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                 on_compare_within={props.on_compare_within.clone()} on_compare_pick={props.on_compare_pick.clone()} />
         },
         View::SupplyChain => html! {
-            <SupplyChainView session={session.clone()} state={props.supply_chain.clone()} route={props.route.clone()}
+            <SupplyChainView session={session.clone()} state={props.supply_chain.clone()} packages={props.packages.clone()} route={props.route.clone()}
                 on_navigate={props.on_navigate.clone()} on_key={props.on_supply_key.clone()} />
         },
         View::Waste => {

@@ -3,19 +3,23 @@
 //! transparency-log bundle or none, and whether anything was verified — only a key the user
 //! gives can make it so), its attestations (provenance as a summary, SBOMs, the raw statement
 //! one click away), SBOMs attached as files, artifacts of unknown types, every manifest found
-//! (its bytes one click away, by digest in the link) and every lookup made. The report is the
-//! engine's (`strata_core::supply_chain`); the worker made it when the view opened.
+//! (its bytes one click away, by digest in the link) and every lookup made. Each SBOM is compared
+//! with the packages read from the layers (`strata_core::sbom_comparison`), its differences
+//! linking into the Packages view. The report is the engine's (`strata_core::supply_chain`);
+//! the worker made it when the view opened.
 
 use crate::components::check_list::CheckList;
 use crate::components::diagnostics_list::DiagnosticsList;
 use crate::components::provenance_summary::ProvenanceSummary;
+use crate::components::sbom_comparison::SbomComparisonCard;
 use crate::components::supply_chain_badge::SupplyChainBadge;
 use crate::components::supply_chain_key::SupplyChainKey;
 use crate::components::supply_chain_raw::{RawOf, SupplyChainRaw};
 use crate::components::untrusted::Untrusted;
 use crate::route::Route;
-use crate::state::{LookupStatus, Session, SupplyChainState};
+use crate::state::{LookupStatus, PackagesState, Session, SupplyChainState};
 use std::rc::Rc;
+use strata_core::sbom_comparison::SbomComparison;
 use strata_core::supply_chain::sbom::Sbom;
 use strata_core::supply_chain::{Attestation, Signature, SupplyChain};
 use strata_core::supply_chain_view::{
@@ -28,6 +32,8 @@ use yew::prelude::*;
 pub struct SupplyChainViewProps {
     pub session: Rc<Session>,
     pub state: SupplyChainState,
+    /// The packages read from the layers, which each SBOM is compared with.
+    pub packages: PackagesState,
     pub route: Route,
     pub on_navigate: Callback<Route>,
     pub on_key: Callback<Option<String>>,
@@ -115,6 +121,53 @@ fn signature_card(
     }
 }
 
+/// What an SBOM's entry says of the layers: the comparison, or why there is none yet.
+struct Beside<'a> {
+    packages: &'a PackagesState,
+    comparisons: &'a [Rc<SbomComparison>],
+    route: &'a Route,
+    on_navigate: &'a Callback<Route>,
+}
+
+impl Beside<'_> {
+    fn html(&self, layer: &str) -> Html {
+        let to_packages = {
+            let (route, nav) = (self.route.clone(), self.on_navigate.clone());
+            let target = Route {
+                view: crate::route::View::Packages,
+                ..route.clone()
+            };
+            let href = target.to_fragment();
+            let onclick = Callback::from(move |e: MouseEvent| {
+                e.prevent_default();
+                nav.emit(target.clone());
+            });
+            html! { <a class="to-packages" {href} {onclick}>{ "the Packages view" }</a> }
+        };
+        let c = self.comparisons.iter().find(|c| c.layer == layer);
+        match (self.packages, c) {
+            (PackagesState::Ready(_), Some(c)) => html! {
+                <div class="sbom-beside">
+                    <SbomComparisonCard comparison={c.clone()} route={self.route.clone()} on_navigate={self.on_navigate.clone()} />
+                    <p class="note">{ "Strata's own list is in " }{ to_packages }{ "." }</p>
+                </div>
+            },
+            (PackagesState::Idle, _) => html! {
+                <p class="note sbom-beside" data-state="idle">{ "Compared with the layers' packages once they are read: open " }{ to_packages }{ "." }</p>
+            },
+            (PackagesState::Reading, _) | (PackagesState::Ready(_), None) => html! {
+                <p class="note sbom-beside" data-state="reading">{ "Compared with the layers' packages once they are read (" }{ to_packages }{ ")…" }</p>
+            },
+            (PackagesState::Failed(e), _) => html! {
+                <p class="note sbom-beside" data-state="failed">{ format!("Not compared with the layers: their packages could not be read ({}).", e.summary) }</p>
+            },
+            (PackagesState::Unavailable(why), _) => html! {
+                <p class="note sbom-beside" data-state="unavailable">{ format!("Not compared with the layers: {why}") }</p>
+            },
+        }
+    }
+}
+
 fn sbom_summary(s: &Sbom) -> Html {
     html! {
         <div class="sbom">
@@ -149,9 +202,9 @@ fn attestation_card(
     report: &Rc<SupplyChain>,
     i: usize,
     a: &Attestation,
-    route: &Route,
-    on_navigate: &Callback<Route>,
+    beside: &Beside<'_>,
 ) -> Html {
+    let (route, on_navigate) = (beside.route, beside.on_navigate);
     let envelope = match &a.envelope {
         Some(e) => format!(
             "DSSE envelope ({}), {}",
@@ -190,6 +243,7 @@ fn attestation_card(
             if let Some(s) = &a.sbom {
                 <h5>{ "SBOM" }</h5>
                 { sbom_summary(s) }
+                { beside.html(a.layer.as_str()) }
             }
             <CheckList checks={Rc::new(a.checks.clone())} />
             <div class="raw-statement">
@@ -200,8 +254,18 @@ fn attestation_card(
     }
 }
 
-fn report_html(props: &SupplyChainViewProps, r: &Rc<SupplyChain>) -> Html {
+fn report_html(
+    props: &SupplyChainViewProps,
+    r: &Rc<SupplyChain>,
+    comparisons: &[Rc<SbomComparison>],
+) -> Html {
     let (route, nav) = (&props.route, &props.on_navigate);
+    let beside = Beside {
+        packages: &props.packages,
+        comparisons,
+        route,
+        on_navigate: nav,
+    };
     let selected = props
         .route
         .artifact
@@ -258,7 +322,7 @@ fn report_html(props: &SupplyChainViewProps, r: &Rc<SupplyChain>) -> Html {
                 if r.attestations.is_empty() {
                     <p class="note">{ "No in-toto statement was found (BuildKit's attestation manifests, cosign's .att tag, DSSE referrers)." }</p>
                 }
-                { for r.attestations.iter().enumerate().map(|(i, a)| attestation_card(r, i, a, route, nav)) }
+                { for r.attestations.iter().enumerate().map(|(i, a)| attestation_card(r, i, a, &beside)) }
             </section>
             if !r.attached_sboms.is_empty() {
                 <section class="supply-section" id="supply-sboms">
@@ -267,6 +331,7 @@ fn report_html(props: &SupplyChainViewProps, r: &Rc<SupplyChain>) -> Html {
                         <article class="card attached-sbom" data-artifact={s.artifact.to_string()}>
                             <h4><code>{ text(&s.media_type) }</code><span class="note">{ format!(" · {}", s.found.label()) }</span></h4>
                             { sbom_summary(&s.sbom) }
+                            { beside.html(s.layer.as_str()) }
                             <p class="note">{ "Manifest " }{ manifest_link(route, nav, s.artifact.as_str()) }</p>
                         </article>
                     }) }
@@ -311,6 +376,21 @@ fn report_html(props: &SupplyChainViewProps, r: &Rc<SupplyChain>) -> Html {
 #[component]
 pub fn SupplyChainView(props: &SupplyChainViewProps) -> Html {
     let state = &props.state;
+    // Each SBOM beside the layers' packages, once per report and package report.
+    let comparisons = {
+        let chain = match &state.status {
+            LookupStatus::Ready(c) => Some(c.clone()),
+            _ => None,
+        };
+        let packages = props.packages.ready().cloned();
+        use_memo((chain, packages), |(c, p)| match (c, p) {
+            (Some(c), Some(p)) => strata_core::sbom_comparison::comparisons(&p.report, c)
+                .into_iter()
+                .map(Rc::new)
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+    };
     let body = match &state.status {
         LookupStatus::Idle | LookupStatus::Looking => html! {
             <p class="note" id="supply-looking" role="status">{ if props.session.image.format == strata_core::ArchiveFormat::Registry {
@@ -322,7 +402,7 @@ pub fn SupplyChainView(props: &SupplyChainViewProps) -> Html {
         LookupStatus::Failed(e) => html! {
             <section class="card" id="supply-failed" role="alert"><p>{ e.summary.clone() }</p><p class="note">{ e.detail.clone() }</p></section>
         },
-        LookupStatus::Ready(r) => report_html(props, r),
+        LookupStatus::Ready(r) => report_html(props, r, &comparisons),
     };
     html! {
         <article class="supply-chain" id="supply-chain" data-state={match &state.status {

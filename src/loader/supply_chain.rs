@@ -1,6 +1,7 @@
 //! The supply chain lookup, lazily: a registry image's signatures, attestations and referrers
-//! are asked for only when the Supply chain view opens (the overview's requests stay the
-//! manifests and the config); an archive's are looked up as soon as the image arrives (they
+//! are asked for only when the Supply chain view or the Packages view opens (the overview's
+//! requests stay the manifests and the config; the Packages view sets the image's SBOMs beside
+//! its own list, and has the layers downloaded anyway); an archive's are looked up as soon as the image arrives (they
 //! are local reads of a few small blobs, and the overview's badge comes from them). A key
 //! given by the user runs the lookup again, verifying with it. The main worker does the work:
 //! it holds the archive, and reaches the registry the way the image was opened.
@@ -19,7 +20,7 @@ impl Loader {
         // A snapshot is answered at once (it keeps nothing to look up), so its badge says so.
         let local = matches!(self.source, Some(Source::File { .. } | Source::Snapshot));
         (
-            local || self.state.route.view == View::SupplyChain,
+            local || matches!(self.state.route.view, View::SupplyChain | View::Packages),
             self.state.session().map(Rc::as_ptr),
             self.state.supply_chain.key.clone(),
         )

@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { ROOT, dropFile, newPage, openApp, screenshot, useServer } from "../lib/harness.mjs";
+import { ROOT, dropFile, newPage, openApp, registries, screenshot, useServer } from "../lib/harness.mjs";
 
+const reg = registries();
 const ctx = useServer();
 
 /** The package fixtures' directory (built once, then cached). */
@@ -40,7 +41,8 @@ async function open(page, name) {
   await openApp(page, ctx.server.url + "#/packages");
   await dropFile(page, image(name));
   await page.waitForSelector('.image-page[data-packages="ready"]', { timeout: 60000 });
-  await page.waitForSelector("#packages-table");
+  // The first screenful of rows is drawn at once, the rest a task later.
+  await page.waitForSelector("#packages-table[data-complete=true]");
 }
 
 /** The table's rows of one type: name → version. */
@@ -168,6 +170,36 @@ test("languages: pip's, npm's and go's own answers are the table's", async () =>
     await page.emulateMedia({ colorScheme: scheme });
     await screenshot(page, `packages-langs-${scheme}`);
   }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("a registry image: the Packages view reads its layers by range from the registry, and is dpkg-query's", async () => {
+  // Pushed by skopeo to the test registry (the one that sends CORS headers: the page asks it
+  // directly); the same dpkg-query answers are the oracle as for the archive.
+  const reference = `${reg.open}/strata/pkg-debian:oci`;
+  const push = spawnSync("skopeo", ["copy", "-q", "--dest-tls-verify=false", "--preserve-digests",
+    `oci-archive:${image("debian.oci.tar")}`, `docker://${reference}`]);
+  assert.equal(push.status, 0, `skopeo copy: ${push.stderr}`);
+  const page = await newPage(ctx.browser);
+  page.requests = [];
+  page.on("request", (r) => page.requests.push(r.url()));
+  await openApp(page, ctx.server.url);
+  await page.goto(`${ctx.server.url}#/packages?ref=${reference}`);
+  await page.waitForSelector('.image-page[data-packages="ready"]', { timeout: 120000 });
+  await page.waitForSelector("#packages-table[data-complete=true]");
+  assert.deepEqual(sorted(await rows(page, "deb")), sorted(dpkg(4)), "the final image");
+  // Its layers came from the registry, and it was looked up for SBOMs (it carries none).
+  assert.ok(page.requests.some((u) => u.includes(`${reg.open}/v2/strata/pkg-debian/blobs/sha256:`)), "layer blobs from the registry");
+  await page.waitForSelector("#packages-sboms #sbom-none", { timeout: 30000 });
+  // A package's files open in the explorer, read from the registry too.
+  await page.fill("#package-filter", "strata-hello");
+  await page.waitForSelector('#packages-table tr.package-row[data-name^="strata-hello"]');
+  await page.click('#packages-table tr.package-row[data-name^="strata-hello"] .package-name');
+  await page.waitForSelector("#package-files .package-file");
+  await page.click("#package-files .package-file");
+  await page.waitForSelector('#detail-package[data-owned="true"]', { timeout: 60000 });
+  assert.match(await page.textContent("#detail-package"), /^strata-hello(:amd64)? /);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -137,9 +137,27 @@ test("the bundled sample's attestation manifest opens, byte for byte", async () 
   await page.click("#artifact-manifest .raw-exact");
   await page.waitForSelector("#artifact-raw[data-exact=true]");
   assert.equal(await page.textContent("#artifact-raw"), want);
+  // Its SBOM (SPDX 2.3 in BuildKit's layout, scripts/sbom-attestation.py) set beside the
+  // layers' packages: the image is FROM scratch, no package database, so every package the
+  // document lists (read here from the archive) is only in the SBOM.
+  const statement = JSON.parse(spawnSync("tar", ["-xOf", sample, `./blobs/sha256/${JSON.parse(want).layers[0].digest.split(":")[1]}`]).stdout);
+  const listed = statement.predicate.packages.map((p) => p.name).sort();
+  assert.ok(listed.length > 0);
+  const card = `article.attestation[data-artifact="${digest}"]`;
+  await page.waitForSelector(`${card} .sbom-comparison`, { timeout: 60000 });
+  const onlySbom = (sel) => page.$$eval(`${sel} .sbom-diff[data-kind=only-sbom] li`, (ls) => ls.map((l) => l.dataset.name).sort());
+  assert.deepEqual(await onlySbom(card), listed);
+  // It links into the Packages view, which shows the same comparison beside its own list.
+  await page.click(`${card} .to-packages`);
+  await page.waitForSelector("#packages-sboms .sbom-comparison");
+  assert.equal(await page.getAttribute("#packages-count", "data-final"), "0");
+  assert.deepEqual(await onlySbom("#packages-sboms"), listed);
+  assert.equal(await page.getAttribute("#packages-sboms .sbom-comparison", "data-differences"), String(listed.length));
+  await page.click("#tab-supply-chain");
+  await page.waitForSelector("#supply-chain[data-state=ready]");
   // A docker save archive keeps no manifests, so no signature: not called "unsigned".
   await dropFile(page, path.join(ROOT, "www/samples/clean.docker.tar"));
-  await page.waitForFunction(() => document.querySelector("#supply-badge-text")?.textContent.startsWith("none in a docker save archive"));
+  await page.waitForFunction(() => document.querySelector("#supply-badge-text")?.textContent.startsWith("none in a docker save archive"), null, { polling: 200 });
   assert.deepEqual(page.problems, []);
 });
 

@@ -146,7 +146,7 @@ pub fn compare(
             })
         })
         .collect();
-    only_in_layers.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    only_in_layers.sort_by_key(|a| a.name.to_lowercase());
     let mut version_differs: Vec<Differs> = c
         .version_differs
         .iter()
@@ -160,7 +160,7 @@ pub fn compare(
             })
         })
         .collect();
-    version_differs.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    version_differs.sort_by_key(|a| a.name.to_lowercase());
     let mut only_in_sbom: Vec<Listed> = c
         .only_in_sbom
         .into_iter()
@@ -170,7 +170,7 @@ pub fn compare(
             purl: p.purl,
         })
         .collect();
-    only_in_sbom.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    only_in_sbom.sort_by_key(|a| a.name.to_lowercase());
     SbomComparison {
         artifact: artifact.to_owned(),
         layer: layer.to_owned(),
