@@ -1041,6 +1041,23 @@ fn a_registry_image_s_supply_chain_waits_for_its_view() {
     assert_eq!(supply_chain_requests(&sim).len(), 1);
 }
 
+#[test]
+fn a_registry_image_s_sboms_are_looked_up_when_the_packages_view_opens() {
+    // The Packages view sets the image's SBOMs beside its own list, so it asks too (the
+    // overview still does not).
+    let mut sim = Sim::new("#/overview?ref=registry.example/app:1");
+    sim.deliver();
+    sim.session();
+    assert!(supply_chain_requests(&sim).is_empty());
+    let route = sim.state().route.clone();
+    sim.send(Event::Navigate(Route {
+        view: View::Packages,
+        ..route
+    }));
+    sim.deliver();
+    assert_eq!(supply_chain_requests(&sim), [(None, true)]);
+}
+
 /// A layer tar of `(path, content, mode)` entries (a path ending in `/` is a directory).
 fn layer_tar(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());

@@ -583,6 +583,23 @@ fn validators() -> &'static PathBuf {
     })
 }
 
+/// The SPDX validator (spdx-tools' pyspdxtools) on a document; it tells the format by the
+/// file's extension.
+fn pyspdxtools(path: &Path) {
+    let check = Command::new(validators())
+        .args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "pyspdxtools on {}: {}{}",
+        path.display(),
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
 fn sbom(img: &str, format: &str) -> (PathBuf, Value) {
     let out = Command::new(STRATA)
         .args(["packages", "--format", format, &image(img)])
@@ -611,17 +628,7 @@ fn sboms_pass_the_spdx_and_cyclonedx_validators() {
         "alpine.docker.tar",
     ] {
         let (spdx, doc) = sbom(img, "spdx-json");
-        let check = Command::new(py)
-            .args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"])
-            .arg(&spdx)
-            .output()
-            .unwrap();
-        assert!(
-            check.status.success(),
-            "pyspdxtools on {img}: {}{}",
-            String::from_utf8_lossy(&check.stdout),
-            String::from_utf8_lossy(&check.stderr)
-        );
+        pyspdxtools(&spdx);
         // Every package of the report is in the SBOM with its purl and its layer.
         let report = packages(img, None);
         let purls: BTreeSet<String> = doc["packages"]
@@ -973,17 +980,7 @@ fn the_samples_sbom_attestation_is_spdx_and_compared_with_the_layers() {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{}.spdx.json", &described[7..19]));
         std::fs::write(&path, serde_json::to_vec(&statement["predicate"]).unwrap()).unwrap();
-        let check = Command::new(validators())
-            .args(["-m", "spdx_tools.spdx.clitools.pyspdxtools", "-i"])
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            check.status.success(),
-            "pyspdxtools: {}{}",
-            String::from_utf8_lossy(&check.stdout),
-            String::from_utf8_lossy(&check.stderr)
-        );
+        pyspdxtools(&path);
         // Its files are the platform's layer's: sha256sum of what tar extracts from it.
         let image: Value = serde_json::from_slice(&blob(described)).unwrap();
         let layer_tar = std::env::temp_dir().join(format!(

@@ -358,11 +358,11 @@ pub fn files_of(report: &PackageReport, tree: &ImageTree, id: PackageIdx) -> Vec
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::packages::{LayerPackages, Package};
 
-    fn instance(
+    pub(crate) fn instance(
         name: &str,
         version: &str,
         e: Ecosystem,

@@ -212,26 +212,13 @@ pub fn comparisons(report: &PackageReport, chain: &SupplyChain) -> Vec<SbomCompa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packages::{Package, PackageInstance};
+    use crate::packages::PackageInstance;
 
+    /// The Packages view's test package, with an OS package's purl.
     fn instance(name: &str, version: &str, e: Ecosystem) -> PackageInstance {
-        PackageInstance {
-            ecosystem: e,
-            package: Package {
-                name: name.into(),
-                version: version.into(),
-                arch: (e == Ecosystem::Deb).then(|| "amd64".into()),
-                ..Package::default()
-            },
-            purl: format!("pkg:{}/debian/{name}@{version}?arch=amd64", e.purl_type()),
-            location: String::new(),
-            layer: 1,
-            step: None,
-            removed_in: None,
-            n_files: 1,
-            bytes: 1,
-            layer_bytes: Vec::new(),
-        }
+        let mut p = crate::views::packages::tests::instance(name, version, e, 1, 1);
+        p.purl = format!("pkg:{}/debian/{name}@{version}?arch=amd64", e.purl_type());
+        p
     }
 
     fn listed(name: &str, version: &str, purl: Option<&str>) -> sbom::Package {
