@@ -138,11 +138,13 @@ export async function readPlans(browser, file, tarHeaders) {
   await page.evaluate((src) => {
     const w = new Worker(URL.createObjectURL(new Blob([src], { type: "text/javascript" })));
     w.onmessage = (e) => { window.result = e.data; };
+    w.onerror = (e) => { window.result = { error: e.message }; };
     document.getElementById("f").onchange = (e) => w.postMessage(e.target.files[0]);
   }, probe);
   await page.setInputFiles("#f", file);
   await page.waitForFunction(() => window.result, null, { timeout: 600000 });
   const r = await page.evaluate(() => window.result);
+  if (r.error) throw new Error(`the read-plan probe failed: ${r.error}`);
   // The floor, three times (the first warms the page cache as much as the app's run did).
   const floors = [];
   for (let i = 0; i < 3; i++) floors.push(await streamFloor(page, r.where));
