@@ -9,5 +9,5 @@ scripts/setup.sh app
 # shellcheck source=/dev/null
 source target/tools/env.sh
 trunk build --release
-cargo build --release --locked -p strata-cli
-exec target/release/strata serve --addr "${ADDR:-127.0.0.1:8080}" --dist dist
+cargo build --profile release-cli --locked -p strata-cli
+exec target/release-cli/strata serve --addr "${ADDR:-127.0.0.1:8080}" --dist dist

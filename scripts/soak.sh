@@ -24,9 +24,9 @@ command -v wrk >/dev/null || { note "wrk is not installed (scripts/setup.sh test
 eval "$(scripts/registry.sh start)"
 REG=$STRATA_REGISTRY_OPEN
 if [[ -z ${STRATA_BIN:-} ]]; then
-  note "cargo build --release -p strata-cli"
-  cargo build --release --locked -q -p strata-cli
-  STRATA_BIN=$ROOT/target/release/strata
+  note "cargo build --profile release-cli -p strata-cli"
+  cargo build --profile release-cli --locked -q -p strata-cli
+  STRATA_BIN=$ROOT/target/release-cli/strata
 fi
 
 rm -rf "$W" && mkdir -p "$W/dist"

@@ -4,7 +4,7 @@
 use crate::exit;
 use crate::open::ImageArgs;
 use crate::open::Opened;
-use crate::output::{all_diagnostics, finish, out, print_json, print_table};
+use crate::output::{all_diagnostics, finish, out, out_buffered, print_json, print_table};
 use crate::{Format, Like};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -623,7 +623,7 @@ fn print_files(files: &[FileInfo], format: Format, diagnostics: Vec<Diagnostic>)
         print_json(&LsOut { files, diagnostics })?;
         return Ok(());
     }
-    let mut o = out();
+    let mut o = out_buffered();
     for f in files {
         let mode = mode_string(f.kind, u32::from_str_radix(&f.mode, 8).unwrap_or(0));
         let change = f.change.map_or(' ', Change::letter);
@@ -642,6 +642,7 @@ fn print_files(files: &[FileInfo], format: Format, diagnostics: Vec<Diagnostic>)
             f.path
         )?;
     }
+    o.flush()?;
     Ok(())
 }
 

@@ -12,10 +12,18 @@ pub(crate) fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
+/// Standard output for many lines: Rust's stdout is line-buffered even into a pipe (a
+/// `write` per line: 100,000 system calls for `strata ls` of 100,000 files). The caller
+/// `flush`es at the end, so a write error (a closed pipe) is reported, not dropped.
+pub(crate) fn out_buffered() -> std::io::BufWriter<std::io::StdoutLock<'static>> {
+    std::io::BufWriter::with_capacity(64 * 1024, out())
+}
+
 pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<i32> {
-    let mut o = out();
+    let mut o = out_buffered();
     serde_json::to_writer_pretty(&mut o, value)?;
     writeln!(o)?;
+    o.flush()?;
     Ok(exit::OK)
 }
 
