@@ -1,6 +1,9 @@
 //! The engine's hot paths, so regressions show: scanning an archive's headers, a layer's
-//! inflate + both hashes + index, a zstd-free uncompressed scan, building the tree of many
-//! files, and the merged view. Data is generated here, in memory.
+//! inflate (or zstd decode) + both hashes + index, an uncompressed scan, the zstd decoder and
+//! sha256 alone, building the tree of many files, and the merged view. Data is generated here,
+//! in memory (zstd streams by zrip's encoder, level 3: no zstd binary is needed to run this).
+//!
+//!     cargo bench -p strata-core --bench hot_paths
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +12,8 @@ mod benches {
     use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
     use std::hint::black_box;
     use std::io::Write;
+    use strata_core::digest::Sha256Stream;
+    use strata_core::layer::decode::{Compression, Decoder, Sink};
     use strata_core::tar::scan_archive;
     use strata_core::tree::ImageTree;
     use strata_core::{LayerScanner, Limits, MemorySource};
@@ -38,6 +43,30 @@ mod benches {
         e.finish().unwrap()
     }
 
+    fn zstd(data: &[u8]) -> Vec<u8> {
+        zrip::compress(data, 3).unwrap()
+    }
+
+    /// Counts what the decoder makes, touching nothing else.
+    struct Count(u64);
+    impl Sink for Count {
+        fn write(&mut self, data: &[u8]) -> Result<(), strata_core::Error> {
+            self.0 += data.len() as u64;
+            Ok(())
+        }
+    }
+
+    /// The push decoder alone, fed 4 MiB at a time as hosts do.
+    fn decode(c: Compression, blob: &[u8]) -> u64 {
+        let mut d = Decoder::new(c);
+        let mut n = Count(0);
+        for chunk in blob.chunks(4 << 20) {
+            d.push(chunk, &mut n).unwrap();
+        }
+        d.finish(&mut n).unwrap();
+        n.0
+    }
+
     fn scan(blob: &[u8]) -> strata_core::LayerScan {
         let mut s = LayerScanner::new(None, &Limits::default());
         for chunk in blob.chunks(4 << 20) {
@@ -62,7 +91,37 @@ mod benches {
                 &gz,
                 |b, t| b.iter(|| black_box(scan(t))),
             );
+            let zst = zstd(tar);
+            g.bench_with_input(
+                BenchmarkId::new("zstd: decode + 2 sha256 + index", name),
+                &zst,
+                |b, t| b.iter(|| black_box(scan(t))),
+            );
         }
+        g.finish();
+
+        // The pieces of a compressed layer's scan alone, MB/s of uncompressed bytes.
+        let mut g = c.benchmark_group("decode and hash");
+        g.sample_size(10);
+        g.throughput(Throughput::Bytes(big.len() as u64));
+        let zst = zstd(&big);
+        g.bench_function("zstd decode (zrip, push, 40 x 500 kB)", |b| {
+            b.iter(|| black_box(decode(Compression::Zstd, &zst)))
+        });
+        let gz = gzip(&big);
+        g.bench_function("gzip inflate (zlib-rs, push, 40 x 500 kB)", |b| {
+            b.iter(|| black_box(decode(Compression::Gzip, &gz)))
+        });
+        // Against `openssl dgst -sha256` on the same machine: see scripts/bench.sh.
+        g.bench_function("sha256 (sha2; SHA-NI where the CPU has it)", |b| {
+            b.iter(|| {
+                let mut h = Sha256Stream::new();
+                for chunk in big.chunks(4 << 20) {
+                    h.update(chunk);
+                }
+                black_box(h.finish())
+            })
+        });
         g.finish();
 
         // The outer archive: headers only, bodies skipped.
