@@ -6,8 +6,9 @@
 #   - a layer of 1,000,000 empty files, and one of three 100 MB files (gzip too),
 #   - a 4.6 GB image (1,000,000 files of 4 KiB over 12 layers: gzip, zstd and uncompressed in
 #     turn), made once under ~/.cache/strata keyed by its generator's hash (a fresh clone reuses it).
-# Measured: native `tar -tvf`, `gzip -dc | sha256sum`, `pigz -dc | sha256sum`,
-# `zstd -dc | sha256sum` and `skopeo inspect`; the `strata` CLI (time, throughput, peak RSS,
+# Measured: native `tar -tvf`, `tar -xOf ARCHIVE LAYER | tar -tvf -`, `gzip -dc | sha256sum`,
+# `pigz -dc | sha256sum`, `zstd -dc | sha256sum`, `openssl dgst -sha256` and `skopeo inspect`;
+# the `strata` CLI (`strata ls --merged` with every digest verified, time, throughput, peak RSS,
 # index memory per entry); the web app in headless Chromium (time to the overview, to every
 # layer indexed, per-layer throughput in a worker, memory of the tab).
 #
@@ -24,9 +25,9 @@ scripts/fixtures.sh target/fixtures >/dev/null
 note() { printf '[bench] %s\n' "$*" >&2; }
 
 note "building the release CLI and app"
-cargo build --release --locked -p strata-cli 2>&1 | tail -n 1 >&2
+cargo build --profile release-cli --locked -p strata-cli 2>&1 | tail -n 1 >&2
 [[ -f dist/index.html && -z "${REBUILD:-}" ]] || trunk build --release >/dev/null 2>&1
-STRATA=$ROOT/target/release/strata
+STRATA=$ROOT/target/release-cli/strata
 POLICY=$B/policy.json
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$POLICY"
 
@@ -94,6 +95,11 @@ T_PIGZ=$(sum_pipeline "pigz -dc {} | sha256sum" "${L_GZIP[@]}")
 T_ZSTD=$(sum_pipeline "zstd -dc {} | sha256sum" "${L_ZSTD[@]}")
 T_GZIP_BIG=$(sum_pipeline "gzip -dc {} | sha256sum" "${L_BIG[@]}")
 T_SKOPEO=$(secs "skopeo --policy $POLICY inspect docker-archive:$LEGACY")
+# What `strata ls --merged` stands beside: each layer taken out of the archive and listed, as
+# one would without Strata (it verifies no digest); and sha256 alone, by OpenSSL (SHA-NI).
+mapfile -t LEGACY_NAMES < <(jq -r '.[0].Layers[]' "$B/x.legacy/manifest.json")
+T_TAR_PIPE=$(sum_pipeline "tar -xOf $LEGACY {} | tar -tvf -" "${LEGACY_NAMES[@]}")
+T_OPENSSL=$(sum_pipeline "openssl dgst -sha256 {}" "${L_LEGACY[@]}")
 
 note "strata CLI"
 declare -A CLI_JSON CLI_RSS CLI_OVERVIEW
@@ -106,6 +112,9 @@ for name in legacy gzip zstd 1m bigfiles; do
   CLI_RSS[$name]=$(rss_mib "$STRATA stats $a")
   CLI_OVERVIEW[$name]=$(secs "$STRATA overview $a")
 done
+# Exit 0 only when every layer's digest and diff_id were checked and matched (3: damaged).
+"$STRATA" ls --merged "$LEGACY" >/dev/null || { note "strata ls --merged failed on $LEGACY"; exit 1; }
+T_LS=$(secs "$STRATA ls --merged $LEGACY")
 
 note "the web app in headless Chromium"
 WEB_JSON=$(cd tests/e2e && STRATA_BIN="$STRATA" node bench/app.mjs \
@@ -115,7 +124,8 @@ echo "$WEB_JSON" >"$B/web.json" # the raw measurements, for a closer look
 python3 - "$MB_LEGACY" "$MB_BIG" "$T_TAR" "$T_TAR_1M" "$T_GZIP" "$T_PIGZ" "$T_ZSTD" "$T_GZIP_BIG" "$T_SKOPEO" \
   "${CLI_JSON[legacy]}" "${CLI_JSON[gzip]}" "${CLI_JSON[zstd]}" "${CLI_JSON[1m]}" "${CLI_JSON[bigfiles]}" \
   "${CLI_RSS[legacy]} ${CLI_RSS[gzip]} ${CLI_RSS[zstd]} ${CLI_RSS[1m]} ${CLI_RSS[bigfiles]}" \
-  "${CLI_OVERVIEW[legacy]} ${CLI_OVERVIEW[gzip]} ${CLI_OVERVIEW[zstd]}" "$WEB_JSON" "$(nproc)" <<'EOF'
+  "${CLI_OVERVIEW[legacy]} ${CLI_OVERVIEW[gzip]} ${CLI_OVERVIEW[zstd]}" "$WEB_JSON" "$(nproc)" \
+  "$T_TAR_PIPE $T_LS $T_OPENSSL" <<'EOF'
 import json, sys
 a = sys.argv[1:]
 mb_legacy, mb_big = float(a[0]), float(a[1])
@@ -125,6 +135,7 @@ rss = dict(zip(["legacy", "gzip", "zstd", "1m", "bigfiles"], a[14].split()))
 ov = dict(zip(["legacy", "gzip", "zstd"], map(float, a[15].split())))
 web = json.loads(a[16])
 cores = a[17]
+t_tar_pipe, t_ls, t_openssl = map(float, a[18].split())
 def tar_mb(s): return sum(l["tar_bytes"] for l in s["layers"]) / 1e6
 def scan_s(s): return s["scan_millis"] / 1000
 def per_core_mbs(layers): return max((l["tar_bytes"] / 1e6) / (l["millis"] / 1000) for l in layers if l["millis"] > 0)
@@ -166,7 +177,12 @@ print(f"  gzip: native gzip|sha256sum {tar_gzip / t_gzip:.0f}, pigz|sha256sum {t
       f" | wasm worker {per_core_mbs(wg['layers']):.0f}  -> {per_core_mbs(wg['layers']) / (tar_gzip / t_gzip):.2f}x native (target >= 0.8)")
 print(f"  zstd: native zstd|sha256sum {tar_zstd / t_zstd:.0f} | strata CLI {per_core_mbs(cli['zstd']['layers']):.0f}"
       f" | wasm worker {per_core_mbs(wz['layers']):.0f}  -> {per_core_mbs(wz['layers']) / (tar_zstd / t_zstd):.2f}x native (target >= 0.8)")
-print(f"  legacy (tar, sha256 once): strata CLI {per_core_mbs(cli['legacy']['layers']):.0f} | wasm worker {per_core_mbs(wl['layers']):.0f}")
+print(f"  legacy (tar, sha256 once): strata CLI {per_core_mbs(cli['legacy']['layers']):.0f} | wasm worker {per_core_mbs(wl['layers']):.0f}"
+      f" | sha256 alone: openssl dgst -sha256 {mb_legacy / t_openssl:.0f}")
+print()
+print("The CLI against the tar pipe (legacy 1 GB, 100k files, 4 uncompressed layers):")
+print(f"  tar -xOf ARCHIVE LAYER | tar -tvf -, summed over the layers {t_tar_pipe:.2f} s | strata ls --merged (every digest verified) {t_ls:.2f} s"
+      f"  -> {t_ls / t_tar_pipe:.2f}x the pipe (target <= 1.0)")
 print()
 print("Memory:")
 print("  strata CLI peak RSS (MiB): " + ", ".join(f"{k} {v}" for k, v in rss.items()) + "  (target < 256 for the 1 GB legacy archive)")
@@ -189,6 +205,7 @@ if rp and "stream_all_workers_ms" in rp:
     target(f"legacy 1 GB indexed in the tab vs its read floor ({rp['stream_workers']} workers streaming)", rp["stream_all_workers_ms"] / 1000, wl["index_ms"] / 1000, 1.5)
 target("zstd 1 GB indexed + verified in the tab vs zstd -dc | sha256sum", t_zstd, wz["index_ms"] / 1000, 1.0)
 target("gzip 1 GB indexed + verified in the tab vs gzip -dc | sha256sum", t_gzip, wg["index_ms"] / 1000, 0.5)
+target("legacy 1 GB: strata ls --merged, digests verified, vs tar -xOf|tar -tvf", t_tar_pipe, t_ls, 1.0)
 def mem(k):
     w = web[k]
     return (f"wasm page {w['wasm_page_mb']:.0f} + largest worker {w['wasm_worker_max_mb']:.0f} MiB;"
