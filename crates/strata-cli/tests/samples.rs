@@ -17,7 +17,11 @@ fn cache_builds() -> String {
     let out = Command::new(root().join("scripts/cache-fixtures.sh"))
         .output()
         .expect("scripts/cache-fixtures.sh");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
