@@ -32,7 +32,11 @@ fn app_folder(at: &Path) -> PathBuf {
     )
     .unwrap();
     for s in ["tags.docker.tar", "waste-demo.docker.tar"] {
-        std::fs::copy(root().join("www/samples").join(s), dist.join("samples").join(s)).unwrap();
+        std::fs::copy(
+            root().join("www/samples").join(s),
+            dist.join("samples").join(s),
+        )
+        .unwrap();
     }
     dist
 }
@@ -83,7 +87,10 @@ fn packed_exercise_files_are_listed_for_the_page_and_linked() {
     assert_eq!(code, 0, "{err}");
     let index: Value =
         serde_json::from_slice(&std::fs::read(pack.join("exercises/index.json")).unwrap()).unwrap();
-    assert_eq!(index, serde_json::json!(["exercises-1.json", "exercises-2.json"]));
+    assert_eq!(
+        index,
+        serde_json::json!(["exercises-1.json", "exercises-2.json"])
+    );
     assert_eq!(
         std::fs::read(pack.join("exercises/exercises-1.json")).unwrap(),
         std::fs::read(&a).unwrap()
