@@ -178,6 +178,33 @@ pub fn selection(kind: AnswerKind, route: &Route) -> Option<Selection> {
     }
 }
 
+/// What the start page says when a link opens an exercise and no image is open yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    pub id: String,
+    pub title: String,
+    /// The bundled sample it is about, when it is one this build carries (one click opens it).
+    pub sample: Option<String>,
+    /// Otherwise, the image it is about (an image ID or a pinned reference), in words.
+    pub image: String,
+}
+
+pub fn linked(c: &Catalogue, route: &Route, carried: &[String]) -> Option<Linked> {
+    let e = c.find(route.exercise.as_deref()?)?;
+    let (sample, image) = match &e.image {
+        exercises::ImageChoice::Sample(s) => (carried.contains(s).then(|| s.clone()), s.clone()),
+        exercises::ImageChoice::ImageId(s) | exercises::ImageChoice::Reference(s) => {
+            (None, s.clone())
+        }
+    };
+    Some(Linked {
+        id: e.id.clone(),
+        title: e.title.clone(),
+        sample,
+        image,
+    })
+}
+
 /// The samples the catalogue's exercises are about (for "open one of …").
 pub fn samples(c: &Catalogue) -> Vec<String> {
     let set: std::collections::BTreeSet<&str> = c
@@ -248,6 +275,26 @@ mod tests {
             c.problems
         );
         assert!(samples(&c).contains(&"tags.docker.tar".to_owned()));
+    }
+
+    #[test]
+    fn a_link_to_an_exercise_names_its_sample() {
+        let c = Catalogue::default();
+        let route = Route {
+            exercise: Some("two-tags".into()),
+            ..Route::default()
+        };
+        let carried = vec!["tags.docker.tar".to_owned()];
+        let l = linked(&c, &route, &carried).unwrap_or_else(|| panic!("not found"));
+        assert_eq!(l.sample.as_deref(), Some("tags.docker.tar"));
+        assert_eq!(l.title, "A tag is a pointer");
+        // A pack without that sample: said, not offered.
+        assert_eq!(linked(&c, &route, &[]).and_then(|l| l.sample), None);
+        let none = Route {
+            exercise: Some("nope".into()),
+            ..Route::default()
+        };
+        assert_eq!(linked(&c, &none, &carried), None);
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 use crate::components::untrusted::Untrusted;
 use crate::exercises::{self as model, Catalogue};
-use crate::hooks::use_exercises::use_exercises;
 use crate::platform::browser;
 use crate::route::{Route, View};
 use crate::state::{Explorer, Session};
@@ -19,6 +18,7 @@ use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ExercisesPanelProps {
+    pub catalogue: Rc<Catalogue>,
     pub session: Rc<Session>,
     /// The layers, once read (questions about files need them).
     pub explorer: Option<Rc<Explorer>>,
@@ -49,7 +49,7 @@ const PROGRESS_KEY: &str = "strata.exercises";
 
 #[component]
 pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
-    let course: Rc<Catalogue> = use_exercises();
+    let course = props.catalogue.clone();
     let answer = use_state(String::new);
     let verdict = use_state(|| None::<(String, Result<Verdict, String>)>);
     let progress =
