@@ -8,22 +8,8 @@
 
 mod common;
 
-use common::{fixture, json, root};
+use common::{cache_builds, fixture, json, root};
 use serde_json::Value;
-use std::process::Command;
-
-/// Where scripts/cache-fixtures.sh keeps its builds (it builds them when they are not there).
-fn cache_builds() -> String {
-    let out = Command::new(root().join("scripts/cache-fixtures.sh"))
-        .output()
-        .expect("scripts/cache-fixtures.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 #[test]
 fn the_samples_are_the_fixtures_and_stay_small() {
@@ -36,7 +22,7 @@ fn the_samples_are_the_fixtures_and_stay_small() {
         let file = s["file"].as_str().unwrap();
         let sample = dir.join(file).to_string_lossy().into_owned();
         let built = if file == "cache-builds.docker.tar" {
-            format!("{}/{file}", cache_builds())
+            cache_builds().join(file).to_string_lossy().into_owned()
         } else {
             fixture(file)
         };
