@@ -10,6 +10,7 @@ use crate::components::image_page::ImagePage;
 use crate::components::limits_panel::LimitsPanel;
 use crate::components::progress_panel::ProgressPanel;
 use crate::components::start_screen::StartScreen;
+use crate::hooks::use_exercises::use_exercises;
 use crate::hooks::use_keyboard::use_keyboard;
 use crate::hooks::use_loader::use_loader;
 use crate::hooks::use_route_sync::use_route_sync;
@@ -57,6 +58,7 @@ pub fn App() -> Html {
     });
     let on_supply_key = send(&dispatch, Event::SupplyChainKey);
     let (samples, open_sample) = use_samples(&open_file, &dispatch);
+    let catalogue = use_exercises();
     let on_save_snapshot = use_snapshot_save(&state, &dispatch);
     use_route_sync(&state.route, &dispatch);
     use_keyboard(
@@ -116,6 +118,7 @@ pub fn App() -> Html {
         Phase::Start => html! {
             <StartScreen on_file={open_file.clone()} tags={state.tags.clone()} {wanted}
                 samples={samples.clone()} on_sample={open_sample.clone()}
+                exercise={crate::exercises::linked(&catalogue, &state.route, &samples.iter().map(|s| s.file.clone()).collect::<Vec<_>>())}
                 on_registry={open_registry.clone()} on_list_tags={list_tags.clone()} />
         },
         Phase::Opening {
@@ -132,7 +135,7 @@ pub fn App() -> Html {
         },
         Phase::Ready(session) => html! {
             <ContextProvider<Reader> context={loader.reader.clone()}>
-                <ImagePage session={session.clone()} listing={state.listing.clone()} route={state.route.clone()}
+                <ImagePage session={session.clone()} listing={state.listing.clone()} route={state.route.clone()} catalogue={catalogue.clone()}
                     layers={state.layers.clone()} packages={state.packages.clone()} on_navigate={navigate.clone()} on_pick_image={on_pick_image.clone()} on_scan={on_scan.clone()}
                     on_save_snapshot={on_save_snapshot.clone()} snapshot_saved={state.snapshot_saved.clone()} snapshot_saving={state.snapshot_saving}
                     compare={state.compare.clone()} compare_diff={state.compare_diff.clone()} on_compare_file={loader.compare_file.clone()} on_compare_registry={compare_registry.clone()}

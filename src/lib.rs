@@ -3,13 +3,15 @@
 //!
 //! - [`app`]: the root component; [`loader`] the state machine that opens and reads images
 //!   (run by [`hooks`]), into the page's state ([`state`]).
-//! - [`components`]: one component per file, rendering only.
+//! - [`components`]: one component per file, rendering only; [`exercises`] the Exercises
+//!   panel's view model.
 //! - [`platform`]: every piece of browser glue (File, Blob, Worker, clipboard, URL).
 //! - [`protocol`]: the messages between page and worker; [`wire`] encodes them, both ends.
 //! - [`worker`]: the Web Worker's side (`src/bin/worker.rs` is its entry).
 
 pub mod app;
 pub mod components;
+pub mod exercises;
 pub mod hooks;
 pub mod loader;
 pub mod platform;

@@ -344,6 +344,10 @@ pub struct ListedImage {
     pub label: String,
     pub names: Vec<String>,
     pub digest: Option<String>,
+    /// Its layers as the archive stores them (`ArchiveImage::stored_layers`): which images of
+    /// the archive share a layer. Empty where the archive does not list them.
+    #[serde(default)]
+    pub layers: Vec<String>,
 }
 
 /// An error as the page shows it: a sentence first, the technical detail one click away.

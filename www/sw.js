@@ -7,6 +7,7 @@ const CACHE = "strata-v1";
 const APP = [
   "./", "index.html", "boot.js", "strata-web.js", "strata-web_bg.wasm", "worker_loader.js",
   "worker.js", "worker_bg.wasm", "strata.css", "favicon.svg", "samples/index.json",
+  "exercises/index.json",
 ];
 
 self.addEventListener("install", (event) => {
@@ -15,8 +16,11 @@ self.addEventListener("install", (event) => {
     await cache.addAll(APP);
     const samples = await (await cache.match("samples/index.json")).json();
     await cache.addAll(samples.map((s) => `samples/${s.file}`));
-    // A workshop pack (`strata workshop pack`) has a start page; the app's own dist has none.
+    // A workshop pack (`strata workshop pack`) has a start page and its own exercise files
+    // (listed in exercises/index.json, empty in the app's own dist).
     await cache.add("workshop.html").catch(() => {});
+    const packed = await (await cache.match("exercises/index.json")).json();
+    await cache.addAll(packed.map((f) => `exercises/${f}`));
     await self.skipWaiting();
   })());
 });

@@ -1,20 +1,24 @@
-//! The Exercises panel: the built-in course's questions about the open image, checked in the
-//! tab (strata_core::exercises derives every answer from the image), right or wrong with the
-//! image's evidence, and "Show me" to where that evidence is. The open exercise's id is in the
-//! link (never its answer), so a teacher can send one.
+//! The Exercises panel: the built-in course's questions (and a teacher's pack's) about the open
+//! image, checked in the tab (strata_core::exercises derives every answer from the image),
+//! right or wrong with the image's evidence, and "Show me" to where that evidence is. A
+//! question about one layer or one file can be answered with what is selected in the Layers
+//! view or the explorer. The open exercise's id is in the link (never its answer), so a teacher
+//! can send one. What it shows comes from `crate::exercises`.
 
 use crate::components::untrusted::Untrusted;
+use crate::exercises::{self as model, Catalogue};
 use crate::platform::browser;
 use crate::route::{Route, View};
 use crate::state::{Explorer, Session};
 use std::rc::Rc;
-use strata_core::exercises::{self, Exercise, ImageChoice, Progress, Subject, Verdict};
+use strata_core::exercises::{Exercise, ImageChoice, Progress, Verdict};
 use strata_core::lessons::Place;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ExercisesPanelProps {
+    pub catalogue: Rc<Catalogue>,
     pub session: Rc<Session>,
     /// The layers, once read (questions about files need them).
     pub explorer: Option<Rc<Explorer>>,
@@ -45,20 +49,14 @@ const PROGRESS_KEY: &str = "strata.exercises";
 
 #[component]
 pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
-    let course = use_memo((), |_| exercises::course());
+    let course = props.catalogue.clone();
     let answer = use_state(String::new);
     let verdict = use_state(|| None::<(String, Result<Verdict, String>)>);
     let progress =
         use_state(|| Progress::parse(&browser::stored(PROGRESS_KEY).unwrap_or_default()));
-    let file_name = props.session.listing.file_name.clone();
-    let image = &props.session.image;
-    let here: Vec<&Exercise> = course
-        .exercises
-        .iter()
-        .filter(|e| exercises::matches(&e.image, image, Some(&file_name), None))
-        .collect();
+    let here: Vec<&Exercise> = course.about(&props.session);
     let wanted = props.route.exercise.clone().unwrap_or_default();
-    let current = course.exercises.iter().find(|e| e.id == wanted);
+    let current = course.find(&wanted);
     let go = |id: String| {
         let (on, route, answer, verdict) = (
             props.on_navigate.clone(),
@@ -95,11 +93,11 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
     };
     let body = match current {
         None if here.is_empty() => html! {
-            <p class="note" id="exercise-none">{ "The built-in course has no exercise on this image: open one of the samples (" }
-                { course.exercises.iter().map(sample_of).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ") }{ ")." }</p>
+            <p class="note" id="exercise-none">{ "The course has no exercise on this image: open one of the samples (" }
+                <Untrusted text={model::samples(&course).join(", ")} />{ ")." }</p>
         },
         None => html! { <p class="note">{ "Pick an exercise." }</p> },
-        Some(e) if !exercises::matches(&e.image, image, Some(&file_name), None) => html! {
+        Some(e) if !model::is_about(e, &props.session) => html! {
             <p class="note" id="exercise-elsewhere">{ "This exercise is about " }<code><Untrusted text={sample_of(e).to_owned()} /></code>
                 { ": open that image (the samples are on the start page) and the exercise stays open." }</p>
         },
@@ -112,33 +110,45 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
                     answer.set(input.value());
                 })
             };
-            let onsubmit = {
-                let (answer, verdict, session, explorer, q, id, progress) = (
-                    answer.clone(),
+            // One answer checked (typed, or taken from a selection), counted in the progress.
+            let submit = {
+                let (verdict, session, explorer, exercise, progress) = (
                     verdict.clone(),
                     props.session.clone(),
                     props.explorer.clone(),
-                    e.question.clone(),
-                    e.id.clone(),
+                    e.clone(),
                     progress.clone(),
                 );
-                Callback::from(move |ev: SubmitEvent| {
-                    ev.prevent_default();
-                    let subject = Subject {
-                        image: &session.image,
-                        history: explorer.as_ref().map_or(&session.history, |x| &x.history),
-                        tree: explorer.as_ref().map(|x| x.analysis.tree.as_ref()),
-                    };
-                    let v = exercises::check(&q, &subject, &answer);
+                Callback::from(move |given: String| {
+                    let v = model::check(&exercise, &session, explorer.as_deref(), &given);
                     if let Ok(v) = &v {
                         let mut p = (*progress).clone();
-                        p.record(&id, v.correct);
+                        p.record(&exercise.id, v.correct);
                         browser::store(PROGRESS_KEY, &p.to_json());
                         progress.set(p);
                     }
-                    verdict.set(Some((id.clone(), v)));
+                    verdict.set(Some((exercise.id.clone(), v)));
                 })
             };
+            let onsubmit = {
+                let (answer, submit) = (answer.clone(), submit.clone());
+                Callback::from(move |ev: SubmitEvent| {
+                    ev.prevent_default();
+                    submit.emit((*answer).clone());
+                })
+            };
+            let selected = model::selection(e.question.answer_kind(), &props.route);
+            let use_selection = selected.as_ref().map(|sel| {
+                let (answer, submit, given) = (answer.clone(), submit.clone(), sel.answer.clone());
+                let onclick = Callback::from(move |_: MouseEvent| {
+                    answer.set(given.clone());
+                    submit.emit(given.clone());
+                });
+                html! {
+                    <button type="button" class="button" id="exercise-use-selection" disabled={!subject_ready}
+                        data-answer={sel.answer.clone()} {onclick}><Untrusted text={sel.label.clone()} /></button>
+                }
+            });
             let shown = (*verdict).as_ref().filter(|(id, _)| *id == e.id).map(|(_, v)| match v {
                 Ok(v) => {
                     let show = {
@@ -172,6 +182,7 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
                     <input type="text" id="exercise-answer" spellcheck="false" aria-label="Your answer"
                         value={(*answer).clone()} {oninput} />
                     <button type="submit" class="button primary" id="exercise-check" disabled={!subject_ready}>{ "Check" }</button>
+                    { for use_selection }
                 </form>
                 if !subject_ready {
                     <p class="note">{ "The layers are being read: the answer is checked against them." }</p>
@@ -184,7 +195,7 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
     html! {
         <aside class="learn-panel exercises-panel" id="exercises-panel" aria-label="Exercises" data-exercise={wanted.clone()}>
             <div class="learn-head">
-                <span class="learn-step"><Untrusted text={course.title.clone()} /></span>
+                <span class="learn-step"><Untrusted text={course.title()} /></span>
                 <button class="button subtle small" id="exercises-export" onclick={{
                     let progress = progress.clone();
                     Callback::from(move |_: MouseEvent| browser::download(progress.to_json().as_bytes(), "strata-progress.json"))
@@ -192,6 +203,11 @@ pub fn ExercisesPanel(props: &ExercisesPanelProps) -> Html {
                 <button class="button subtle small" id="exercises-close" onclick={close} aria-label="Close the exercises">{ "×" }</button>
             </div>
             { list }
+            if !course.problems.is_empty() {
+                <ul class="tag-error" id="exercise-problems" role="alert">
+                    { for course.problems.iter().map(|p| html! { <li><Untrusted text={p.clone()} /></li> }) }
+                </ul>
+            }
             { body }
         </aside>
     }

@@ -24,6 +24,8 @@ use yew::prelude::*;
 pub struct ImagePageProps {
     pub session: Rc<Session>,
     pub listing: Option<Rc<ArchiveListing>>,
+    /// The exercises the page offers (the built-in course and a pack's).
+    pub catalogue: Rc<crate::exercises::Catalogue>,
     pub route: Route,
     pub layers: LayersState,
     #[prop_or_default]
@@ -344,7 +346,7 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
                 <nav class="tabs" role="tablist" aria-label="Views">{ for tabs }{ learn_button }{ exercises_button(&props.route, &props.on_navigate) }</nav>
             </div>
             if props.route.exercise.is_some() {
-                <ExercisesPanel session={session.clone()} explorer={explorer.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
+                <ExercisesPanel catalogue={props.catalogue.clone()} session={session.clone()} explorer={explorer.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()} />
             }
             if props.route.learn.is_some() {
                 <LearnPanel lessons={lessons.clone()} route={props.route.clone()} on_navigate={props.on_navigate.clone()}

@@ -22,6 +22,9 @@ pub struct StartScreenProps {
     pub samples: std::rc::Rc<Vec<crate::samples::Sample>>,
     /// Open a sample (its file name).
     pub on_sample: Callback<String>,
+    /// The exercise a link opens, before any image is.
+    #[prop_or_default]
+    pub exercise: Option<crate::exercises::Linked>,
 }
 
 #[component]
@@ -41,6 +44,20 @@ pub fn StartScreen(props: &StartScreenProps) -> Html {
                         { " to continue." }
                     }
                     { " It is read here, never uploaded, and checked to be that image." }
+                </div>
+            }
+            if let Some(x) = &props.exercise {
+                <div class="link-wanted" id="exercise-linked" role="status" data-exercise={x.id.clone()}>
+                    <strong>{ "This link opens the exercise “" }<Untrusted text={x.title.clone()} />{ "”." }</strong>
+                    if let Some(s) = &x.sample {
+                        { " It is about the sample " }<code><Untrusted text={s.clone()} /></code>{ ": " }
+                        <button class="button primary small" id="exercise-open-sample" onclick={{
+                            let (on, s) = (props.on_sample.clone(), s.clone());
+                            Callback::from(move |_: MouseEvent| on.emit(s.clone()))
+                        }}>{ "Open it" }</button>
+                    } else {
+                        { " Open the image it is about (" }<code><Untrusted text={x.image.clone()} /></code>{ ") and the exercise opens beside it." }
+                    }
                 </div>
             }
             <div class="drop-zone" id="drop-zone">

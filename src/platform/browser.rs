@@ -229,8 +229,8 @@ pub fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 
-/// Fetches a file served beside the app (a sample) as a `File`, as if the user had picked it.
-pub async fn fetch_file(url: &str, name: &str) -> Result<web_sys::File, String> {
+/// A GET of a file beside the app that answered 2xx.
+async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     use crate::platform::blob_source::js_text;
     let w = window().ok_or("no window")?;
     let response = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
@@ -240,6 +240,13 @@ pub async fn fetch_file(url: &str, name: &str) -> Result<web_sys::File, String> 
     if !response.ok() {
         return Err(format!("{url}: HTTP {}", response.status()));
     }
+    Ok(response)
+}
+
+/// Fetches a file served beside the app (a sample) as a `File`, as if the user had picked it.
+pub async fn fetch_file(url: &str, name: &str) -> Result<web_sys::File, String> {
+    use crate::platform::blob_source::js_text;
+    let response = fetch_ok(url).await?;
     let blob = wasm_bindgen_futures::JsFuture::from(response.blob().map_err(|e| js_text(&e))?)
         .await
         .map_err(|e| js_text(&e))?;
@@ -248,6 +255,22 @@ pub async fn fetch_file(url: &str, name: &str) -> Result<web_sys::File, String> 
     options.set_type("application/x-tar");
     web_sys::File::new_with_blob_sequence_and_options(&parts, name, &options)
         .map_err(|e| js_text(&e))
+}
+
+/// Fetches a small file served beside the app (a pack's exercise files) as bytes; refused
+/// above `max` bytes.
+pub async fn fetch_bytes(url: &str, max: u64) -> Result<Vec<u8>, String> {
+    use crate::platform::blob_source::js_text;
+    let response = fetch_ok(url).await?;
+    let buffer =
+        wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(|e| js_text(&e))?)
+            .await
+            .map_err(|e| js_text(&e))?;
+    let bytes = js_sys::Uint8Array::new(&buffer);
+    if u64::from(bytes.length()) > max {
+        return Err(format!("{url}: {} bytes; at most {max}", bytes.length()));
+    }
+    Ok(bytes.to_vec())
 }
 
 /// `strata serve`'s proxy, if the page came from it (the worker checks before using it).

@@ -30,6 +30,7 @@ pub fn listing(archive: &Archive, file_name: String, file_size: u64) -> ArchiveL
                 label: i.label(),
                 names: i.names.clone(),
                 digest: i.target_digest().map(|d| d.to_string()),
+                layers: i.stored_layers(),
             })
             .collect(),
     }
@@ -94,6 +95,7 @@ pub fn registry_opened(image: Image, mut access: RegistryAccess) -> Vec<Response
                 || image.manifest.digest.to_string(),
                 |i| i.digest.to_string(),
             )),
+            layers: Vec::new(),
         }],
     };
     let ov = overview(&image);

@@ -637,6 +637,7 @@ fn analyse(
                 label: access.reference.clone(),
                 names: vec![access.reference.clone()],
                 digest: Some(opened.image.manifest.digest.to_string()),
+                layers: Vec::new(),
             };
             (
                 access.reference.clone(),

@@ -2,8 +2,10 @@
 //! --release` wrote), the chosen samples, the exercise files, and a start page (`workshop.html`)
 //! listing the exercises with links that open each one (the fragment names the exercise, never
 //! its answer). Any static file server serves it, or `strata serve --dist DIR`; the service
-//! worker caches the app, the samples and the start page on the first visit, so it works offline
-//! after that. Exercise files are checked with the engine's parser before they are packed.
+//! worker caches the app, the samples, the exercise files and the start page on the first visit,
+//! so it works offline after that. Exercise files are checked with the engine's parser before
+//! they are packed, and listed in `exercises/index.json`, which the page reads beside the
+//! built-in course; a link names an exercise by id alone, so ids are unique across the pack.
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -71,6 +73,18 @@ pub fn pack(o: &PackOptions) -> Result<i32> {
         let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
         let parsed = exercises::parse(&bytes, &Limits::default())
             .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        for (j, e) in parsed.exercises.iter().enumerate() {
+            if let Some((earlier, _, _)) = files
+                .iter()
+                .find(|(_, file, _)| file.exercises.iter().any(|x| x.id == e.id))
+            {
+                bail!(
+                    "{}: exercises[{j}].id: `{}` is already the id of an exercise in {earlier} (a link names an exercise by id alone)",
+                    f.display(),
+                    e.id
+                );
+            }
+        }
         files.push((format!("exercises-{}.json", i + 1), parsed, bytes));
     }
     // The samples: those named, or all of the app's.
@@ -114,9 +128,16 @@ pub fn pack(o: &PackOptions) -> Result<i32> {
         serde_json::to_vec_pretty(&chosen)?,
     )?;
     std::fs::create_dir_all(o.dir.join("exercises"))?;
+    let mut packed = Vec::new();
     for (name, _, bytes) in files.iter().filter(|(_, _, b)| !b.is_empty()) {
         std::fs::write(o.dir.join("exercises").join(name), bytes)?;
+        packed.push(name.clone());
     }
+    // What the page loads beside the built-in course (and the service worker caches).
+    std::fs::write(
+        o.dir.join("exercises/index.json"),
+        serde_json::to_vec(&packed)?,
+    )?;
     // The start page: plain HTML, no script (the app's CSP allows none inline), every string escaped.
     let have = |e: &exercises::Exercise| match &e.image {
         ImageChoice::Sample(s) => chosen
@@ -133,24 +154,15 @@ pub fn pack(o: &PackOptions) -> Result<i32> {
             escape(name),
             escape(&file.title)
         ));
-        let built_in = name == "built-in";
-        if !built_in {
-            // The page checks the built-in course; it does not load packed files yet.
-            html.push_str("<p class=\"note\">Packed for the teacher: the app checks the built-in course only, so these are listed without links.</p>\n");
-        }
         for e in file.exercises.iter().filter(|e| have(e)) {
             let image = match &e.image {
                 ImageChoice::Sample(s) | ImageChoice::ImageId(s) | ImageChoice::Reference(s) => s,
             };
-            let title = if built_in {
-                format!(
-                    "<a class=\"exercise\" data-exercise=\"{id}\" href=\"index.html#/overview?exercise={id}\">{}</a>",
-                    escape(&e.title),
-                    id = escape(&e.id)
-                )
-            } else {
-                escape(&e.title)
-            };
+            let title = format!(
+                "<a class=\"exercise\" data-exercise=\"{id}\" href=\"index.html#/overview?exercise={id}\">{}</a>",
+                escape(&e.title),
+                id = escape(&e.id)
+            );
             html.push_str(&format!(
                 "<li>{title} <span class=\"note\">on <code>{}</code></span></li>\n",
                 escape(image)

@@ -9,22 +9,10 @@
 
 mod common;
 
-use common::{STRATA, json, root};
+use common::{STRATA, cache_builds, json};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
-
-fn builds() -> PathBuf {
-    let out = Command::new(root().join("scripts/cache-fixtures.sh"))
-        .output()
-        .expect("scripts/cache-fixtures.sh");
-    assert!(
-        out.status.success(),
-        "scripts/cache-fixtures.sh failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-}
 
 fn read(p: PathBuf) -> Value {
     serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{p:?}: {e}"))
@@ -32,7 +20,7 @@ fn read(p: PathBuf) -> Value {
 
 #[test]
 fn the_cache_breaks_where_the_builder_stopped_reusing_layers() {
-    let dir = builds();
+    let dir = cache_builds();
     let oracle = |n: u32, what: &str| read(dir.join(format!("oracle/build-{n}.{what}.json")));
     let digests = |v: &Value| -> Vec<String> {
         v["Layers"]

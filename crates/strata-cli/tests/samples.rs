@@ -1,13 +1,14 @@
 //! The samples on the start page (`www/samples/`, committed so that building the app needs no
-//! root and no buildah) are what scripts/fixtures.sh builds with the real tools today: same
-//! images, same files (docker-archives byte for byte). If this fails, run
+//! root and no buildah) are what scripts/fixtures.sh (and, for the two cache builds,
+//! scripts/cache-fixtures.sh) builds with the real tools today: same images, same files
+//! (docker-archives byte for byte). If this fails, run
 //! `scripts/fixtures.sh target/fixtures && scripts/samples.sh` and commit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they did not expect
 
 mod common;
 
-use common::{fixture, json, root};
+use common::{cache_builds, fixture, json, root};
 use serde_json::Value;
 
 #[test]
@@ -20,20 +21,34 @@ fn the_samples_are_the_fixtures_and_stay_small() {
     for s in &index {
         let file = s["file"].as_str().unwrap();
         let sample = dir.join(file).to_string_lossy().into_owned();
-        let built = fixture(file);
+        let built = if file == "cache-builds.docker.tar" {
+            cache_builds().join(file).to_string_lossy().into_owned()
+        } else {
+            fixture(file)
+        };
         let size = std::fs::metadata(&sample).unwrap().len();
         assert_eq!(s["size"].as_u64(), Some(size), "{file}: index.json's size");
         total += size;
+        let images = json(&["images", "--format", "json", &sample]);
         assert_eq!(
-            json(&["inspect", &sample]),
-            json(&["inspect", &built]),
-            "{file}: inspect"
+            images,
+            json(&["images", "--format", "json", &built]),
+            "{file}: images"
         );
-        assert_eq!(
-            json(&["ls", "--format", "json", &sample]),
-            json(&["ls", "--format", "json", &built]),
-            "{file}: files"
-        );
+        // Each image of the archive (two tags of one image are one).
+        for n in 0..images["images"].as_array().unwrap().len() {
+            let n = n.to_string();
+            assert_eq!(
+                json(&["inspect", "--image", &n, &sample]),
+                json(&["inspect", "--image", &n, &built]),
+                "{file}: inspect image {n}"
+            );
+            assert_eq!(
+                json(&["ls", "--image", &n, "--format", "json", &sample]),
+                json(&["ls", "--image", &n, "--format", "json", &built]),
+                "{file}: image {n}'s files"
+            );
+        }
         if file.ends_with(".docker.tar") {
             assert!(
                 std::fs::read(&sample).unwrap() == std::fs::read(&built).unwrap(),

@@ -12,7 +12,8 @@ const ctx = useServer();
 async function openSample(page, file) {
   await page.click(`#samples .sample[data-file="${file}"]`);
   await page.waitForSelector("#overview, .error-panel", { timeout: 60000 });
-  const id = strata(["inspect", path.join(ROOT, "www/samples", file)], { json: true })[0].Id;
+  // An archive of several images opens its first (`--image 0`).
+  const id = strata(["inspect", "--image", "0", path.join(ROOT, "www/samples", file)], { json: true })[0].Id;
   assert.equal(await page.textContent("#image-id"), id, file);
 }
 

@@ -57,14 +57,18 @@ test("Compare says where the second build stopped reusing the first's layers, as
 
 // The built-in course, on the bundled samples: every exercise answered wrong once and right once,
 // the right answers taken from what `strata` reports about the sample (its timeline, history,
-// inspect and hints), the explanations shown, and "Show me" going where the evidence is.
+// inspect and hints) or, for tags and shared layers, from the archive's own manifest.json as
+// GNU tar extracts it (podman wrote it), the explanations shown, "Show me" going where the
+// evidence is, and two exercises answered by selecting: a layer in the Layers view's list, a
+// file in the explorer.
 const course = JSON.parse(fs.readFileSync(path.join(ROOT, "crates/strata-core/src/views/course.json"), "utf8"));
 const sample = (f) => path.join(ROOT, "www/samples", f);
 
 function rightAnswer(e) {
   const file = sample(e.image.sample);
   const q = e.question;
-  const history = strata(["history", "--format", "json", file], { json: true }).reverse(); // oldest first
+  const manifest = () => JSON.parse(execFileSync("tar", ["-xOf", file, "manifest.json"], { encoding: "utf8" }));
+  const history = () => strata(["history", "--format", "json", file], { json: true }).reverse(); // oldest first
   switch (q.kind) {
     case "image_id":
       return strata(["inspect", file], { json: true })[0].Id;
@@ -73,22 +77,49 @@ function rightAnswer(e) {
     case "deletion_saved":
       return "0"; // a whiteout adds a layer; no layer below it changes
     case "empty_steps":
-      return history.map((h, i) => [h, i + 1]).filter(([h]) => h.EmptyLayer).map(([, i]) => i).join(", ");
+      return history().map((h, i) => [h, i + 1]).filter(([h]) => h.EmptyLayer).map(([, i]) => i).join(", ");
     case "chainable_runs": {
       const layers = strata(["hints", "--format", "json", file], { json: true }).hints.find((h) => h.code === "chainable-runs").evidence.map((ev) => ev.layer);
       // Layer N is the Nth layer-making step.
-      const steps = history.map((h, i) => [h, i + 1]).filter(([h]) => !h.EmptyLayer).map(([, i]) => i);
+      const steps = history().map((h, i) => [h, i + 1]).filter(([h]) => !h.EmptyLayer).map(([, i]) => i);
       return layers.map((l) => steps[l - 1]).join(", ");
     }
     case "most_wasted": {
       const ev = strata(["hints", "--format", "json", file], { json: true }).hints.find((h) => h.code === "deleted-later").evidence;
       return ev.sort((a, b) => b.bytes - a.bytes)[0].path;
     }
+    case "tags_share_image_id": {
+      const m = manifest();
+      const entry = q.tag ? m.find((x) => x.RepoTags.includes(q.tag)) : m.find((x) => x.RepoTags.length >= 2);
+      return entry.RepoTags.join(", ");
+    }
+    case "shared_layers": {
+      const m = manifest();
+      const [a, b] = [q.a, q.b].map((t) => m.find((x) => x.RepoTags.includes(t)).Layers);
+      return a.map((l, i) => [l, i + 1]).filter(([l]) => b.includes(l)).map(([, i]) => i).join(", ");
+    }
     default:
       throw new Error(`no oracle for ${q.kind}`);
   }
 }
-const wrongAnswer = { image_id: "sha256:000000000000", layer_of_path: "999", deletion_saved: "1000000", empty_steps: "1", chainable_runs: "1", most_wasted: "/etc/passwd" };
+const wrongAnswer = {
+  image_id: "sha256:000000000000", layer_of_path: "999", deletion_saved: "1000000", empty_steps: "1", chainable_runs: "1",
+  most_wasted: "/etc/passwd", tags_share_image_id: "localhost/strata/clean:1.0", shared_layers: "999",
+};
+
+// Answered by selecting in a view instead of typing: where to go, and what to click.
+const bySelection = {
+  whiteout: async (page, want) => {
+    await page.click("#tab-layers");
+    await page.click(`#layer-${want}`);
+  },
+  "most-wasted": async (page, want) => {
+    // The deleted download is in the layer that added it: that layer's tree, filtered to it.
+    const layer = strata(["timeline", "--format", "json", sample("waste-demo.docker.tar"), want], { json: true }).events.find((ev) => ev.change === "added").layer;
+    await page.evaluate(([l, q]) => { location.hash = `#/layers?layer=${l}&q=${q}&exercise=most-wasted`; }, [layer, path.basename(want)]);
+    await page.click(`.tree-row[data-path="${want.replace(/^\//, "")}"]`);
+  },
+};
 
 async function openSample(page, file) {
   await page.click(`#samples .sample[data-file="${file}"]`);
@@ -96,17 +127,32 @@ async function openSample(page, file) {
   await waitLayers(page);
 }
 
+async function verdict(page) {
+  await page.waitForSelector("#exercise-verdict");
+  return { correct: await page.getAttribute("#exercise-verdict", "data-correct"), explanation: await page.textContent("#exercise-explanation") };
+}
+
 async function answer(page, text) {
   await page.fill("#exercise-answer", text);
   await page.click("#exercise-check");
-  await page.waitForSelector("#exercise-verdict");
-  return { correct: await page.getAttribute("#exercise-verdict", "data-correct"), explanation: await page.textContent("#exercise-explanation") };
+  return verdict(page);
+}
+
+// Clicks "Answer with the selected …": its answer must be `want`, and the verdict right.
+async function answerBySelection(page, want) {
+  await page.waitForSelector("#exercise-use-selection:not([disabled])");
+  const bare = (p) => p.replace(/^\//, "");
+  assert.equal(bare(await page.getAttribute("#exercise-use-selection", "data-answer")), bare(want));
+  await page.click("#exercise-use-selection");
+  await page.waitForSelector("#exercise-verdict[data-correct='true']");
+  return verdict(page);
 }
 
 test("a student completes the built-in course on the bundled samples", async () => {
   const bySample = new Map();
   for (const e of course.exercises) bySample.set(e.image.sample, [...(bySample.get(e.image.sample) ?? []), e]);
   let done = 0;
+  let selected = 0;
   for (const [file, exercises] of bySample) {
     const page = await newPage(ctx.browser);
     await openApp(page, ctx.server.url);
@@ -124,10 +170,19 @@ test("a student completes the built-in course on the bundled samples", async () 
       assert.equal(wrong.correct, "false", `${e.id}: a wrong answer was accepted`);
       assert.ok(wrong.explanation.length > 40, `${e.id}: ${wrong.explanation}`);
       const want = rightAnswer(e);
-      const right = await answer(page, want);
+      let right;
+      if (bySelection[e.id]) {
+        // The fragment carries the exercise, never the answer: answering leaves the link as it was.
+        assert.equal(await page.evaluate(() => location.hash), link, `${e.id}: answering changed the link`);
+        await bySelection[e.id](page, want);
+        right = await answerBySelection(page, want);
+        selected++;
+      } else {
+        right = await answer(page, want);
+        assert.equal(await page.evaluate(() => location.hash), link, `${e.id}: answering changed the link`);
+      }
       assert.equal(right.correct, "true", `${e.id}: ${want} refused: ${right.explanation}`);
-      // The fragment carries the exercise, never the answer: answering leaves the link as it was.
-      assert.equal(await page.evaluate(() => location.hash), link, `${e.id}: answering changed the link`);
+      assert.ok(right.explanation.length > 40, `${e.id}: ${right.explanation}`);
       if (e.id === "whiteout") {
         await page.click("#exercise-show");
         await page.waitForFunction(() => location.hash.startsWith("#/layers") && location.hash.includes("path=data/del.txt"));
@@ -152,10 +207,21 @@ test("a student completes the built-in course on the bundled samples", async () 
     await page.context().close();
   }
   assert.equal(done, course.exercises.length);
+  assert.equal(selected, Object.keys(bySelection).length);
+  // The course covers the new samples' concepts.
+  for (const k of ["tags_share_image_id", "shared_layers"]) assert.ok(course.exercises.some((e) => e.question.kind === k), k);
 });
 
 test("a link opens one exercise", async () => {
   const page = await newPage(ctx.browser, { colorScheme: "dark" });
+  // Before any image is open, the start page names the exercise and opens its sample.
+  await openApp(page, `${ctx.server.url}#/overview?exercise=two-tags`);
+  await page.waitForSelector("#exercise-linked[data-exercise='two-tags']");
+  assert.match(await page.textContent("#exercise-linked"), /A tag is a pointer.*tags\.docker\.tar/);
+  await page.click("#exercise-open-sample");
+  await page.waitForSelector("#exercises-panel[data-exercise='two-tags'] #exercise-title");
+  assert.equal(await page.textContent("#exercise-title"), "A tag is a pointer");
+  await page.goto("about:blank");
   await openApp(page, ctx.server.url);
   await openSample(page, "waste-demo.docker.tar");
   await page.evaluate(() => { location.hash = "#/overview?exercise=deletion-saves"; });
@@ -179,7 +245,7 @@ test("the pack, served from a fresh folder, works offline after the first load",
   const hostile = path.join(dir, "mine.json");
   fs.writeFileSync(hostile, JSON.stringify({
     format: "strata-exercises/1", title: "<img src=x onerror=alert(1)>",
-    exercises: [{ id: "mine", title: "<script>window.__xss=1</script>", image: { sample: "waste-demo.docker.tar" }, question: { kind: "most_wasted" } }],
+    exercises: [{ id: "mine", title: "<script>window.__xss=1</script>", image: { sample: "waste-demo.docker.tar" }, question: { kind: "deletion_saved", path: "/tmp/download.tar.gz" } }],
   }));
   strata(["workshop", "pack", pack, "--dist", path.join(ROOT, "dist"), "--sample", "waste-demo.docker.tar", "--exercises", hostile]);
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(pack, "samples/index.json"), "utf8")).map((s) => s.file), ["waste-demo.docker.tar"]);
@@ -187,9 +253,11 @@ test("the pack, served from a fresh folder, works offline after the first load",
   try {
     const page = await newPage(ctx.browser);
     await page.goto(server.url + "workshop.html");
-    // Every exercise of the course on the packed sample is listed, with its link; the hostile file is text.
+    // Every exercise of the course on the packed sample is listed, with its link, then the
+    // packed file's; the hostile file is text.
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(pack, "exercises/index.json"), "utf8")), ["exercises-1.json"]);
     const listed = await page.$$eval("#workshop a.exercise", (as) => as.map((a) => a.dataset.exercise));
-    assert.deepEqual(listed, course.exercises.filter((e) => e.image.sample === "waste-demo.docker.tar").map((e) => e.id));
+    assert.deepEqual(listed, [...course.exercises.filter((e) => e.image.sample === "waste-demo.docker.tar").map((e) => e.id), "mine"]);
     assert.ok((await page.textContent("#workshop")).includes("<script>window.__xss=1</script>"));
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     await page.click('#workshop a.exercise[data-exercise="deletion-saves"]');
@@ -203,6 +271,26 @@ test("the pack, served from a fresh folder, works offline after the first load",
     await page.waitForSelector("#exercises-panel[data-exercise='deletion-saves']");
     const v = await answer(page, "0");
     assert.equal(v.correct, "true");
+    // The packed file's own exercise, opened from its link on the start page, offline: the page
+    // loaded the file (the service worker kept it), lists it beside the course, shows its
+    // hostile title as text, and checks it.
+    await page.goto(server.url + "workshop.html");
+    await page.click('#workshop a.exercise[data-exercise="mine"]');
+    await page.waitForSelector("header.topbar", { timeout: 20000 });
+    assert.equal(await page.evaluate(() => location.hash), "#/overview?exercise=mine");
+    // The start page already knows it (the page loaded the packed file) and opens its sample.
+    await page.waitForSelector("#exercise-linked[data-exercise='mine']");
+    await page.click("#exercise-open-sample");
+    await page.waitForSelector("#overview", { timeout: 60000 });
+    await waitLayers(page);
+    await page.waitForSelector("#exercises-panel[data-exercise='mine']");
+    assert.equal(await page.textContent("#exercise-title"), "<script>window.__xss=1</script>");
+    assert.ok((await page.textContent("#exercises-panel .learn-step")).includes("<img src=x onerror=alert(1)>"));
+    assert.equal(await page.locator('#exercise-list [data-exercise="mine"]').count(), 1);
+    assert.equal(await page.locator("#exercise-problems").count(), 0);
+    assert.equal((await answer(page, "1000000")).correct, "false");
+    assert.equal((await answer(page, "0")).correct, "true");
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
     const reachable = await page.evaluate(() => fetch("/not-cached-" + Math.random()).then(() => true, () => false));
     assert.equal(reachable, false);
     await page.context().setOffline(false);

@@ -49,6 +49,19 @@ pub fn fixture(name: &str) -> String {
     dir.join(name).to_string_lossy().into_owned()
 }
 
+/// Where scripts/cache-fixtures.sh keeps its two builds (it builds them when they are not there).
+pub fn cache_builds() -> PathBuf {
+    let out = Command::new(root().join("scripts/cache-fixtures.sh"))
+        .output()
+        .expect("scripts/cache-fixtures.sh");
+    assert!(
+        out.status.success(),
+        "scripts/cache-fixtures.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
 pub const STRATA: &str = env!("CARGO_BIN_EXE_strata");
 
 /// Runs `strata ARGS` with `stdin` on standard input: (exit code, stdout, stderr).

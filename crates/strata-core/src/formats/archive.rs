@@ -99,6 +99,21 @@ impl ArchiveImage {
         }
     }
 
+    /// The layers as the archive stores them, bottom first: a `docker save` entry's layer files
+    /// (by digest when named by one, as skopeo, podman and docker name them; by path
+    /// otherwise). Two entries listing the same one share that stored layer. Empty for an
+    /// image reached through a descriptor (its manifest, not read here, lists them).
+    pub fn stored_layers(&self) -> Vec<String> {
+        match &self.target {
+            ImageTarget::DockerSave(e) => e
+                .layers
+                .iter()
+                .map(|l| digest_from_path(l).map_or_else(|| l.clone(), |d| d.to_string()))
+                .collect(),
+            ImageTarget::Descriptor(_) => Vec::new(),
+        }
+    }
+
     /// A one-line label: names, or the short digest when untagged.
     pub fn label(&self) -> String {
         if self.names.is_empty() {

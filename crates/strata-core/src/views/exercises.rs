@@ -51,6 +51,12 @@ pub enum Question {
     ChainableRuns,
     /// Which path wastes the most bytes? Answer: a path.
     MostWasted,
+    /// Which tags of the archive name the same image (as `tag`, or the one group of tags that
+    /// share an ID when `tag` is absent)? Answer: tags.
+    TagsShareImageId { tag: Option<String> },
+    /// Which layers of image `a` does image `b` (both of the archive, by tag) share? Answer:
+    /// layer numbers of `a`.
+    SharedLayers { a: String, b: String },
 }
 
 /// What a question's answer is: the host's input widget and what selecting in a view sends.
@@ -62,6 +68,10 @@ pub enum AnswerKind {
     Digest,
     Steps,
     Path,
+    /// Image names (tags).
+    Tags,
+    /// Layer numbers.
+    Layers,
 }
 
 impl Question {
@@ -72,6 +82,8 @@ impl Question {
             Question::ImageId => AnswerKind::Digest,
             Question::EmptySteps | Question::ChainableRuns => AnswerKind::Steps,
             Question::MostWasted => AnswerKind::Path,
+            Question::TagsShareImageId { .. } => AnswerKind::Tags,
+            Question::SharedLayers { .. } => AnswerKind::Layers,
         }
     }
 
@@ -97,6 +109,15 @@ impl Question {
             }
             Question::MostWasted => {
                 "Which path wastes the most bytes (shipped, but hidden or deleted by a later layer)?".into()
+            }
+            Question::TagsShareImageId { tag: Some(t) } => {
+                format!("Which tags of this archive name the same image as {t}? (all of them, {t} too)")
+            }
+            Question::TagsShareImageId { tag: None } => {
+                "Which tags of this archive name one and the same image?".into()
+            }
+            Question::SharedLayers { a, b } => {
+                format!("Which layers of {a} does {b} share? (layer numbers of {a})")
             }
         }
     }
@@ -193,6 +214,22 @@ fn path_field(o: &Map<String, Value>, field: &str) -> Result<String, FormatError
     Ok(format!("/{norm}"))
 }
 
+/// An image's name as an archive lists it (`localhost/app:1.0`): a reference's characters only.
+fn image_name(s: &str, field: &str) -> Result<String, FormatError> {
+    let ok = !s.is_empty()
+        && s.len() <= 255
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:@".contains(&b));
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(err(
+            field,
+            "must be an image's name as the archive lists it, like localhost/app:1.0",
+        ))
+    }
+}
+
 fn image_choice(v: &Value, field: &str) -> Result<ImageChoice, FormatError> {
     let o = object(v, field)?;
     only(o, field, &["sample", "image_id", "reference"])?;
@@ -269,6 +306,23 @@ fn question(v: &Value, field: &str) -> Result<Question, FormatError> {
                 path: path_field(o, field)?,
             }
         }
+        "tags_share_image_id" => {
+            only(o, field, &["kind", "tag"])?;
+            Question::TagsShareImageId {
+                tag: text(o, field, "tag")?
+                    .map(|t| image_name(&t, &format!("{field}.tag")))
+                    .transpose()?,
+            }
+        }
+        "shared_layers" => {
+            only(o, field, &["kind", "a", "b"])?;
+            let a = image_name(&required(o, field, "a")?, &format!("{field}.a"))?;
+            let b = image_name(&required(o, field, "b")?, &format!("{field}.b"))?;
+            if a == b {
+                return Err(err(&format!("{field}.b"), "must name another image than a"));
+            }
+            Question::SharedLayers { a, b }
+        }
         "image_id" | "empty_steps" | "chainable_runs" | "most_wasted" => {
             only(o, field, &["kind"])?;
             match kind.as_str() {
@@ -282,7 +336,7 @@ fn question(v: &Value, field: &str) -> Result<Question, FormatError> {
             return Err(err(
                 &format!("{field}.kind"),
                 format!(
-                    "unknown kind `{}` (known: layer_of_path, deletion_saved, image_id, empty_steps, chainable_runs, most_wasted)",
+                    "unknown kind `{}` (known: layer_of_path, deletion_saved, image_id, empty_steps, chainable_runs, most_wasted, tags_share_image_id, shared_layers)",
                     clip(other, 40)
                 ),
             ));
@@ -451,6 +505,69 @@ pub struct Subject<'a> {
     pub history: &'a History,
     /// `None` until the layers are read: questions about files need it.
     pub tree: Option<&'a ImageTree>,
+    /// Every image of the archive the image came from, as the archive lists them: tag and
+    /// shared-layer questions read these.
+    pub archive: &'a [Listed],
+}
+
+/// One image of an archive, as the archive lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub names: Vec<String>,
+    /// What the image starts from: for a `docker save` entry the config digest (the image ID),
+    /// otherwise its manifest or index digest.
+    pub digest: Option<String>,
+    /// Its layers as stored, bottom first ([`crate::archive::ArchiveImage::stored_layers`]);
+    /// empty when the archive reaches it through a manifest.
+    pub layers: Vec<String>,
+}
+
+/// The archive's images, for [`Subject::archive`].
+pub fn listed(archive: &crate::archive::Archive) -> Vec<Listed> {
+    archive
+        .images
+        .iter()
+        .map(|i| Listed {
+            names: i.names.clone(),
+            digest: i.target_digest().map(|d| d.to_string()),
+            layers: i.stored_layers(),
+        })
+        .collect()
+}
+
+/// `localhost/strata/app:1.0` answers to itself and to `app:1.0` (its last path part).
+fn names_match(name: &str, given: &str) -> bool {
+    name == given || name.rsplit('/').next() == Some(given)
+}
+
+fn find_listed<'a>(archive: &'a [Listed], name: &str) -> Result<&'a Listed, String> {
+    archive
+        .iter()
+        .find(|l| l.names.iter().any(|n| names_match(n, name)))
+        .ok_or_else(|| {
+            format!(
+                "this archive has no image named {name} (it has {})",
+                clip(&all_names(archive).join(", "), 200)
+            )
+        })
+}
+
+fn all_names(archive: &[Listed]) -> Vec<String> {
+    archive.iter().flat_map(|l| l.names.clone()).collect()
+}
+
+/// Tags of every image with `digest`, in the archive's order.
+fn names_of(archive: &[Listed], digest: &str) -> Vec<String> {
+    archive
+        .iter()
+        .filter(|l| l.digest.as_deref() == Some(digest))
+        .flat_map(|l| l.names.clone())
+        .collect()
+}
+
+fn short_digest(d: &str) -> &str {
+    let hex = d.split_once(':').map_or(d, |(_, h)| h);
+    &hex[..hex.len().min(12)]
 }
 
 fn show(place: Place, layer: Option<usize>, path: Option<&str>) -> ShowMe {
@@ -689,6 +806,122 @@ pub fn solve(q: &Question, s: &Subject<'_>) -> Result<Solution, String> {
                 show_me: show(Place::Waste, top.layers.first().copied(), Some(&path)),
             })
         }
+        Question::TagsShareImageId { tag } => {
+            let digest = match tag {
+                Some(t) => find_listed(s.archive, t)?
+                    .digest
+                    .clone()
+                    .ok_or_else(|| format!("the archive names no digest for {t}"))?,
+                None => {
+                    let mut shared: Vec<&str> = Vec::new();
+                    for l in s.archive {
+                        if let Some(d) = l.digest.as_deref()
+                            && !shared.contains(&d)
+                            && names_of(s.archive, d).len() >= 2
+                        {
+                            shared.push(d);
+                        }
+                    }
+                    match shared.as_slice() {
+                        [d] => (*d).to_owned(),
+                        [] => return Err("no two tags of this archive name one image".into()),
+                        _ => {
+                            return Err(
+                                "several images of this archive have more than one tag: the exercise must name one (tag)".into(),
+                            );
+                        }
+                    }
+                }
+            };
+            let names = names_of(s.archive, &digest);
+            let others: Vec<String> = s
+                .archive
+                .iter()
+                .filter(|l| l.digest.as_deref() != Some(digest.as_str()))
+                .flat_map(|l| {
+                    l.names.iter().map(|n| {
+                        format!(
+                            "{n} names {}",
+                            short_digest(l.digest.as_deref().unwrap_or("?"))
+                        )
+                    })
+                })
+                .collect();
+            let rest = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" Other tags: {}.", others.join(", "))
+            };
+            Ok(Solution {
+                answer: names.join(", "),
+                explanation: format!(
+                    "{} all name the image {}: the archive lists them for one config, so they are one image with one ID, stored once. A tag is only a pointer: pushing a new build under one of them moves that tag alone, which is why a moving tag like latest tells a production server nothing about what it runs (pin a version or a digest).{rest}",
+                    and_names(&names),
+                    short_digest(&digest)
+                ),
+                show_me: show(Place::Overview, None, None),
+            })
+        }
+        Question::SharedLayers { a, b } => {
+            let (la, lb) = (find_listed(s.archive, a)?, find_listed(s.archive, b)?);
+            if la.layers.is_empty() || lb.layers.is_empty() {
+                return Err(
+                    "this archive does not list its images' layers (only a docker save archive does)".into(),
+                );
+            }
+            let shared: Vec<usize> = la
+                .layers
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| lb.layers.contains(l))
+                .map(|(i, _)| i + 1)
+                .collect();
+            let list = shared
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let evidence = shared
+                .iter()
+                .map(|&n| format!("layer {n} {}", short_digest(&la.layers[n - 1])))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let prefix = shared.iter().enumerate().all(|(i, &n)| n == i + 1);
+            let after = if prefix && !shared.is_empty() && shared.len() < la.layers.len() {
+                format!(
+                    " From layer {} on, each image has its own: a layer is reused only while every layer below it is, which is also how a builder's cache works: the first step whose input changed ends the sharing, so put what changes most (the app's source) last.",
+                    shared.len() + 1
+                )
+            } else {
+                String::new()
+            };
+            let answer = if shared.is_empty() {
+                "none".to_owned()
+            } else {
+                list.clone()
+            };
+            Ok(Solution {
+                explanation: if shared.is_empty() {
+                    format!("{a} and {b} share no layer: the archive lists no layer file for both.")
+                } else {
+                    format!(
+                        "{a} and {b} share {}: {evidence}. The archive lists the same layer file, named by its content's digest, for both, so it is stored once and pulled once.{after}",
+                        crate::text::count(shared.len(), "layer")
+                    )
+                },
+                answer,
+                show_me: show(Place::Layers, shared.last().copied(), None),
+            })
+        }
+    }
+}
+
+/// `a, b and c`.
+fn and_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -755,6 +988,48 @@ pub fn check(q: &Question, s: &Subject<'_>, answer: &str) -> Result<Verdict, Str
             let norm = |p: &str| p.trim().trim_matches('/').to_owned();
             (norm(a) == norm(&sol.answer), "not that path".to_owned())
         }
+        AnswerKind::Tags => {
+            let want: Vec<&str> = sol.answer.split(", ").collect();
+            let given: Vec<&str> = a
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|t| !t.is_empty())
+                .collect();
+            // Each tag given is one of the archive's (full, or its last path part).
+            let names = all_names(s.archive);
+            let resolved: Option<Vec<&str>> = given
+                .iter()
+                .map(|g| names.iter().find(|n| names_match(n, g)).map(String::as_str))
+                .collect();
+            match resolved {
+                None | Some(_) if given.is_empty() => (
+                    false,
+                    "answer with tags, like app:1.0, app:latest".to_owned(),
+                ),
+                None => (false, "that is not a tag of this archive".to_owned()),
+                Some(mut r) => {
+                    r.sort_unstable();
+                    r.dedup();
+                    let mut w = want.clone();
+                    w.sort_unstable();
+                    (r == w, "not those tags".to_owned())
+                }
+            }
+        }
+        AnswerKind::Layers => {
+            if sol.answer == "none" {
+                (a.eq_ignore_ascii_case("none"), "they share none".to_owned())
+            } else {
+                let want = numbers(&sol.answer).unwrap_or_default();
+                match numbers(a.trim_start_matches("layers").trim_start_matches("layer")) {
+                    Some(mut n) if !n.is_empty() => {
+                        n.sort_unstable();
+                        n.dedup();
+                        (n == want, "not those layers".to_owned())
+                    }
+                    _ => (false, "answer with layer numbers, like 1, 2".to_owned()),
+                }
+            }
+        }
     };
     Ok(Verdict {
         correct,
@@ -776,6 +1051,9 @@ mod tests {
     const WASTE: &[u8] = include_bytes!("../../../../www/samples/waste-demo.docker.tar");
     const CLEAN: &[u8] = include_bytes!("../../../../www/samples/clean.docker.tar");
     const LAYERS: &[u8] = include_bytes!("../../../../www/samples/layers.docker.tar");
+    const TAGS: &[u8] = include_bytes!("../../../../www/samples/tags.docker.tar");
+    const SHARED: &[u8] = include_bytes!("../../../../www/samples/shared-base.docker.tar");
+    const BUILDS: &[u8] = include_bytes!("../../../../www/samples/cache-builds.docker.tar");
 
     #[test]
     fn the_course_solves_on_its_samples_and_refuses_wrong_answers() {
@@ -790,6 +1068,9 @@ mod tests {
                 "waste-demo.docker.tar" => WASTE,
                 "clean.docker.tar" => CLEAN,
                 "layers.docker.tar" => LAYERS,
+                "tags.docker.tar" => TAGS,
+                "shared-base.docker.tar" => SHARED,
+                "cache-builds.docker.tar" => BUILDS,
                 other => panic!("{}: unknown sample {other}", e.id),
             };
             with_image(bytes, |s| {
@@ -803,6 +1084,8 @@ mod tests {
                     AnswerKind::Digest => "sha256:0123456789ab",
                     AnswerKind::Steps => "1",
                     AnswerKind::Path => "/etc/passwd",
+                    AnswerKind::Tags => "localhost/strata/nope:1",
+                    AnswerKind::Layers => "999",
                 };
                 let v = check(&e.question, s, wrong).unwrap_or_else(|m| panic!("{m}"));
                 assert!(!v.correct, "{}: {wrong} accepted", e.id);
@@ -822,10 +1105,12 @@ mod tests {
             .map(|i| Some(analysis.tree.docker_size(i)))
             .collect();
         let history = crate::history::history(&image, &sizes);
+        let archive = listed(&archive);
         f(&Subject {
             image: &image,
             history: &history,
             tree: Some(&analysis.tree),
+            archive: &archive,
         })
     }
 
@@ -1010,5 +1295,190 @@ mod tests {
             };
             assert!(check(&q, s, "0").is_err());
         });
+    }
+
+    /// The entries a `podman save -m` archive's manifest.json lists (config, tags, layer
+    /// files), read with the `tar` crate and serde as the documented format, not through the
+    /// engine.
+    fn repo_tags(bytes: &[u8]) -> Vec<(String, Vec<String>, Vec<String>)> {
+        let mut t = tar::Archive::new(bytes);
+        let mut text = Vec::new();
+        for e in t.entries().unwrap_or_else(|e| panic!("{e}")) {
+            let mut e = e.unwrap_or_else(|e| panic!("{e}"));
+            if e.path()
+                .is_ok_and(|p| p.to_string_lossy() == "manifest.json")
+            {
+                std::io::Read::read_to_end(&mut e, &mut text).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        let m: Vec<Value> = serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{e}"));
+        m.iter()
+            .map(|e| {
+                let strs = |k: &str| -> Vec<String> {
+                    e[k].as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|v| v.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                (
+                    e["Config"].as_str().unwrap_or_default().to_owned(),
+                    strs("RepoTags"),
+                    strs("Layers"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tags_that_share_an_image_id_are_the_archives_own() {
+        let entries = repo_tags(TAGS);
+        assert_eq!(entries.len(), 1, "podman wrote one entry for one image");
+        let tags = &entries[0].1;
+        assert_eq!(tags.len(), 2);
+        with_image(TAGS, |s| {
+            for q in [
+                Question::TagsShareImageId { tag: None },
+                Question::TagsShareImageId {
+                    tag: Some(tags[1].clone()),
+                },
+            ] {
+                let v = check(&q, s, &tags.join(", ")).unwrap_or_else(|e| panic!("{e}"));
+                assert!(v.correct, "{v:?}");
+                // The ID named is the config's digest (the file podman named by it).
+                let hex = entries[0].0.trim_end_matches(".json");
+                assert!(v.explanation.contains(&hex[..12]), "{v:?}");
+                assert!(v.explanation.contains("latest"), "{v:?}");
+                // Short names answer too; one tag alone is not the answer.
+                let short: Vec<&str> = tags.iter().filter_map(|t| t.rsplit('/').next()).collect();
+                assert!(
+                    check(&q, s, &short.join(" "))
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .correct
+                );
+                assert!(
+                    !check(&q, s, &tags[0])
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .correct
+                );
+                let v = check(&q, s, "alpine:3.20").unwrap_or_else(|e| panic!("{e}"));
+                assert!(!v.correct && v.message.contains("not a tag"), "{v:?}");
+            }
+            let q = Question::TagsShareImageId {
+                tag: Some("nope:1".into()),
+            };
+            assert!(check(&q, s, "x").is_err_and(|e| e.contains("no image named nope:1")));
+        });
+        // Where every image has one tag, there is no group to find.
+        with_image(SHARED, |s| {
+            assert!(solve(&Question::TagsShareImageId { tag: None }, s).is_err());
+        });
+    }
+
+    #[test]
+    fn shared_layers_are_the_layer_files_both_entries_list() {
+        for bytes in [SHARED, BUILDS] {
+            let entries = repo_tags(bytes);
+            assert_eq!(entries.len(), 2);
+            let (a, b) = (&entries[0], &entries[1]);
+            // What podman stored once: the layer files both entries list, as layer numbers of a.
+            let want: Vec<String> =
+                a.2.iter()
+                    .enumerate()
+                    .filter(|(_, l)| b.2.contains(l))
+                    .map(|(i, _)| (i + 1).to_string())
+                    .collect();
+            assert!(!want.is_empty() && want.len() < a.2.len());
+            with_image(bytes, |s| {
+                let q = Question::SharedLayers {
+                    a: a.1[0].clone(),
+                    b: b.1[0].clone(),
+                };
+                let v = check(&q, s, &want.join(", ")).unwrap_or_else(|e| panic!("{e}"));
+                assert!(v.correct, "{v:?}");
+                assert!(v.explanation.contains(&a.2[0][..12]), "{v:?}");
+                assert!(v.explanation.contains("put what changes most"), "{v:?}");
+                assert_eq!(v.show_me.layer, want.last().and_then(|l| l.parse().ok()));
+                assert!(
+                    !check(&q, s, "1").unwrap_or_else(|e| panic!("{e}")).correct || want == ["1"]
+                );
+                assert!(
+                    !check(&q, s, "none")
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .correct
+                );
+                let nope = Question::SharedLayers {
+                    a: a.1[0].clone(),
+                    b: "nope:1".into(),
+                };
+                assert!(check(&nope, s, "1").is_err());
+            });
+        }
+    }
+
+    /// README's complete example parses, and every exercise in it solves on its sample.
+    #[test]
+    fn the_readme_example_is_a_working_exercise_file() {
+        let readme = include_str!("../../../../README.md");
+        let start = readme
+            .find("An exercise file:\n\n```json\n")
+            .unwrap_or_else(|| panic!("README has no example"));
+        let body = &readme[start..];
+        let body = &body[body.find('{').unwrap_or(0)..];
+        let example = &body[..body.find("```").unwrap_or(body.len())];
+        let f = parse(example.as_bytes(), &Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+        let kinds: Vec<AnswerKind> = f
+            .exercises
+            .iter()
+            .map(|e| e.question.answer_kind())
+            .collect();
+        assert!(kinds.contains(&AnswerKind::Tags) && kinds.contains(&AnswerKind::Layers));
+        for e in &f.exercises {
+            let bytes = match &e.image {
+                ImageChoice::Sample(s) if s == "waste-demo.docker.tar" => WASTE,
+                ImageChoice::Sample(s) if s == "tags.docker.tar" => TAGS,
+                ImageChoice::Sample(s) if s == "shared-base.docker.tar" => SHARED,
+                other => panic!("{}: {other:?}", e.id),
+            };
+            with_image(bytes, |s| {
+                solve(&e.question, s).unwrap_or_else(|m| panic!("{}: {m}", e.id));
+            });
+        }
+    }
+
+    #[test]
+    fn the_new_kinds_are_refused_naming_the_field() {
+        refused(
+            &file(
+                r#"{"id":"a","image":{"sample":"x.tar"},"question":{"kind":"shared_layers","a":"x:1"}}"#,
+            ),
+            "exercises[0].question.b",
+        );
+        refused(
+            &file(
+                r#"{"id":"a","image":{"sample":"x.tar"},"question":{"kind":"shared_layers","a":"x:1","b":"x:1"}}"#,
+            ),
+            "exercises[0].question.b",
+        );
+        refused(
+            &file(
+                r#"{"id":"a","image":{"sample":"x.tar"},"question":{"kind":"shared_layers","a":"<b>x</b>","b":"y"}}"#,
+            ),
+            "exercises[0].question.a",
+        );
+        refused(
+            &file(
+                r#"{"id":"a","image":{"sample":"x.tar"},"question":{"kind":"tags_share_image_id","tag":"a b"}}"#,
+            ),
+            "exercises[0].question.tag",
+        );
+        refused(
+            &file(
+                r#"{"id":"a","image":{"sample":"x.tar"},"question":{"kind":"tags_share_image_id","answer":"x"}}"#,
+            ),
+            "exercises[0].question.answer",
+        );
     }
 }
