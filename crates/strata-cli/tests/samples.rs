@@ -31,8 +31,8 @@ fn the_samples_are_the_fixtures_and_stay_small() {
         total += size;
         let images = json(&["images", "--format", "json", &sample]);
         assert_eq!(
-            images,
-            json(&["images", "--format", "json", &built]),
+            listed(&images),
+            listed(&json(&["images", "--format", "json", &built])),
             "{file}: images"
         );
         // Each image of the archive (two tags of one image are one).
@@ -57,4 +57,21 @@ fn the_samples_are_the_fixtures_and_stay_small() {
         }
     }
     assert!(total < 15_000_000, "samples take {total} bytes");
+}
+
+/// `strata images` output as compared here: the platforms of an index in label order, and
+/// without the index's own digest. buildah writes a manifest list's platforms in the order its
+/// builds finish, so the index (and its digest) differs between two runs of the fixture
+/// script while every manifest and attestation in it (their digests are kept) is the same.
+fn listed(images: &Value) -> Value {
+    let mut v = images.clone();
+    for image in v["images"].as_array_mut().into_iter().flatten() {
+        if let Some(platforms) = image["platforms"].as_array_mut()
+            && platforms.len() > 1
+        {
+            platforms.sort_by(|a, b| a["label"].as_str().cmp(&b["label"].as_str()));
+            image["digest"] = Value::Null;
+        }
+    }
+    v
 }
