@@ -3,7 +3,8 @@
 //!
 //! - [`app`]: the root component; [`loader`] the state machine that opens and reads images
 //!   (run by [`hooks`]), into the page's state ([`state`]).
-//! - [`components`]: one component per file, rendering only; [`exercises`] the Exercises
+//! - [`components`]: one component per file, rendering only ([`identity`]: shared values
+//!   compared by identity, for their props and memos); [`exercises`] the Exercises
 //!   panel's view model.
 //! - [`platform`]: every piece of browser glue (File, Blob, Worker, clipboard, URL).
 //! - [`protocol`]: the messages between page and worker; [`wire`] encodes them, both ends.
@@ -13,6 +14,7 @@ pub mod app;
 pub mod components;
 pub mod exercises;
 pub mod hooks;
+pub mod identity;
 pub mod loader;
 pub mod platform;
 pub mod protocol;

@@ -393,6 +393,9 @@ pub struct AppState {
     pub packages: PackagesState,
     /// A job id per scan run, so results of a cancelled run are ignored.
     pub scan_run: u64,
+    /// How many images this tab has opened: names the open one in the loader's keys (the
+    /// address of a freed session is soon reused by the next, so it names nothing).
+    pub opened: u64,
     /// Whether the layers should be read (on by default for archives, where reading is local;
     /// off for registry images until a view needs them, since it means downloading them).
     pub scan_wanted: bool,
@@ -415,7 +418,9 @@ pub struct AppState {
 #[derive(Debug)]
 pub struct CompareDiff {
     pub diff: strata_core::diff::ImageDiff,
-    key: (usize, usize, bool),
+    /// The two explorers, held weakly: while this is kept their addresses cannot be reused, so
+    /// a pointer comparison names them (their contents are freed with them all the same).
+    key: (std::rc::Weak<Explorer>, std::rc::Weak<Comparison>, bool),
 }
 
 impl PartialEq for CompareDiff {
@@ -448,6 +453,7 @@ impl Default for AppState {
             layers: LayersState::Idle,
             packages: PackagesState::Idle,
             scan_run: 0,
+            opened: 0,
             scan_wanted: true,
             tags: TagsState::Idle,
             wanted: None,
@@ -621,6 +627,7 @@ impl AppState {
                 // downloaded only when a view needs them.
                 next.scan_wanted = session.image.format != strata_core::ArchiveFormat::Registry;
                 next.phase = Phase::Ready(Rc::from(session));
+                next.opened += 1;
                 next.wanted = None;
                 next.layers = LayersState::Idle;
                 next.packages = PackagesState::Idle;
@@ -717,6 +724,7 @@ impl AppState {
                 next.wanted = None;
                 next.snapshot_saved = None;
                 next.phase = Phase::Ready(Rc::from(session));
+                next.opened += 1;
                 next.scan_run += 1;
                 next.scan_wanted = false;
                 next.layers = LayersState::Ready(explorer);
@@ -769,10 +777,14 @@ impl AppState {
             return;
         };
         let semantic = self.route.semantic;
-        let key = (Rc::as_ptr(a) as usize, Rc::as_ptr(b) as usize, semantic);
-        if self.compare_diff.as_ref().is_some_and(|d| d.key == key) {
+        if self.compare_diff.as_ref().is_some_and(|d| {
+            std::ptr::eq(d.key.0.as_ptr(), Rc::as_ptr(a))
+                && std::ptr::eq(d.key.1.as_ptr(), Rc::as_ptr(b))
+                && d.key.2 == semantic
+        }) {
             return;
         }
+        let key = (Rc::downgrade(a), Rc::downgrade(b), semantic);
         let diff = strata_core::diff::diff(
             &strata_core::diff::Input {
                 name: &session.listing.file_name,

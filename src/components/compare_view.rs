@@ -6,6 +6,7 @@
 use crate::components::content_diff::{ContentDiff, Version};
 use crate::components::file_picker::FilePicker;
 use crate::components::untrusted::Untrusted;
+use crate::identity::Same;
 use crate::protocol::RegistryRequest;
 use crate::route::Route;
 use crate::state::{CompareState, LayersState, Session};
@@ -59,7 +60,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     let package_diff = {
         let a = props.packages.ready().cloned();
         let b_packages = b.as_ref().and_then(|c| c.packages.clone());
-        use_memo((a, b_packages.map(PtrEq)), |(a, b)| match (a, b) {
+        use_memo((a, b_packages.map(Same)), |(a, b)| match (a, b) {
             (Some(a), Some(b)) => Some(Rc::new(strata_core::packages::compare(&a.report, &b.0))),
             _ => None,
         })
@@ -68,7 +69,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     // image ID is checked against the archive picked for it.
     let wanted = use_state(|| props.route.with.clone());
     // The B that answered the link (later picks are the user's own choice, not checked).
-    let answer = use_state(|| None::<usize>);
+    let answer = use_state(|| None::<std::rc::Weak<crate::state::Comparison>>);
     // A link to a registry image opens it at once (credentials never travel in links).
     {
         let (with, idle, on) = (
@@ -88,11 +89,13 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
     }
     // Once B is read, the link says which image it is.
     {
-        let (b, route, on) = (b.clone(), props.route.clone(), props.on_navigate.clone());
+        let (route, on) = (props.route.clone(), props.on_navigate.clone());
         let answer = answer.clone();
-        use_effect_with(b.as_ref().map(|c| Rc::as_ptr(c) as usize), move |ptr| {
-            if answer.is_none() && ptr.is_some() {
-                answer.set(*ptr);
+        use_effect_with(b.clone().map(Same), move |b| {
+            if answer.is_none()
+                && let Some(b) = b
+            {
+                answer.set(Some(Rc::downgrade(&b.0)));
             }
             if let Some(b) = b
                 && route.with.as_deref() != Some(b.link.as_str())
@@ -182,7 +185,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 .filter(|w| {
                     is_image_id(w)
                         && *w != c.link.as_str()
-                        && answer.is_none_or(|a| a == Rc::as_ptr(c) as usize)
+                        && answer.as_ref().is_none_or(|a| crate::identity::is(a, c))
                 })
                 .map(|w| {
                     html! {
@@ -424,16 +427,6 @@ fn version(tree: &strata_core::tree::ImageTree, path: &str) -> Option<Version> {
 /// A local archive's image ID (a digest), as opposed to a registry reference.
 fn is_image_id(s: &str) -> bool {
     strata_core::Digest::parse(s).is_ok()
-}
-
-/// An `Rc` compared by identity (a report is rebuilt, never changed).
-#[derive(Clone)]
-struct PtrEq<T>(Rc<T>);
-
-impl<T> PartialEq for PtrEq<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 /// Packages added, removed and changed from A's final image to B's.

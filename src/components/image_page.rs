@@ -243,8 +243,8 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
         let (session, explorer, origin) = (session.clone(), explorer.clone(), origin.clone());
         use_memo(
             (
-                Rc::as_ptr(&session) as usize,
-                explorer.as_ref().map(|e| Rc::as_ptr(e) as usize),
+                crate::identity::Same(session.clone()),
+                explorer.clone().map(crate::identity::Same),
             ),
             move |_| {
                 Rc::new(match &explorer {

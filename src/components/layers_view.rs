@@ -6,6 +6,7 @@ use crate::components::file_details::FileDetailsPanel;
 use crate::components::file_tree::FileTree;
 use crate::components::layer_list::LayerList;
 use crate::components::pane_resizer::{self, PaneResizer};
+use crate::identity::Same;
 use crate::route::Route;
 use crate::state::{Explorer, LayersState, Session};
 use std::collections::HashSet;
@@ -68,16 +69,6 @@ struct ExplorerProps {
     packages: crate::state::PackagesState,
     route: Route,
     on_navigate: Callback<Route>,
-}
-
-/// A layer view compared by identity (it is rebuilt, not changed).
-#[derive(Clone)]
-struct ViewHandle(Rc<LayerView>);
-
-impl PartialEq for ViewHandle {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 /// Which directories are open, with a version so props compare in O(1).
@@ -183,7 +174,7 @@ fn Explorer_(props: &ExplorerProps) -> Html {
         let filter = filter.clone().unwrap_or_default();
         use_memo(
             (
-                ViewHandle(view.clone()),
+                Same(view.clone()),
                 (*expanded).clone(),
                 filter_key,
                 sort,

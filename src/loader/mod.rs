@@ -23,7 +23,6 @@ use crate::protocol::{
 use crate::route::{Route, View};
 use crate::state::{Action, AppState, Explorer, ScanStats, Session, Wanted, build_explorer};
 use std::collections::HashMap;
-use std::rc::Rc;
 use strata_core::{LayerIdx, LayerScan, Limits};
 
 /// What the loader needs of its host: the time and the page's memory (for the benchmark's
@@ -196,7 +195,7 @@ struct Keys {
 }
 
 /// The open image, the scan run, and whether its layers are wanted.
-type ScanKey = (Option<*const Session>, u64, bool);
+type ScanKey = (Option<u64>, u64, bool);
 /// Whether the view needs layers, the open registry image, and whether none are wanted.
 type AutoScanKey = (bool, Option<String>, bool);
 
@@ -229,7 +228,7 @@ pub struct Loader {
     auto_scanned: Option<String>,
     keys: Keys,
     /// The image and key the supply chain was last looked up for, and the last lookup's number.
-    supply_done: Option<(*const Session, Option<String>)>,
+    supply_done: Option<(u64, Option<String>)>,
     next_lookup: u64,
     out: Vec<Output>,
 }
@@ -361,7 +360,7 @@ impl Loader {
 
     fn scan_key(&self) -> ScanKey {
         (
-            self.state.session().map(Rc::as_ptr),
+            self.state.session().map(|_| self.state.opened),
             self.state.scan_run,
             self.state.scan_wanted,
         )

@@ -9,11 +9,10 @@
 use super::{Attach, Loader, Output, Source, Worker};
 use crate::protocol::{ErrorInfo, Request, Response};
 use crate::route::View;
-use crate::state::{Action, Session};
-use std::rc::Rc;
+use crate::state::Action;
 
 /// Whether a lookup is wanted, for which image, with which key.
-pub(super) type SupplyKey = (bool, Option<*const Session>, Option<String>);
+pub(super) type SupplyKey = (bool, Option<u64>, Option<String>);
 
 impl Loader {
     pub(super) fn supply_key(&self) -> SupplyKey {
@@ -21,7 +20,7 @@ impl Loader {
         let local = matches!(self.source, Some(Source::File { .. } | Source::Snapshot));
         (
             local || matches!(self.state.route.view, View::SupplyChain | View::Packages),
-            self.state.session().map(Rc::as_ptr),
+            self.state.session().map(|_| self.state.opened),
             self.state.supply_chain.key.clone(),
         )
     }

@@ -11,6 +11,7 @@ use crate::protocol::{RegistryRequest, Request, Response};
 use crate::state::{CompareState, LayersState, Phase};
 use crate::worker::answers;
 use std::cell::Cell;
+use std::rc::Rc;
 use strata_core::{
     Archive, ArchiveFormat, Error as CoreError, Image, LayerIdx, ManifestPick, MemorySource,
     ReadAt, Sha256Stream, load_image, open_archive,
@@ -1039,6 +1040,29 @@ fn a_registry_image_s_supply_chain_waits_for_its_view() {
         ..route
     }));
     assert_eq!(supply_chain_requests(&sim).len(), 1);
+}
+
+#[test]
+fn each_registry_image_opened_in_the_supply_chain_view_is_looked_up() {
+    // Opening another registry image from a link while the view is open: the new image (which
+    // may even sit where the last one was freed) is looked up; its manifest digest is the same
+    // here, as it is for copies of one image pushed to several repositories.
+    let mut sim = Sim::new("#/supply-chain?ref=registry.example/app:1");
+    sim.deliver();
+    sim.session();
+    assert_eq!(supply_chain_requests(&sim), [(None, true)]);
+    for (n, repo) in ["signed", "flipped", "keyless"].iter().enumerate() {
+        sim.send(Event::Navigate(Route::parse(&format!(
+            "#/supply-chain?ref=registry.example/{repo}:1"
+        ))));
+        sim.deliver();
+        assert_eq!(supply_chain_requests(&sim).len(), n + 2, "{repo} looked up");
+        let report = supply_chain_report(&sim);
+        assert_eq!(
+            report.repository.as_deref(),
+            Some(format!("registry.example/{repo}").as_str())
+        );
+    }
 }
 
 #[test]
