@@ -114,6 +114,25 @@ pub struct Package {
     pub main: bool,
 }
 
+impl Package {
+    /// A copy with no file list (the report keeps files as owners).
+    pub(crate) fn clone_without_files(p: &Package) -> Package {
+        Package {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            arch: p.arch.clone(),
+            namespace: p.namespace.clone(),
+            license: p.license.clone(),
+            source: p.source.clone(),
+            epoch: p.epoch,
+            installed_size: p.installed_size,
+            summary: p.summary.clone(),
+            files: Vec::new(),
+            main: p.main,
+        }
+    }
+}
+
 /// Parses RFC 822-style stanzas (dpkg's `status`, Python's `METADATA`): `Name: value` lines,
 /// continuation lines starting with a space or tab, stanzas separated by blank lines. Calls
 /// `stanza` with each stanza's fields (names as written, values with continuation lines joined

@@ -28,7 +28,7 @@ use crate::paths::PathId;
 use crate::tar::EntryKind;
 use crate::tree::{Change, ImageTree};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One read the analysis wants: `range` of the file that entry `entry` of layer `layer`
 /// (0-based) is. The entry travels inside `range`, so a host that has only the layer's blob
@@ -531,19 +531,20 @@ impl PackageScan {
                 if e.size < MIN_PROBE_SIZE {
                     continue;
                 }
-                let name = tree.paths.name(p);
+                let jar = maven::is_archive(tree.paths.name(p));
+                if !jar && e.mode & 0o111 == 0 {
+                    continue;
+                }
                 // Only what no OS package owns: a jar or binary a dpkg/rpm/apk package
                 // installed is that package already (and probing each costs rounds of reads);
                 // nor the package managers' own scripts.
                 if owned.contains(&p.0) || is_package_metadata(&tree.paths.path(p)) {
                     continue;
                 }
-                let probe: Box<dyn Probe> = if maven::is_archive(name) {
+                let probe: Box<dyn Probe> = if jar {
                     Box::new(JarProbe::new(e.size, self.limits.max_package_db_bytes, max))
-                } else if e.mode & 0o111 != 0 {
-                    Box::new(ElfProbe::new(e.size, self.limits.max_package_db_bytes, max))
                 } else {
-                    continue;
+                    Box::new(ElfProbe::new(e.size, self.limits.max_package_db_bytes, max))
                 };
                 if !self.add_target(tree, layer, entry, p, SourceKind::Probe, Some(probe)) {
                     return out;
@@ -574,8 +575,9 @@ impl PackageScan {
                 }
                 _ => continue,
             };
+            let mut resolver = Resolver::new(tree, v.layer);
             for f in files {
-                if let Some(id) = resolve(tree, f, v.layer) {
+                if let Some(id) = resolver.resolve(f) {
                     owned.insert(id.0);
                 }
             }
@@ -635,12 +637,60 @@ pub(crate) fn file_entry(
 /// `layer`: directories on the way that are symlinks are followed (Debian's merged /usr lists
 /// `/bin/ls`, which is `usr/bin/ls` in the layers), the last component is not.
 pub fn resolve(tree: &ImageTree, path: &str, layer: usize) -> Option<PathId> {
-    let mut todo: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .rev()
-        .map(str::to_owned)
-        .collect();
+    walk(tree, path, layer, false, &mut Vec::new())
+}
+
+/// [`resolve`] for many paths at one layer: a package lists its files directory by
+/// directory, so each directory is walked once and each file is one lookup in it.
+pub struct Resolver<'t> {
+    tree: &'t ImageTree,
+    layer: usize,
+    dirs: HashMap<&'t str, Option<PathId>>,
+    todo: Vec<&'t str>,
+}
+
+impl<'t> Resolver<'t> {
+    pub fn new(tree: &'t ImageTree, layer: usize) -> Self {
+        Resolver {
+            tree,
+            layer,
+            dirs: HashMap::new(),
+            todo: Vec::new(),
+        }
+    }
+
+    pub fn resolve(&mut self, path: &'t str) -> Option<PathId> {
+        let trimmed = path.trim_end_matches('/');
+        let (dir, name) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
+        if matches!(name, "" | "." | "..") {
+            return walk(self.tree, path, self.layer, false, &mut self.todo);
+        }
+        let dir = match self.dirs.get(dir) {
+            Some(d) => *d,
+            None => {
+                let d = walk(self.tree, dir, self.layer, true, &mut self.todo);
+                self.dirs.insert(dir, d);
+                d
+            }
+        };
+        self.tree.paths.get_child(dir?, name)
+    }
+}
+
+/// Walks `path`'s components from the root, following symlinked directories as they were
+/// after `layer` (and the last component too when `follow_last`: a directory is wanted).
+/// The components are borrowed from the path and the layers' link targets: nothing is
+/// allocated but `todo`, which the caller keeps.
+fn walk<'t>(
+    tree: &'t ImageTree,
+    path: &'t str,
+    layer: usize,
+    follow_last: bool,
+    todo: &mut Vec<&'t str>,
+) -> Option<PathId> {
+    let parts = |p: &'t str| p.split('/').filter(|s| !s.is_empty() && *s != ".").rev();
+    todo.clear();
+    todo.extend(parts(path));
     let mut cur = PathId::ROOT;
     let mut hops = 0;
     while let Some(name) = todo.pop() {
@@ -648,8 +698,8 @@ pub fn resolve(tree: &ImageTree, path: &str, layer: usize) -> Option<PathId> {
             cur = tree.paths.parent(cur).unwrap_or(PathId::ROOT);
             continue;
         }
-        let child = tree.paths.get_child(cur, &name)?;
-        if todo.is_empty() {
+        let child = tree.paths.get_child(cur, name)?;
+        if todo.is_empty() && !follow_last {
             return Some(child);
         }
         let state = tree.state_at(child, layer)?;
@@ -664,16 +714,107 @@ pub fn resolve(tree: &ImageTree, path: &str, layer: usize) -> Option<PathId> {
                 if target.starts_with('/') {
                     cur = PathId::ROOT;
                 }
-                todo.extend(
-                    target
-                        .split('/')
-                        .filter(|s| !s.is_empty() && *s != ".")
-                        .rev()
-                        .map(str::to_owned),
-                );
+                todo.extend(parts(target));
             }
             _ => cur = child,
         }
     }
-    (cur != PathId::ROOT).then_some(cur)
+    // A package's path that ends at the root names no file; a directory may be the root.
+    (follow_last || cur != PathId::ROOT).then_some(cur)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::LayerScanner;
+
+    /// A layer from `path/` (a directory), `path->target` (a symlink) and `path` (a file).
+    fn layer(entries: &[&str]) -> crate::layer::LayerIndex {
+        let mut b = tar::Builder::new(Vec::new());
+        for spec in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o755);
+            h.set_size(0);
+            let path = if let Some((path, target)) = spec.split_once("->") {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_link_name(target).unwrap();
+                path
+            } else {
+                if spec.ends_with('/') {
+                    h.set_entry_type(tar::EntryType::Directory);
+                }
+                spec
+            };
+            h.set_cksum();
+            b.append_data(&mut h, path, &[][..]).unwrap();
+        }
+        let mut s = LayerScanner::new(None, &Limits::default());
+        s.push(&b.into_inner().unwrap());
+        s.finish().index
+    }
+
+    #[test]
+    fn the_resolver_answers_as_a_walk_from_the_root_does() {
+        // Debian's merged /usr (bin -> usr/bin), an absolute link to a directory, a link that
+        // goes up, a loop, and a directory that becomes a link in a later layer.
+        let tree = ImageTree::build(vec![
+            layer(&[
+                "usr/",
+                "usr/bin/",
+                "usr/bin/ls",
+                "usr/lib/",
+                "usr/lib/x/",
+                "usr/lib/x/a.so",
+                "bin->usr/bin",
+                "lib->/usr/lib",
+                "opt/",
+                "opt/up->../usr/lib/x",
+                "opt/loop->loop",
+                "etc/",
+                "etc/app/",
+                "etc/app/conf",
+                "srv/",
+                "srv/data",
+            ]),
+            layer(&["etc/app->/srv"]),
+        ]);
+        let paths = [
+            "/bin/ls",
+            "/usr/bin/ls",
+            "/bin/",
+            "/bin",
+            "/lib/x/a.so",
+            "/opt/up/a.so",
+            "/opt/loop/a",
+            "/etc/app/conf",
+            "/etc/app/data",
+            "/usr/../bin/ls",
+            "/./usr/bin/./ls",
+            "/nope/ls",
+            "/bin/nope",
+            "/",
+            "",
+            "/usr/bin/ls/..",
+            "lib/x/a.so",
+        ];
+        for layer in 0..2 {
+            let mut resolver = Resolver::new(&tree, layer);
+            for p in paths {
+                let walked = resolve(&tree, p, layer);
+                assert_eq!(resolver.resolve(p), walked, "{p} after layer {}", layer + 1);
+            }
+        }
+        let named = |p, layer| resolve(&tree, p, layer).map(|id| tree.paths.path(id));
+        assert_eq!(named("/bin/ls", 0).as_deref(), Some("usr/bin/ls"));
+        assert_eq!(named("/opt/up/a.so", 0).as_deref(), Some("usr/lib/x/a.so"));
+        assert_eq!(
+            named("/bin", 0).as_deref(),
+            Some("bin"),
+            "the last component is not followed"
+        );
+        assert_eq!(named("/etc/app/conf", 0).as_deref(), Some("etc/app/conf"));
+        assert_eq!(named("/etc/app/data", 1).as_deref(), Some("srv/data"));
+        assert_eq!(named("/etc/app/conf", 1), None, "gone with the directory");
+        assert_eq!(named("/opt/loop/a", 0), None);
+    }
 }
