@@ -9,8 +9,8 @@
 //! from a registry (`OpenRegistry`), and looks up its supply chain when asked (`SupplyChain`). Layer scans and file reads are self-contained
 //! (`ScanBlob`, `ReadEntry`: the `File`, or the registry blob, and where to read), so a pool
 //! of workers can share them, one layer per worker. The package analysis runs in a worker of
-//! its own (`AnalysePackages`), from the layer scans as they arrived (each index and the
-//! package databases its scan kept), reading the rest by range.
+//! its own, from the layer scans the page forwards as they arrive (`PackageScan`: each index
+//! and the package databases its scan kept), then `AnalysePackages` reads the rest by range.
 
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -143,19 +143,28 @@ pub enum Request {
         layer: LayerIdx,
         blob: BlobLocation,
     },
-    /// The package analysis of the open image, in a worker of its own: `scans` (beside the
-    /// message, per layer, `None` for a missing blob) are the layer scans as they arrived; the
-    /// worker builds the same tree from them (the same path ids as the page's), parses the
-    /// package databases the scans kept and reads the rest by range from the `File` beside,
-    /// or from `registry`'s blobs (`layers` says where each blob is).
+    /// One layer's scan for package job `job`, forwarded as it arrives from the pool (its
+    /// bytes, unread by the page, travel beside): the package worker decodes it at once, while
+    /// the other layers are read, and builds the tree once `expected` scans of the image's
+    /// `layers` are in, while the page builds its own.
+    PackageScan {
+        job: JobId,
+        layer: LayerIdx,
+        layers: usize,
+        expected: usize,
+        #[serde(skip)]
+        scan: Arrived,
+    },
+    /// The package analysis of the open image, in the worker that has job `job`'s scans: it
+    /// built the same tree from them (the same path ids as the page's), parses the package
+    /// databases the scans kept and reads the rest by range from the `File` beside, or from
+    /// `registry`'s blobs (`layers` says where each blob is).
     AnalysePackages {
         job: JobId,
         layers: Vec<Option<PackageLayer>>,
         history: History,
         limits: Limits,
         registry: Option<RegistryAccess>,
-        #[serde(skip)]
-        scans: Vec<Option<Arrived>>,
     },
     /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
     /// from `offset` of the content, or all of it when `len` is `None`.
@@ -183,6 +192,7 @@ impl Request {
             | Request::OpenRegistry { .. }
             | Request::Analyse { .. }
             | Request::AnalysePackages { .. }
+            | Request::PackageScan { .. }
             | Request::ListTags { .. }
             | Request::CompressSnapshot { .. }
             | Request::SupplyChain { .. } => None,

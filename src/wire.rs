@@ -286,33 +286,15 @@ pub fn encode_request(request: &Request) -> String {
     serde_json::to_string(request).unwrap_or_default()
 }
 
-/// Marks a missing layer's scan in the bytes of `AnalysePackages`.
-const NO_SCAN: u64 = u64::MAX;
-
 /// The bytes a request carries beside its JSON: a head, then pieces to be written after it
-/// one after another (so the page copies each scan once, into the message). For
-/// `AnalysePackages`, the head is the number of layers (u32, little-endian) and each scan's
-/// length (u64; `u64::MAX` for none); the pieces are the scans.
+/// one after another (so the page copies each once, into the message): a snapshot's body, a
+/// layer scan forwarded to the package worker.
 pub fn request_bytes(request: &Request) -> Option<(Vec<u8>, Vec<&[u8]>)> {
-    if let Request::CompressSnapshot { body } = request {
-        return Some((Vec::new(), vec![body.0.as_slice()]));
+    match request {
+        Request::CompressSnapshot { body } => Some((Vec::new(), vec![body.0.as_slice()])),
+        Request::PackageScan { scan, .. } => Some((Vec::new(), vec![scan.0.as_slice()])),
+        _ => None,
     }
-    let Request::AnalysePackages { scans, .. } = request else {
-        return None;
-    };
-    let mut head = Vec::with_capacity(4 + 8 * scans.len());
-    head.extend((scans.len() as u32).to_le_bytes());
-    for s in scans {
-        head.extend(
-            s.as_ref()
-                .map_or(NO_SCAN, |s| s.0.len() as u64)
-                .to_le_bytes(),
-        );
-    }
-    Some((
-        head,
-        scans.iter().flatten().map(|s| s.0.as_slice()).collect(),
-    ))
 }
 
 /// [`request_bytes`] joined, as they arrive in a worker.
@@ -335,40 +317,14 @@ pub fn decode_request(json: &str, bytes: Option<Vec<u8>>) -> Result<Request, Err
         )
     };
     let mut request: Request = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
-    if let Request::CompressSnapshot { body } = &mut request {
-        *body = Arrived(Rc::new(bytes.unwrap_or_default()));
-        return Ok(request);
-    }
-    if let Request::AnalysePackages { scans, layers, .. } = &mut request {
-        let bytes = bytes.unwrap_or_default();
-        let word = |at: usize, n: usize| -> Option<u64> {
-            let b = bytes.get(at..at + n)?;
-            let mut w = [0u8; 8];
-            w[..n].copy_from_slice(b);
-            Some(u64::from_le_bytes(w))
-        };
-        let count = word(0, 4).ok_or_else(|| bad("no layer scans beside".into()))? as usize;
-        if count != layers.len() {
-            return Err(bad(format!(
-                "{count} layer scans for {} layers",
-                layers.len()
-            )));
+    match &mut request {
+        Request::CompressSnapshot { body } => *body = Arrived(Rc::new(bytes.unwrap_or_default())),
+        Request::PackageScan { scan, .. } => {
+            *scan = Arrived(Rc::new(
+                bytes.ok_or_else(|| bad("a layer scan without its bytes".into()))?,
+            ))
         }
-        let mut at = 4 + 8 * count;
-        for i in 0..count {
-            let len = word(4 + 8 * i, 8).ok_or_else(|| bad("a layer scan's length".into()))?;
-            if len == NO_SCAN {
-                scans.push(None);
-                continue;
-            }
-            let end = usize::try_from(len)
-                .ok()
-                .and_then(|l| at.checked_add(l))
-                .filter(|&e| e <= bytes.len())
-                .ok_or_else(|| bad(format!("layer {}'s scan is cut short", i + 1)))?;
-            scans.push(Some(Arrived(Rc::new(bytes[at..end].to_vec()))));
-            at = end;
-        }
+        _ => {}
     }
     Ok(request)
 }
@@ -505,50 +461,29 @@ mod tests {
     }
 
     #[test]
-    fn the_package_job_carries_its_scans_beside() {
-        let request = Request::AnalysePackages {
+    fn a_layer_scan_goes_to_the_package_worker_beside() {
+        let request = Request::PackageScan {
             job: 4,
-            layers: vec![
-                Some(crate::protocol::PackageLayer {
-                    blob: strata_core::BlobLocation { offset: 0, len: 3 },
-                    digest: None,
-                }),
-                None,
-                Some(crate::protocol::PackageLayer {
-                    blob: strata_core::BlobLocation { offset: 3, len: 2 },
-                    digest: None,
-                }),
-            ],
-            history: strata_core::history::History {
-                rows: Vec::new(),
-                diagnostics: Vec::new(),
-            },
-            limits: strata_core::Limits::default(),
-            registry: None,
-            scans: vec![
-                Some(Arrived(Rc::new(b"abc".to_vec()))),
-                None,
-                Some(Arrived(Rc::new(b"de".to_vec()))),
-            ],
+            layer: LayerIdx::new(2),
+            layers: 3,
+            expected: 2,
+            scan: Arrived(Rc::new(b"abc".to_vec())),
         };
         let json = encode_request(&request);
-        assert!(
-            !json.contains("scans"),
-            "the scans are not in the JSON: {json}"
-        );
+        assert!(!json.contains("abc"), "the scan is not in the JSON: {json}");
         let back = decode_request(&json, request_bytes_joined(&request));
-        let Ok(Request::AnalysePackages { scans, .. }) = back else {
+        let Ok(Request::PackageScan {
+            job: 4,
+            layer,
+            layers: 3,
+            expected: 2,
+            scan,
+        }) = back
+        else {
             panic!("{back:?}")
         };
-        let scans: Vec<Option<Vec<u8>>> = scans
-            .into_iter()
-            .map(|s| s.map(|s| s.0.as_ref().clone()))
-            .collect();
-        assert_eq!(scans, [Some(b"abc".to_vec()), None, Some(b"de".to_vec())]);
-        // Cut short, or counting other layers: refused, not guessed at.
-        let mut short = request_bytes_joined(&request).unwrap_or_default();
-        short.pop();
-        assert!(decode_request(&json, Some(short)).is_err());
+        assert_eq!((layer, scan.0.as_slice()), (LayerIdx::new(2), &b"abc"[..]));
+        // Without its bytes: refused, not taken for an empty scan.
         assert!(decode_request(&json, None).is_err());
     }
 

@@ -70,7 +70,7 @@ impl Loader {
         let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
         self.run = self.state.scan_run;
         self.scans = vec![None; present.len()];
-        self.kept = vec![None; present.len()];
+        self.hashes_due.clear();
         self.jobs.retain(|_, j| matches!(j, Job::Read { .. }));
         self.started = env.now_ms();
         self.stats = Default::default();
@@ -95,6 +95,9 @@ impl Loader {
         };
         let run = self.run;
         self.spawn_packages();
+        self.next_job += 1;
+        let expected = present.iter().flatten().count();
+        self.package_scans = Some((self.next_job, present.len(), expected));
         self.apply(Action::ScanStarted {
             run,
             totals: present.iter().map(|l| l.map_or(0, |l| l.len)).collect(),
@@ -162,10 +165,22 @@ impl Loader {
                 if self.jobs.remove(&job) != Some(Job::Scan(layer)) {
                     return; // not this run's
                 }
-                if let (crate::protocol::Kept::Arrived(bytes), Some(slot)) =
-                    (kept, self.kept.get_mut(layer.get()))
+                // On to the package worker, unread (it decodes it while the others are read).
+                if let (crate::protocol::Kept::Arrived(scan), Some((job, layers, expected))) =
+                    (kept, self.package_scans)
+                    && self.packages_worker
                 {
-                    *slot = Some(bytes);
+                    self.out.push(Output::Send {
+                        worker: Worker::Packages,
+                        request: Request::PackageScan {
+                            job,
+                            layer,
+                            layers,
+                            expected,
+                            scan,
+                        },
+                        attach: Attach::Nothing,
+                    });
                 }
                 self.stats.layers.push(LayerStat {
                     layer: layer.number(),
@@ -252,15 +267,24 @@ impl Loader {
         });
         // The packages, in a worker of their own, from the scans as they arrived.
         self.start_packages(&session, history, env);
-        // The indexes are shown; now the digests their scans left for later.
+        // The indexes are shown; now the digests their scans left for later: once the package
+        // report is in, as the pool's hashing would take the package worker's cores (on two
+        // cores, the report came 1.6x later); the layers say "not verified yet" meanwhile.
         if !self.pool || !matches!(self.source, Some(Source::File { .. })) {
             return;
         }
-        for i in unverified {
-            let Some(blob) = session.image.layers[i].location else {
-                continue;
-            };
-            let layer = LayerIdx::new(i);
+        self.hashes_due = unverified
+            .into_iter()
+            .filter_map(|i| Some((LayerIdx::new(i), session.image.layers[i].location?)))
+            .collect();
+        if self.packages.is_none() {
+            self.submit_hashes();
+        }
+    }
+
+    /// Hashes the layers whose digests are due (their scans left them for later).
+    pub(super) fn submit_hashes(&mut self) {
+        for (layer, blob) in std::mem::take(&mut self.hashes_due) {
             let job = self.job(Job::Hash(layer));
             self.out.push(Output::Submit {
                 request: Request::HashBlob { job, layer, blob },

@@ -211,9 +211,11 @@ pub struct Loader {
     /// The scan run the pool works for, its scans so far, when it started, its measurements.
     run: u64,
     scans: Vec<Option<LayerScan>>,
-    /// Each layer's scan as it arrived (its index and the package databases it kept), for the
-    /// package worker.
-    kept: Vec<Option<crate::protocol::Arrived>>,
+    /// The package job of this run, the image's layer count and how many layers have a scan
+    /// coming: each scan is forwarded to the package worker as it arrives.
+    package_scans: Option<(JobId, usize, usize)>,
+    /// Layers whose digests are to be hashed once the package report is in.
+    hashes_due: Vec<(LayerIdx, strata_core::BlobLocation)>,
     /// The package job in flight and when it started; whether its worker runs (it is started
     /// with the scans, so its wasm is loaded by the time they are in).
     packages: Option<(JobId, f64)>,
@@ -262,7 +264,8 @@ impl Loader {
             jobs: HashMap::new(),
             run: 0,
             scans: Vec::new(),
-            kept: Vec::new(),
+            package_scans: None,
+            hashes_due: Vec::new(),
             packages: None,
             packages_worker: false,
             started: 0.0,
@@ -346,6 +349,7 @@ impl Loader {
     fn stop_pool(&mut self) {
         self.out.push(Output::Stop(Worker::Pool));
         self.pool = false;
+        self.hashes_due.clear();
     }
 
     /// How a worker reaches the registry the user named.

@@ -1,7 +1,9 @@
-//! The package analysis of the open image: once its layers are read, one worker of its own
-//! gets the layer scans as they arrived (each index and the package databases its scan kept:
-//! nothing is decompressed again for them) and reads the rest by range, as the engine asks.
-//! Its report comes back as the page's `PackagesState`; a new image or run stops it.
+//! The package analysis of the open image, in one worker of its own, started with the scan:
+//! each layer scan is forwarded to it as it arrives (its index and the package databases it
+//! kept: nothing is decompressed again for them), so it decodes them and builds its tree while
+//! the page does; once the layers are ready it is asked for the analysis, and reads the rest
+//! by range, as the engine asks. Its report comes back as the page's `PackagesState`; a new
+//! image or run stops it.
 
 use super::{Attach, Env, Loader, Output, Source, Worker};
 use crate::protocol::{PackageLayer, Request, Response};
@@ -12,6 +14,7 @@ use strata_core::history::History;
 impl Loader {
     pub(super) fn stop_packages(&mut self) {
         self.packages = None;
+        self.package_scans = None;
         if std::mem::take(&mut self.packages_worker) {
             self.out.push(Output::Stop(Worker::Packages));
         }
@@ -28,10 +31,9 @@ impl Loader {
         }
     }
 
-    /// Starts the package worker on this run's scans (a snapshot has no file contents: its
-    /// packages cannot be read, and the page says so).
+    /// Asks the package worker for the analysis of this run's scans (a snapshot has no file
+    /// contents: its packages cannot be read, and the page says so).
     pub(super) fn start_packages(&mut self, session: &Session, history: History, env: &dyn Env) {
-        let scans = std::mem::take(&mut self.kept);
         let run = self.run;
         let (attach, registry) = match &self.source {
             Some(Source::File { .. }) => (Attach::File, None),
@@ -39,8 +41,13 @@ impl Loader {
             Some(Source::Snapshot | Source::CompareFile) | None => return,
         };
         self.spawn_packages();
-        self.next_job += 1;
-        let job = self.next_job;
+        let job = match self.package_scans.take() {
+            Some((job, ..)) => job,
+            None => {
+                self.next_job += 1;
+                self.next_job
+            }
+        };
         self.packages = Some((job, env.now_ms()));
         let layers = session
             .image
@@ -53,8 +60,6 @@ impl Loader {
                 })
             })
             .collect();
-        let mut scans = scans;
-        scans.resize(session.image.layers.len(), None);
         self.out.push(Output::Send {
             worker: Worker::Packages,
             request: Request::AnalysePackages {
@@ -63,7 +68,6 @@ impl Loader {
                 history,
                 limits: self.state.limits.clone(),
                 registry,
-                scans,
             },
             attach,
         });
@@ -87,6 +91,7 @@ impl Loader {
                 report,
             } if job == want => {
                 self.stop_packages(); // its memory is freed with it
+                self.submit_hashes();
                 let packages = Packages::new(*report, millis, memory, env.now_ms() - started);
                 self.apply(Action::Packages {
                     run,
@@ -96,6 +101,7 @@ impl Loader {
             }
             Response::Failed { job, error } if job.is_none_or(|j| j == want) => {
                 self.stop_packages();
+                self.submit_hashes();
                 self.apply(Action::Packages {
                     run,
                     state: PackagesState::Failed(error),

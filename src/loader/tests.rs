@@ -70,6 +70,9 @@ struct Sim {
     registry_asked: Vec<String>,
     /// Ranges the package worker read from the file (what the scans did not keep).
     package_reads: usize,
+    /// The package worker's scans so far, and how many it was sent.
+    package_input: Option<answers::PackageInput>,
+    package_scans: usize,
 }
 
 impl Sim {
@@ -106,6 +109,8 @@ impl Sim {
             hashes_fail: false,
             registry_asked: Vec::new(),
             package_reads: 0,
+            package_input: None,
+            package_scans: 0,
         };
         let outputs = sim.loader.start(&sim.clock);
         sim.run(outputs);
@@ -356,42 +361,45 @@ impl Sim {
                     },
                 )]
             }
-            Request::AnalysePackages {
-                job,
-                layers,
-                history,
-                limits,
-                scans,
-                ..
-            } => {
-                // As it crosses the wire: the scans travel beside the JSON.
-                let request = Request::AnalysePackages {
-                    job,
-                    layers,
-                    history,
-                    limits,
-                    registry: None,
-                    scans,
-                };
+            request @ Request::PackageScan { .. } => {
+                // As it crosses the wire: the scan travels beside the JSON.
                 let request = crate::wire::decode_request(
                     &crate::wire::encode_request(&request),
                     crate::wire::request_bytes_joined(&request),
                 )
                 .unwrap();
-                let Request::AnalysePackages {
+                let Request::PackageScan {
                     job,
+                    layer,
                     layers,
-                    history,
-                    limits,
-                    scans,
-                    ..
+                    expected,
+                    scan,
                 } = request
                 else {
                     unreachable!()
                 };
+                self.package_scans += 1;
+                let input = match self.package_input.take() {
+                    Some(input) if input.job() == job => input,
+                    _ => answers::PackageInput::new(job, layers, expected),
+                };
+                self.package_input.insert(input).add(layer, &scan);
+                Vec::new()
+            }
+            Request::AnalysePackages {
+                job,
+                layers,
+                history,
+                limits,
+                ..
+            } => {
+                let input = match self.package_input.take() {
+                    Some(input) if input.job() == job => input,
+                    _ => answers::PackageInput::new(job, layers.len(), 0),
+                };
                 let source = MemorySource::new(self.file.clone());
                 let mut reads = 0;
-                let report = answers::packages(scans, &history, &limits, &mut |l, c, r| {
+                let report = input.analyse(&history, &limits, &mut |l, c, r| {
                     reads += r.len();
                     let blob = layers[l].as_ref().unwrap().blob;
                     strata_core::layer::content::read_ranges(&source, blob, c, r)
@@ -553,7 +561,18 @@ fn drop_overview_layers_verified() {
         let response = sim.pool_job(request, attach);
         sim.answer(Worker::Pool, response);
     }
+    while !matches!(sim.state().layers, LayersState::Ready(_)) {
+        let (from, response) = sim.inbox.remove(0);
+        sim.send(Event::Response { from, response });
+    }
+    // The digests wait for the package report (the hashing would take its worker's cores).
+    assert!(sim.pool.is_empty(), "hashing before the package report");
+    assert!(matches!(
+        sim.state().packages,
+        crate::state::PackagesState::Reading
+    ));
     sim.deliver();
+    assert!(sim.state().packages.ready().is_some());
     let explorer = sim.explorer();
     assert_eq!(
         explorer.checking().len(),
@@ -1183,14 +1202,29 @@ fn packages_are_read_in_a_worker_of_their_own_from_the_scans() {
     let mut sim = Sim::new("");
     sim.drop_file(package_image(), "pkgs.tar");
     sim.run_pool();
-    // One job, to a worker of its own, with every layer's scan as it arrived.
+    // To a worker of its own: every layer's scan as it arrived, then one job.
     let jobs = sim.requests(Worker::Packages);
-    assert_eq!(jobs.len(), 1);
-    let Request::AnalysePackages { scans, layers, .. } = jobs[0] else {
-        panic!("{:?}", jobs[0])
+    assert_eq!(jobs.len(), 3);
+    let scanned: Vec<(usize, usize, usize)> = jobs[..2]
+        .iter()
+        .map(|r| match r {
+            Request::PackageScan {
+                layer,
+                layers,
+                expected,
+                ..
+            } => (layer.get(), *layers, *expected),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut scanned = scanned;
+    scanned.sort_unstable();
+    assert_eq!(scanned, [(0, 2, 2), (1, 2, 2)]);
+    assert_eq!(sim.package_scans, 2);
+    let Request::AnalysePackages { layers, .. } = jobs[2] else {
+        panic!("{:?}", jobs[2])
     };
-    assert_eq!((scans.len(), layers.len()), (2, 2));
-    assert!(scans.iter().all(Option::is_some));
+    assert_eq!(layers.len(), 2);
     assert!(sim.marks.contains(&"strata:packages-ready"));
     assert!(
         !sim.alive.contains(&Worker::Packages),

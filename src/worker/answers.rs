@@ -6,16 +6,18 @@
 use crate::protocol::{
     ArchiveListing, ErrorInfo, ListedImage, RegistryAccess, Response, browser_error,
 };
-use crate::protocol::{Arrived, Request};
+use crate::protocol::{Arrived, JobId, Request};
 use strata_core::history::History;
+use strata_core::layer::LayerIndex;
 use strata_core::layer::content::RangeRequest;
 use strata_core::layer::scan::Captured;
 use strata_core::packages::PackageReport;
 use strata_core::supply_chain::{Options, PublicKey, SupplyChain};
+use strata_core::tree::ImageTree;
 use strata_core::{
     Archive, BlobLocation, Image, Limits, ManifestPick, ReadAt, load_image, overview,
 };
-use strata_core::{Compression, LayerScan};
+use strata_core::{Compression, LayerIdx, LayerScan};
 
 /// The archive's images, so the page can offer a choice when there are several.
 pub fn listing(archive: &Archive, file_name: String, file_size: u64) -> ArchiveListing {
@@ -209,59 +211,179 @@ pub fn supply_chain_in_archive(
 pub type ReadLayer<'a> =
     dyn FnMut(usize, Compression, &[RangeRequest]) -> Vec<Result<Vec<u8>, strata_core::Error>> + 'a;
 
-/// The answer to `AnalysePackages`: the layer scans as they arrived on the page (each its
-/// `LayerScan` then the files it kept, postcard) make the same tree the page built (the same
-/// path ids, so the page can look owners up in its own), the kept package databases are
-/// parsed, and the rest is read through `read`.
-pub fn packages(
-    scans: Vec<Option<Arrived>>,
-    history: &History,
-    limits: &Limits,
-    read: &mut ReadLayer<'_>,
-) -> Result<PackageReport, ErrorInfo> {
-    let mut indexes = Vec::with_capacity(scans.len());
-    let mut captured = Vec::with_capacity(scans.len());
-    let mut compressions = Vec::with_capacity(scans.len());
-    for (i, arrived) in scans.into_iter().enumerate() {
-        let Some(arrived) = arrived else {
-            indexes.push(None);
-            captured.push(Vec::new());
-            compressions.push(Compression::None);
-            continue;
+/// The package worker's input for one job, gathered as the page forwards each layer scan
+/// (`PackageScan`: its `LayerScan` then the files it kept, postcard): each is decoded when it
+/// comes, while the other layers are still read, and the tree is built once the last is in,
+/// while the page builds its own from the same indexes (the same path ids, so the page can
+/// look owners up in its tree).
+#[derive(Debug)]
+pub struct PackageInput {
+    job: JobId,
+    indexes: Vec<Option<LayerIndex>>,
+    captured: Vec<Vec<Captured>>,
+    compressions: Vec<Compression>,
+    waiting: usize,
+    tree: Option<ImageTree>,
+    /// The first scan that could not be read: the analysis fails with it.
+    error: Option<ErrorInfo>,
+}
+
+impl PackageInput {
+    /// Job `job`'s input, for an image of `layers` layers of which `expected` have a scan.
+    pub fn new(job: JobId, layers: usize, expected: usize) -> PackageInput {
+        let mut input = PackageInput {
+            job,
+            indexes: (0..layers).map(|_| None).collect(),
+            captured: vec![Vec::new(); layers],
+            compressions: vec![Compression::None; layers],
+            waiting: expected,
+            tree: None,
+            error: None,
         };
-        let damaged = |e: postcard::Error| {
+        input.tree_when_complete();
+        input
+    }
+
+    pub fn job(&self) -> JobId {
+        self.job
+    }
+
+    /// Layer `layer`'s scan, as it arrived on the page.
+    pub fn add(&mut self, layer: LayerIdx, arrived: &Arrived) {
+        let i = layer.get();
+        let damaged = |detail: String| {
             browser_error(
                 &format!(
                     "Layer {}'s index reached the package worker damaged.",
                     i + 1
                 ),
-                e.to_string(),
+                detail,
             )
         };
-        let (mut scan, rest) =
-            postcard::take_from_bytes::<LayerScan>(&arrived.0).map_err(damaged)?;
-        let kept: Vec<Captured> = if rest.is_empty() {
-            Vec::new()
-        } else {
-            postcard::from_bytes(rest).map_err(damaged)?
+        let decoded = match self.indexes.get(i) {
+            None => Err(damaged(format!(
+                "the image has {} layers",
+                self.indexes.len()
+            ))),
+            Some(Some(_)) => Err(damaged("its scan arrived twice".into())),
+            Some(None) => postcard::take_from_bytes::<LayerScan>(&arrived.0)
+                .and_then(|(scan, rest)| {
+                    let kept: Vec<Captured> = if rest.is_empty() {
+                        Vec::new()
+                    } else {
+                        postcard::from_bytes(rest)?
+                    };
+                    Ok((scan, kept))
+                })
+                .map_err(|e| damaged(e.to_string())),
         };
-        scan.index.restore();
-        compressions.push(scan.compression);
-        indexes.push(Some(scan.index));
-        captured.push(kept);
+        match decoded {
+            Ok((mut scan, kept)) => {
+                scan.index.restore();
+                self.compressions[i] = scan.compression;
+                self.indexes[i] = Some(scan.index);
+                self.captured[i] = kept;
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self.waiting = self.waiting.saturating_sub(1);
+        self.tree_when_complete();
     }
-    let tree = strata_core::build_tree(indexes);
-    Ok(strata_core::packages::analyse_packages(
-        &tree,
-        history,
-        limits,
-        &captured,
-        &mut |layer, ranges| {
-            let c = compressions
-                .get(layer)
-                .copied()
-                .unwrap_or(Compression::None);
-            read(layer, c, ranges)
-        },
-    ))
+
+    fn tree_when_complete(&mut self) {
+        if self.waiting == 0 && self.tree.is_none() && self.error.is_none() {
+            self.tree = Some(strata_core::build_tree(std::mem::take(&mut self.indexes)));
+        }
+    }
+
+    /// The answer to `AnalysePackages`: the kept package databases are parsed, and the rest
+    /// is read through `read`.
+    pub fn analyse(
+        self,
+        history: &History,
+        limits: &Limits,
+        read: &mut ReadLayer<'_>,
+    ) -> Result<PackageReport, ErrorInfo> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let Some(tree) = self.tree else {
+            return Err(browser_error(
+                "The package analysis started before every layer's index was in.",
+                format!("{} layer scans still to come", self.waiting),
+            ));
+        };
+        let compressions = self.compressions;
+        Ok(strata_core::packages::analyse_packages(
+            &tree,
+            history,
+            limits,
+            &self.captured,
+            &mut |layer, ranges| {
+                let c = compressions
+                    .get(layer)
+                    .copied()
+                    .unwrap_or(Compression::None);
+                read(layer, c, ranges)
+            },
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    fn history() -> History {
+        History {
+            rows: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn no_reads(
+        _: usize,
+        _: Compression,
+        r: &[RangeRequest],
+    ) -> Vec<Result<Vec<u8>, strata_core::Error>> {
+        panic!("nothing to read: {} ranges", r.len())
+    }
+
+    #[test]
+    fn a_damaged_or_doubled_scan_fails_the_analysis_naming_its_layer() {
+        let mut input = PackageInput::new(1, 2, 2);
+        input.add(LayerIdx::new(1), &Arrived(Rc::new(vec![0xff; 3])));
+        input.add(LayerIdx::new(1), &Arrived(Rc::new(Vec::new())));
+        let e = input
+            .analyse(&history(), &Limits::default(), &mut no_reads)
+            .unwrap_err();
+        assert_eq!(
+            e.summary,
+            "Layer 2's index reached the package worker damaged."
+        );
+        // A layer the image does not have.
+        let mut input = PackageInput::new(1, 1, 1);
+        input.add(LayerIdx::new(3), &Arrived(Rc::new(Vec::new())));
+        let e = input
+            .analyse(&history(), &Limits::default(), &mut no_reads)
+            .unwrap_err();
+        assert!(e.detail.contains("has 1 layers"), "{e:?}");
+    }
+
+    #[test]
+    fn the_analysis_waits_for_every_scan_or_says_it_did_not() {
+        let input = PackageInput::new(1, 3, 2);
+        let e = input
+            .analyse(&history(), &Limits::default(), &mut no_reads)
+            .unwrap_err();
+        assert!(e.detail.contains("2 layer scans still to come"), "{e:?}");
+        // No layer has a blob: nothing to wait for, an empty report.
+        let report = PackageInput::new(1, 3, 0)
+            .analyse(&history(), &Limits::default(), &mut no_reads)
+            .unwrap();
+        assert_eq!(report.packages.len(), 0);
+    }
 }

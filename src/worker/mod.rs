@@ -4,11 +4,13 @@
 //! never freezes; the page cancels work by terminating the worker.
 //!
 //! One worker opens the archive and resolves images (and keeps them), or opens an image from a
-//! registry, and looks up the open image's supply chain when the page asks; the others of the pool only scan layers and read files, each request carrying
-//! the `File` (or the registry blob) and where to read. A pool worker keeps the registry blobs
-//! it read last, so opening a file after its layer was scanned costs no download. Scans keep
-//! the package databases as they stream by (`packages::CAPTURE`); one more worker runs the
-//! package analysis from those scans (`AnalysePackages`), reading the rest by range.
+//! registry, and looks up the open image's supply chain when the page asks; the others of the
+//! pool only scan layers and read files, each request carrying the `File` (or the registry
+//! blob) and where to read. A pool worker keeps the registry blobs it read last, so opening a
+//! file after its layer was scanned costs no download. Scans keep the package databases as
+//! they stream by (`packages::CAPTURE`); one more worker gets each scan as it arrives on the
+//! page (`PackageScan`: decoded then, the tree built when the last is in) and runs the package
+//! analysis (`AnalysePackages`), reading the rest by range.
 use crate::platform::blob_source::BlobSource;
 use crate::platform::registry_client::{self, BlobReader};
 use crate::protocol::{ErrorInfo, Kept, RegistryBlob, Request, Response, browser_error};
@@ -38,6 +40,8 @@ struct State {
     limits: Limits,
     /// Registry blobs read lately (digest, reader), most recent last.
     blobs: Vec<(strata_core::Digest, Rc<BlobReader>)>,
+    /// In the package worker: the scans of its job so far.
+    packages: Option<answers::PackageInput>,
 }
 
 /// Where a pool job reads: the dropped file, or a registry blob (offsets from 0).
@@ -250,14 +254,31 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
                 });
             post.send(response);
         }
+        Request::PackageScan {
+            job,
+            layer,
+            layers,
+            expected,
+            scan,
+        } => {
+            let input = match state.packages.take() {
+                Some(input) if input.job() == job => input,
+                _ => answers::PackageInput::new(job, layers, expected),
+            };
+            state.packages.insert(input).add(layer, &scan);
+        }
         Request::AnalysePackages {
             job,
             layers,
             history,
             limits,
             registry,
-            scans,
         } => {
+            // No scan came for an image whose layers are all missing: nothing to wait for.
+            let input = match state.packages.take() {
+                Some(input) if input.job() == job => input,
+                _ => answers::PackageInput::new(job, layers.len(), 0),
+            };
             let started = now_ms();
             let file = match &registry {
                 Some(_) => None,
@@ -272,7 +293,7 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
                 },
             };
             let mut read = package_reader(&layers, file.as_ref(), registry.as_ref());
-            match answers::packages(scans, &history, &limits, &mut read) {
+            match input.analyse(&history, &limits, &mut read) {
                 Ok(report) => post.send(Response::Packages {
                     job,
                     millis: now_ms() - started,
