@@ -268,8 +268,9 @@ impl Loader {
         // The packages, in a worker of their own, from the scans as they arrived.
         self.start_packages(&session, history, env);
         // The indexes are shown; now the digests their scans left for later: once the package
-        // report is in, as the pool's hashing would take the package worker's cores (on two
-        // cores, the report came 1.6x later); the layers say "not verified yet" meanwhile.
+        // report is in, as the pool's hashing takes the package worker's cores (on two cores,
+        // the 1 GB image's report came 86-129 ms after the layers instead of 50-52); the layers
+        // say their digests are still to check meanwhile.
         if !self.pool || !matches!(self.source, Some(Source::File { .. })) {
             return;
         }
