@@ -151,7 +151,13 @@ fn bench(c: &mut Criterion) {
             kept as f64 / (1 << 20) as f64,
             (PEAK.peak_usage() - before) as f64 / (1 << 20) as f64
         );
-        let cases: [(&str, &dyn Fn()); 4] = [
+        let json = serde_json::to_vec(&r).unwrap();
+        eprintln!(
+            "{name}: the report is {:.2} MiB of JSON ({} owners)",
+            json.len() as f64 / (1 << 20) as f64,
+            r.owners.len()
+        );
+        let cases: [(&str, &dyn Fn()); 5] = [
             ("layers ready", &|| {
                 black_box(layers_ready(&source, &image, false));
             }),
@@ -163,6 +169,10 @@ fn bench(c: &mut Criterion) {
             }),
             ("package analysis reading them again", &|| {
                 black_box(packages(&source, &image, &a, &h, &[]));
+            }),
+            // What the page decodes on its main thread when the report arrives.
+            ("the report from JSON", &|| {
+                black_box(serde_json::from_slice::<PackageReport>(&json).unwrap());
             }),
         ];
         for (what, f) in cases {

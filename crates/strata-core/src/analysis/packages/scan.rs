@@ -645,7 +645,9 @@ pub fn resolve(tree: &ImageTree, path: &str, layer: usize) -> Option<PathId> {
 pub struct Resolver<'t> {
     tree: &'t ImageTree,
     layer: usize,
-    dirs: HashMap<&'t str, Option<PathId>>,
+    dirs: HashMap<&'t str, Option<PathId>, xxhash_rust::xxh3::Xxh3DefaultBuilder>,
+    /// The directory of the last path (a list names a directory's files one after another).
+    last: Option<(&'t str, Option<PathId>)>,
     todo: Vec<&'t str>,
 }
 
@@ -654,7 +656,8 @@ impl<'t> Resolver<'t> {
         Resolver {
             tree,
             layer,
-            dirs: HashMap::new(),
+            dirs: HashMap::default(),
+            last: None,
             todo: Vec::new(),
         }
     }
@@ -665,15 +668,22 @@ impl<'t> Resolver<'t> {
         if matches!(name, "" | "." | "..") {
             return walk(self.tree, path, self.layer, false, &mut self.todo);
         }
-        let dir = match self.dirs.get(dir) {
-            Some(d) => *d,
-            None => {
-                let d = walk(self.tree, dir, self.layer, true, &mut self.todo);
-                self.dirs.insert(dir, d);
-                d
+        let id = match self.last {
+            Some((last, id)) if last == dir => id,
+            _ => {
+                let id = match self.dirs.get(dir) {
+                    Some(d) => *d,
+                    None => {
+                        let d = walk(self.tree, dir, self.layer, true, &mut self.todo);
+                        self.dirs.insert(dir, d);
+                        d
+                    }
+                };
+                self.last = Some((dir, id));
+                id
             }
         };
-        self.tree.paths.get_child(dir?, name)
+        self.tree.paths.get_child(id?, name)
     }
 }
 
