@@ -323,6 +323,8 @@ fn Report(props: &ReportProps) -> Html {
                     <span class="note" id="packages-shown" data-rows={shown.len().to_string()}>{ format!("{} of {total} shown", shown.len().min(ROWS_SHOWN)) }</span>
                 </div>
                 <table class="packages-table" id="packages-table" data-complete={(*drawn >= shown.len().min(ROWS_SHOWN)).to_string()}>
+                    // Fixed widths (strata.css): the columns stay put when the rest of the rows come.
+                    <colgroup>{ for Column::ALL.into_iter().map(|c| html! { <col class={format!("col-{}", c.slug())} /> }) }</colgroup>
                     <thead><tr>{ for Column::ALL.into_iter().map(header) }</tr></thead>
                     <tbody>{ for shown.iter().take((*drawn).min(ROWS_SHOWN)).map(row) }</tbody>
                 </table>
