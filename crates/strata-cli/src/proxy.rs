@@ -1044,36 +1044,44 @@ impl Proxy {
             let uri: Uri = url.parse().map_err(|_| {
                 Refusal(StatusCode::BAD_REQUEST, "a target that is not a URL".into())
             })?;
-            let mut request = hyper::Request::new(Empty::<Bytes>::new());
-            *request.method_mut() = if head { Method::HEAD } else { Method::GET };
-            *request.uri_mut() = uri;
-            let h = request.headers_mut();
-            for name in PASSED_ON {
-                if *name == "authorization" && !send_auth {
-                    continue;
-                }
-                for v in incoming.get_all(*name) {
-                    h.append(*name, v.clone());
-                }
-            }
-            set(h, "user-agent", "strata-serve-proxy");
-            set(h, "via", &format!("1.1 {}", self.loop_token));
-            let response =
-                match tokio::time::timeout(self.limits.timeout, self.client.request(request)).await
-                {
-                    Ok(Ok(r)) => r,
-                    Ok(Err(e)) => return Err(describe(&target, &e)),
-                    Err(_) => {
-                        return Err(Refusal(
-                            StatusCode::BAD_GATEWAY,
-                            format!(
-                                "{} did not answer within {} s (--proxy-timeout)",
-                                target.authority(),
-                                self.limits.timeout.as_secs()
-                            ),
-                        ));
+            let request = || {
+                let mut request = hyper::Request::new(Empty::<Bytes>::new());
+                *request.method_mut() = if head { Method::HEAD } else { Method::GET };
+                *request.uri_mut() = uri.clone();
+                let h = request.headers_mut();
+                for name in PASSED_ON {
+                    if *name == "authorization" && !send_auth {
+                        continue;
                     }
-                };
+                    for v in incoming.get_all(*name) {
+                        h.append(*name, v.clone());
+                    }
+                }
+                set(h, "user-agent", "strata-serve-proxy");
+                set(h, "via", &format!("1.1 {}", self.loop_token));
+                request
+            };
+            let send = || tokio::time::timeout(self.limits.timeout, self.client.request(request()));
+            let mut sent = send().await;
+            // A kept-alive connection the registry closed as it was reused answers nothing: the
+            // request is a GET or HEAD, so it is asked once more, on a new connection.
+            if matches!(&sent, Ok(Err(e)) if closed_before_answer(e)) {
+                sent = send().await;
+            }
+            let response = match sent {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => return Err(describe(&target, &e)),
+                Err(_) => {
+                    return Err(Refusal(
+                        StatusCode::BAD_GATEWAY,
+                        format!(
+                            "{} did not answer within {} s (--proxy-timeout)",
+                            target.authority(),
+                            self.limits.timeout.as_secs()
+                        ),
+                    ));
+                }
+            };
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED && endpoint.is_some() {
                 let location = response
@@ -1251,6 +1259,21 @@ impl Proxy {
 
 /// A failure in a sentence, without URLs (they may carry tokens): a policy refusal is a 403,
 /// the rest a 502.
+/// Whether the connection closed after the request was sent and before any answer came
+/// (hyper's "connection closed before message completed").
+fn closed_before_answer(e: &hyper_util::client::legacy::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn describe(target: &Target, e: &hyper_util::client::legacy::Error) -> Refusal {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     let mut words = Vec::new();

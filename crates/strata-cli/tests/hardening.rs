@@ -559,6 +559,46 @@ fn point_03_upstream_framing_is_refused_or_rewritten_never_passed_on() {
 }
 
 #[test]
+fn point_03b_a_kept_alive_connection_the_registry_closed_is_asked_again() {
+    if !netns::inside("point_03b_a_kept_alive_connection_the_registry_closed_is_asked_again") {
+        return;
+    }
+    // The registry keeps the first connection alive, then closes it on the next request
+    // without an answer (as one does when its idle timeout and the reuse cross): the GET is
+    // asked again on a new connection, never turned into a 502.
+    let closed = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&closed);
+    let up = Upstream::start(
+        "127.0.0.1:0",
+        Arc::new(move |path, _, s| match path {
+            "/v2/x/manifests/second" if count.fetch_add(1, Ordering::SeqCst) == 0 => {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+            _ => answer(s, 200, &[("Content-Type", "application/json")], b"{}"),
+        }),
+    );
+    let serve = Serve::start(&["--allow-registry", &up.allow()]);
+    let url = |p: &str| format!("/proxy/http/{}{p}", up.allow());
+    for tag in ["first", "second"] {
+        let r = serve.get(&url(&format!("/v2/x/manifests/{tag}")));
+        assert_eq!(
+            (r.status, r.body.as_slice()),
+            (200, b"{}".as_slice()),
+            "{tag}: {}",
+            r.head
+        );
+    }
+    assert_eq!(
+        up.paths(),
+        [
+            "/v2/x/manifests/first",
+            "/v2/x/manifests/second",
+            "/v2/x/manifests/second"
+        ]
+    );
+}
+
+#[test]
 fn point_04_the_proxy_chooses_the_content_type_and_sandboxes_every_answer() {
     if !netns::inside("point_04_the_proxy_chooses_the_content_type_and_sandboxes_every_answer") {
         return;
