@@ -379,11 +379,8 @@ impl Sim {
                     unreachable!()
                 };
                 self.package_scans += 1;
-                let input = match self.package_input.take() {
-                    Some(input) if input.job() == job => input,
-                    _ => answers::PackageInput::new(job, layers, expected),
-                };
-                self.package_input.insert(input).add(layer, &scan);
+                answers::PackageInput::of_job(&mut self.package_input, job, layers, expected)
+                    .add(layer, &scan);
                 Vec::new()
             }
             Request::AnalysePackages {
@@ -393,10 +390,8 @@ impl Sim {
                 limits,
                 ..
             } => {
-                let input = match self.package_input.take() {
-                    Some(input) if input.job() == job => input,
-                    _ => answers::PackageInput::new(job, layers.len(), 0),
-                };
+                let input =
+                    answers::PackageInput::take_job(&mut self.package_input, job, layers.len());
                 let source = MemorySource::new(self.file.clone());
                 let mut reads = 0;
                 let report = input.analyse(&history, &limits, &mut |l, c, r| {

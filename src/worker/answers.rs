@@ -244,8 +244,27 @@ impl PackageInput {
         input
     }
 
-    pub fn job(&self) -> JobId {
-        self.job
+    /// Job `job`'s input in the worker's `slot`, a new one if it holds another job's (which
+    /// is dropped: its run is over).
+    pub fn of_job(
+        slot: &mut Option<PackageInput>,
+        job: JobId,
+        layers: usize,
+        expected: usize,
+    ) -> &mut PackageInput {
+        if !matches!(slot, Some(input) if input.job == job) {
+            *slot = None;
+        }
+        slot.get_or_insert_with(|| PackageInput::new(job, layers, expected))
+    }
+
+    /// Job `job`'s input, taken for its analysis (an image whose layers are all missing sent
+    /// no scan: nothing to wait for).
+    pub fn take_job(slot: &mut Option<PackageInput>, job: JobId, layers: usize) -> PackageInput {
+        match slot.take() {
+            Some(input) if input.job == job => input,
+            _ => PackageInput::new(job, layers, 0),
+        }
     }
 
     /// Layer `layer`'s scan, as it arrived on the page.
@@ -380,6 +399,15 @@ mod tests {
             .analyse(&history(), &Limits::default(), &mut no_reads)
             .unwrap_err();
         assert!(e.detail.contains("2 layer scans still to come"), "{e:?}");
+        // Another job's scans are dropped, not mixed in.
+        let mut slot = Some(PackageInput::new(1, 2, 1));
+        PackageInput::of_job(&mut slot, 1, 2, 1)
+            .add(LayerIdx::new(0), &Arrived(Rc::new(vec![0xff])));
+        assert!(PackageInput::of_job(&mut slot, 2, 2, 1).error.is_none());
+        let e = PackageInput::take_job(&mut slot, 2, 2)
+            .analyse(&history(), &Limits::default(), &mut no_reads)
+            .unwrap_err();
+        assert!(e.detail.contains("1 layer scans still to come"), "{e:?}");
         // No layer has a blob: nothing to wait for, an empty report.
         let report = PackageInput::new(1, 3, 0)
             .analyse(&history(), &Limits::default(), &mut no_reads)

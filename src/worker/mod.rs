@@ -261,11 +261,8 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
             expected,
             scan,
         } => {
-            let input = match state.packages.take() {
-                Some(input) if input.job() == job => input,
-                _ => answers::PackageInput::new(job, layers, expected),
-            };
-            state.packages.insert(input).add(layer, &scan);
+            answers::PackageInput::of_job(&mut state.packages, job, layers, expected)
+                .add(layer, &scan);
         }
         Request::AnalysePackages {
             job,
@@ -274,11 +271,7 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
             limits,
             registry,
         } => {
-            // No scan came for an image whose layers are all missing: nothing to wait for.
-            let input = match state.packages.take() {
-                Some(input) if input.job() == job => input,
-                _ => answers::PackageInput::new(job, layers.len(), 0),
-            };
+            let input = answers::PackageInput::take_job(&mut state.packages, job, layers.len());
             let started = now_ms();
             let file = match &registry {
                 Some(_) => None,
