@@ -286,26 +286,19 @@ pub fn encode_request(request: &Request) -> String {
     serde_json::to_string(request).unwrap_or_default()
 }
 
-/// The bytes a request carries beside its JSON: a head, then pieces to be written after it
-/// one after another (so the page copies each once, into the message): a snapshot's body, a
-/// layer scan forwarded to the package worker.
-pub fn request_bytes(request: &Request) -> Option<(Vec<u8>, Vec<&[u8]>)> {
+/// The bytes a request carries beside its JSON (the page copies them once, into the message):
+/// a snapshot's body, a layer scan forwarded to the package worker.
+pub fn request_bytes(request: &Request) -> Option<&[u8]> {
     match request {
-        Request::CompressSnapshot { body } => Some((Vec::new(), vec![body.0.as_slice()])),
-        Request::PackageScan { scan, .. } => Some((Vec::new(), vec![scan.0.as_slice()])),
+        Request::CompressSnapshot { body } => Some(body.0.as_slice()),
+        Request::PackageScan { scan, .. } => Some(scan.0.as_slice()),
         _ => None,
     }
 }
 
-/// [`request_bytes`] joined, as they arrive in a worker.
-pub fn request_bytes_joined(request: &Request) -> Option<Vec<u8>> {
-    request_bytes(request).map(|(head, pieces)| {
-        let mut all = head;
-        for p in pieces {
-            all.extend_from_slice(p);
-        }
-        all
-    })
+/// [`request_bytes`], as a worker receives them.
+pub fn received_bytes(request: &Request) -> Option<Vec<u8>> {
+    request_bytes(request).map(<[u8]>::to_vec)
 }
 
 /// The request in a message: its JSON and the bytes beside it ([`request_bytes`], joined).
@@ -351,20 +344,14 @@ fn open_envelope(data: &JsValue) -> (String, Option<JsValue>) {
 }
 
 /// Page side: the message for a request, with its `File` beside it and its bytes
-/// ([`request_bytes`]) written into one buffer; and that buffer, to transfer rather than copy.
+/// ([`request_bytes`]) copied into a buffer of their own; and that buffer, to transfer rather
+/// than copy again.
 pub fn request_message(request: &Request, file: Option<&JsValue>) -> (JsValue, Option<JsValue>) {
     let message = envelope(encode_request(request), file);
-    let Some((head, pieces)) = request_bytes(request) else {
+    let Some(bytes) = request_bytes(request) else {
         return (message, None);
     };
-    let total = head.len() + pieces.iter().map(|p| p.len()).sum::<usize>();
-    let array = js_sys::Uint8Array::new_with_length(total as u32);
-    let mut at = 0u32;
-    for piece in std::iter::once(head.as_slice()).chain(pieces) {
-        let end = at + piece.len() as u32;
-        array.subarray(at, end).copy_from(piece);
-        at = end;
-    }
+    let array = js_sys::Uint8Array::from(bytes);
     let _ = js_sys::Reflect::set(&message, &"bytes".into(), &array);
     (message, Some(array.buffer().into()))
 }
@@ -471,7 +458,7 @@ mod tests {
         };
         let json = encode_request(&request);
         assert!(!json.contains("abc"), "the scan is not in the JSON: {json}");
-        let back = decode_request(&json, request_bytes_joined(&request));
+        let back = decode_request(&json, received_bytes(&request));
         let Ok(Request::PackageScan {
             job: 4,
             layer,
@@ -497,7 +484,7 @@ mod tests {
             !json.contains("body\":["),
             "the body is not in the JSON: {json}"
         );
-        let back = decode_request(&json, request_bytes_joined(&request));
+        let back = decode_request(&json, received_bytes(&request));
         let Ok(Request::CompressSnapshot { body }) = back else {
             panic!("{back:?}")
         };

@@ -365,7 +365,7 @@ impl Sim {
                 // As it crosses the wire: the scan travels beside the JSON.
                 let request = crate::wire::decode_request(
                     &crate::wire::encode_request(&request),
-                    crate::wire::request_bytes_joined(&request),
+                    crate::wire::received_bytes(&request),
                 )
                 .unwrap();
                 let Request::PackageScan {
