@@ -155,6 +155,10 @@ pub enum Request {
         #[serde(skip)]
         scan: Arrived,
     },
+    /// Rehearse the package analysis on a small made-up image (`worker::warm_up`), sent to the
+    /// package worker when it starts on an image whose layers take a while to read: the
+    /// analysis's code is then compiled and optimised before the user waits for it.
+    Rehearse,
     /// The package analysis of the open image, in the worker that has job `job`'s scans: it
     /// built the same tree from them (the same path ids as the page's), parses the package
     /// databases the scans kept and reads the rest by range from the `File` beside, or from
@@ -193,6 +197,7 @@ impl Request {
             | Request::Analyse { .. }
             | Request::AnalysePackages { .. }
             | Request::PackageScan { .. }
+            | Request::Rehearse
             | Request::ListTags { .. }
             | Request::CompressSnapshot { .. }
             | Request::SupplyChain { .. } => None,

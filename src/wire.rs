@@ -687,19 +687,8 @@ mod tests {
     fn tar_of(names: &[&str]) -> Vec<u8> {
         let mut out = Vec::new();
         for name in names {
-            let mut header = [0u8; 512];
-            header[..name.len()].copy_from_slice(name.as_bytes());
-            header[100..108].copy_from_slice(b"0000644\0");
-            header[108..116].copy_from_slice(b"0000000\0");
-            header[116..124].copy_from_slice(b"0000000\0");
-            header[124..136].copy_from_slice(b"00000000000\0");
-            header[136..148].copy_from_slice(b"00000000000\0");
-            header[156] = if name.ends_with('/') { b'5' } else { b'0' };
-            header[257..263].copy_from_slice(b"ustar\0");
-            header[263..265].copy_from_slice(b"00");
-            header[148..156].copy_from_slice(b"        ");
-            let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
-            header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+            let kind = if name.ends_with('/') { b'5' } else { b'0' };
+            let header = strata_core::tar::header::ustar_header(name.as_bytes(), kind, 0o644, 0, 0);
             out.extend_from_slice(&header);
         }
         out.resize(3072, 0);

@@ -361,6 +361,11 @@ impl Sim {
                     },
                 )]
             }
+            Request::Rehearse => {
+                let (report, _) = crate::worker::warm_up::rehearse();
+                assert!(report.final_packages().count() > 0);
+                Vec::new()
+            }
             request @ Request::PackageScan { .. } => {
                 // As it crosses the wire: the scan travels beside the JSON.
                 let request = crate::wire::decode_request(
@@ -1271,6 +1276,23 @@ fn packages_are_read_in_a_worker_of_their_own_from_the_scans() {
         panic!("{:?}", sim.state().packages)
     };
     assert_eq!(p.report.final_packages().count(), 0);
+}
+
+#[test]
+fn the_package_worker_rehearses_while_a_big_image_s_layers_are_read() {
+    use crate::state::PackagesState;
+    // 64 MiB stored: about a second of reading on two cores.
+    let big = vec![7u8; 64 << 20];
+    let archive = docker_archive(&[("RUN make", layer_tar(&[("data.bin", &big, 0o644)]))]);
+    let mut sim = Sim::new("");
+    sim.drop_file(archive, "big.tar");
+    sim.run_pool();
+    let jobs = sim.requests(Worker::Packages);
+    assert!(matches!(jobs[0], Request::Rehearse), "{jobs:?}");
+    assert_eq!(jobs.len(), 3, "the rehearsal, the one scan, the analysis");
+    assert!(matches!(sim.state().packages, PackagesState::Ready(_)));
+    // A small image is not worth it (packages_are_read_in_a_worker_of_their_own_from_the_scans
+    // counts its package worker's requests).
 }
 
 #[test]

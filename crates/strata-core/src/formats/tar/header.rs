@@ -37,6 +37,30 @@ pub struct GnuSparse {
     pub is_extended: bool,
 }
 
+/// Writes a plain ustar header block (owner 0:0, mtime `mtime`): the one writer, for images
+/// made in memory (the web worker's rehearsal image, tests). `name` must fit its 100 bytes.
+pub fn ustar_header(name: &[u8], typeflag: u8, mode: u32, size: u64, mtime: u64) -> [u8; 512] {
+    let mut h = [0u8; 512];
+    let n = name.len().min(100);
+    h[..n].copy_from_slice(&name[..n]);
+    let mut octal = |at: usize, width: usize, v: u64| {
+        let s = format!("{v:0w$o}\0", w = width - 1);
+        h[at..at + width].copy_from_slice(&s.as_bytes()[s.len() - width..]);
+    };
+    octal(100, 8, u64::from(mode));
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, size);
+    octal(136, 12, mtime);
+    h[156] = typeflag;
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
 /// Parses a header block at `offset` (for messages). The block must not be all zeros.
 pub fn parse_header(h: &[u8; 512], offset: u64) -> Result<RawHeader, Error> {
     let corrupt = |detail: String| Error::CorruptTar { offset, detail };
@@ -328,6 +352,18 @@ fn show(field: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_written_header_reads_back() {
+        let h = ustar_header(b"usr/bin/tool", b'0', 0o755, 4096, 1_700_000_000);
+        let r = parse_header(&h, 0).unwrap();
+        assert_eq!(r.name, b"usr/bin/tool");
+        assert_eq!(
+            (r.mode, r.size, r.mtime, r.typeflag),
+            (0o755, 4096, 1_700_000_000, b'0')
+        );
+        assert_eq!((r.uid, r.gid), (0, 0));
+    }
 
     #[test]
     fn base256_and_octal_numbers() {
