@@ -243,11 +243,12 @@ echo "$PKG_JSON" >"$B/packages.json"
 python3 - "$PKG_JSON" <<'PKG'
 import json, sys
 for name, m in json.loads(sys.argv[1]).items():
-    print(f"\nPackages view, {name} ({m['packages']} packages): layers ready {m['layers_ready_ms'] / 1000:.2f} s;"
+    print(f"\nPackages view, {name} ({m['packages']} packages; each figure the median of its runs): layers ready {m['layers_ready_ms'] / 1000:.2f} s;"
           f" package report {m['package_answer_after_layers_ready_ms']:.0f} ms after that"
           f" ({100 * m['packages_share_of_layers_ready']:.1f}% of the time to layers ready, target <= 10%;"
           f" {m['package_worker_ms']:.0f} ms in its worker);"
-          f" table painted {m['packages_view_after_layers_ready_ms']:.0f} ms after layers ready (target < 300),"
+          f" table painted {m['packages_view_after_layers_ready_ms']:.0f} ms after layers ready (target < 300;"
+          f" median of {m['runs']} runs: {', '.join(str(x) for x in m['packages_view_after_layers_ready_each_ms'])} ms),"
           f" every row {m['every_row_after_layers_ready_ms']:.0f} ms; render alone {m['render_ms']:.0f} ms"
           f" (every row {m['render_every_row_ms']:.0f} ms); tab with the packages loaded: {m['tab_memory_mib']:.0f} MiB"
           f" by measureUserAgentSpecificMemory, {m['wasm_memory_mib']:.0f} MiB of wasm memory (page, package worker,"

@@ -7,7 +7,7 @@
 //! ran in a worker; this renders its report.
 
 use crate::components::packages_sboms::PackagesSboms;
-use crate::components::untrusted::Untrusted;
+use crate::components::untrusted::{Untrusted, untrusted};
 use crate::platform::browser;
 use crate::route::{Route, View};
 use crate::state::{
@@ -22,9 +22,13 @@ use yew::prelude::*;
 
 /// Rows drawn at most (a filter narrows longer lists).
 const ROWS_SHOWN: usize = 2000;
-/// Rows drawn in the first frame; the rest follow in the next task, so the table is on screen
-/// before all of a 500-package image's rows are built (the benchmark measures both).
-const FIRST_ROWS: usize = 60;
+/// Rows drawn in the first frame; the rest follow in the next task with the sections below the
+/// table, so the table is on screen before all of a 500-package image's rows are built (the
+/// benchmark measures both).
+const FIRST_ROWS: usize = 40;
+/// Characters of a row's step in its tooltip: an `apt-get install` of hundreds of packages is
+/// kilobytes, copied into every row's attribute otherwise (the History view shows it whole).
+const STEP_TITLE: usize = 400;
 /// Changes listed per layer until the user asks for all (a base layer adds hundreds).
 const CHANGES_SHOWN: usize = 30;
 /// A package's files listed at once.
@@ -196,16 +200,16 @@ fn Report(props: &ReportProps) -> Html {
         .map(PackageIdx)
         .filter(|i| r.get(*i).is_some());
     let row = |row: &Row| {
-        let step = row.step.clone().unwrap_or_default();
+        let step = row.step.as_deref().unwrap_or_default();
         html! {
             <tr class={classes!("package-row", (Some(row.id) == selected).then_some("selected"))} data-id={row.id.0.to_string()}
                 data-name={row.name.clone()} data-version={row.version.clone()} data-type={row.ecosystem.name()} data-layer={row.layer.to_string()}>
-                <td><button class="link package-name" onclick={select(row.id)}><Untrusted text={row.name.clone()} /></button></td>
-                <td><code><Untrusted text={row.version.clone()} /></code></td>
+                <td><button class="link package-name" onclick={select(row.id)}>{ untrusted(&row.name) }</button></td>
+                <td><code>{ untrusted(&row.version) }</code></td>
                 <td>{ row.ecosystem.name() }</td>
-                <td title={step.clone()}>{ format!("{} ", row.layer) }<code class="step"><Untrusted text={clip(&step, 60)} /></code></td>
+                <td title={clip(step, STEP_TITLE)}>{ format!("{} ", row.layer) }<code class="step">{ untrusted(&clip(step, 60)) }</code></td>
                 <td class="num" title={format!("{} bytes, {}", row.bytes, count(row.n_files, "file"))}>{ if row.n_files > 0 { format_bytes(row.bytes) } else { "-".into() } }</td>
-                <td><Untrusted text={row.license.clone().unwrap_or_default()} /></td>
+                <td>{ untrusted(row.license.as_deref().unwrap_or_default()) }</td>
             </tr>
         }
     };
@@ -231,7 +235,7 @@ fn Report(props: &ReportProps) -> Html {
         let entry = |mark: &'static str, class: &'static str, i: PackageIdx, text: String| html! {
             <li class={classes!("package-change", class)} data-change={class}>
                 <span class="change-mark">{ mark }</span>{ " " }
-                <button class="link" onclick={select(i)}><Untrusted text={text} /></button>
+                <button class="link" onclick={select(i)}>{ untrusted(&text) }</button>
             </li>
         };
         let badge = p.badges.get(lp.layer - 1).cloned().flatten();
@@ -263,7 +267,10 @@ fn Report(props: &ReportProps) -> Html {
             </li>
         }
     });
-    let unowned = (!r.unowned_executables.is_empty()).then(|| {
+    // The first frame draws what is on screen; the rest of the rows, the changes by layer and
+    // the unowned executables come a task later.
+    let complete = *drawn >= shown.len().min(ROWS_SHOWN);
+    let unowned = (complete && !r.unowned_executables.is_empty()).then(|| {
         let open = |path: String, layer: usize| {
             let f = go(Box::new(move |r: &mut Route| to_file(r, &path, Some(layer))));
             Callback::from(move |_: MouseEvent| f())
@@ -322,7 +329,7 @@ fn Report(props: &ReportProps) -> Html {
                     </select>
                     <span class="note" id="packages-shown" data-rows={shown.len().to_string()}>{ format!("{} of {total} shown", shown.len().min(ROWS_SHOWN)) }</span>
                 </div>
-                <table class="packages-table" id="packages-table" data-complete={(*drawn >= shown.len().min(ROWS_SHOWN)).to_string()}>
+                <table class="packages-table" id="packages-table" data-complete={complete.to_string()}>
                     // Fixed widths (strata.css): the columns stay put when the rest of the rows come.
                     <colgroup>{ for Column::ALL.into_iter().map(|c| html! { <col class={format!("col-{}", c.slug())} /> }) }</colgroup>
                     <thead><tr>{ for Column::ALL.into_iter().map(header) }</tr></thead>
@@ -334,10 +341,12 @@ fn Report(props: &ReportProps) -> Html {
             </section>
             { details }
         </div>
-        <section class="card" id="package-changes">
-            <h3>{ "Package changes by layer" }</h3>
-            <ol class="layer-changes-list">{ for changes }</ol>
-        </section>
+        if complete {
+            <section class="card" id="package-changes">
+                <h3>{ "Package changes by layer" }</h3>
+                <ol class="layer-changes-list">{ for changes }</ol>
+            </section>
+        }
         { unowned }
         </>
     }

@@ -13,5 +13,11 @@ pub struct UntrustedProps {
 
 #[component]
 pub fn Untrusted(props: &UntrustedProps) -> Html {
-    html! { { reveal_bidi(&props.text).into_owned() } }
+    untrusted(&props.text)
+}
+
+/// The same as a plain text node, without a component around it: for long lists (a package
+/// table's rows), where a component per cell is most of the time to draw them.
+pub fn untrusted(text: &str) -> Html {
+    Html::from(reveal_bidi(text).into_owned())
 }

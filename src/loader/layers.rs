@@ -57,8 +57,8 @@ fn job_source(source: &Source, session: &Session, layer: LayerIdx) -> JobSource 
 }
 
 /// Stored layer bytes from which the package worker rehearses its analysis while they are
-/// read: ~1 s of reading on two cores, long enough for the rehearsal (~60 ms, off the page's
-/// thread) to be done before the last scan arrives.
+/// read: ~1 s of reading on two cores, long enough for the rehearsal (200-250 ms in its own
+/// worker) to be done before the last scan arrives.
 const REHEARSE_FROM: u64 = 64 << 20;
 
 impl Loader {
