@@ -57,8 +57,8 @@ fn job_source(source: &Source, session: &Session, layer: LayerIdx) -> JobSource 
 }
 
 /// Stored layer bytes from which the package worker rehearses its analysis while they are
-/// read: ~1 s of reading on two cores, long enough for the rehearsal (200-250 ms in its own
-/// worker) to be done before the last scan arrives.
+/// read: ~1 s of reading, long enough for the rehearsal (200-250 ms in its own worker) to be
+/// done before the last scan arrives.
 const REHEARSE_FROM: u64 = 64 << 20;
 
 impl Loader {
@@ -100,10 +100,14 @@ impl Loader {
         };
         let run = self.run;
         self.spawn_packages();
-        // The package worker is idle until the last scan is in: where that takes a while, it
-        // rehearses the analysis meanwhile (`worker::warm_up` says why and what it saves).
+        // The package worker is idle until the last scan is in: where that takes a while and a
+        // core is free meanwhile, it rehearses the analysis (`worker::warm_up` says why and what
+        // it saves). Free: a download waits on the network, and fewer layers than cores leave
+        // one idle. Where every core scans, the rehearsal's CPU is the scan's: on the 1 GB image
+        // of four layers, layers were ready in 1.56-2.07 s with it against 1.58-1.81 s without.
         let stored: u64 = present.iter().flatten().map(|l| l.len).sum();
-        if stored >= REHEARSE_FROM {
+        let blobs = present.iter().flatten().count();
+        if stored >= REHEARSE_FROM && (remote || blobs < self.setup.cores) {
             self.out.push(Output::Send {
                 worker: Worker::Packages,
                 request: Request::Rehearse,

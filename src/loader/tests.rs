@@ -1279,7 +1279,7 @@ fn packages_are_read_in_a_worker_of_their_own_from_the_scans() {
 }
 
 #[test]
-fn the_package_worker_rehearses_while_a_big_image_s_layers_are_read() {
+fn the_package_worker_rehearses_while_a_big_image_s_layers_are_read_with_a_core_free() {
     use crate::state::PackagesState;
     // 64 MiB stored: about a second of reading on two cores.
     let big = vec![7u8; 64 << 20];
@@ -1291,8 +1291,23 @@ fn the_package_worker_rehearses_while_a_big_image_s_layers_are_read() {
     assert!(matches!(jobs[0], Request::Rehearse), "{jobs:?}");
     assert_eq!(jobs.len(), 3, "the rehearsal, the one scan, the analysis");
     assert!(matches!(sim.state().packages, PackagesState::Ready(_)));
-    // A small image is not worth it (packages_are_read_in_a_worker_of_their_own_from_the_scans
-    // counts its package worker's requests).
+    // As big in two layers, on two cores: every core scans, the rehearsal would slow them.
+    let half = vec![7u8; 32 << 20];
+    let archive = docker_archive(&[
+        ("RUN make", layer_tar(&[("a.bin", &half, 0o644)])),
+        ("RUN make more", layer_tar(&[("b.bin", &half, 0o644)])),
+    ]);
+    let mut sim = Sim::new("");
+    sim.drop_file(archive, "two.tar");
+    sim.run_pool();
+    let jobs = sim.requests(Worker::Packages);
+    assert!(
+        !jobs.iter().any(|r| matches!(r, Request::Rehearse)),
+        "{jobs:?}"
+    );
+    assert!(matches!(sim.state().packages, PackagesState::Ready(_)));
+    // Nor is a small image (packages_are_read_in_a_worker_of_their_own_from_the_scans counts
+    // its package worker's requests).
 }
 
 #[test]
