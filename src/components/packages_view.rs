@@ -15,7 +15,7 @@ use crate::state::{
 };
 use std::rc::Rc;
 use strata_core::package_view::{Column, Query, Row, display_name, files_of, rows};
-use strata_core::packages::{Direction, Ecosystem, PackageIdx, SbomSubject};
+use strata_core::packages::{Direction, Ecosystem, PackageIdx, PackageInstance, SbomSubject};
 use strata_core::text::{clip, count, format_bytes};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -208,7 +208,7 @@ fn Report(props: &ReportProps) -> Html {
                 <td><code>{ untrusted(&row.version) }</code></td>
                 <td>{ row.ecosystem.name() }</td>
                 <td title={clip(step, STEP_TITLE)}>{ format!("{} ", row.layer) }<code class="step">{ untrusted(&clip(step, 60)) }</code></td>
-                <td class="num" title={format!("{} bytes, {}", row.bytes, count(row.n_files, "file"))}>{ if row.n_files > 0 { format_bytes(row.bytes) } else { "-".into() } }</td>
+                { size_cell(row, row.counted_under.and_then(|o| r.get(o))) }
                 <td>{ untrusted(row.license.as_deref().unwrap_or_default()) }</td>
             </tr>
         }
@@ -349,6 +349,28 @@ fn Report(props: &ReportProps) -> Html {
         }
         { unowned }
         </>
+    }
+}
+
+/// A row's size: its files' bytes, or the package that counts them (a Python distribution a
+/// deb installed would show 0 B otherwise).
+fn size_cell(row: &Row, counted_under: Option<&PackageInstance>) -> Html {
+    // Each title opens with the row's bytes (the e2e test reads them there).
+    let title = format!("{} bytes, {}", row.bytes, count(row.n_files, "file"));
+    match counted_under {
+        _ if row.n_files == 0 => html! { <td class="num" {title}>{ "-" }</td> },
+        Some(o) => {
+            let name = display_name(o);
+            html! {
+                <td class="num counted-under" title={match row.n_files {
+                    1 => format!("0 bytes of its own: its one file is counted under {name}, which installed it first"),
+                    n => format!("0 bytes of its own: its {n} files are counted under {name}, which installed them first"),
+                }}>
+                    { "in " }{ untrusted(&name) }
+                </td>
+            }
+        }
+        None => html! { <td class="num" {title}>{ format_bytes(row.bytes) }</td> },
     }
 }
 

@@ -284,16 +284,21 @@ fn table(o: &mut impl Write, r: &PackageReport, at: usize, layer: Option<usize>)
         "SIZE".into(),
         "LICENSE".into(),
     ]];
-    for (_, p) in &present {
+    for (id, p) in &present {
+        // A Python distribution a deb installed: its files' bytes are the deb's.
+        let under = (layer.is_none() && p.bytes == 0 && p.n_files > 0)
+            .then(|| strata_core::package_view::counted_under(r, *id))
+            .flatten()
+            .and_then(|o| r.get(o));
         rows.push(vec![
             name_of(p),
             p.package.version.clone(),
             p.ecosystem.name().into(),
             p.layer.to_string(),
-            if p.n_files > 0 {
-                format_bytes(p.bytes)
-            } else {
-                "-".into()
+            match under {
+                _ if p.n_files == 0 => "-".into(),
+                Some(o) => format!("in {}", name_of(o)),
+                None => format_bytes(p.bytes),
             },
             p.package.license.clone().unwrap_or_else(|| "-".into()),
         ]);

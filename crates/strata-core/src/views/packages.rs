@@ -98,6 +98,19 @@ pub struct Row {
     pub bytes: u64,
     pub n_files: usize,
     pub license: Option<String>,
+    /// In the final image, for a package whose files are all another's too (a Python
+    /// distribution a deb installed): that package, whose row counts their bytes.
+    pub counted_under: Option<PackageIdx>,
+}
+
+/// The package whose row counts the files of `id` in the final image: the report gives each
+/// file's bytes to the first package present that owns it.
+pub fn counted_under(report: &PackageReport, id: PackageIdx) -> Option<PackageIdx> {
+    let last = report.layers.len();
+    report
+        .files_of(id)
+        .into_iter()
+        .find_map(|path| report.owner_of(path, last).filter(|o| *o != id))
 }
 
 /// The rows the query asks for, and how many packages there were before the filter.
@@ -142,6 +155,9 @@ pub fn rows(report: &PackageReport, query: &Query) -> (Vec<Row>, usize) {
             },
             n_files: p.n_files,
             license: p.package.license.clone(),
+            counted_under: (query.layer.is_none() && p.bytes == 0 && p.n_files > 0)
+                .then(|| counted_under(report, id))
+                .flatten(),
         })
         .collect();
     let by_name = |a: &Row, b: &Row| {
@@ -498,6 +514,41 @@ pub(crate) mod tests {
             names(&desc),
             ["zlib:amd64", "libc6:amd64", "left-pad", "Flask"]
         );
+    }
+
+    #[test]
+    fn a_package_whose_files_another_counts_names_it() {
+        use crate::packages::report::Owner;
+        use crate::paths::PathId;
+        let mut r = report();
+        // beniget's one file is Flask's too, and Flask (installed first) counts its bytes.
+        r.packages
+            .push(instance("beniget", "0.4.1", Ecosystem::Python, 2, 0));
+        r.layers[1].added.push(PackageIdx(6));
+        r.owners = vec![
+            Owner {
+                path: PathId(5),
+                package: PackageIdx(3),
+            },
+            Owner {
+                path: PathId(5),
+                package: PackageIdx(6),
+            },
+        ];
+        let (rows, _) = rows(&r, &Query::default());
+        let under = |name: &str| rows.iter().find(|r| r.name == name).unwrap().counted_under;
+        assert_eq!(under("beniget"), Some(PackageIdx(3)));
+        assert_eq!(under("Flask"), None, "it has the bytes");
+        assert_eq!(under("libc6:amd64"), None, "it owns files no other does");
+        // After an earlier layer, sizes are per layer: nothing to name.
+        let (rows, _) = super::rows(
+            &r,
+            &Query {
+                layer: Some(2),
+                ..Query::default()
+            },
+        );
+        assert!(rows.iter().all(|r| r.counted_under.is_none()));
     }
 
     #[test]
