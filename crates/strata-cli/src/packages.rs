@@ -286,7 +286,8 @@ fn table(o: &mut impl Write, r: &PackageReport, at: usize, layer: Option<usize>)
     ]];
     for (id, p) in &present {
         // A Python distribution a deb installed: its files' bytes are the deb's.
-        let under = (layer.is_none() && p.bytes == 0 && p.n_files > 0)
+        let under = layer
+            .is_none()
             .then(|| strata_core::package_view::counted_under(r, *id))
             .flatten()
             .and_then(|o| r.get(o));

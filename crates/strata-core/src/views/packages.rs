@@ -103,9 +103,11 @@ pub struct Row {
     pub counted_under: Option<PackageIdx>,
 }
 
-/// The package whose row counts the files of `id` in the final image: the report gives each
-/// file's bytes to the first package present that owns it.
+/// The package whose row counts the files of `id` in the final image, when `id` has files but
+/// no bytes of its own: the report gives each file's bytes to the first package present that
+/// owns it.
 pub fn counted_under(report: &PackageReport, id: PackageIdx) -> Option<PackageIdx> {
+    report.get(id).filter(|p| p.bytes == 0 && p.n_files > 0)?;
     let last = report.layers.len();
     report
         .files_of(id)
@@ -155,7 +157,9 @@ pub fn rows(report: &PackageReport, query: &Query) -> (Vec<Row>, usize) {
             },
             n_files: p.n_files,
             license: p.package.license.clone(),
-            counted_under: (query.layer.is_none() && p.bytes == 0 && p.n_files > 0)
+            counted_under: query
+                .layer
+                .is_none()
                 .then(|| counted_under(report, id))
                 .flatten(),
         })
