@@ -152,6 +152,40 @@ mod benches {
         });
         g.bench_function("waste report", |b| b.iter(|| black_box(tree.waste())));
         g.finish();
+
+        // A snapshot's body of the same two layers, in one go and as the page writes it (16k
+        // elements a call): the slices must cost no more than the whole.
+        let oci = MemorySource::new(include_bytes!("../tests/data/tiny.oci.tar").to_vec());
+        let limits = Limits::default();
+        let archive = strata_core::open_archive(&oci, &limits, &mut |_| {}).unwrap();
+        let mut image = strata_core::load_image(
+            &archive,
+            &oci,
+            0,
+            &strata_core::ManifestPick::Default,
+            &limits,
+        )
+        .unwrap();
+        let analysis = strata_core::analyse(
+            &mut image,
+            vec![Some(scan(&small)), Some(scan(&layer(10_000, 50)))],
+        );
+        let mut g = c.benchmark_group("snapshot body (20k + 10k entries)");
+        g.sample_size(10);
+        g.bench_function("in one go", |b| {
+            b.iter(|| {
+                black_box(strata_core::snapshot::body_of("a", "b", &image, &analysis).unwrap())
+            })
+        });
+        g.bench_function("16k elements a call", |b| {
+            b.iter(|| {
+                let mut w =
+                    strata_core::snapshot::BodyWriter::new("a", "b", &image, &analysis).unwrap();
+                while !w.write(&analysis, 16_384).unwrap() {}
+                black_box(w.finish())
+            })
+        });
+        g.finish();
     }
 
     criterion_group!(group, hot_paths);

@@ -216,6 +216,28 @@ engine_test! {
         let copied = encode(&Snapshot::of("tiny.oci.tar", "OCI image layout", &image, &analysis)).unwrap();
         let body = strata_core::snapshot::body_of("tiny.oci.tar", "OCI image layout", &image, &analysis).unwrap();
         assert_eq!(strata_core::snapshot::compress(&body).unwrap(), copied);
+        // The page's way between frames: a few elements per call, any number of calls, the
+        // same bytes (every piece of it cut in the middle, names' bytes included).
+        for budget in [1, 3, 1000] {
+            let mut writer = strata_core::snapshot::BodyWriter::new("tiny.oci.tar", "OCI image layout", &image, &analysis).unwrap();
+            let mut calls = 1;
+            while !writer.write(&analysis, budget).unwrap() {
+                calls += 1;
+            }
+            assert_eq!(writer.finish(), body, "{budget} elements a call");
+            assert!(budget > 100 || calls > 20, "{calls} calls of {budget} elements");
+        }
+        // Given another analysis than the one it was begun from, it says so (no panic).
+        let mut writer = strata_core::snapshot::BodyWriter::new("tiny.oci.tar", "OCI image layout", &image, &analysis).unwrap();
+        let one_layer = strata_core::analyse(&mut image.clone(), vec![snapshot.scans[0].clone()]);
+        let e = loop {
+            match writer.write(&one_layer, 10) {
+                Ok(true) => panic!("the whole body written from the wrong analysis"),
+                Ok(false) => {}
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(e.contains("layer 2 is not in the analysis"), "{e}");
     }
 
     fn digests_left_for_later_are_checked_after_the_tree_like_a_full_scan() {

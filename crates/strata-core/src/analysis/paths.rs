@@ -25,7 +25,7 @@ impl PathId {
 const EMPTY: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Node {
+pub(crate) struct Node {
     parent: u32,
     name: u32,
 }
@@ -87,6 +87,11 @@ impl PathTable {
             name: empty,
         });
         t
+    }
+
+    /// The stored fields, in their serialized order (a snapshot writes them a piece at a time).
+    pub(crate) fn stored(&self) -> (&str, &[u32], &[Node]) {
+        (&self.name_bytes, &self.name_starts, &self.nodes)
     }
 
     /// Number of paths (nodes), the root included.

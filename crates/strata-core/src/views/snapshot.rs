@@ -83,34 +83,6 @@ impl Snapshot {
     }
 }
 
-/// [`Snapshot`] as it is written, borrowing the analysis instead of copying its indexes: the
-/// same fields in the same order, so postcard writes the same bytes (postcard names no field).
-#[derive(Serialize)]
-struct SnapshotRef<'a> {
-    version: u32,
-    name: &'a str,
-    format: &'a str,
-    #[serde(serialize_with = "image_as_json")]
-    image: &'a Image,
-    scans: Vec<Option<ScanRef<'a>>>,
-}
-
-fn image_as_json<S: serde::Serializer>(image: &&Image, s: S) -> Result<S::Ok, S::Error> {
-    as_json::serialize(image, s)
-}
-
-/// [`LayerScan`], borrowed, field for field.
-#[derive(Serialize)]
-struct ScanRef<'a> {
-    index: &'a crate::layer::LayerIndex,
-    compression: crate::Compression,
-    digest: &'a Option<crate::Digest>,
-    diff_id: &'a Option<crate::DiffId>,
-    stored_size: u64,
-    tar_size: u64,
-    error: &'a Option<crate::error::ErrorReport>,
-}
-
 /// The snapshot's body (postcard, before [`compress`]) of an analysed image, written from the
 /// analysis in place: a million-entry index is not copied first, as [`Snapshot::of`] does.
 /// The same bytes as `postcard::to_allocvec(&Snapshot::of(..))`.
@@ -120,34 +92,251 @@ pub fn body_of(
     image: &Image,
     analysis: &crate::Analysis,
 ) -> Result<Vec<u8>, Error> {
-    let scans = analysis
-        .scans
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let s = s.as_ref()?;
-            Some(ScanRef {
-                index: analysis.tree.layers.get(i)?,
-                compression: s.compression,
-                digest: &s.digest,
-                diff_id: &s.diff_id,
-                stored_size: s.stored_size,
-                tar_size: s.tar_size,
-                error: &s.error,
-            })
-        })
-        .collect();
-    let snapshot = SnapshotRef {
-        version: VERSION,
-        name,
-        format,
-        image,
-        scans,
-    };
-    postcard::to_allocvec(&snapshot).map_err(|e| Error::Invalid {
+    let mut writer = BodyWriter::new(name, format, image, analysis)?;
+    while !writer.write(analysis, usize::MAX)? {}
+    Ok(writer.finish())
+}
+
+/// Writes a snapshot's body ([`body_of`]) a piece at a time, so that a page can write a
+/// million entries between frames: encoding them is a quarter of a second of wasm in one go.
+///
+/// postcard names no field and writes a sequence as its length then its elements, so the body
+/// is the concatenation of its fields' encodings, and a long sequence can be written a run of
+/// elements at a time. The writer keeps no borrow of the analysis (the page holds it in an
+/// `Rc` across tasks): each call to [`BodyWriter::write`] is given it again, and must be given
+/// the same one.
+pub struct BodyWriter {
+    pieces: Vec<Piece>,
+    /// The piece being written, and how many of its elements are written.
+    at: usize,
+    done: usize,
+    out: Vec<u8>,
+}
+
+/// A piece of the body: bytes already encoded (everything small), or one of a layer index's
+/// long sequences, whose length is already written.
+enum Piece {
+    Bytes(Vec<u8>),
+    Run { layer: usize, field: Field },
+}
+
+/// The long sequences of a layer's index, in the order they are serialized.
+#[derive(Clone, Copy)]
+enum Field {
+    NameBytes,
+    NameStarts,
+    Nodes,
+    Entries,
+    Whiteouts,
+    StringBytes,
+    StringStarts,
+}
+
+/// Raw bytes copied count this many to one element encoded, against a write's budget.
+const BYTES_PER_ELEMENT: usize = 64;
+
+/// A postcard output that appends to a `Vec` (postcard's own `AllocVec` owns its `Vec`).
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.0.push(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+/// Elements of a sequence without its length: postcard writes a tuple's elements only.
+struct Elements<'a, T>(&'a [T]);
+
+impl<T: Serialize> Serialize for Elements<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(self.0.len())?;
+        for e in self.0 {
+            t.serialize_element(e)?;
+        }
+        t.end()
+    }
+}
+
+fn postcard_error(e: postcard::Error) -> Error {
+    Error::Invalid {
         what: "the snapshot".into(),
         detail: e.to_string(),
-    })
+    }
+}
+
+fn append<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), Error> {
+    postcard::serialize_with_flavor(value, Append(out)).map_err(postcard_error)
+}
+
+/// Lays out the pieces, encoding the small ones.
+struct Layout {
+    pieces: Vec<Piece>,
+    bytes: Vec<u8>,
+}
+
+impl Layout {
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        append(&mut self.bytes, value)
+    }
+
+    /// A long sequence of `len` elements: its length now, its elements when written.
+    fn run(&mut self, layer: usize, field: Field, len: usize) -> Result<(), Error> {
+        // A sequence's length is a varint, as a u64's is.
+        self.value(&(len as u64))?;
+        self.pieces
+            .push(Piece::Bytes(std::mem::take(&mut self.bytes)));
+        self.pieces.push(Piece::Run { layer, field });
+        Ok(())
+    }
+}
+
+impl BodyWriter {
+    /// Lays out the body of `analysis`: the image, names and small fields are encoded now
+    /// (their JSON and a few kilobytes), the indexes' long sequences by [`BodyWriter::write`].
+    pub fn new(
+        name: &str,
+        format: &str,
+        image: &Image,
+        analysis: &crate::Analysis,
+    ) -> Result<BodyWriter, Error> {
+        let mut l = Layout {
+            pieces: Vec::new(),
+            bytes: Vec::new(),
+        };
+        // Snapshot's fields, in order.
+        l.value(&VERSION)?;
+        l.value(name)?;
+        l.value(format)?;
+        l.value(&serde_json::to_string(image).map_err(|e| Error::Invalid {
+            what: "the snapshot".into(),
+            detail: e.to_string(),
+        })?)?;
+        l.value(&(analysis.scans.len() as u64))?;
+        for (i, scan) in analysis.scans.iter().enumerate() {
+            let (Some(s), Some(index)) = (scan, analysis.tree.layers.get(i)) else {
+                l.value(&None::<()>)?;
+                continue;
+            };
+            // Some, then LayerScan's fields, in order; first its index's.
+            l.value(&1u8)?;
+            let (name_bytes, name_starts, nodes) = index.paths.stored();
+            l.run(i, Field::NameBytes, name_bytes.len())?;
+            l.run(i, Field::NameStarts, name_starts.len())?;
+            l.run(i, Field::Nodes, nodes.len())?;
+            l.run(i, Field::Entries, index.entries.len())?;
+            l.run(i, Field::Whiteouts, index.whiteouts.len())?;
+            let (string_bytes, string_starts) = index.strings.stored();
+            l.run(i, Field::StringBytes, string_bytes.len())?;
+            l.run(i, Field::StringStarts, string_starts.len())?;
+            l.value(&index.xattrs)?;
+            l.value(&index.sparse_maps)?;
+            l.value(&index.diagnostics)?;
+            l.value(&index.no_end_marker)?;
+            l.value(&s.compression)?;
+            l.value(&s.digest)?;
+            l.value(&s.diff_id)?;
+            l.value(&s.stored_size)?;
+            l.value(&s.tar_size)?;
+            l.value(&s.error)?;
+        }
+        let mut pieces = l.pieces;
+        pieces.push(Piece::Bytes(l.bytes));
+        Ok(BodyWriter {
+            pieces,
+            at: 0,
+            done: 0,
+            out: Vec::new(),
+        })
+    }
+
+    /// Writes about `budget` more elements (an index entry, a path; 64 bytes of names), and
+    /// says whether the body is complete. `analysis` must be the one the writer was made of.
+    pub fn write(&mut self, analysis: &crate::Analysis, budget: usize) -> Result<bool, Error> {
+        let mut left = budget.max(1);
+        while left > 0 {
+            let Some(piece) = self.pieces.get(self.at) else {
+                return Ok(true);
+            };
+            match piece {
+                Piece::Bytes(bytes) => {
+                    self.out.extend_from_slice(bytes);
+                    left = left.saturating_sub(bytes.len() / BYTES_PER_ELEMENT);
+                    self.at += 1;
+                }
+                &Piece::Run { layer, field } => {
+                    let index = analysis
+                        .tree
+                        .layers
+                        .get(layer)
+                        .ok_or_else(|| Error::Invalid {
+                            what: "the snapshot".into(),
+                            detail: format!(
+                                "layer {} is not in the analysis it was begun from",
+                                layer + 1
+                            ),
+                        })?;
+                    let (from, out) = (self.done, &mut self.out);
+                    let (written, len, cost) = match field {
+                        Field::NameBytes => raw(index.paths.stored().0.as_bytes(), from, left, out),
+                        Field::StringBytes => {
+                            raw(index.strings.stored().0.as_bytes(), from, left, out)
+                        }
+                        Field::NameStarts => run(index.paths.stored().1, from, left, out)?,
+                        Field::Nodes => run(index.paths.stored().2, from, left, out)?,
+                        Field::Entries => run(&index.entries, from, left, out)?,
+                        Field::Whiteouts => run(&index.whiteouts, from, left, out)?,
+                        Field::StringStarts => run(index.strings.stored().1, from, left, out)?,
+                    };
+                    left = left.saturating_sub(cost.max(1));
+                    self.done += written;
+                    if self.done >= len {
+                        (self.at, self.done) = (self.at + 1, 0);
+                    }
+                }
+            }
+        }
+        Ok(self.at >= self.pieces.len())
+    }
+
+    /// The body written so far: all of it once [`BodyWriter::write`] has said so.
+    pub fn finish(self) -> Vec<u8> {
+        self.out
+    }
+}
+
+/// Copies bytes `from..` of `all`, at most `budget` elements' worth: (bytes written, total,
+/// elements' worth).
+fn raw(all: &[u8], from: usize, budget: usize, out: &mut Vec<u8>) -> (usize, usize, usize) {
+    let rest = all.get(from..).unwrap_or_default();
+    let n = rest.len().min(budget.saturating_mul(BYTES_PER_ELEMENT));
+    out.extend_from_slice(&rest[..n]);
+    (n, all.len(), n.div_ceil(BYTES_PER_ELEMENT))
+}
+
+/// Encodes elements `from..` of `all`, at most `budget`: (elements written, total, the same).
+fn run<T: Serialize>(
+    all: &[T],
+    from: usize,
+    budget: usize,
+    out: &mut Vec<u8>,
+) -> Result<(usize, usize, usize), Error> {
+    let rest = all.get(from..).unwrap_or_default();
+    let n = rest.len().min(budget);
+    append(out, &Elements(&rest[..n]))?;
+    Ok((n, all.len(), n))
 }
 
 /// The snapshot file of a body ([`body_of`]): the magic line, then the body gzipped. The slow

@@ -29,6 +29,11 @@ pub struct Strings {
 }
 
 impl Strings {
+    /// The stored fields, in their serialized order (a snapshot writes them a piece at a time).
+    pub(crate) fn stored(&self) -> (&str, &[u32]) {
+        (&self.bytes, &self.starts)
+    }
+
     fn new() -> Self {
         let mut s = Strings {
             bytes: String::new(),
