@@ -195,8 +195,9 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             millis,
             memory,
         } => match postcard::take_from_bytes::<strata_core::LayerScan>(&bytes) {
-            Ok((mut scan, _files)) => {
-                scan.index.restore();
+            Ok((scan, _files)) => {
+                // The layer's path lookups are not rebuilt: only the image's tree looks paths
+                // up, and it rebuilds its own (a million placements less on this thread).
                 Response::Scanned {
                     job,
                     layer,

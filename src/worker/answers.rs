@@ -297,8 +297,7 @@ impl PackageInput {
                 .map_err(|e| damaged(e.to_string())),
         };
         match decoded {
-            Ok((mut scan, kept)) => {
-                scan.index.restore();
+            Ok((scan, kept)) => {
                 self.compressions[i] = scan.compression;
                 self.indexes[i] = Some(scan.index);
                 self.captured[i] = kept;

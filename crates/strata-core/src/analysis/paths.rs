@@ -24,7 +24,7 @@ impl PathId {
 
 const EMPTY: u32 = u32::MAX;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(crate) struct Node {
     parent: u32,
     name: u32,
@@ -144,6 +144,10 @@ impl PathTable {
     }
 
     fn find_name(&self, name: &str, h: u64) -> Option<u32> {
+        if self.name_slots.is_empty() {
+            // No lookups (see `rebuild_lookups`): right, if slow.
+            return (0..self.n_names() as u32).find(|&i| self.name_bytes_of(i) == name.as_bytes());
+        }
         let mask = self.name_slots.len() - 1;
         let (mut i, t) = (h as usize & mask, tag(h));
         loop {
@@ -177,6 +181,11 @@ impl PathTable {
     }
 
     fn find_node(&self, parent: u32, name: u32) -> Option<u32> {
+        if self.node_slots.is_empty() {
+            // No lookups (see `rebuild_lookups`): right, if slow.
+            return (1..self.nodes.len() as u32)
+                .find(|&i| self.nodes[i as usize] == Node { parent, name });
+        }
         let mask = self.node_slots.len() - 1;
         let h = hash_node(parent, name);
         let (mut i, t) = (h as usize & mask, tag(h));
@@ -217,6 +226,9 @@ impl PathTable {
 
     /// The child `name` of `parent`, created if new. `name` must be one component.
     pub fn child(&mut self, parent: PathId, name: &str) -> PathId {
+        if self.name_slots.is_empty() || self.node_slots.is_empty() {
+            self.rebuild_lookups();
+        }
         let name_id = self.intern_name(name);
         if let Some(id) = self.find_node(parent.0, name_id) {
             return PathId(id);
@@ -328,15 +340,36 @@ impl PathTable {
     }
 
     /// Rebuilds the lookup tables after deserialisation (they are not sent across workers).
+    /// Until then a lookup is a linear search, and the first path interned rebuilds them: the
+    /// page never rebuilds a layer's, which only its image's tree looks paths up in (seeded
+    /// with the first layer's, rebuilt there once).
     pub fn rebuild_lookups(&mut self) {
         let names = self.n_names().max(8);
         self.grow_names((names * 2).next_power_of_two());
         self.grow_nodes((self.nodes.len().max(8) * 2).next_power_of_two());
     }
 
+    /// A copy to intern more paths into, with lookup tables (rebuilt in the copy when the
+    /// table crossed a worker boundary without them).
+    pub(crate) fn with_lookups(&self) -> PathTable {
+        if !self.name_slots.is_empty() && !self.node_slots.is_empty() {
+            return self.clone();
+        }
+        let mut copy = PathTable {
+            name_bytes: self.name_bytes.clone(),
+            name_starts: self.name_starts.clone(),
+            nodes: self.nodes.clone(),
+            ..PathTable::default()
+        };
+        copy.rebuild_lookups();
+        copy
+    }
+
     /// Checks a table that came from outside (a snapshot file): names are slices of their
     /// bytes on character boundaries, every node's parent was made before it and its name
-    /// exists. A table that passes cannot make a lookup or a path panic.
+    /// exists, and no name or path is there twice. A table that passes cannot make a lookup or
+    /// a path panic, and is one interning would have made (the root first, every path once):
+    /// an image's tree starts from its first layer's table as it is ([`crate::ImageTree`]).
     pub fn validate(&self) -> Result<(), String> {
         let starts = &self.name_starts;
         if starts.first() != Some(&0) {
@@ -363,6 +396,17 @@ impl PathTable {
             if i > 0 && n.parent as usize >= i {
                 return Err(format!("path {i}'s parent comes after it"));
             }
+        }
+        if self.nodes[0] != (Node { parent: 0, name: 0 }) || !self.name_str(0).is_empty() {
+            return Err("the root is not the first path".into());
+        }
+        let mut seen = std::collections::HashSet::with_capacity(names);
+        if let Some(i) = (0..names as u32).find(|&i| !seen.insert(self.name_str(i))) {
+            return Err(format!("name {i} is there twice"));
+        }
+        let mut seen = std::collections::HashSet::with_capacity(self.nodes.len());
+        if let Some(i) = (1..self.nodes.len()).find(|&i| !seen.insert(self.nodes[i])) {
+            return Err(format!("path {i} is there twice"));
         }
         Ok(())
     }
@@ -443,8 +487,43 @@ mod tests {
         assert_eq!(t.len(), 1 + 100 + 50_000);
         let mut copy: PathTable =
             serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        // Without its lookups a table still answers (slowly), and interning rebuilds them.
+        assert_eq!(copy.lookup("d7/f107"), t.lookup("d7/f107"));
+        assert_eq!(copy.lookup("d7/nope"), None);
+        let mut grown = copy.clone();
+        assert_eq!(grown.intern("d7/f107"), t.lookup("d7/f107").unwrap());
+        assert_eq!(grown.intern("d7/new").index(), t.len());
+        assert_eq!(
+            grown.with_lookups().lookup("d7/new").map(PathId::index),
+            Some(t.len())
+        );
+        assert_eq!(copy.with_lookups().lookup("d9/f109"), t.lookup("d9/f109"));
         copy.rebuild_lookups();
         assert_eq!(copy.lookup("d7/f107"), t.lookup("d7/f107"));
+    }
+
+    #[test]
+    fn a_table_from_outside_with_a_path_or_name_twice_is_refused() {
+        let mut t = PathTable::new();
+        t.intern("usr/bin/env");
+        t.intern("usr/lib");
+        assert_eq!(t.validate(), Ok(()));
+        // The same (parent, name) twice: interning would have made one path.
+        let mut twice = t.clone();
+        twice.nodes.push(twice.nodes[2]);
+        assert_eq!(twice.validate(), Err("path 5 is there twice".into()));
+        // The same name twice under two numbers.
+        let mut twice = t.clone();
+        twice.name_bytes.push_str("lib");
+        twice.name_starts.push(twice.name_bytes.len() as u32);
+        assert_eq!(twice.validate(), Err("name 5 is there twice".into()));
+        // A root that is not the first path.
+        let mut rootless = t.clone();
+        rootless.nodes[0].name = 1;
+        assert_eq!(
+            rootless.validate(),
+            Err("the root is not the first path".into())
+        );
     }
 
     #[test]

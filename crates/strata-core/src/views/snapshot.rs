@@ -407,12 +407,11 @@ pub fn from_postcard(bytes: &[u8]) -> Result<Snapshot, Error> {
             s.image.layers.len()
         )));
     }
-    for (i, scan) in s.scans.iter_mut().enumerate() {
+    for (i, scan) in s.scans.iter().enumerate() {
         if let Some(scan) = scan {
             scan.index
                 .validate()
                 .map_err(|e| bad(format!("layer {}'s index is damaged: {e}", i + 1)))?;
-            scan.index.restore();
         }
     }
     for (i, l) in s.image.layers.iter().enumerate() {

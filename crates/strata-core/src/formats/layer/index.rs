@@ -200,7 +200,7 @@ impl LayerIndex {
     }
 
     /// Checks an index that came from outside (a snapshot file) before anything indexes with
-    /// it: every path, string and entry number in range. Then [`LayerIndex::restore`].
+    /// it: every path, string and entry number in range.
     pub fn validate(&self) -> Result<(), String> {
         self.paths.validate()?;
         self.strings.validate()?;
@@ -227,11 +227,6 @@ impl LayerIndex {
             return Err("a sparse map or xattr names an entry that does not exist".into());
         }
         Ok(())
-    }
-
-    /// Rebuilds lookup tables after the index crossed a worker boundary.
-    pub fn restore(&mut self) {
-        self.paths.rebuild_lookups();
     }
 
     /// The sparse map of entry `i`, when it is in the headers.
