@@ -94,9 +94,13 @@ fn secret_kind(path: &str) -> Option<&'static str> {
         n if n.ends_with(".ppk") => Some("a PuTTY private key"),
         // `secret.txt`, `client_secret.json`, `credentials.yaml`: named for what they hold.
         // Not code (Python's `secrets.py`) and not in the places distributions ship files.
+        // (Case-blind without lowering a copy: this runs for every file of the image.)
         n if !public_certs && !is_code(n) && {
-            let lower = n.to_ascii_lowercase();
-            lower.contains("secret") || lower == "credentials" || lower.starts_with("credentials.")
+            let b = n.as_bytes();
+            b.windows(6).any(|w| w.eq_ignore_ascii_case(b"secret"))
+                || n.eq_ignore_ascii_case("credentials")
+                || b.get(..12)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"credentials."))
         } =>
         {
             Some("a file named for a secret")
@@ -270,14 +274,22 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
     let mut logs: Vec<Evidence> = Vec::new();
     let mut artefacts: Vec<Evidence> = Vec::new();
     let mut setuid: Vec<Evidence> = Vec::new();
+    // Depth first, each path its parent's and a name (building every path from the root up
+    // was most of the time for a million files).
     let mut path = String::new();
-    for p in 0..tree.paths.len() {
-        let id = PathId(p as u32);
+    let mut stack: Vec<(PathId, usize)> = tree.children(PathId::ROOT).map(|c| (c, 0)).collect();
+    while let Some((id, parent_len)) = stack.pop() {
+        path.truncate(parent_len);
+        if parent_len > 0 {
+            path.push('/');
+        }
+        path.push_str(tree.paths.name(id));
+        let len = path.len();
+        stack.extend(tree.children(id).map(|c| (c, len)));
         let timeline = tree.timeline(id);
         if timeline.is_empty() {
             continue;
         }
-        tree.paths.path_into(id, &mut path);
         let last = timeline.len() - 1;
         for (i, e) in timeline.iter().enumerate() {
             let Some(entry) = tree.entry(e).filter(|x| x.kind == EntryKind::File) else {
@@ -374,7 +386,7 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
         }
     }
     if !caches.is_empty() {
-        caches.sort_by_key(|c| std::cmp::Reverse(c.2));
+        caches.sort_by_key(|c| (std::cmp::Reverse(c.2), c.1, c.0));
         let bytes = caches.iter().map(|c| c.2).sum();
         out.push(Hint {
             code: "package-cache".into(),
