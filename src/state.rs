@@ -804,14 +804,35 @@ impl AppState {
     }
 }
 
+/// The analysis of an image's scans, before its reports: building an explorer is two tasks
+/// on the page, the tree in one and what is worked out from it in the next (a million files
+/// took half a second each).
+#[derive(Debug)]
+pub struct Analysed {
+    pub image: Image,
+    pub analysis: Analysis,
+    pub millis: f64,
+    pub stats: ScanStats,
+}
+
 /// Builds the explorer's data once every layer's scan is in (engine work, on the page: the
 /// tree is what the views walk). The caller times it (`stats.tree_millis` and the rest).
 pub fn build_explorer(
     session: &Session,
     scans: Vec<Option<LayerScan>>,
     millis: f64,
-    mut stats: ScanStats,
+    stats: ScanStats,
 ) -> Explorer {
+    explorer_of(analyse_scans(session, scans, millis, stats))
+}
+
+/// The first half of [`build_explorer`]: the tree.
+pub fn analyse_scans(
+    session: &Session,
+    scans: Vec<Option<LayerScan>>,
+    millis: f64,
+    mut stats: ScanStats,
+) -> Analysed {
     for (i, scan) in scans.iter().enumerate() {
         if let (Some(scan), Some(stat)) = (scan, stats.layers.iter_mut().find(|l| l.layer == i + 1))
         {
@@ -823,6 +844,23 @@ pub fn build_explorer(
     }
     let mut image = session.image.clone();
     let analysis = strata_core::analyse(&mut image, scans);
+    Analysed {
+        image,
+        analysis,
+        millis,
+        stats,
+    }
+}
+
+/// The second half of [`build_explorer`]: the history, inspect, findings, layers and waste.
+pub fn explorer_of(analysed: Analysed) -> Explorer {
+    let Analysed {
+        image,
+        analysis,
+        millis,
+        stats,
+        ..
+    } = analysed;
     let report = strata_core::report::LayersReport::of(&image, &analysis);
     let layers = layer_list(&analysis.tree, &image, &report.history.rows);
     let waste = analysis.tree.waste();

@@ -6,7 +6,10 @@
 use super::{Attach, Env, Job, Loader, Output, Source, Worker};
 use crate::protocol::Side;
 use crate::protocol::{FileBytes, RegistryBlob, Request, Response, browser_error};
-use crate::state::{Action, CompareState, Comparison, Explorer, LayerStat, LayersState, Session};
+use crate::state::{
+    Action, CompareState, Comparison, Explorer, LayerStat, LayersState, Session, analyse_scans,
+    explorer_of,
+};
 use std::rc::Rc;
 use strata_core::LayerIdx;
 
@@ -259,23 +262,40 @@ impl Loader {
         }
     }
 
-    /// The tree of run `run`, when that run is still the one on and all its scans are in.
+    /// The tree of run `run`, when that run is still the one on and all its scans are in; its
+    /// reports in the next task ([`Self::report_due`]).
     pub(super) fn tree_due(&mut self, run: u64, env: &dyn Env) {
         // Taken by the tree once built: a second TreeDue finds none.
-        if run == self.run && self.pool && !self.scans.is_empty() && self.scans_waiting() == 0 {
-            self.layers_ready(env);
+        if run != self.run || !self.pool || self.scans.is_empty() || self.scans_waiting() != 0 {
+            return;
         }
-    }
-
-    /// Every scan is in: the tree, then the digests the scans left for later.
-    fn layers_ready(&mut self, env: &dyn Env) {
         let Some(session) = self.state.session().cloned() else {
             return;
         };
         let scans = std::mem::take(&mut self.scans);
         let millis = env.now_ms() - self.started;
         let stats = std::mem::take(&mut self.stats);
-        let explorer = Self::explorer(env, &session, scans, millis, stats);
+        let started = env.now_ms();
+        let analysed = analyse_scans(&session, scans, millis, stats);
+        self.analysed = Some((run, session, analysed, env.now_ms() - started));
+        self.out
+            .push(Output::Later(super::Event::ReportDue { run }));
+    }
+
+    /// Every scan is in and the tree built: the reports, then the digests the scans left for
+    /// later.
+    pub(super) fn report_due(&mut self, run: u64, env: &dyn Env) {
+        let Some((of, session, analysed, tree_millis)) = self.analysed.take() else {
+            return;
+        };
+        if of != run || run != self.run {
+            return;
+        }
+        let started = env.now_ms();
+        let mut explorer = explorer_of(analysed);
+        explorer.stats.tree_millis = tree_millis + env.now_ms() - started;
+        explorer.stats.wall_millis = explorer.millis + explorer.stats.tree_millis;
+        explorer.stats.page_memory = env.page_memory();
         self.out.push(Output::Mark("strata:layers-ready"));
         let unverified = explorer.analysis.unverified();
         let run = self.run;

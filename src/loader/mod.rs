@@ -21,7 +21,9 @@ use crate::protocol::{
     ErrorInfo, FileBytes, JobId, RegistryAccess, RegistryRequest, Request, Response,
 };
 use crate::route::{Route, View};
-use crate::state::{Action, AppState, Explorer, ScanStats, Session, Wanted, build_explorer};
+use crate::state::{
+    Action, Analysed, AppState, Explorer, ScanStats, Session, Wanted, build_explorer,
+};
 use std::collections::HashMap;
 use strata_core::{LayerIdx, LayerScan, Limits};
 
@@ -152,6 +154,11 @@ pub enum Event {
     TreeDue {
         run: u64,
     },
+    /// The tree of run `run` is built: work out its reports (an [`Output::Later`] of the tree,
+    /// a task of its own).
+    ReportDue {
+        run: u64,
+    },
 }
 
 /// Where the open image's bytes are.
@@ -222,6 +229,8 @@ pub struct Loader {
     packages_worker: bool,
     started: f64,
     stats: ScanStats,
+    /// The tree of run `.0`, built, its reports due, and how long the tree took (ms).
+    analysed: Option<(u64, std::rc::Rc<Session>, Analysed, f64)>,
     /// The comparison's image: its name and, for a registry, the reference typed.
     compare: Option<(String, Option<String>)>,
     /// Where the compared image's files are read from, once it is read.
@@ -269,6 +278,7 @@ impl Loader {
             packages: None,
             packages_worker: false,
             started: 0.0,
+            analysed: None,
             stats: ScanStats::default(),
             compare: None,
             compare_source: None,
@@ -331,6 +341,7 @@ impl Loader {
             Event::SnapshotSaving => self.apply(Action::SnapshotSaving),
             Event::SnapshotSaved(note) => self.apply(Action::SnapshotSaved(note)),
             Event::TreeDue { run } => self.tree_due(run, env),
+            Event::ReportDue { run } => self.report_due(run, env),
         }
         self.settle(env);
         std::mem::take(&mut self.out)

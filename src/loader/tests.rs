@@ -55,6 +55,8 @@ struct Sim {
     /// Answers on their way to the page.
     inbox: Vec<(Worker, Response)>,
     later: Vec<Event>,
+    /// Keep the page's later tasks here instead of running them (to look between them).
+    hold_later: Option<Vec<Event>>,
     /// Pool jobs not run yet.
     pool: Vec<(Request, Attach)>,
     /// Every request sent (for assertions), file read answers, marks.
@@ -102,6 +104,7 @@ impl Sim {
             alive: Vec::new(),
             inbox: Vec::new(),
             later: Vec::new(),
+            hold_later: None,
             pool: Vec::new(),
             sent: Vec::new(),
             replies: Vec::new(),
@@ -202,7 +205,10 @@ impl Sim {
                 Output::Reply { ticket, result } => self.replies.push((ticket, result)),
                 Output::Mark(name) => self.marks.push(name),
                 // After this batch, as the page's next task.
-                Output::Later(event) => self.later.push(event),
+                Output::Later(event) => match &mut self.hold_later {
+                    Some(held) => held.push(event),
+                    None => self.later.push(event),
+                },
             }
         }
         for event in std::mem::take(&mut self.later) {
@@ -609,6 +615,58 @@ fn drop_overview_layers_verified() {
             strata_core::LayerStatus::Verified
         );
     }
+}
+
+#[test]
+fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
+    let mut sim = Sim::new("");
+    sim.hold_later = Some(Vec::new());
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    sim.run_pool();
+    let mut next = |sim: &mut Sim| {
+        let held = std::mem::take(sim.hold_later.as_mut().unwrap());
+        assert_eq!(held.len(), 1, "{held:?}");
+        held.into_iter().next().unwrap()
+    };
+    // The last index decoded in one task, the tree in the next, its reports in a third.
+    let tree = next(&mut sim);
+    let Event::TreeDue { run } = tree else {
+        panic!("{tree:?}")
+    };
+    assert!(matches!(sim.state().layers, LayersState::Scanning { .. }));
+    sim.send(Event::TreeDue { run });
+    let reports = next(&mut sim);
+    assert!(
+        matches!(reports, Event::ReportDue { run: r } if r == run),
+        "{reports:?}"
+    );
+    assert!(matches!(sim.state().layers, LayersState::Scanning { .. }));
+    assert!(!sim.marks.contains(&"strata:layers-ready"));
+    // Sent twice (as a stale task would be), the tree is built once and the reports too.
+    sim.send(Event::TreeDue { run });
+    assert_eq!(sim.hold_later.as_ref().map(Vec::len), Some(0));
+    sim.send(reports);
+    let explorer = sim.explorer();
+    assert_eq!(
+        explorer.analysis.scans.len(),
+        sim.session().image.layers.len()
+    );
+    assert!(explorer.stats.tree_millis >= 0.0);
+    assert_eq!(
+        sim.marks
+            .iter()
+            .filter(|m| **m == "strata:layers-ready")
+            .count(),
+        1
+    );
+    sim.send(Event::ReportDue { run });
+    assert_eq!(
+        sim.marks
+            .iter()
+            .filter(|m| **m == "strata:layers-ready")
+            .count(),
+        1
+    );
 }
 
 #[test]
