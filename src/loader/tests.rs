@@ -623,7 +623,7 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
     sim.hold_later = Some(Vec::new());
     sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
     sim.run_pool();
-    let mut next = |sim: &mut Sim| {
+    let next = |sim: &mut Sim| {
         let held = std::mem::take(sim.hold_later.as_mut().unwrap());
         assert_eq!(held.len(), 1, "{held:?}");
         held.into_iter().next().unwrap()

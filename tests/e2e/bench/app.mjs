@@ -50,6 +50,7 @@ for (const [name, file] of archives) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   await context.addInitScript(LONG_TASKS);
   const page = await context.newPage();
+  page.on("console", (m) => { if (m.text().startsWith("PHASE")) process.stderr.write(m.text() + "\n"); });
   await page.goto(server.url);
   await page.waitForSelector("header.topbar");
   await page.waitForTimeout(500);
