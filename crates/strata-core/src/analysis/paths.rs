@@ -37,15 +37,21 @@ pub struct PathTable {
     name_bytes: String,
     /// `name_starts[i]..name_starts[i + 1]` is name `i`.
     name_starts: Vec<u32>,
+    nodes: Vec<Node>,
+    /// Built when first needed: not sent across workers, and never needed for most tables
+    /// that were (a layer's on the page; a one-layer image's tree, unless a view looks a path
+    /// up by name). Rebuilding a million paths' was half the page's tree time.
     #[serde(skip)]
+    lookups: std::sync::OnceLock<Lookups>,
+}
+
+/// The two open-addressing tables of a [`PathTable`].
+#[derive(Debug, Clone, Default)]
+struct Lookups {
     name_slots: Vec<u32>,
     /// The top byte of the hash of the name in each slot.
-    #[serde(skip)]
     name_tags: Vec<u8>,
-    nodes: Vec<Node>,
-    #[serde(skip)]
     node_slots: Vec<u32>,
-    #[serde(skip)]
     node_tags: Vec<u8>,
 }
 
@@ -58,6 +64,104 @@ fn hash_bytes(b: &[u8]) -> u64 {
 /// The byte kept beside a slot: the hash's top bits (the slot index uses its low bits).
 fn tag(h: u64) -> u8 {
     (h >> 56) as u8
+}
+
+/// Name `id`'s bytes (no character-boundary checks: the offsets were made, or validated, on
+/// boundaries).
+fn name_at<'a>(bytes: &'a str, starts: &[u32], id: u32) -> &'a [u8] {
+    let i = id as usize;
+    &bytes.as_bytes()[starts[i] as usize..starts[i + 1] as usize]
+}
+
+fn intern_name(bytes: &mut String, starts: &mut Vec<u32>, l: &mut Lookups, name: &str) -> u32 {
+    let h = hash_bytes(name.as_bytes());
+    if let Some(id) = find_name_hashed(bytes, starts, l, name, h) {
+        return id;
+    }
+    let n = starts.len() - 1;
+    if (n + 1) * 2 > l.name_slots.len() {
+        grow_names(bytes, starts, l, l.name_slots.len() * 2);
+    }
+    bytes.push_str(name);
+    starts.push(bytes.len() as u32);
+    place_name(l, n as u32, h);
+    n as u32
+}
+
+fn find_name(bytes: &str, starts: &[u32], l: &Lookups, name: &str) -> Option<u32> {
+    find_name_hashed(bytes, starts, l, name, hash_bytes(name.as_bytes()))
+}
+
+fn find_name_hashed(bytes: &str, starts: &[u32], l: &Lookups, name: &str, h: u64) -> Option<u32> {
+    let mask = l.name_slots.len() - 1;
+    let (mut i, t) = (h as usize & mask, tag(h));
+    loop {
+        let slot = l.name_slots[i];
+        if slot == EMPTY {
+            return None;
+        }
+        if l.name_tags[i] == t && name_at(bytes, starts, slot) == name.as_bytes() {
+            return Some(slot);
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+fn place_name(l: &mut Lookups, id: u32, h: u64) {
+    let mask = l.name_slots.len() - 1;
+    let mut i = h as usize & mask;
+    while l.name_slots[i] != EMPTY {
+        i = (i + 1) & mask;
+    }
+    l.name_slots[i] = id;
+    l.name_tags[i] = tag(h);
+}
+
+fn grow_names(bytes: &str, starts: &[u32], l: &mut Lookups, slots: usize) {
+    l.name_slots = vec![EMPTY; slots];
+    l.name_tags = vec![0; slots];
+    for id in 0..(starts.len() - 1) as u32 {
+        place_name(l, id, hash_bytes(name_at(bytes, starts, id)));
+    }
+}
+
+fn find_node(nodes: &[Node], l: &Lookups, parent: u32, name: u32) -> Option<u32> {
+    let mask = l.node_slots.len() - 1;
+    let h = hash_node(parent, name);
+    let (mut i, t) = (h as usize & mask, tag(h));
+    loop {
+        let slot = l.node_slots[i];
+        if slot == EMPTY {
+            return None;
+        }
+        if l.node_tags[i] == t {
+            let n = nodes[slot as usize];
+            if n.parent == parent && n.name == name && slot != 0 {
+                return Some(slot);
+            }
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+fn place_node(nodes: &[Node], l: &mut Lookups, id: u32) {
+    let n = nodes[id as usize];
+    let mask = l.node_slots.len() - 1;
+    let h = hash_node(n.parent, n.name);
+    let mut i = h as usize & mask;
+    while l.node_slots[i] != EMPTY {
+        i = (i + 1) & mask;
+    }
+    l.node_slots[i] = id;
+    l.node_tags[i] = tag(h);
+}
+
+fn grow_nodes(nodes: &[Node], l: &mut Lookups, slots: usize) {
+    l.node_slots = vec![EMPTY; slots];
+    l.node_tags = vec![0; slots];
+    for id in 1..nodes.len() as u32 {
+        place_node(nodes, l, id);
+    }
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -75,13 +179,17 @@ impl PathTable {
         let mut t = PathTable {
             name_bytes: String::new(),
             name_starts: vec![0],
+            nodes: Vec::new(),
+            lookups: std::sync::OnceLock::new(),
+        };
+        let mut lookups = Lookups {
             name_slots: vec![EMPTY; 16],
             name_tags: vec![0; 16],
-            nodes: Vec::new(),
             node_slots: vec![EMPTY; 16],
             node_tags: vec![0; 16],
         };
-        let empty = t.intern_name("");
+        let empty = intern_name(&mut t.name_bytes, &mut t.name_starts, &mut lookups, "");
+        t.lookups = std::sync::OnceLock::from(lookups);
         t.nodes.push(Node {
             parent: 0,
             name: empty,
@@ -107,9 +215,10 @@ impl PathTable {
     pub fn heap_bytes(&self) -> usize {
         self.name_bytes.capacity()
             + self.name_starts.capacity() * 4
-            + self.name_slots.capacity() * 5
             + self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.node_slots.capacity() * 5
+            + self.lookups.get().map_or(0, |l| {
+                (l.name_slots.capacity() + l.node_slots.capacity()) * 5
+            })
     }
 
     fn name_str(&self, id: u32) -> &str {
@@ -117,138 +226,70 @@ impl PathTable {
         &self.name_bytes[self.name_starts[i] as usize..self.name_starts[i + 1] as usize]
     }
 
-    /// A name's bytes (no character-boundary checks: the offsets were made, or validated, on
-    /// boundaries).
-    fn name_bytes_of(&self, id: u32) -> &[u8] {
-        let i = id as usize;
-        &self.name_bytes.as_bytes()[self.name_starts[i] as usize..self.name_starts[i + 1] as usize]
-    }
-
     fn n_names(&self) -> usize {
         self.name_starts.len() - 1
     }
 
-    fn intern_name(&mut self, name: &str) -> u32 {
-        let h = hash_bytes(name.as_bytes());
-        if let Some(id) = self.find_name(name, h) {
-            return id;
-        }
-        if (self.n_names() + 1) * 2 > self.name_slots.len() {
-            self.grow_names(self.name_slots.len() * 2);
-        }
-        let id = self.n_names() as u32;
-        self.name_bytes.push_str(name);
-        self.name_starts.push(self.name_bytes.len() as u32);
-        self.place_name(id, h);
-        id
+    /// Whether the lookup tables are built (they are when first needed).
+    #[cfg(test)]
+    pub(crate) fn has_lookups(&self) -> bool {
+        self.lookups.get().is_some()
     }
 
-    fn find_name(&self, name: &str, h: u64) -> Option<u32> {
-        if self.name_slots.is_empty() {
-            // No lookups (see `rebuild_lookups`): right, if slow.
-            return (0..self.n_names() as u32).find(|&i| self.name_bytes_of(i) == name.as_bytes());
-        }
-        let mask = self.name_slots.len() - 1;
-        let (mut i, t) = (h as usize & mask, tag(h));
-        loop {
-            let slot = self.name_slots[i];
-            if slot == EMPTY {
-                return None;
-            }
-            if self.name_tags[i] == t && self.name_bytes_of(slot) == name.as_bytes() {
-                return Some(slot);
-            }
-            i = (i + 1) & mask;
-        }
+    /// The lookup tables, built now if they were not.
+    fn lookups(&self) -> &Lookups {
+        self.lookups.get_or_init(|| self.built_lookups())
     }
 
-    fn place_name(&mut self, id: u32, h: u64) {
-        let mask = self.name_slots.len() - 1;
-        let mut i = h as usize & mask;
-        while self.name_slots[i] != EMPTY {
-            i = (i + 1) & mask;
-        }
-        self.name_slots[i] = id;
-        self.name_tags[i] = tag(h);
-    }
-
-    fn grow_names(&mut self, slots: usize) {
-        self.name_slots = vec![EMPTY; slots];
-        self.name_tags = vec![0; slots];
-        for id in 0..self.n_names() as u32 {
-            self.place_name(id, hash_bytes(self.name_bytes_of(id)));
-        }
-    }
-
-    fn find_node(&self, parent: u32, name: u32) -> Option<u32> {
-        if self.node_slots.is_empty() {
-            // No lookups (see `rebuild_lookups`): right, if slow.
-            return (1..self.nodes.len() as u32)
-                .find(|&i| self.nodes[i as usize] == Node { parent, name });
-        }
-        let mask = self.node_slots.len() - 1;
-        let h = hash_node(parent, name);
-        let (mut i, t) = (h as usize & mask, tag(h));
-        loop {
-            let slot = self.node_slots[i];
-            if slot == EMPTY {
-                return None;
-            }
-            if self.node_tags[i] == t {
-                let n = self.nodes[slot as usize];
-                if n.parent == parent && n.name == name && slot != 0 {
-                    return Some(slot);
-                }
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    fn place_node(&mut self, id: u32) {
-        let n = self.nodes[id as usize];
-        let mask = self.node_slots.len() - 1;
-        let h = hash_node(n.parent, n.name);
-        let mut i = h as usize & mask;
-        while self.node_slots[i] != EMPTY {
-            i = (i + 1) & mask;
-        }
-        self.node_slots[i] = id;
-        self.node_tags[i] = tag(h);
-    }
-
-    fn grow_nodes(&mut self, slots: usize) {
-        self.node_slots = vec![EMPTY; slots];
-        self.node_tags = vec![0; slots];
-        for id in 1..self.nodes.len() as u32 {
-            self.place_node(id);
-        }
+    fn built_lookups(&self) -> Lookups {
+        let mut l = Lookups::default();
+        let names = (self.n_names().max(8) * 2).next_power_of_two();
+        grow_names(&self.name_bytes, &self.name_starts, &mut l, names);
+        grow_nodes(
+            &self.nodes,
+            &mut l,
+            (self.nodes.len().max(8) * 2).next_power_of_two(),
+        );
+        l
     }
 
     /// The child `name` of `parent`, created if new. `name` must be one component.
     pub fn child(&mut self, parent: PathId, name: &str) -> PathId {
-        if self.name_slots.is_empty() || self.node_slots.is_empty() {
-            self.rebuild_lookups();
+        if self.lookups.get().is_none() {
+            let l = self.built_lookups();
+            let _ = self.lookups.set(l);
         }
-        let name_id = self.intern_name(name);
-        if let Some(id) = self.find_node(parent.0, name_id) {
+        // Apart, as the lookups are borrowed beside the names and nodes they index.
+        let PathTable {
+            name_bytes,
+            name_starts,
+            nodes,
+            lookups,
+        } = self;
+        let Some(l) = lookups.get_mut() else {
+            unreachable!("the lookups were built above")
+        };
+        let name_id = intern_name(name_bytes, name_starts, l, name);
+        if let Some(id) = find_node(nodes, l, parent.0, name_id) {
             return PathId(id);
         }
-        if (self.nodes.len() + 1) * 2 > self.node_slots.len() {
-            self.grow_nodes(self.node_slots.len() * 2);
+        if (nodes.len() + 1) * 2 > l.node_slots.len() {
+            grow_nodes(nodes, l, l.node_slots.len() * 2);
         }
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
+        let id = nodes.len() as u32;
+        nodes.push(Node {
             parent: parent.0,
             name: name_id,
         });
-        self.place_node(id);
+        place_node(nodes, l, id);
         PathId(id)
     }
 
     /// The existing child `name` of `parent`.
     pub fn get_child(&self, parent: PathId, name: &str) -> Option<PathId> {
-        let name_id = self.find_name(name, hash_bytes(name.as_bytes()))?;
-        self.find_node(parent.0, name_id).map(PathId)
+        let l = self.lookups();
+        let name_id = find_name(&self.name_bytes, &self.name_starts, l, name)?;
+        find_node(&self.nodes, l, parent.0, name_id).map(PathId)
     }
 
     /// Interns a normalised path (`a/b/c`, no `.` or `..`, no empty components).
@@ -337,32 +378,6 @@ impl PathTable {
             }
             cur = PathId(self.nodes[cur.index()].parent);
         }
-    }
-
-    /// Rebuilds the lookup tables after deserialisation (they are not sent across workers).
-    /// Until then a lookup is a linear search, and the first path interned rebuilds them: the
-    /// page never rebuilds a layer's, which only its image's tree looks paths up in (seeded
-    /// with the first layer's, rebuilt there once).
-    pub fn rebuild_lookups(&mut self) {
-        let names = self.n_names().max(8);
-        self.grow_names((names * 2).next_power_of_two());
-        self.grow_nodes((self.nodes.len().max(8) * 2).next_power_of_two());
-    }
-
-    /// A copy to intern more paths into, with lookup tables (rebuilt in the copy when the
-    /// table crossed a worker boundary without them).
-    pub(crate) fn with_lookups(&self) -> PathTable {
-        if !self.name_slots.is_empty() && !self.node_slots.is_empty() {
-            return self.clone();
-        }
-        let mut copy = PathTable {
-            name_bytes: self.name_bytes.clone(),
-            name_starts: self.name_starts.clone(),
-            nodes: self.nodes.clone(),
-            ..PathTable::default()
-        };
-        copy.rebuild_lookups();
-        copy
     }
 
     /// Checks a table that came from outside (a snapshot file): names are slices of their
@@ -485,21 +500,17 @@ mod tests {
             assert_eq!(t.lookup(&format!("d{}/f{i}", i % 100)), Some(*id));
         }
         assert_eq!(t.len(), 1 + 100 + 50_000);
-        let mut copy: PathTable =
-            serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
-        // Without its lookups a table still answers (slowly), and interning rebuilds them.
-        assert_eq!(copy.lookup("d7/f107"), t.lookup("d7/f107"));
-        assert_eq!(copy.lookup("d7/nope"), None);
+        let copy: PathTable = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        // Without its lookups a table builds them when first asked, or when it grows.
+        assert!(copy.lookups.get().is_none());
         let mut grown = copy.clone();
+        assert_eq!(copy.lookup("d7/f107"), t.lookup("d7/f107"));
+        assert!(copy.lookups.get().is_some());
+        assert_eq!(copy.lookup("d7/nope"), None);
         assert_eq!(grown.intern("d7/f107"), t.lookup("d7/f107").unwrap());
         assert_eq!(grown.intern("d7/new").index(), t.len());
-        assert_eq!(
-            grown.with_lookups().lookup("d7/new").map(PathId::index),
-            Some(t.len())
-        );
-        assert_eq!(copy.with_lookups().lookup("d9/f109"), t.lookup("d9/f109"));
-        copy.rebuild_lookups();
-        assert_eq!(copy.lookup("d7/f107"), t.lookup("d7/f107"));
+        assert_eq!(grown.lookup("d7/new").map(PathId::index), Some(t.len()));
+        assert_eq!(grown.clone().lookup("d9/f109"), t.lookup("d9/f109"));
     }
 
     #[test]

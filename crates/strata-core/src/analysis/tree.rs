@@ -180,8 +180,10 @@ impl ImageTree {
         // order into an empty table gives each the id it has there (parents come first, every
         // path once: made so, or validated so when it came from a snapshot). A copy is a few
         // copies of arrays; interning a million paths was three quarters of the tree's time.
+        // (Its lookups come along if it has them, else are built if a path is looked up or a
+        // later layer interned.)
         let first = layers.first().filter(|l| !l.paths.is_empty());
-        let mut paths = first.map_or_else(PathTable::new, |l| l.paths.with_lookups());
+        let mut paths = first.map_or_else(PathTable::new, |l| l.paths.clone());
         let mut local_to_global = Vec::with_capacity(layers.len());
         if let Some(first) = first {
             local_to_global.push((0..first.paths.len() as u32).collect::<Vec<u32>>());
@@ -991,9 +993,22 @@ mod tests {
             .iter()
             .map(|l| postcard::from_bytes(&postcard::to_allocvec(l).unwrap()).unwrap())
             .collect();
+        let one = ImageTree::build(vec![moved[0].clone()]);
         let again = ImageTree::build(moved);
         assert_eq!(again.merged(2), tree.merged(2));
         assert_eq!(again.paths.lookup("f/g"), tree.paths.lookup("f/g"));
+        // A one-layer image's tree builds no lookups until a path is looked up by name.
+        assert!(!one.paths.has_lookups());
+        assert_eq!(
+            one.merged(0),
+            ImageTree::build(vec![layers[0].clone()]).merged(0)
+        );
+        assert!(!one.paths.has_lookups());
+        assert_eq!(
+            one.paths.lookup("a/c/d").map(|p| one.paths.path(p)),
+            Some("a/c/d".into())
+        );
+        assert!(one.paths.has_lookups());
     }
 
     #[test]
