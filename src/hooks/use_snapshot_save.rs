@@ -29,7 +29,12 @@ fn write_body(
     let began = browser::now_ms();
     loop {
         match writer.write(&explorer.analysis, ELEMENTS_PER_LOOK) {
-            Ok(true) => return then(Ok(writer.finish())),
+            // Handed over in a task of its own: sending copies it out of wasm memory (40 ms
+            // for a 4.6 GB image's), which with a last slice made one task too long.
+            Ok(true) => {
+                let body = writer.finish();
+                return browser::later(0, move || then(Ok(body)));
+            }
             Ok(false) if browser::now_ms() - began < SLICE_MS => {}
             Ok(false) => return browser::later(0, move || write_body(writer, explorer, then)),
             Err(e) => return then(Err(e)),

@@ -43,7 +43,9 @@ const longTasks = (page, from, to) => page.evaluate(([a, b]) => {
   const m = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
   const start = m(a), end = b ? m(b) : performance.now();
   const within = window.__longTasks.filter(([t, d]) => t + d >= start && t <= end).map(([, d]) => d);
-  return { max_ms: within.length ? Math.max(...within) : 0, over_50: within.length, over_100: within.filter((d) => d > 100).length };
+  // Each long task: when it began (ms after the first mark) and how long it took.
+  const tasks = window.__longTasks.filter(([t, d]) => t + d >= start && t <= end).map(([t, d]) => [Math.round(t - start), Math.round(d)]);
+  return { tasks, max_ms: within.length ? Math.max(...within) : 0, over_50: within.length, over_100: within.filter((d) => d > 100).length };
 }, [from, to]);
 const out = {};
 for (const [name, file] of archives) {
