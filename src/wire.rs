@@ -196,8 +196,9 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             memory,
         } => match postcard::take_from_bytes::<strata_core::LayerScan>(&bytes) {
             Ok((scan, _files)) => {
-                // The layer's path lookups are not rebuilt: only the image's tree looks paths
-                // up, and it rebuilds its own (a million placements less on this thread).
+                // The layer's path lookups are left unbuilt: only the image's tree looks paths
+                // up, and it builds its own when first needed (a million placements less on
+                // this thread).
                 Response::Scanned {
                     job,
                     layer,

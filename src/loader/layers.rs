@@ -292,10 +292,8 @@ impl Loader {
             return;
         }
         let started = env.now_ms();
-        let mut explorer = explorer_of(analysed);
-        explorer.stats.tree_millis = tree_millis + env.now_ms() - started;
-        explorer.stats.wall_millis = explorer.millis + explorer.stats.tree_millis;
-        explorer.stats.page_memory = env.page_memory();
+        let explorer = explorer_of(analysed);
+        let explorer = Self::timed(env, explorer, tree_millis + env.now_ms() - started);
         self.out.push(Output::Mark("strata:layers-ready"));
         let unverified = explorer.analysis.unverified();
         let run = self.run;

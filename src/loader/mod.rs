@@ -469,9 +469,15 @@ impl Loader {
         stats: ScanStats,
     ) -> Explorer {
         let started = env.now_ms();
-        let mut explorer = build_explorer(session, scans, millis, stats);
-        explorer.stats.tree_millis = env.now_ms() - started;
-        explorer.stats.wall_millis = millis + explorer.stats.tree_millis;
+        let explorer = build_explorer(session, scans, millis, stats);
+        Self::timed(env, explorer, env.now_ms() - started)
+    }
+
+    /// `explorer` with the time its tree and reports took (`tree_millis`, ms) and the page's
+    /// memory then, for the benchmark.
+    fn timed(env: &dyn Env, mut explorer: Explorer, tree_millis: f64) -> Explorer {
+        explorer.stats.tree_millis = tree_millis;
+        explorer.stats.wall_millis = explorer.millis + tree_millis;
         explorer.stats.page_memory = env.page_memory();
         explorer
     }

@@ -224,8 +224,9 @@ pub fn snapshot(a: &ImageArgs, output: Option<&std::path::Path>) -> Result<i32> 
         .map_or_else(|| a.path.to_string_lossy(), |n| n.to_string_lossy())
         .into_owned();
     let format = opened.image.format.label();
-    let snap = strata_core::snapshot::Snapshot::of(&name, format, &opened.image, &analysis);
-    let bytes = strata_core::snapshot::encode(&snap)?;
+    // Written from the analysis in place (the page's way), not from a copy of every index.
+    let body = strata_core::snapshot::body_of(&name, format, &opened.image, &analysis)?;
+    let bytes = strata_core::snapshot::compress(&body)?;
     let out = output.map_or_else(
         || std::path::PathBuf::from(format!("{name}.{}", strata_core::snapshot::EXTENSION)),
         std::path::Path::to_path_buf,
