@@ -804,9 +804,9 @@ impl AppState {
     }
 }
 
-/// The analysis of an image's scans, before its reports: building an explorer is two tasks
-/// on the page, the tree in one and what is worked out from it in the next (a million files
-/// took half a second each).
+/// The analysis of an image's scans, before its reports: building an explorer is several tasks
+/// on the page, the tree a slice at a time ([`Analysing`]) and what is worked out from it after
+/// (a million files took half a second each in one task).
 #[derive(Debug)]
 pub struct Analysed {
     pub image: Image,
@@ -823,16 +823,17 @@ pub fn build_explorer(
     millis: f64,
     stats: ScanStats,
 ) -> Explorer {
-    explorer_of(analyse_scans(session, scans, millis, stats))
+    explorer_of(analyse_scans(session, scans, millis, stats).finish())
 }
 
-/// The first half of [`build_explorer`]: the tree.
+/// The first half of [`build_explorer`]: the tree, built a piece at a time
+/// ([`Analysing::work`]) or at once ([`Analysing::finish`]).
 pub fn analyse_scans(
     session: &Session,
     scans: Vec<Option<LayerScan>>,
     millis: f64,
     mut stats: ScanStats,
-) -> Analysed {
+) -> Analysing {
     for (i, scan) in scans.iter().enumerate() {
         if let (Some(scan), Some(stat)) = (scan, stats.layers.iter_mut().find(|l| l.layer == i + 1))
         {
@@ -843,12 +844,43 @@ pub fn analyse_scans(
         }
     }
     let mut image = session.image.clone();
-    let analysis = strata_core::analyse(&mut image, scans);
-    Analysed {
+    let analysis = strata_core::Analysing::new(&mut image, scans);
+    Analysing {
         image,
         analysis,
         millis,
         stats,
+    }
+}
+
+/// An image's scans on their way to an [`Analysed`]: its tree being built.
+pub struct Analysing {
+    image: Image,
+    analysis: strata_core::Analysing,
+    millis: f64,
+    stats: ScanStats,
+}
+
+impl std::fmt::Debug for Analysing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analysing").finish_non_exhaustive()
+    }
+}
+
+impl Analysing {
+    /// About `budget` steps of the tree; true once it is built.
+    pub fn work(&mut self, budget: usize) -> bool {
+        self.analysis.work(budget)
+    }
+
+    /// The analysis, the rest of its tree built first.
+    pub fn finish(self) -> Analysed {
+        Analysed {
+            image: self.image,
+            analysis: self.analysis.finish(),
+            millis: self.millis,
+            stats: self.stats,
+        }
     }
 }
 

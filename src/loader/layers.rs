@@ -13,6 +13,14 @@ use crate::state::{
 use std::rc::Rc;
 use strata_core::LayerIdx;
 
+/// How long a slice of the tree's build may hold the page's thread (ms): the user can scroll
+/// and click between slices, and a million paths' tree is many (it took 464-740 ms at once).
+pub(super) const TREE_SLICE_MS: f64 = 25.0;
+
+/// The tree's build steps between looks at the clock (a path interned or an entry applied a
+/// step: a few ms in wasm).
+pub(super) const TREE_STEPS_PER_LOOK: usize = 8192;
+
 /// What a pool job for a layer carries: the `File` beside the message, or the registry blob;
 /// and, for a registry, which worker should take it (the one that downloaded that layer keeps
 /// its bytes for a while; a local file is as cheap to read from any worker).
@@ -78,6 +86,7 @@ impl Loader {
         let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
         self.run = self.state.scan_run;
         self.scans = vec![None; present.len()];
+        self.building = None;
         self.hashes_due.clear();
         self.jobs.retain(|_, j| matches!(j, Job::Read { .. }));
         self.started = env.now_ms();
@@ -262,22 +271,48 @@ impl Loader {
         }
     }
 
-    /// The tree of run `run`, when that run is still the one on and all its scans are in; its
-    /// reports in the next task ([`Self::report_due`]).
+    /// The tree of run `run`, when that run is still the one on and all its scans are in: a
+    /// slice of it a task ([`TREE_SLICE_MS`]), then its reports in a task of their own
+    /// ([`Self::report_due`]).
     pub(super) fn tree_due(&mut self, run: u64, env: &dyn Env) {
-        // Taken by the tree once built: a second TreeDue finds none.
-        if run != self.run || !self.pool || self.scans.is_empty() || self.scans_waiting() != 0 {
+        if run != self.run || !self.pool {
             return;
         }
-        let Some(session) = self.state.session().cloned() else {
-            return;
-        };
-        let scans = std::mem::take(&mut self.scans);
-        let millis = env.now_ms() - self.started;
-        let stats = std::mem::take(&mut self.stats);
         let started = env.now_ms();
-        let analysed = analyse_scans(&session, scans, millis, stats);
-        self.analysed = Some((run, session, analysed, env.now_ms() - started));
+        let (mut building, spent) = match self.building.take() {
+            Some((of, session, building, spent)) if of == run => (building, (session, spent)),
+            Some(_) | None => {
+                // Taken by the build once started: a second TreeDue finds none.
+                if self.scans.is_empty() || self.scans_waiting() != 0 {
+                    return;
+                }
+                let Some(session) = self.state.session().cloned() else {
+                    return;
+                };
+                let scans = std::mem::take(&mut self.scans);
+                let millis = env.now_ms() - self.started;
+                let stats = std::mem::take(&mut self.stats);
+                (
+                    analyse_scans(&session, scans, millis, stats),
+                    (session, 0.0),
+                )
+            }
+        };
+        let (session, spent) = spent;
+        loop {
+            if building.work(self.tree_steps) {
+                break;
+            }
+            if env.now_ms() - started >= TREE_SLICE_MS {
+                let spent = spent + env.now_ms() - started;
+                self.building = Some((run, session, building, spent));
+                self.out.push(Output::Later(super::Event::TreeDue { run }));
+                return;
+            }
+        }
+        let analysed = building.finish();
+        let spent = spent + env.now_ms() - started;
+        self.analysed = Some((run, session, analysed, spent));
         self.out
             .push(Output::Later(super::Event::ReportDue { run }));
     }

@@ -22,7 +22,7 @@ use crate::protocol::{
 };
 use crate::route::{Route, View};
 use crate::state::{
-    Action, Analysed, AppState, Explorer, ScanStats, Session, Wanted, build_explorer,
+    Action, Analysed, Analysing, AppState, Explorer, ScanStats, Session, Wanted, build_explorer,
 };
 use std::collections::HashMap;
 use strata_core::{LayerIdx, LayerScan, Limits};
@@ -149,8 +149,9 @@ pub enum Event {
     SupplyChainKey(Option<String>),
     SnapshotSaving,
     SnapshotSaved(String),
-    /// Every layer of scan run `run` is in: build the tree (an [`Output::Later`] of the last
-    /// scan's arrival, so decoding that index and building the tree are two tasks, not one).
+    /// Every layer of scan run `run` is in: build a slice of the tree (an [`Output::Later`] of
+    /// the last scan's arrival, so decoding that index and building the tree are two tasks,
+    /// not one; and of the last slice, until the tree is built).
     TreeDue {
         run: u64,
     },
@@ -229,6 +230,11 @@ pub struct Loader {
     packages_worker: bool,
     started: f64,
     stats: ScanStats,
+    /// The tree of run `.0` being built, and the time its slices took so far (ms).
+    building: Option<(u64, std::rc::Rc<Session>, Analysing, f64)>,
+    /// The tree's build steps between looks at the clock ([`layers::TREE_STEPS_PER_LOOK`];
+    /// tests make slices of a small image with fewer).
+    tree_steps: usize,
     /// The tree of run `.0`, built, its reports due, and how long the tree took (ms).
     analysed: Option<(u64, std::rc::Rc<Session>, Analysed, f64)>,
     /// The comparison's image: its name and, for a registry, the reference typed.
@@ -278,6 +284,8 @@ impl Loader {
             packages: None,
             packages_worker: false,
             started: 0.0,
+            building: None,
+            tree_steps: layers::TREE_STEPS_PER_LOOK,
             analysed: None,
             stats: ScanStats::default(),
             compare: None,

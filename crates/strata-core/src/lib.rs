@@ -37,8 +37,8 @@ pub use views::{
 };
 
 pub use analysis::read::{
-    Analysis, LayerScanSummary, LayerStatus, analyse, build_tree, scan_image, scan_image_capturing,
-    verify_layer,
+    Analysing, Analysis, LayerScanSummary, LayerStatus, analyse, build_tree, scan_image,
+    scan_image_capturing, verify_layer,
 };
 pub use archive::{
     Archive, ArchiveFormat, ArchiveImage, ImageTarget, ManifestChoice, open_archive,

@@ -10,7 +10,7 @@ use crate::layer::{LayerIndex, LayerScan};
 use crate::layer_idx::LayerIdx;
 use crate::limits::Limits;
 use crate::source::ReadAt;
-use crate::tree::ImageTree;
+use crate::tree::{ImageTree, TreeBuilder};
 
 /// The code of a digest check that could not be made.
 const UNCHECKED: &str = "digest-unchecked";
@@ -117,61 +117,95 @@ fn check_digests(image: &Image, i: usize, scan: &LayerScanSummary) -> Vec<Diagno
 /// [`analyse`] builds it: a host that builds it again elsewhere (the web app's package worker)
 /// gets the same path ids.
 pub fn build_tree(indexes: Vec<Option<LayerIndex>>) -> ImageTree {
-    ImageTree::build(
-        indexes
-            .into_iter()
-            .map(|i| {
-                i.unwrap_or_else(|| LayerIndex {
-                    paths: crate::paths::PathTable::new(),
-                    ..LayerIndex::default()
-                })
+    ImageTree::build(with_empty(indexes))
+}
+
+/// The indexes, an empty one for each layer that has none.
+fn with_empty(indexes: Vec<Option<LayerIndex>>) -> Vec<LayerIndex> {
+    indexes
+        .into_iter()
+        .map(|i| {
+            i.unwrap_or_else(|| LayerIndex {
+                paths: crate::paths::PathTable::new(),
+                ..LayerIndex::default()
             })
-            .collect(),
-    )
+        })
+        .collect()
 }
 
 /// Builds the analysis from scans (in layer order; `None` for missing blobs).
 pub fn analyse(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysis {
-    let mut diagnostics = Vec::new();
-    let mut indexes = Vec::with_capacity(scans.len());
-    let mut summaries = Vec::with_capacity(scans.len());
-    for (i, scan) in scans.into_iter().enumerate() {
-        match scan {
-            Some(scan) => {
-                diagnostics.extend(crate::image::learn_compression(image, i, scan.compression));
-                let summary = LayerScanSummary {
-                    compression: scan.compression,
-                    digest: scan.digest,
-                    diff_id: scan.diff_id,
-                    stored_size: scan.stored_size,
-                    tar_size: scan.tar_size,
-                    entries: scan.index.entries.len(),
-                    error: scan.error,
-                };
-                diagnostics.extend(verify_layer(image, i, &summary));
-                for d in &scan.index.diagnostics {
-                    let mut d = d.clone();
-                    d.subject = format!("layer {}: {}", i + 1, d.subject);
-                    diagnostics.push(d);
+    Analysing::new(image, scans).finish()
+}
+
+/// An [`Analysis`] built a piece at a time (its tree is most of the work: [`TreeBuilder`]), so
+/// a host with one thread can build a large image's between frames.
+pub struct Analysing {
+    scans: Vec<Option<LayerScanSummary>>,
+    diagnostics: Vec<Diagnostic>,
+    tree: TreeBuilder,
+}
+
+impl Analysing {
+    /// The scans checked against the image (what `image` learns of its layers from them is
+    /// set now: their compression and sizes); the tree still to build.
+    pub fn new(image: &mut Image, scans: Vec<Option<LayerScan>>) -> Analysing {
+        let mut diagnostics = Vec::new();
+        let mut indexes = Vec::with_capacity(scans.len());
+        let mut summaries = Vec::with_capacity(scans.len());
+        for (i, scan) in scans.into_iter().enumerate() {
+            match scan {
+                Some(scan) => {
+                    diagnostics.extend(crate::image::learn_compression(image, i, scan.compression));
+                    let summary = LayerScanSummary {
+                        compression: scan.compression,
+                        digest: scan.digest,
+                        diff_id: scan.diff_id,
+                        stored_size: scan.stored_size,
+                        tar_size: scan.tar_size,
+                        entries: scan.index.entries.len(),
+                        error: scan.error,
+                    };
+                    diagnostics.extend(verify_layer(image, i, &summary));
+                    for d in &scan.index.diagnostics {
+                        let mut d = d.clone();
+                        d.subject = format!("layer {}: {}", i + 1, d.subject);
+                        diagnostics.push(d);
+                    }
+                    if summary.error.is_none() {
+                        image.layers[i].measured(summary.tar_size);
+                    }
+                    summaries.push(Some(summary));
+                    indexes.push(Some(scan.index));
                 }
-                if summary.error.is_none() {
-                    image.layers[i].measured(summary.tar_size);
+                None => {
+                    summaries.push(None);
+                    indexes.push(None);
                 }
-                summaries.push(Some(summary));
-                indexes.push(Some(scan.index));
-            }
-            None => {
-                summaries.push(None);
-                indexes.push(None);
             }
         }
+        Analysing {
+            scans: summaries,
+            diagnostics,
+            tree: TreeBuilder::new(with_empty(indexes)),
+        }
     }
-    let tree = build_tree(indexes);
-    diagnostics.extend(tree.diagnostics.iter().cloned());
-    Analysis {
-        scans: summaries,
-        tree: std::rc::Rc::new(tree),
-        diagnostics,
+
+    /// About `budget` steps of the tree ([`TreeBuilder::work`]); true once it is built.
+    pub fn work(&mut self, budget: usize) -> bool {
+        self.tree.work(budget)
+    }
+
+    /// The analysis, the rest of its tree built first.
+    pub fn finish(self) -> Analysis {
+        let tree = self.tree.finish();
+        let mut diagnostics = self.diagnostics;
+        diagnostics.extend(tree.diagnostics.iter().cloned());
+        Analysis {
+            scans: self.scans,
+            tree: std::rc::Rc::new(tree),
+            diagnostics,
+        }
     }
 }
 

@@ -173,9 +173,64 @@ struct Present {
     is_dir: bool,
 }
 
-impl ImageTree {
-    /// Builds the tree from the layers' indexes, in image order.
-    pub fn build(layers: Vec<LayerIndex>) -> ImageTree {
+/// An image's tree built a piece at a time, so a host with one thread (the web app's page)
+/// can build a million paths' tree between frames: [`TreeBuilder::work`] does about `budget`
+/// steps (a path interned, a directory's children sorted, an entry applied, a path's events
+/// grouped) and says whether it is done. [`ImageTree::build`] runs it in one go: both give the
+/// same tree, whatever the budgets.
+pub struct TreeBuilder {
+    layers: Vec<LayerIndex>,
+    paths: PathTable,
+    local_to_global: Vec<Vec<u32>>,
+    children: Vec<u32>,
+    child_starts: Vec<u32>,
+    merge: Merge,
+    stage: Stage,
+    /// The events grouped by path, once they are.
+    events: Vec<Event>,
+    event_starts: Vec<u32>,
+}
+
+/// Where a [`TreeBuilder`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Interning layer `layer`'s paths into the image's table, from local id `next`.
+    Intern {
+        layer: usize,
+        next: usize,
+    },
+    /// Sorting by name the children of the paths from `next` on (once they are placed).
+    SortChildren {
+        next: usize,
+    },
+    /// Applying layer `layer`: its whiteouts when `next` is `None`, then its entries from `next`.
+    Apply {
+        layer: usize,
+        next: Option<usize>,
+    },
+    /// Grouping the events by path.
+    Group,
+    /// Listing each layer's paths; then done.
+    PerLayer,
+    Done,
+}
+
+/// The merge's state between pieces of work: what is present where, the events so far, and
+/// what the layer being applied deleted.
+#[derive(Default)]
+struct Merge {
+    present: Vec<Option<Present>>,
+    pending: Vec<(u32, Event)>,
+    last: Vec<u32>,
+    diagnostics: Vec<Diagnostic>,
+    deleted_here: DeletedHere,
+    layer_paths: Vec<u32>,
+    layer_starts: Vec<u32>,
+}
+
+impl TreeBuilder {
+    /// A builder of the tree of these layers' indexes, in image order.
+    pub fn new(layers: Vec<LayerIndex>) -> TreeBuilder {
         // The first layer's table is the image's as far as it goes: interning its paths in
         // order into an empty table gives each the id it has there (parents come first, every
         // path once: made so, or validated so when it came from a snapshot). A copy is a few
@@ -183,93 +238,245 @@ impl ImageTree {
         // (Its lookups come along if it has them, else are built if a path is looked up or a
         // later layer interned.)
         let first = layers.first().filter(|l| !l.paths.is_empty());
-        let mut paths = first.map_or_else(PathTable::new, |l| l.paths.clone());
+        let paths = first.map_or_else(PathTable::new, |l| l.paths.clone());
         let mut local_to_global = Vec::with_capacity(layers.len());
         if let Some(first) = first {
             local_to_global.push((0..first.paths.len() as u32).collect::<Vec<u32>>());
         }
-        for layer in layers.iter().skip(local_to_global.len()) {
-            let mut map = vec![0u32; layer.paths.len()];
-            for id in layer.paths.ids().skip(1) {
-                let parent = layer.paths.parent(id).unwrap_or(PathId::ROOT);
-                map[id.index()] = paths
-                    .child(PathId(map[parent.index()]), layer.paths.name(id))
-                    .0;
-            }
-            local_to_global.push(map);
-        }
-        let (children, child_starts) = children_of(&paths);
-        let mut b = Builder {
-            paths: &paths,
-            layers: &layers,
-            children: &children,
-            child_starts: &child_starts,
-            present: vec![None; paths.len()],
-            pending: Vec::new(),
-            last: vec![u32::MAX; paths.len()],
-            diagnostics: Vec::new(),
-        };
-        for (l, layer) in layers.iter().enumerate() {
-            b.apply_layer(l, layer, &local_to_global[l]);
-        }
-        let Builder {
-            pending,
-            diagnostics,
-            ..
-        } = b;
-        // Group events by path (stable: layer order within a path is kept).
-        let mut counts = vec![0u32; paths.len() + 1];
-        for (p, _) in &pending {
-            counts[*p as usize + 1] += 1;
-        }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
-        }
-        let event_starts = counts.clone();
-        let mut fill = counts;
-        let mut events = vec![
-            Event {
-                layer: 0,
-                change: Change::Added,
-                entry: NO_ENTRY,
-                deleted_by: None
-            };
-            pending.len()
-        ];
-        for (p, e) in &pending {
-            events[fill[*p as usize] as usize] = *e;
-            fill[*p as usize] += 1;
-        }
-        // Paths per layer, in path order.
-        let mut per_layer: Vec<Vec<u32>> = vec![Vec::new(); layers.len()];
-        for p in 0..paths.len() {
-            let (a, z) = (event_starts[p] as usize, event_starts[p + 1] as usize);
-            let mut last_layer = None;
-            for e in &events[a..z] {
-                if last_layer != Some(e.layer) {
-                    per_layer[e.layer as usize].push(p as u32);
-                    last_layer = Some(e.layer);
-                }
-            }
-        }
-        let mut layer_starts = vec![0u32];
-        let mut layer_paths = Vec::new();
-        for v in per_layer {
-            layer_paths.extend(v);
-            layer_starts.push(layer_paths.len() as u32);
-        }
-        ImageTree {
-            paths,
+        let layer = local_to_global.len();
+        TreeBuilder {
             layers,
+            paths,
             local_to_global,
-            events,
-            event_starts,
-            children,
-            child_starts,
+            children: Vec::new(),
+            child_starts: Vec::new(),
+            merge: Merge::default(),
+            // Local id 0 is the root, the image's root.
+            stage: Stage::Intern { layer, next: 1 },
+            events: Vec::new(),
+            event_starts: Vec::new(),
+        }
+    }
+
+    /// Does about `budget` steps of the build (at least one); true once the tree is ready for
+    /// [`TreeBuilder::finish`].
+    pub fn work(&mut self, budget: usize) -> bool {
+        let mut left = budget.max(1);
+        while left > 0 && self.stage != Stage::Done {
+            let done = self.step(left);
+            left = left.saturating_sub(done.max(1));
+        }
+        self.stage == Stage::Done
+    }
+
+    /// The tree, its remaining work done first.
+    pub fn finish(mut self) -> ImageTree {
+        while !self.work(usize::MAX) {}
+        let Merge {
+            diagnostics,
+            layer_paths,
+            layer_starts,
+            ..
+        } = self.merge;
+        ImageTree {
+            paths: self.paths,
+            layers: self.layers,
+            local_to_global: self.local_to_global,
+            events: self.events,
+            event_starts: self.event_starts,
+            children: self.children,
+            child_starts: self.child_starts,
             layer_paths,
             layer_starts,
             diagnostics,
         }
+    }
+
+    /// One piece of the current stage, of at most about `budget` steps; the steps it took.
+    fn step(&mut self, budget: usize) -> usize {
+        match self.stage {
+            Stage::Intern { layer, next } => {
+                let Some(index) = self.layers.get(layer) else {
+                    // Every path is in: place each under its parent.
+                    let (children, child_starts) = children_of(&self.paths);
+                    self.children = children;
+                    self.child_starts = child_starts;
+                    self.stage = Stage::SortChildren { next: 0 };
+                    return self.paths.len();
+                };
+                let n = index.paths.len();
+                if self.local_to_global.len() == layer {
+                    self.local_to_global.push(vec![0u32; n]);
+                }
+                let end = n.min(next.saturating_add(budget));
+                let map = &mut self.local_to_global[layer];
+                for i in next..end {
+                    let id = PathId(i as u32);
+                    let parent = index.paths.parent(id).unwrap_or(PathId::ROOT);
+                    map[i] = self
+                        .paths
+                        .child(PathId(map[parent.index()]), index.paths.name(id))
+                        .0;
+                }
+                self.stage = if end >= n {
+                    Stage::Intern {
+                        layer: layer + 1,
+                        next: 1,
+                    }
+                } else {
+                    Stage::Intern { layer, next: end }
+                };
+                end.saturating_sub(next)
+            }
+            Stage::SortChildren { next } => {
+                let n = self.paths.len();
+                let (mut p, mut sorted) = (next, 0);
+                while p < n && sorted < budget {
+                    let (a, z) = (
+                        self.child_starts[p] as usize,
+                        self.child_starts[p + 1] as usize,
+                    );
+                    let paths = &self.paths;
+                    self.children[a..z]
+                        .sort_by(|x, y| paths.name(PathId(*x)).cmp(paths.name(PathId(*y))));
+                    sorted += z - a + 1;
+                    p += 1;
+                }
+                self.stage = if p >= n {
+                    self.merge.present = vec![None; n];
+                    self.merge.last = vec![u32::MAX; n];
+                    Stage::Apply {
+                        layer: 0,
+                        next: None,
+                    }
+                } else {
+                    Stage::SortChildren { next: p }
+                };
+                sorted
+            }
+            Stage::Apply { layer, next } => {
+                if layer >= self.layers.len() {
+                    self.stage = Stage::Group;
+                    return 1;
+                }
+                let merge = std::mem::take(&mut self.merge);
+                let mut b = Builder::resume(
+                    &self.paths,
+                    &self.layers,
+                    &self.children,
+                    &self.child_starts,
+                    merge,
+                );
+                let map = &self.local_to_global[layer];
+                let (stage, done) = match next {
+                    None => {
+                        b.apply_whiteouts(layer, map);
+                        let n = self.layers[layer].whiteouts.len();
+                        (
+                            Stage::Apply {
+                                layer,
+                                next: Some(0),
+                            },
+                            n,
+                        )
+                    }
+                    Some(from) => {
+                        let n = self.layers[layer].entries.len();
+                        let end = n.min(from.saturating_add(budget));
+                        b.apply_entries(layer, map, from..end);
+                        if end >= n {
+                            // The layer is applied: what it deleted no longer matters.
+                            b.deleted_here.clear();
+                            (
+                                Stage::Apply {
+                                    layer: layer + 1,
+                                    next: None,
+                                },
+                                end - from,
+                            )
+                        } else {
+                            (
+                                Stage::Apply {
+                                    layer,
+                                    next: Some(end),
+                                },
+                                end - from,
+                            )
+                        }
+                    }
+                };
+                self.merge = b.suspend();
+                self.stage = stage;
+                done
+            }
+            Stage::Group => {
+                // Group events by path (stable: layer order within a path is kept).
+                let n = self.paths.len();
+                let pending = std::mem::take(&mut self.merge.pending);
+                let mut counts = vec![0u32; n + 1];
+                for (p, _) in &pending {
+                    counts[*p as usize + 1] += 1;
+                }
+                for i in 1..counts.len() {
+                    counts[i] += counts[i - 1];
+                }
+                let event_starts = counts.clone();
+                let mut fill = counts;
+                let mut events = vec![
+                    Event {
+                        layer: 0,
+                        change: Change::Added,
+                        entry: NO_ENTRY,
+                        deleted_by: None
+                    };
+                    pending.len()
+                ];
+                for (p, e) in &pending {
+                    events[fill[*p as usize] as usize] = *e;
+                    fill[*p as usize] += 1;
+                }
+                self.events = events;
+                self.event_starts = event_starts;
+                self.stage = Stage::PerLayer;
+                pending.len() + n
+            }
+            Stage::PerLayer => {
+                // Paths per layer, in path order.
+                let n = self.paths.len();
+                let mut per_layer: Vec<Vec<u32>> = vec![Vec::new(); self.layers.len()];
+                for p in 0..n {
+                    let (a, z) = (
+                        self.event_starts[p] as usize,
+                        self.event_starts[p + 1] as usize,
+                    );
+                    let mut last_layer = None;
+                    for e in &self.events[a..z] {
+                        if last_layer != Some(e.layer) {
+                            per_layer[e.layer as usize].push(p as u32);
+                            last_layer = Some(e.layer);
+                        }
+                    }
+                }
+                let mut layer_starts = vec![0u32];
+                let mut layer_paths = Vec::new();
+                for v in per_layer {
+                    layer_paths.extend(v);
+                    layer_starts.push(layer_paths.len() as u32);
+                }
+                self.merge.layer_paths = layer_paths;
+                self.merge.layer_starts = layer_starts;
+                self.stage = Stage::Done;
+                n + self.events.len()
+            }
+            Stage::Done => 0,
+        }
+    }
+}
+
+impl ImageTree {
+    /// Builds the tree from the layers' indexes, in image order.
+    pub fn build(layers: Vec<LayerIndex>) -> ImageTree {
+        TreeBuilder::new(layers).finish()
     }
 
     /// The events of one path, in layer order: its timeline.
@@ -588,7 +795,7 @@ pub struct ChangeCounts {
     pub unchanged: u64,
 }
 
-/// CSR children lists of a path table, sorted by name.
+/// CSR children lists of a path table, in path order ([`TreeBuilder`] sorts them by name).
 fn children_of(paths: &PathTable) -> (Vec<u32>, Vec<u32>) {
     let n = paths.len();
     let mut counts = vec![0u32; n + 1];
@@ -607,10 +814,6 @@ fn children_of(paths: &PathTable) -> (Vec<u32>, Vec<u32>) {
         children[fill[parent] as usize] = id.0;
         fill[parent] += 1;
     }
-    for p in 0..n {
-        let (a, z) = (starts[p] as usize, starts[p + 1] as usize);
-        children[a..z].sort_by(|x, y| paths.name(PathId(*x)).cmp(paths.name(PathId(*y))));
-    }
     (children, starts)
 }
 
@@ -625,11 +828,54 @@ struct Builder<'a> {
     /// Per path, the index in `pending` of its last event.
     last: Vec<u32>,
     diagnostics: Vec<Diagnostic>,
+    /// What the layer being applied deleted, so a path put back in the same layer becomes one
+    /// event.
+    deleted_here: DeletedHere,
+    layer_paths: Vec<u32>,
+    layer_starts: Vec<u32>,
 }
 
 /// Paths deleted by the layer being applied: the index of the Deleted event, and what was
 /// there before it.
 type DeletedHere = std::collections::HashMap<u32, (usize, Present)>;
+
+impl<'a> Builder<'a> {
+    /// The merge where an earlier piece of work left it.
+    fn resume(
+        paths: &'a PathTable,
+        layers: &'a [LayerIndex],
+        children: &'a [u32],
+        child_starts: &'a [u32],
+        m: Merge,
+    ) -> Builder<'a> {
+        Builder {
+            paths,
+            layers,
+            children,
+            child_starts,
+            present: m.present,
+            pending: m.pending,
+            last: m.last,
+            diagnostics: m.diagnostics,
+            deleted_here: m.deleted_here,
+            layer_paths: m.layer_paths,
+            layer_starts: m.layer_starts,
+        }
+    }
+
+    /// The merge's state, for the next piece of work.
+    fn suspend(self) -> Merge {
+        Merge {
+            present: self.present,
+            pending: self.pending,
+            last: self.last,
+            diagnostics: self.diagnostics,
+            deleted_here: self.deleted_here,
+            layer_paths: self.layer_paths,
+            layer_starts: self.layer_starts,
+        }
+    }
+}
 
 impl Builder<'_> {
     fn push(&mut self, p: u32, e: Event) {
@@ -637,10 +883,11 @@ impl Builder<'_> {
         self.pending.push((p, e));
     }
 
-    fn apply_layer(&mut self, l: usize, layer: &LayerIndex, map: &[u32]) {
+    /// Layer `l`'s whiteouts, applied before its entries.
+    fn apply_whiteouts(&mut self, l: usize, map: &[u32]) {
         let lu = l as u16;
-        // What this layer deleted, so a path put back in the same layer becomes one event.
-        let mut deleted_here = DeletedHere::new();
+        let layer = &self.layers[l];
+        let mut deleted_here = std::mem::take(&mut self.deleted_here);
         // 1. Opaque directories hide what lower layers put below them.
         for w in layer.whiteouts.iter().filter(|w| w.opaque) {
             let dir = map[w.target.index()];
@@ -672,8 +919,17 @@ impl Builder<'_> {
                 ));
             }
         }
+        self.deleted_here = deleted_here;
+    }
+
+    /// Entries `range` of layer `l`, its whiteouts applied.
+    fn apply_entries(&mut self, l: usize, map: &[u32], range: std::ops::Range<usize>) {
+        let lu = l as u16;
+        let layers = self.layers;
+        let mut deleted_here = std::mem::take(&mut self.deleted_here);
         // 3. The layer's entries (a later duplicate wins, as when extracting).
-        for (i, e) in layer.entries.iter().enumerate() {
+        for (i, e) in layers[l].entries[range.clone()].iter().enumerate() {
+            let i = range.start + i;
             let p = map[e.path.index()];
             self.ensure_parents(p, lu, &mut deleted_here);
             let is_dir = e.kind == EntryKind::Dir;
@@ -749,6 +1005,7 @@ impl Builder<'_> {
             });
             self.push(p, event);
         }
+        self.deleted_here = deleted_here;
     }
 
     fn kids(&self, p: u32) -> &[u32] {
@@ -1009,6 +1266,48 @@ mod tests {
             Some("a/c/d".into())
         );
         assert!(one.paths.has_lookups());
+    }
+
+    #[test]
+    fn a_tree_built_a_piece_at_a_time_is_the_tree_built_at_once() {
+        // Whiteouts, an opaque directory, a path deleted and put back, a file over a directory,
+        // a duplicate in one layer, an empty (missing) layer: every stage has work to cut.
+        let layers = vec![
+            layer(&[
+                "a/", "a/b=1", "a/c/", "a/c/d=2", "e=3", "x/", "x/y=1", "z/", "z/q=1",
+            ]),
+            LayerIndex {
+                paths: PathTable::new(),
+                ..LayerIndex::default()
+            },
+            layer(&[
+                "a/.wh.c", "a/c/", "a/c/d=2", "a/b=2", "x=file", "e=3", "e=4", "m/n/o=1",
+            ]),
+            layer(&["z/.wh..wh..opq", "z/r=1", "f/g=2", "h->a/b", "a/c/"]),
+        ];
+        let whole = ImageTree::build(layers.clone());
+        let bytes = |t: &ImageTree| postcard::to_allocvec(t).unwrap_or_else(|e| panic!("{e}"));
+        for budget in [1, 2, 3, 7, 1000] {
+            let mut b = TreeBuilder::new(layers.clone());
+            let mut pieces = 1;
+            while !b.work(budget) {
+                pieces += 1;
+                assert!(pieces < 10_000, "budget {budget}: the build never ends");
+            }
+            let tree = b.finish();
+            assert_eq!(bytes(&tree), bytes(&whole), "budget {budget}");
+            if budget == 1 {
+                // One step a call: more calls than the paths there are.
+                assert!(pieces > whole.paths.len(), "{pieces} pieces");
+            }
+        }
+        // An unbounded budget is the whole build in one call, even of no layers.
+        let mut b = TreeBuilder::new(layers);
+        assert!(b.work(usize::MAX));
+        assert_eq!(bytes(&b.finish()), bytes(&whole));
+        let mut b = TreeBuilder::new(Vec::new());
+        assert!(b.work(usize::MAX));
+        assert_eq!(b.finish().n_layers(), 0);
     }
 
     #[test]
