@@ -177,6 +177,9 @@ pub struct Explorer {
     pub inspect: Rc<serde_json::Value>,
     pub layers: Vec<LayerListItem>,
     pub waste: WasteReport,
+    /// What the guided walk shows of the layers (found once: the walk is told again as layers
+    /// are verified).
+    pub examples: Rc<strata_core::lessons::Examples>,
     /// Every finding: the session's and those from the files.
     pub hints: Rc<Vec<strata_core::hints::Hint>>,
     /// Wall time from the first scan's start to the tree (ms).
@@ -886,6 +889,32 @@ impl Analysing {
 
 /// The second half of [`build_explorer`]: the history, inspect, findings, layers and waste.
 pub fn explorer_of(analysed: Analysed) -> Explorer {
+    let tree = &analysed.analysis.tree;
+    let waste = tree.waste();
+    let walked = Walked {
+        file_hints: strata_core::hints::file_hints(tree),
+        examples: strata_core::lessons::Examples::of(tree, &waste),
+        waste,
+    };
+    explorer_with(analysed, walked)
+}
+
+/// What is found walking every path of an image's tree, each walk a task (or several) of its
+/// own on the page.
+#[derive(Debug)]
+pub struct Walked {
+    pub file_hints: Vec<strata_core::hints::Hint>,
+    pub waste: WasteReport,
+    pub examples: strata_core::lessons::Examples,
+}
+
+/// [`explorer_of`], the tree walked already.
+pub fn explorer_with(analysed: Analysed, walked: Walked) -> Explorer {
+    let Walked {
+        file_hints,
+        waste,
+        examples,
+    } = walked;
     let Analysed {
         image,
         analysis,
@@ -893,9 +922,8 @@ pub fn explorer_of(analysed: Analysed) -> Explorer {
         stats,
         ..
     } = analysed;
-    let report = strata_core::report::LayersReport::of(&image, &analysis);
+    let report = strata_core::report::LayersReport::with_file_hints(&image, &analysis, file_hints);
     let layers = layer_list(&analysis.tree, &image, &report.history.rows);
-    let waste = analysis.tree.waste();
     Explorer {
         analysis,
         history: report.history,
@@ -903,6 +931,7 @@ pub fn explorer_of(analysed: Analysed) -> Explorer {
         inspect: Rc::new(report.inspect),
         layers,
         waste,
+        examples: Rc::new(examples),
         hints: Rc::new(report.hints),
         millis,
         stats,

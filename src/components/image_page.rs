@@ -248,10 +248,10 @@ pub fn ImagePage(props: &ImagePageProps) -> Html {
             ),
             move |_| {
                 Rc::new(match &explorer {
-                    Some(e) => strata_core::lessons::lessons(
+                    Some(e) => strata_core::lessons::lessons_with(
                         &session.image,
                         &e.history,
-                        Some(&e.analysis),
+                        Some((&e.analysis, &e.examples)),
                         &origin,
                     ),
                     None => strata_core::lessons::lessons(

@@ -8,18 +8,56 @@ use crate::protocol::Side;
 use crate::protocol::{FileBytes, RegistryBlob, Request, Response, browser_error};
 use crate::state::{
     Action, CompareState, Comparison, Explorer, LayerStat, LayersState, Session, analyse_scans,
-    explorer_of,
+    explorer_with,
 };
+use crate::state::{Analysed, Walked};
 use std::rc::Rc;
 use strata_core::LayerIdx;
+use strata_core::hints::{FileHints, Hint};
+use strata_core::tree::WasteReport;
 
-/// How long a slice of the tree's build may hold the page's thread (ms): the user can scroll
-/// and click between slices, and a million paths' tree is many (it took 464-740 ms at once).
-pub(super) const TREE_SLICE_MS: f64 = 25.0;
+/// How the tree's build and its file hints are cut into tasks of the page's: a million paths'
+/// tree took 464-740 ms in one task, its file hints 277 ms, and the user could neither scroll
+/// nor click meanwhile.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Slice {
+    /// How long a slice may hold the page's thread (ms).
+    pub ms: f64,
+    /// The steps between looks at the clock (a path interned, an entry applied or a path's
+    /// hints a step).
+    pub steps_per_look: usize,
+}
 
-/// The tree's build steps between looks at the clock (a path interned or an entry applied a
-/// step: a few ms in wasm).
-pub(super) const TREE_STEPS_PER_LOOK: usize = 8192;
+impl Default for Slice {
+    /// 25 ms, looking at the clock every few ms (in wasm).
+    fn default() -> Self {
+        Slice {
+            ms: 25.0,
+            steps_per_look: 8192,
+        }
+    }
+}
+
+/// An image's reports on their way, each stage a task of the page's (a million paths took 310
+/// ms in one): its file hints a slice at a time, its waste, the guided walk's examples, then
+/// the rest and the explorer.
+#[derive(Debug)]
+pub(super) struct Reporting {
+    run: u64,
+    session: Rc<Session>,
+    analysed: Analysed,
+    stage: ReportStage,
+    /// The time the tree and the reports took so far (ms).
+    spent: f64,
+}
+
+#[derive(Debug)]
+enum ReportStage {
+    Hints(FileHints),
+    Waste(Vec<Hint>),
+    Examples(Vec<Hint>, WasteReport),
+    Rest(Walked),
+}
 
 /// What a pool job for a layer carries: the `File` beside the message, or the registry blob;
 /// and, for a registry, which worker should take it (the one that downloaded that layer keeps
@@ -272,8 +310,8 @@ impl Loader {
     }
 
     /// The tree of run `run`, when that run is still the one on and all its scans are in: a
-    /// slice of it a task ([`TREE_SLICE_MS`]), then its reports in a task of their own
-    /// ([`Self::report_due`]).
+    /// slice of it a task ([`Slice`]), then its reports (their file hints a slice a task too:
+    /// [`Self::report_due`]).
     pub(super) fn tree_due(&mut self, run: u64, env: &dyn Env) {
         if run != self.run || !self.pool {
             return;
@@ -300,10 +338,10 @@ impl Loader {
         };
         let (session, spent) = spent;
         loop {
-            if building.work(self.tree_steps) {
+            if building.work(self.slice.steps_per_look) {
                 break;
             }
-            if env.now_ms() - started >= TREE_SLICE_MS {
+            if env.now_ms() - started >= self.slice.ms {
                 let spent = spent + env.now_ms() - started;
                 self.building = Some((run, session, building, spent));
                 self.out.push(Output::Later(super::Event::TreeDue { run }));
@@ -311,8 +349,14 @@ impl Loader {
             }
         }
         let analysed = building.finish();
-        let spent = spent + env.now_ms() - started;
-        self.analysed = Some((run, session, analysed, spent));
+        let hints = FileHints::new(&analysed.analysis.tree);
+        self.reporting = Some(Reporting {
+            run,
+            session,
+            analysed,
+            stage: ReportStage::Hints(hints),
+            spent: spent + env.now_ms() - started,
+        });
         self.out
             .push(Output::Later(super::Event::ReportDue { run }));
     }
@@ -320,15 +364,66 @@ impl Loader {
     /// Every scan is in and the tree built: the reports, then the digests the scans left for
     /// later.
     pub(super) fn report_due(&mut self, run: u64, env: &dyn Env) {
-        let Some((of, session, analysed, tree_millis)) = self.analysed.take() else {
+        let Some(mut reporting) = self.reporting.take() else {
             return;
         };
-        if of != run || run != self.run {
+        if reporting.run != run || run != self.run {
             return;
         }
         let started = env.now_ms();
-        let explorer = explorer_of(analysed);
-        let explorer = Self::timed(env, explorer, tree_millis + env.now_ms() - started);
+        let tree = &reporting.analysed.analysis.tree;
+        let next = match reporting.stage {
+            // The file hints walk every path: a slice a task, as the tree was built.
+            ReportStage::Hints(mut hints) => loop {
+                if hints.work(tree, self.slice.steps_per_look) {
+                    break ReportStage::Waste(hints.finish(tree));
+                }
+                if env.now_ms() - started >= self.slice.ms {
+                    break ReportStage::Hints(hints);
+                }
+            },
+            // Every path again (34 ms for a million in wasm), then the guided walk's examples
+            // (a walk again, up to 86 ms): a task each.
+            ReportStage::Waste(found) => ReportStage::Examples(found, tree.waste()),
+            ReportStage::Examples(file_hints, waste) => ReportStage::Rest(Walked {
+                file_hints,
+                examples: strata_core::lessons::Examples::of(tree, &waste),
+                waste,
+            }),
+            ReportStage::Rest(walked) => {
+                let Reporting {
+                    session,
+                    analysed,
+                    spent,
+                    ..
+                } = reporting;
+                return self.layers_ready(
+                    session,
+                    explorer_with(analysed, walked),
+                    spent,
+                    started,
+                    env,
+                );
+            }
+        };
+        reporting.stage = next;
+        reporting.spent += env.now_ms() - started;
+        self.reporting = Some(reporting);
+        self.out
+            .push(Output::Later(super::Event::ReportDue { run }));
+    }
+
+    /// The explorer is made: show it, start the packages, then check the digests left for
+    /// later.
+    fn layers_ready(
+        &mut self,
+        session: Rc<Session>,
+        explorer: Explorer,
+        spent: f64,
+        started: f64,
+        env: &dyn Env,
+    ) {
+        let explorer = Self::timed(env, explorer, spent + env.now_ms() - started);
         self.out.push(Output::Mark("strata:layers-ready"));
         let unverified = explorer.analysis.unverified();
         let run = self.run;

@@ -22,7 +22,7 @@ use crate::protocol::{
 };
 use crate::route::{Route, View};
 use crate::state::{
-    Action, Analysed, Analysing, AppState, Explorer, ScanStats, Session, Wanted, build_explorer,
+    Action, Analysing, AppState, Explorer, ScanStats, Session, Wanted, build_explorer,
 };
 use std::collections::HashMap;
 use strata_core::{LayerIdx, LayerScan, Limits};
@@ -155,8 +155,8 @@ pub enum Event {
     TreeDue {
         run: u64,
     },
-    /// The tree of run `run` is built: work out its reports (an [`Output::Later`] of the tree,
-    /// a task of its own).
+    /// The tree of run `run` is built: work out its reports (an [`Output::Later`] of the tree's
+    /// last slice; the file hints a slice a task, the rest in the last).
     ReportDue {
         run: u64,
     },
@@ -232,11 +232,11 @@ pub struct Loader {
     stats: ScanStats,
     /// The tree of run `.0` being built, and the time its slices took so far (ms).
     building: Option<(u64, std::rc::Rc<Session>, Analysing, f64)>,
-    /// The tree's build steps between looks at the clock ([`layers::TREE_STEPS_PER_LOOK`];
-    /// tests make slices of a small image with fewer).
-    tree_steps: usize,
-    /// The tree of run `.0`, built, its reports due, and how long the tree took (ms).
-    analysed: Option<(u64, std::rc::Rc<Session>, Analysed, f64)>,
+    /// How the tree's build and its file hints are cut into tasks (tests cut a small image's
+    /// into several).
+    slice: layers::Slice,
+    /// The reports of a run's tree, on their way.
+    reporting: Option<layers::Reporting>,
     /// The comparison's image: its name and, for a registry, the reference typed.
     compare: Option<(String, Option<String>)>,
     /// Where the compared image's files are read from, once it is read.
@@ -285,8 +285,8 @@ impl Loader {
             packages_worker: false,
             started: 0.0,
             building: None,
-            tree_steps: layers::TREE_STEPS_PER_LOOK,
-            analysed: None,
+            slice: layers::Slice::default(),
+            reporting: None,
             stats: ScanStats::default(),
             compare: None,
             compare_source: None,

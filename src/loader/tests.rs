@@ -621,9 +621,12 @@ fn drop_overview_layers_verified() {
 fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
     let mut sim = Sim::new("");
     sim.hold_later = Some(Vec::new());
-    // One build step between looks at the clock, which ticks a millisecond a look: a slice is
-    // 25 steps, so even this small image's tree takes more than one.
-    sim.loader.tree_steps = 1;
+    // One step between looks at the clock, which ticks a millisecond a look: a slice is three
+    // steps, so even this small image's tree and hints take more than one.
+    sim.loader.slice = super::layers::Slice {
+        ms: 3.0,
+        steps_per_look: 1,
+    };
     sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
     sim.run_pool();
     let next = |sim: &mut Sim| {
@@ -648,7 +651,7 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
             other => break other,
         }
     };
-    assert!(slices >= 2, "{slices} slices");
+    assert!(slices >= 3, "{slices} slices");
     assert!(
         matches!(reports, Event::ReportDue { run: r } if r == run),
         "{reports:?}"
@@ -658,8 +661,33 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
     // Sent twice (as a stale task would be), the tree is built once and the reports too.
     sim.send(Event::TreeDue { run });
     assert_eq!(sim.hold_later.as_ref().map(Vec::len), Some(0));
+    // The file hints a slice a task too; the layers are ready after the last.
     sim.send(reports);
+    let mut report_slices = 1;
+    while let Some(Event::ReportDue { run: r }) = sim.hold_later.as_mut().and_then(Vec::pop) {
+        assert_eq!(r, run);
+        assert!(!sim.marks.contains(&"strata:layers-ready"));
+        sim.send(Event::ReportDue { run });
+        report_slices += 1;
+        assert!(report_slices < 1000, "the reports are never done");
+    }
+    // The hints in slices, then the waste, the guided walk's examples and the rest a task each.
+    assert!(report_slices >= 4, "{report_slices} report slices");
     let explorer = sim.explorer();
+    // What the slices made is what one task makes.
+    let mut whole = Sim::new("");
+    whole.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    whole.run_pool();
+    let once = whole.explorer();
+    assert_eq!(explorer.hints, once.hints);
+    assert_eq!(explorer.waste, once.waste);
+    assert_eq!(explorer.examples, once.examples);
+    assert_eq!(explorer.layers, once.layers);
+    let last = explorer.analysis.tree.n_layers() - 1;
+    assert_eq!(
+        explorer.analysis.tree.merged(last),
+        once.analysis.tree.merged(last)
+    );
     assert_eq!(
         explorer.analysis.scans.len(),
         sim.session().image.layers.len()

@@ -1,6 +1,7 @@
 //! The engine's hot paths, so regressions show: scanning an archive's headers, a layer's
 //! inflate (or zstd decode) + both hashes + index, an uncompressed scan, the zstd decoder and
-//! sha256 alone, building the tree of many files, and the merged view. Data is generated here,
+//! sha256 alone, building the tree of many files (at once and in slices), the merged view, the
+//! file hints and the guided walk's examples. Data is generated here,
 //! in memory (zstd streams by zrip's encoder, level 3: no zstd binary is needed to run this).
 //!
 //!     cargo bench -p strata-core --bench hot_paths
@@ -13,9 +14,11 @@ mod benches {
     use std::hint::black_box;
     use std::io::Write;
     use strata_core::digest::Sha256Stream;
+    use strata_core::hints::{FileHints, file_hints};
     use strata_core::layer::decode::{Compression, Decoder, Sink};
+    use strata_core::lessons::Examples;
     use strata_core::tar::scan_archive;
-    use strata_core::tree::ImageTree;
+    use strata_core::tree::{ImageTree, TreeBuilder};
     use strata_core::{LayerScanner, Limits, MemorySource};
 
     /// A layer tar of `n` files of `size` bytes spread over directories.
@@ -151,6 +154,27 @@ mod benches {
             b.iter(|| black_box(tree.merged(1)))
         });
         g.bench_function("waste report", |b| b.iter(|| black_box(tree.waste())));
+        // The page builds the tree, finds its hints and the guided walk's examples in slices of
+        // 8192 steps between looks at the clock: the slices must cost no more than the whole.
+        g.bench_function("build in 8192-step slices (same layers)", |b| {
+            b.iter(|| {
+                let mut t = TreeBuilder::new(vec![l1.clone(), l2.clone()]);
+                while !t.work(8192) {}
+                black_box(t.finish())
+            })
+        });
+        g.bench_function("file hints", |b| b.iter(|| black_box(file_hints(&tree))));
+        g.bench_function("file hints in 8192-path slices", |b| {
+            b.iter(|| {
+                let mut h = FileHints::new(&tree);
+                while !h.work(&tree, 8192) {}
+                black_box(h.finish(&tree))
+            })
+        });
+        let waste = tree.waste();
+        g.bench_function("the guided walk's examples", |b| {
+            b.iter(|| black_box(Examples::of(&tree, &waste)))
+        });
         g.finish();
 
         // A snapshot's body of the same two layers, in one go and as the page writes it (16k

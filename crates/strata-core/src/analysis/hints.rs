@@ -267,128 +267,191 @@ fn is_run(created_by: &str) -> bool {
 
 /// Findings from the files of every layer.
 pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
-    let mut out = Vec::new();
-    let mut caches: Vec<(&str, usize, u64, usize)> = Vec::new(); // (what, layer, bytes, files)
-    let mut deleted: Vec<Evidence> = Vec::new();
-    let mut secrets: Vec<Evidence> = Vec::new();
-    let mut logs: Vec<Evidence> = Vec::new();
-    let mut artefacts: Vec<Evidence> = Vec::new();
-    let mut setuid: Vec<Evidence> = Vec::new();
-    // Depth first, each path its parent's and a name (building every path from the root up
-    // was most of the time for a million files).
-    let mut path = String::new();
-    let mut stack: Vec<(PathId, usize)> = tree.children(PathId::ROOT).map(|c| (c, 0)).collect();
-    while let Some((id, parent_len)) = stack.pop() {
-        path.truncate(parent_len);
-        if parent_len > 0 {
-            path.push('/');
+    FileHints::new(tree).finish(tree)
+}
+
+/// [`file_hints`] found a piece at a time (a million paths took 277 ms in wasm, one task of
+/// the page's): [`FileHints::work`] visits about `budget` paths of the tree it was made for
+/// and says whether it is done; [`FileHints::finish`] visits the rest and says what it found.
+/// It borrows nothing, so a host can keep it across tasks beside the tree.
+#[derive(Debug)]
+pub struct FileHints {
+    /// How many paths the tree has: a different tree is not walked.
+    paths: usize,
+    caches: Vec<(&'static str, usize, u64, usize)>, // (what, layer, bytes, files)
+    deleted: Vec<Evidence>,
+    secrets: Vec<Evidence>,
+    logs: Vec<Evidence>,
+    artefacts: Vec<Evidence>,
+    setuid: Vec<Evidence>,
+    /// Depth first, each path its parent's and a name (building every path from the root up
+    /// was most of the time for a million files): the path being visited, and the paths still
+    /// to visit with the length of their parent's path.
+    path: String,
+    stack: Vec<(PathId, usize)>,
+}
+
+impl FileHints {
+    /// A walk of `tree`, not started.
+    pub fn new(tree: &ImageTree) -> FileHints {
+        FileHints {
+            paths: tree.paths.len(),
+            caches: Vec::new(),
+            deleted: Vec::new(),
+            secrets: Vec::new(),
+            logs: Vec::new(),
+            artefacts: Vec::new(),
+            setuid: Vec::new(),
+            path: String::new(),
+            stack: tree.children(PathId::ROOT).map(|c| (c, 0)).collect(),
         }
-        path.push_str(tree.paths.name(id));
-        let len = path.len();
-        stack.extend(tree.children(id).map(|c| (c, len)));
-        let timeline = tree.timeline(id);
-        if timeline.is_empty() {
-            continue;
+    }
+
+    /// Visits about `budget` paths (at least one); true once every path is visited. Given
+    /// another tree than its own, it visits nothing more.
+    pub fn work(&mut self, tree: &ImageTree, budget: usize) -> bool {
+        if tree.paths.len() != self.paths {
+            self.stack.clear();
         }
-        let last = timeline.len() - 1;
-        for (i, e) in timeline.iter().enumerate() {
-            let Some(entry) = tree.entry(e).filter(|x| x.kind == EntryKind::File) else {
-                continue;
+        let mut visited = 0;
+        while visited < budget.max(1) {
+            let Some((id, parent_len)) = self.stack.pop() else {
+                break;
             };
-            let layer = e.layer as usize + 1;
-            // Caches, in whichever layer they were written.
-            if let Some((_, what)) = CACHES.iter().find(|(prefix, _)| path.starts_with(prefix)) {
-                match caches.iter_mut().find(|c| c.0 == *what && c.1 == layer) {
-                    Some(c) => {
-                        c.2 += entry.size;
-                        c.3 += 1;
-                    }
-                    None => caches.push((what, layer, entry.size, 1)),
-                }
+            visited += 1;
+            self.path.truncate(parent_len);
+            if parent_len > 0 {
+                self.path.push('/');
             }
-            // Deleted by a later layer: shipped anyway.
-            let deleted_in = timeline[i + 1..]
-                .iter()
-                .find(|later| later.change == Change::Deleted)
-                .map(|d| d.layer as usize + 1);
-            let next_is_deletion = timeline
-                .get(i + 1)
-                .is_some_and(|n| n.change == Change::Deleted);
-            if next_is_deletion && entry.size > 0 {
-                deleted.push(Evidence {
-                    layer: Some(layer),
-                    path: Some(path.clone()),
-                    bytes: Some(entry.size),
-                    note: format!(
-                        "added in layer {layer}, deleted in layer {}",
-                        deleted_in.unwrap_or(layer + 1)
-                    ),
-                });
+            self.path.push_str(tree.paths.name(id));
+            let len = self.path.len();
+            let path = self.path.as_str();
+            self.stack.extend(tree.children(id).map(|c| (c, len)));
+            let timeline = tree.timeline(id);
+            if timeline.is_empty() {
+                continue;
             }
-            if entry.mode & 0o6000 != 0 {
-                let bits = match (entry.mode & 0o4000 != 0, entry.mode & 0o2000 != 0) {
-                    (true, true) => "setuid and setgid",
-                    (true, false) => "setuid",
-                    _ => "setgid",
+            let last = timeline.len() - 1;
+            for (i, e) in timeline.iter().enumerate() {
+                let Some(entry) = tree.entry(e).filter(|x| x.kind == EntryKind::File) else {
+                    continue;
                 };
-                setuid.push(Evidence {
-                    layer: Some(layer),
-                    path: Some(path.clone()),
-                    bytes: Some(entry.size),
-                    note: match deleted_in {
-                        Some(d) => format!(
-                            "{bits} (mode {:04o}); deleted in layer {d}, but still in layer {layer}",
-                            entry.mode
-                        ),
-                        None => format!("{bits} (mode {:04o}), owner {}:{}", entry.mode, entry.uid, entry.gid),
-                    },
-                });
-            }
-            if let Some(kind) = secret_kind(&path) {
-                secrets.push(Evidence {
-                    layer: Some(layer),
-                    path: Some(path.clone()),
-                    bytes: Some(entry.size),
-                    note: match deleted_in {
-                        Some(d) => {
-                            format!("{kind}; deleted in layer {d}, but still in layer {layer}")
-                        }
-                        None => kind.to_owned(),
-                    },
-                });
-            }
-            if i == last && entry.size > 0 {
-                let name = path.rsplit('/').next().unwrap_or(&path);
-                if name.ends_with(".log")
-                    || (path.starts_with("var/log/") && !name.starts_with("lastlog"))
+                let layer = e.layer as usize + 1;
+                // Caches, in whichever layer they were written.
+                if let Some((_, what)) = CACHES.iter().find(|(prefix, _)| path.starts_with(prefix))
                 {
-                    logs.push(Evidence {
+                    match self
+                        .caches
+                        .iter_mut()
+                        .find(|c| c.0 == *what && c.1 == layer)
+                    {
+                        Some(c) => {
+                            c.2 += entry.size;
+                            c.3 += 1;
+                        }
+                        None => self.caches.push((what, layer, entry.size, 1)),
+                    }
+                }
+                // Deleted by a later layer: shipped anyway.
+                let deleted_in = timeline[i + 1..]
+                    .iter()
+                    .find(|later| later.change == Change::Deleted)
+                    .map(|d| d.layer as usize + 1);
+                let next_is_deletion = timeline
+                    .get(i + 1)
+                    .is_some_and(|n| n.change == Change::Deleted);
+                if next_is_deletion && entry.size > 0 {
+                    self.deleted.push(Evidence {
                         layer: Some(layer),
-                        path: Some(path.clone()),
+                        path: Some(path.to_owned()),
                         bytes: Some(entry.size),
-                        note: "a log file in the final filesystem".into(),
+                        note: format!(
+                            "added in layer {layer}, deleted in layer {}",
+                            deleted_in.unwrap_or(layer + 1)
+                        ),
                     });
                 }
-                if entry.size >= HUGE_FILE || (entry.size >= LARGE_ARTEFACT && artefact_like(&path))
-                {
-                    artefacts.push(Evidence {
+                if entry.mode & 0o6000 != 0 {
+                    let bits = match (entry.mode & 0o4000 != 0, entry.mode & 0o2000 != 0) {
+                        (true, true) => "setuid and setgid",
+                        (true, false) => "setuid",
+                        _ => "setgid",
+                    };
+                    self.setuid.push(Evidence {
                         layer: Some(layer),
-                        path: Some(path.clone()),
+                        path: Some(path.to_owned()),
                         bytes: Some(entry.size),
-                        note: if artefact_like(&path) {
-                            "large, and named like a build artefact".into()
-                        } else {
-                            "over 100 MiB".into()
+                        note: match deleted_in {
+                            Some(d) => format!(
+                                "{bits} (mode {:04o}); deleted in layer {d}, but still in layer {layer}",
+                                entry.mode
+                            ),
+                            None => format!("{bits} (mode {:04o}), owner {}:{}", entry.mode, entry.uid, entry.gid),
                         },
                     });
                 }
+                if let Some(kind) = secret_kind(path) {
+                    self.secrets.push(Evidence {
+                        layer: Some(layer),
+                        path: Some(path.to_owned()),
+                        bytes: Some(entry.size),
+                        note: match deleted_in {
+                            Some(d) => {
+                                format!("{kind}; deleted in layer {d}, but still in layer {layer}")
+                            }
+                            None => kind.to_owned(),
+                        },
+                    });
+                }
+                if i == last && entry.size > 0 {
+                    let name = path.rsplit('/').next().unwrap_or(path);
+                    if name.ends_with(".log")
+                        || (path.starts_with("var/log/") && !name.starts_with("lastlog"))
+                    {
+                        self.logs.push(Evidence {
+                            layer: Some(layer),
+                            path: Some(path.to_owned()),
+                            bytes: Some(entry.size),
+                            note: "a log file in the final filesystem".into(),
+                        });
+                    }
+                    if entry.size >= HUGE_FILE
+                        || (entry.size >= LARGE_ARTEFACT && artefact_like(path))
+                    {
+                        self.artefacts.push(Evidence {
+                            layer: Some(layer),
+                            path: Some(path.to_owned()),
+                            bytes: Some(entry.size),
+                            note: if artefact_like(path) {
+                                "large, and named like a build artefact".into()
+                            } else {
+                                "over 100 MiB".into()
+                            },
+                        });
+                    }
+                }
             }
         }
+        self.stack.is_empty()
     }
-    if !caches.is_empty() {
-        caches.sort_by_key(|c| (std::cmp::Reverse(c.2), c.1, c.0));
-        let bytes = caches.iter().map(|c| c.2).sum();
-        out.push(Hint {
+
+    /// What the walk found, the rest of the tree visited first.
+    pub fn finish(mut self, tree: &ImageTree) -> Vec<Hint> {
+        while !self.work(tree, usize::MAX) {}
+        let FileHints {
+            mut caches,
+            deleted,
+            secrets,
+            logs,
+            artefacts,
+            setuid,
+            ..
+        } = self;
+        let mut out = Vec::new();
+        if !caches.is_empty() {
+            caches.sort_by_key(|c| (std::cmp::Reverse(c.2), c.1, c.0));
+            let bytes = caches.iter().map(|c| c.2).sum();
+            out.push(Hint {
             code: "package-cache".into(),
             title: format!(
                 "Package-manager caches are shipped in the image ({}).",
@@ -410,89 +473,90 @@ pub fn file_hints(tree: &ImageTree) -> Vec<Hint> {
                 .collect(),
             bytes,
         });
-    }
-    let mut push = |code: &str, title: String, advice: &str, mut ev: Vec<Evidence>| {
-        ev.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
-        let bytes = ev.iter().filter_map(|e| e.bytes).sum();
-        ev.truncate(MAX_EVIDENCE);
-        out.push(Hint {
-            code: code.into(),
-            title,
-            advice: advice.into(),
-            evidence: ev,
-            bytes,
-        });
-    };
-    if !deleted.is_empty() {
-        let bytes: u64 = deleted.iter().filter_map(|e| e.bytes).sum();
-        push(
-            "deleted-later",
-            format!(
-                "{} deleted by a later layer {} shipped anyway ({}).",
-                crate::text::count(deleted.len(), "file"),
-                if deleted.len() == 1 { "is" } else { "are" },
-                crate::text::format_bytes(bytes)
-            ),
-            "A deletion in a later layer hides a file but does not remove its bytes from the layer that added \
+        }
+        let mut push = |code: &str, title: String, advice: &str, mut ev: Vec<Evidence>| {
+            ev.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
+            let bytes = ev.iter().filter_map(|e| e.bytes).sum();
+            ev.truncate(MAX_EVIDENCE);
+            out.push(Hint {
+                code: code.into(),
+                title,
+                advice: advice.into(),
+                evidence: ev,
+                bytes,
+            });
+        };
+        if !deleted.is_empty() {
+            let bytes: u64 = deleted.iter().filter_map(|e| e.bytes).sum();
+            push(
+                "deleted-later",
+                format!(
+                    "{} deleted by a later layer {} shipped anyway ({}).",
+                    crate::text::count(deleted.len(), "file"),
+                    if deleted.len() == 1 { "is" } else { "are" },
+                    crate::text::format_bytes(bytes)
+                ),
+                "A deletion in a later layer hides a file but does not remove its bytes from the layer that added \
              it: delete in the same step that creates it, or use a multi-stage build.",
-            deleted,
-        );
-    }
-    if !secrets.is_empty() {
-        push(
-            "secret-file",
-            format!(
-                "{} that usually hold secrets {} in the layers.",
-                crate::text::count(secrets.len(), "file"),
-                if secrets.len() == 1 { "is" } else { "are" }
-            ),
-            "Anyone who can pull the image can read every layer, deleted files included. Pass secrets at \
+                deleted,
+            );
+        }
+        if !secrets.is_empty() {
+            push(
+                "secret-file",
+                format!(
+                    "{} that usually hold secrets {} in the layers.",
+                    crate::text::count(secrets.len(), "file"),
+                    if secrets.len() == 1 { "is" } else { "are" }
+                ),
+                "Anyone who can pull the image can read every layer, deleted files included. Pass secrets at \
              run time, or with build secrets (RUN --mount=type=secret), and rotate any that shipped.",
-            secrets,
-        );
-    }
-    if !setuid.is_empty() {
-        push(
-            "setuid-files",
-            format!(
-                "{} {} setuid or setgid: {} run with {} owner's privileges.",
-                crate::text::count(setuid.len(), "file"),
-                if setuid.len() == 1 { "is" } else { "are" },
-                if setuid.len() == 1 { "it" } else { "they" },
-                if setuid.len() == 1 { "its" } else { "their" },
-            ),
-            "A setuid or setgid program is a way up for anyone who can run code in the container: keep \
+                secrets,
+            );
+        }
+        if !setuid.is_empty() {
+            push(
+                "setuid-files",
+                format!(
+                    "{} {} setuid or setgid: {} run with {} owner's privileges.",
+                    crate::text::count(setuid.len(), "file"),
+                    if setuid.len() == 1 { "is" } else { "are" },
+                    if setuid.len() == 1 { "it" } else { "they" },
+                    if setuid.len() == 1 { "its" } else { "their" },
+                ),
+                "A setuid or setgid program is a way up for anyone who can run code in the container: keep \
              only those the image needs (chmod u-s,g-s the others in the step that installs them), run \
              as a non-root user, and consider --security-opt no-new-privileges.",
-            setuid,
-        );
-    }
-    if !logs.is_empty() {
-        push(
-            "log-files",
-            format!(
-                "{} in the image.",
-                crate::text::count(logs.len(), "log file")
-            ),
-            "Logs written while building are noise in the image: remove them in the step that writes them, \
+                setuid,
+            );
+        }
+        if !logs.is_empty() {
+            push(
+                "log-files",
+                format!(
+                    "{} in the image.",
+                    crate::text::count(logs.len(), "log file")
+                ),
+                "Logs written while building are noise in the image: remove them in the step that writes them, \
              and have the app log to standard output.",
-            logs,
-        );
-    }
-    if !artefacts.is_empty() {
-        push(
-            "build-artefact",
-            format!(
-                "{} that may be build artefact{}.",
-                crate::text::count(artefacts.len(), "large file"),
-                if artefacts.len() == 1 { "" } else { "s" }
-            ),
-            "Archives, objects and downloads needed only to build belong in a build stage: COPY --from the \
+                logs,
+            );
+        }
+        if !artefacts.is_empty() {
+            push(
+                "build-artefact",
+                format!(
+                    "{} that may be build artefact{}.",
+                    crate::text::count(artefacts.len(), "large file"),
+                    if artefacts.len() == 1 { "" } else { "s" }
+                ),
+                "Archives, objects and downloads needed only to build belong in a build stage: COPY --from the \
              result into the final image.",
-            artefacts,
-        );
+                artefacts,
+            );
+        }
+        out
     }
-    out
 }
 
 #[cfg(test)]
@@ -517,6 +581,69 @@ mod tests {
         assert!(secret_kind("usr/lib/python3.11/secrets.py").is_none());
         assert!(secret_kind("app/lib/secrets.py").is_none());
         assert!(secret_kind("usr/share/doc/secret-tool/copyright").is_none());
+    }
+
+    /// A layer of files (`path=size`, `path@mode=size`), by the tar crate, scanned.
+    fn layer(files: &[&str]) -> crate::layer::LayerIndex {
+        let mut b = tar::Builder::new(Vec::new());
+        for spec in files {
+            let (path, size) = spec.split_once('=').unwrap_or((spec, "1"));
+            let (path, mode) = path.split_once('@').unwrap_or((path, "644"));
+            let size: usize = size.parse().unwrap_or_else(|e| panic!("{e}"));
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(u32::from_str_radix(mode, 8).unwrap_or_else(|e| panic!("{e}")));
+            h.set_size(size as u64);
+            h.set_cksum();
+            b.append_data(&mut h, path, vec![b'x'; size].as_slice())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let mut s = crate::layer::LayerScanner::new(None, &crate::Limits::default());
+        s.push(&b.into_inner().unwrap_or_else(|e| panic!("{e}")));
+        s.finish().index
+    }
+
+    #[test]
+    fn file_hints_found_a_piece_at_a_time_are_those_found_at_once() {
+        let tree = ImageTree::build(vec![
+            layer(&[
+                "var/cache/apt/archives/a.deb=300",
+                "root/.ssh/id_rsa=10",
+                "usr/bin/su@4755=20",
+                "tmp/build.tar.gz=5",
+                "var/log/dpkg.log=7",
+                "app/big.bin=2",
+            ]),
+            layer(&["root/.ssh/.wh.id_rsa=0", "var/cache/apt/archives/b.deb=30"]),
+        ]);
+        let whole = file_hints(&tree);
+        let codes: Vec<&str> = whole.iter().map(|h| h.code.as_str()).collect();
+        for code in [
+            "package-cache",
+            "deleted-later",
+            "secret-file",
+            "setuid-files",
+            "log-files",
+        ] {
+            assert!(codes.contains(&code), "{code} in {codes:?}");
+        }
+        let json = |h: &[Hint]| serde_json::to_string(h).unwrap_or_else(|e| panic!("{e}"));
+        for budget in [1, 2, 5, 1000] {
+            let mut walk = FileHints::new(&tree);
+            let mut calls = 1;
+            while !walk.work(&tree, budget) {
+                calls += 1;
+                assert!(calls < 1000, "budget {budget}: the walk never ends");
+            }
+            if budget == 1 {
+                assert!(calls >= tree.paths.len() - 1, "{calls} calls");
+            }
+            assert_eq!(json(&walk.finish(&tree)), json(&whole), "budget {budget}");
+        }
+        // Another tree than its own is not walked (and nothing panics).
+        let other = ImageTree::build(vec![layer(&["a=1"])]);
+        let mut walk = FileHints::new(&tree);
+        assert!(walk.work(&other, 1));
+        assert!(walk.finish(&other).is_empty());
     }
 
     #[test]

@@ -58,6 +58,12 @@ pub struct LayersReport {
 
 impl LayersReport {
     pub fn of(image: &Image, analysis: &Analysis) -> LayersReport {
+        Self::with_file_hints(image, analysis, file_hints(&analysis.tree))
+    }
+
+    /// [`LayersReport::of`], the file hints found already ([`crate::hints::FileHints`], a
+    /// piece at a time).
+    pub fn with_file_hints(image: &Image, analysis: &Analysis, files: Vec<Hint>) -> LayersReport {
         let sizes: Vec<Option<u64>> = image.layers.iter().map(|l| l.uncompressed_size).collect();
         let podman_history = history(image, &sizes);
         // docker's count: the bytes of each layer's files, for the layers that were read whole.
@@ -69,7 +75,7 @@ impl LayersReport {
         )])
         .unwrap_or_default();
         let mut hints = config_hints(image, &history, None);
-        hints.extend(file_hints(&analysis.tree));
+        hints.extend(files);
         let layer_status: Vec<LayerStatus> = (0..image.layers.len())
             .map(|i| analysis.layer_status(i))
             .collect();
