@@ -189,6 +189,9 @@ pub struct TreeBuilder {
     /// The events grouped by path, once they are.
     events: Vec<Event>,
     event_starts: Vec<u32>,
+    /// Each layer's paths, once they are listed.
+    layer_paths: Vec<u32>,
+    layer_starts: Vec<u32>,
 }
 
 /// Where a [`TreeBuilder`] is.
@@ -223,9 +226,9 @@ struct Merge {
     pending: Vec<(u32, Event)>,
     last: Vec<u32>,
     diagnostics: Vec<Diagnostic>,
+    /// What the layer being applied deleted, so a path put back in the same layer becomes one
+    /// event.
     deleted_here: DeletedHere,
-    layer_paths: Vec<u32>,
-    layer_starts: Vec<u32>,
 }
 
 impl TreeBuilder {
@@ -255,6 +258,8 @@ impl TreeBuilder {
             stage: Stage::Intern { layer, next: 1 },
             events: Vec::new(),
             event_starts: Vec::new(),
+            layer_paths: Vec::new(),
+            layer_starts: Vec::new(),
         }
     }
 
@@ -272,12 +277,6 @@ impl TreeBuilder {
     /// The tree, its remaining work done first.
     pub fn finish(mut self) -> ImageTree {
         while !self.work(usize::MAX) {}
-        let Merge {
-            diagnostics,
-            layer_paths,
-            layer_starts,
-            ..
-        } = self.merge;
         ImageTree {
             paths: self.paths,
             layers: self.layers,
@@ -286,9 +285,9 @@ impl TreeBuilder {
             event_starts: self.event_starts,
             children: self.children,
             child_starts: self.child_starts,
-            layer_paths,
-            layer_starts,
-            diagnostics,
+            layer_paths: self.layer_paths,
+            layer_starts: self.layer_starts,
+            diagnostics: self.merge.diagnostics,
         }
     }
 
@@ -359,14 +358,13 @@ impl TreeBuilder {
                     self.stage = Stage::Group;
                     return 1;
                 }
-                let merge = std::mem::take(&mut self.merge);
-                let mut b = Builder::resume(
-                    &self.paths,
-                    &self.layers,
-                    &self.children,
-                    &self.child_starts,
-                    merge,
-                );
+                let mut b = Builder {
+                    paths: &self.paths,
+                    layers: &self.layers,
+                    children: &self.children,
+                    child_starts: &self.child_starts,
+                    m: &mut self.merge,
+                };
                 let map = &self.local_to_global[layer];
                 let (stage, done) = match next {
                     None => {
@@ -386,7 +384,7 @@ impl TreeBuilder {
                         b.apply_entries(layer, map, from..end);
                         if end >= n {
                             // The layer is applied: what it deleted no longer matters.
-                            b.deleted_here.clear();
+                            b.m.deleted_here.clear();
                             (
                                 Stage::Apply {
                                     layer: layer + 1,
@@ -405,7 +403,6 @@ impl TreeBuilder {
                         }
                     }
                 };
-                self.merge = b.suspend();
                 self.stage = stage;
                 done
             }
@@ -463,8 +460,8 @@ impl TreeBuilder {
                     layer_paths.extend(v);
                     layer_starts.push(layer_paths.len() as u32);
                 }
-                self.merge.layer_paths = layer_paths;
-                self.merge.layer_starts = layer_starts;
+                self.layer_paths = layer_paths;
+                self.layer_starts = layer_starts;
                 self.stage = Stage::Done;
                 n + self.events.len()
             }
@@ -822,72 +819,24 @@ struct Builder<'a> {
     layers: &'a [LayerIndex],
     children: &'a [u32],
     child_starts: &'a [u32],
-    present: Vec<Option<Present>>,
-    /// (global path, event), in the order they happen.
-    pending: Vec<(u32, Event)>,
-    /// Per path, the index in `pending` of its last event.
-    last: Vec<u32>,
-    diagnostics: Vec<Diagnostic>,
-    /// What the layer being applied deleted, so a path put back in the same layer becomes one
-    /// event.
-    deleted_here: DeletedHere,
-    layer_paths: Vec<u32>,
-    layer_starts: Vec<u32>,
+    m: &'a mut Merge,
 }
 
 /// Paths deleted by the layer being applied: the index of the Deleted event, and what was
 /// there before it.
 type DeletedHere = std::collections::HashMap<u32, (usize, Present)>;
 
-impl<'a> Builder<'a> {
-    /// The merge where an earlier piece of work left it.
-    fn resume(
-        paths: &'a PathTable,
-        layers: &'a [LayerIndex],
-        children: &'a [u32],
-        child_starts: &'a [u32],
-        m: Merge,
-    ) -> Builder<'a> {
-        Builder {
-            paths,
-            layers,
-            children,
-            child_starts,
-            present: m.present,
-            pending: m.pending,
-            last: m.last,
-            diagnostics: m.diagnostics,
-            deleted_here: m.deleted_here,
-            layer_paths: m.layer_paths,
-            layer_starts: m.layer_starts,
-        }
-    }
-
-    /// The merge's state, for the next piece of work.
-    fn suspend(self) -> Merge {
-        Merge {
-            present: self.present,
-            pending: self.pending,
-            last: self.last,
-            diagnostics: self.diagnostics,
-            deleted_here: self.deleted_here,
-            layer_paths: self.layer_paths,
-            layer_starts: self.layer_starts,
-        }
-    }
-}
-
 impl Builder<'_> {
     fn push(&mut self, p: u32, e: Event) {
-        self.last[p as usize] = self.pending.len() as u32;
-        self.pending.push((p, e));
+        self.m.last[p as usize] = self.m.pending.len() as u32;
+        self.m.pending.push((p, e));
     }
 
     /// Layer `l`'s whiteouts, applied before its entries.
     fn apply_whiteouts(&mut self, l: usize, map: &[u32]) {
         let lu = l as u16;
         let layer = &self.layers[l];
-        let mut deleted_here = std::mem::take(&mut self.deleted_here);
+        let mut deleted_here = std::mem::take(&mut self.m.deleted_here);
         // 1. Opaque directories hide what lower layers put below them.
         for w in layer.whiteouts.iter().filter(|w| w.opaque) {
             let dir = map[w.target.index()];
@@ -899,15 +848,15 @@ impl Builder<'_> {
         // 2. `.wh.NAME` deletes NAME and all below it.
         for w in layer.whiteouts.iter().filter(|w| !w.opaque) {
             let target = map[w.target.index()];
-            if self.present[target as usize].is_some_and(|p| p.layer < lu) {
+            if self.m.present[target as usize].is_some_and(|p| p.layer < lu) {
                 self.delete_subtree(
                     target,
                     lu,
                     DeletedBy::Whiteout(PathId(target)),
                     &mut deleted_here,
                 );
-            } else if self.diagnostics.len() < 200 {
-                self.diagnostics.push(Diagnostic::about_layer(
+            } else if self.m.diagnostics.len() < 200 {
+                self.m.diagnostics.push(Diagnostic::about_layer(
                     crate::diagnostic::Severity::Note,
                     "whiteout-of-nothing",
                     crate::LayerIdx::new(l),
@@ -919,26 +868,26 @@ impl Builder<'_> {
                 ));
             }
         }
-        self.deleted_here = deleted_here;
+        self.m.deleted_here = deleted_here;
     }
 
     /// Entries `range` of layer `l`, its whiteouts applied.
     fn apply_entries(&mut self, l: usize, map: &[u32], range: std::ops::Range<usize>) {
         let lu = l as u16;
         let layers = self.layers;
-        let mut deleted_here = std::mem::take(&mut self.deleted_here);
+        let mut deleted_here = std::mem::take(&mut self.m.deleted_here);
         // 3. The layer's entries (a later duplicate wins, as when extracting).
         for (i, e) in layers[l].entries[range.clone()].iter().enumerate() {
             let i = range.start + i;
             let p = map[e.path.index()];
             self.ensure_parents(p, lu, &mut deleted_here);
             let is_dir = e.kind == EntryKind::Dir;
-            let event = match self.present[p as usize] {
+            let event = match self.m.present[p as usize] {
                 Some(prev) if prev.layer == lu => {
                     // A duplicate in the same layer: it replaces the earlier one's entry.
-                    let at = self.last[p as usize] as usize;
-                    self.pending[at].1.entry = i as u32;
-                    self.present[p as usize] = Some(Present {
+                    let at = self.m.last[p as usize] as usize;
+                    self.m.pending[at].1.entry = i as u32;
+                    self.m.present[p as usize] = Some(Present {
                         layer: lu,
                         entry: i as u32,
                         is_dir,
@@ -977,13 +926,13 @@ impl Builder<'_> {
                         } else {
                             Change::Modified
                         };
-                        self.pending[at].1 = Event {
+                        self.m.pending[at].1 = Event {
                             layer: lu,
                             change,
                             entry: i as u32,
                             deleted_by: None,
                         };
-                        self.present[p as usize] = Some(Present {
+                        self.m.present[p as usize] = Some(Present {
                             layer: lu,
                             entry: i as u32,
                             is_dir,
@@ -998,14 +947,14 @@ impl Builder<'_> {
                     },
                 },
             };
-            self.present[p as usize] = Some(Present {
+            self.m.present[p as usize] = Some(Present {
                 layer: lu,
                 entry: i as u32,
                 is_dir,
             });
             self.push(p, event);
         }
-        self.deleted_here = deleted_here;
+        self.m.deleted_here = deleted_here;
     }
 
     fn kids(&self, p: u32) -> &[u32] {
@@ -1055,24 +1004,24 @@ impl Builder<'_> {
             if c == PathId::ROOT {
                 break;
             }
-            match self.present[c.index()] {
+            match self.m.present[c.index()] {
                 Some(pr) if pr.is_dir => break,
                 _ => chain.push(c.0),
             }
             cur = self.paths.parent(c);
         }
         for &c in chain.iter().rev() {
-            let change = match self.present[c as usize] {
+            let change = match self.m.present[c as usize] {
                 Some(_) => Change::Modified, // a lower non-directory becomes a directory
                 None => {
                     if let Some((at, _)) = deleted_here.remove(&c) {
-                        self.pending[at].1 = Event {
+                        self.m.pending[at].1 = Event {
                             layer: lu,
                             change: Change::Modified,
                             entry: NO_ENTRY,
                             deleted_by: None,
                         };
-                        self.present[c as usize] = Some(Present {
+                        self.m.present[c as usize] = Some(Present {
                             layer: lu,
                             entry: NO_ENTRY,
                             is_dir: true,
@@ -1082,7 +1031,7 @@ impl Builder<'_> {
                     Change::Added
                 }
             };
-            self.present[c as usize] = Some(Present {
+            self.m.present[c as usize] = Some(Present {
                 layer: lu,
                 entry: NO_ENTRY,
                 is_dir: true,
@@ -1109,10 +1058,10 @@ impl Builder<'_> {
     ) {
         let mut stack = vec![p];
         while let Some(q) = stack.pop() {
-            match self.present[q as usize] {
+            match self.m.present[q as usize] {
                 Some(pr) if pr.layer < lu => {
-                    self.present[q as usize] = None;
-                    deleted_here.insert(q, (self.pending.len(), pr));
+                    self.m.present[q as usize] = None;
+                    deleted_here.insert(q, (self.m.pending.len(), pr));
                     self.push(
                         q,
                         Event {
