@@ -61,14 +61,19 @@ impl std::fmt::Debug for Arrived {
     }
 }
 
-/// The files a layer scan kept for the package analysis (`packages::CAPTURE`: the package
-/// databases, as they streamed by, so a compressed layer is not decompressed again for them).
+/// A layer's scan as it travels, with the files it kept for the package analysis
+/// (`packages::CAPTURE`: the package databases, as they streamed by, so a compressed layer is
+/// not decompressed again for them).
 #[derive(Debug, Clone)]
-pub enum Kept {
-    /// In the worker that scanned: the files.
-    Files(Vec<Captured>),
-    /// On the page: the bytes the scan arrived in (postcard: the `LayerScan`, then these
-    /// files), which the page hands, unread, to the package worker.
+pub enum ScanPayload {
+    /// In the worker that scanned: the index and the files.
+    Made {
+        scan: Box<LayerScan>,
+        kept: Vec<Captured>,
+    },
+    /// On the page: the bytes it arrived in (postcard: the `LayerScan`, then the files). The
+    /// page reads the scan from them a slice at a time (`strata_core::layer::ScanReader`: a
+    /// million entries took 334 ms in one task) and hands them, unread, to the package worker.
     Arrived(Arrived),
 }
 
@@ -231,16 +236,15 @@ pub enum Response {
         total: u64,
     },
     /// A layer scan finished (its index and the files it kept travel postcard-encoded beside,
-    /// lookups rebuilt on arrival). `millis`: the scan's time in the worker; `memory`: the
-    /// worker's wasm memory (bytes) after it.
+    /// read on the page a slice at a time). `millis`: the scan's time in the worker; `memory`:
+    /// the worker's wasm memory (bytes) after it.
     #[serde(skip)]
     Scanned {
         job: JobId,
         layer: LayerIdx,
         millis: f64,
         memory: u64,
-        scan: Box<LayerScan>,
-        kept: Kept,
+        scan: ScanPayload,
     },
     /// A layer blob's sha256 (`HashBlob`).
     Hashed {

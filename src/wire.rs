@@ -9,7 +9,7 @@
 //! [`encode_response`] and [`decode_response`] are plain functions (tested natively); the
 //! `post_*`/`read_*` functions put them in and take them out of JS messages.
 
-use crate::protocol::{Arrived, ErrorInfo, JobId, Kept, Request, Response, browser_error};
+use crate::protocol::{Arrived, ErrorInfo, JobId, Request, Response, ScanPayload, browser_error};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use strata_core::LayerIdx;
@@ -54,16 +54,17 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             millis,
             memory,
             scan,
-            kept,
         } => {
             // The scan, then the files it kept: the page reads the first, the package worker
             // both (the page hands it these bytes unread).
-            let bytes = match kept {
-                Kept::Arrived(a) => Ok(a.0.as_ref().clone()),
-                Kept::Files(files) => postcard::to_allocvec(&*scan).and_then(|mut b| {
-                    b.extend(postcard::to_allocvec(&files)?);
-                    Ok(b)
-                }),
+            let bytes = match scan {
+                ScanPayload::Arrived(a) => Ok(a.0.as_ref().clone()),
+                ScanPayload::Made { scan, kept } => {
+                    postcard::to_allocvec(&*scan).and_then(|mut b| {
+                        b.extend(postcard::to_allocvec(&kept)?);
+                        Ok(b)
+                    })
+                }
             };
             match bytes {
                 Ok(bytes) => (
@@ -194,27 +195,14 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             layer,
             millis,
             memory,
-        } => match postcard::take_from_bytes::<strata_core::LayerScan>(&bytes) {
-            Ok((scan, _files)) => {
-                // The layer's path lookups are left unbuilt: only the image's tree looks paths
-                // up, and it builds its own when first needed (a million placements less on
-                // this thread).
-                Response::Scanned {
-                    job,
-                    layer,
-                    millis,
-                    memory,
-                    scan: Box::new(scan),
-                    kept: Kept::Arrived(Arrived(Rc::new(bytes))),
-                }
-            }
-            Err(e) => Response::Failed {
-                job: Some(job),
-                error: browser_error(
-                    "A layer's index arrived damaged from the worker.",
-                    e.to_string(),
-                ),
-            },
+        } => Response::Scanned {
+            // Read by the loader a slice at a time; damage is found there (a failure of the
+            // job, as here).
+            job,
+            layer,
+            millis,
+            memory,
+            scan: ScanPayload::Arrived(Arrived(Rc::new(bytes))),
         },
         Head::Content { job, offset, total } => Response::Content {
             job,
@@ -403,7 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn a_scan_arrives_with_its_lookups_rebuilt() {
+    fn a_scan_arrives_as_its_bytes_the_scan_then_the_files_it_kept() {
         let scan = strata_core::scan_layer(
             &strata_core::MemorySource::new(tar_of(&["etc/", "etc/hosts"])),
             0,
@@ -419,33 +407,35 @@ mod tests {
             layer: LayerIdx::new(2),
             millis: 1.5,
             memory: 10,
-            scan: Box::new(scan),
-            kept: Kept::Files(vec![strata_core::layer::scan::Captured {
-                entry: 1,
-                bytes: b"kept".to_vec(),
-            }]),
+            scan: ScanPayload::Made {
+                scan: Box::new(scan),
+                kept: vec![strata_core::layer::scan::Captured {
+                    entry: 1,
+                    bytes: b"kept".to_vec(),
+                }],
+            },
         });
         let Response::Scanned {
-            job,
-            layer,
-            scan,
-            kept,
-            ..
+            job, layer, scan, ..
         } = back
         else {
             panic!("not a scan: {back:?}")
         };
         assert_eq!((job, layer), (7, LayerIdx::new(2)));
-        assert!(scan.index.paths.lookup("etc/hosts").is_some());
-        // The bytes it arrived in go on to the package worker: the scan, then the files.
-        let Kept::Arrived(arrived) = kept else {
+        // Read on the page a slice at a time; the same bytes go on to the package worker.
+        let ScanPayload::Arrived(arrived) = scan else {
             panic!("not kept as it arrived")
         };
-        let (again, rest) = postcard::take_from_bytes::<strata_core::LayerScan>(&arrived.0)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let mut reader = strata_core::layer::ScanReader::new();
+        let again = loop {
+            if let Some(s) = reader.work(&arrived.0, 1).unwrap_or_else(|e| panic!("{e}")) {
+                break s;
+            }
+        };
         assert_eq!(again.index.entries.len(), 2);
+        assert!(again.index.paths.lookup("etc/hosts").is_some());
         let files: Vec<strata_core::layer::scan::Captured> =
-            postcard::from_bytes(rest).unwrap_or_else(|e| panic!("{e}"));
+            postcard::from_bytes(&arrived.0[reader.consumed()..]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(files[0].bytes, b"kept");
     }
 
@@ -582,14 +572,7 @@ mod tests {
             bytes: Vec::new(),
         });
         assert!(json.contains("Content"));
-        let back = decode_response(
-            r#"{"Scanned":{"job":5,"layer":1,"millis":0,"memory":0}}"#,
-            Some(vec![0xff; 3]),
-        );
-        assert!(
-            matches!(back, Response::Failed { job: Some(5), .. }),
-            "{back:?}"
-        );
+        // A damaged scan is found as the loader reads it (its tests); here it only arrives.
         let back = decode_response(
             r#"{"Analysed":{"images":[],"image":0}}"#,
             Some(vec![1, 2, 3]),

@@ -5,7 +5,9 @@
 
 use super::{Attach, Env, Job, Loader, Output, Source, Worker};
 use crate::protocol::Side;
-use crate::protocol::{FileBytes, RegistryBlob, Request, Response, browser_error};
+use crate::protocol::{
+    Arrived, FileBytes, RegistryBlob, Request, Response, ScanPayload, browser_error,
+};
 use crate::state::{
     Action, CompareState, Comparison, Explorer, LayerStat, LayersState, Session, analyse_scans,
     explorer_with,
@@ -14,6 +16,7 @@ use crate::state::{Analysed, Walked};
 use std::rc::Rc;
 use strata_core::LayerIdx;
 use strata_core::hints::{FileHints, Hint};
+use strata_core::layer::ScanReader;
 use strata_core::tree::WasteReport;
 
 /// How the tree's build and its file hints are cut into tasks of the page's: a million paths'
@@ -57,6 +60,15 @@ enum ReportStage {
     Waste(Vec<Hint>),
     Examples(Vec<Hint>, WasteReport),
     Rest(Walked),
+}
+
+/// A layer's scan that arrived, being read from its bytes a slice at a time.
+#[derive(Debug)]
+pub(super) struct Reading {
+    run: u64,
+    layer: LayerIdx,
+    reader: ScanReader,
+    bytes: Arrived,
 }
 
 /// What a pool job for a layer carries: the `File` beside the message, or the registry blob;
@@ -124,6 +136,7 @@ impl Loader {
         let present: Vec<_> = session.image.layers.iter().map(|l| l.location).collect();
         self.run = self.state.scan_run;
         self.scans = vec![None; present.len()];
+        self.reading.clear();
         self.building = None;
         self.hashes_due.clear();
         self.jobs.retain(|_, j| matches!(j, Job::Read { .. }));
@@ -229,14 +242,29 @@ impl Loader {
                 millis,
                 memory,
                 scan,
-                kept,
             } => {
                 if self.jobs.remove(&job) != Some(Job::Scan(layer)) {
                     return; // not this run's
                 }
+                self.stats.layers.push(LayerStat {
+                    layer: layer.number(),
+                    millis,
+                    ..Default::default()
+                });
+                self.stats.worker_memory_max = self.stats.worker_memory_max.max(memory);
+                self.apply(Action::Scanned { run, layer });
+                let bytes = match scan {
+                    ScanPayload::Arrived(bytes) => bytes,
+                    // Read already (not across a wire): nothing to decode, nothing to forward.
+                    ScanPayload::Made { scan, .. } => {
+                        if let Some(slot) = self.scans.get_mut(layer.get()) {
+                            *slot = Some(*scan);
+                        }
+                        return self.scans_read();
+                    }
+                };
                 // On to the package worker, unread (it decodes it while the others are read).
-                if let (crate::protocol::Kept::Arrived(scan), Some((job, layers, expected))) =
-                    (kept, self.package_scans)
+                if let Some((job, layers, expected)) = self.package_scans
                     && self.packages_worker
                 {
                     self.out.push(Output::Send {
@@ -246,24 +274,20 @@ impl Loader {
                             layer,
                             layers,
                             expected,
-                            scan,
+                            scan: bytes.clone(),
                         },
                         attach: Attach::Nothing,
                     });
                 }
-                self.stats.layers.push(LayerStat {
-                    layer: layer.number(),
-                    millis,
-                    ..Default::default()
+                if self.reading.is_empty() {
+                    self.out.push(Output::Later(super::Event::ScanDue { run }));
+                }
+                self.reading.push_back(Reading {
+                    run,
+                    layer,
+                    reader: ScanReader::new(),
+                    bytes,
                 });
-                self.stats.worker_memory_max = self.stats.worker_memory_max.max(memory);
-                self.apply(Action::Scanned { run, layer });
-                if let Some(slot) = self.scans.get_mut(layer.get()) {
-                    *slot = Some(*scan);
-                }
-                if self.scans_waiting() == 0 {
-                    self.out.push(Output::Later(super::Event::TreeDue { run }));
-                }
             }
             Response::Hashed {
                 job, layer, digest, ..
@@ -309,6 +333,59 @@ impl Loader {
         }
     }
 
+    /// A slice of reading the scans that arrived ([`Slice`]), the next task's if any is left;
+    /// the tree once every scan is read.
+    pub(super) fn scan_due(&mut self, run: u64, env: &dyn Env) {
+        let started = env.now_ms();
+        while let Some(reading) = self.reading.front_mut() {
+            if reading.run != run || run != self.run {
+                self.reading.clear(); // an earlier run's
+                return;
+            }
+            match reading
+                .reader
+                .work(&reading.bytes.0, self.slice.steps_per_look)
+            {
+                Ok(None) => {}
+                Ok(Some(scan)) => {
+                    let layer = reading.layer;
+                    self.reading.pop_front();
+                    if let Some(slot) = self.scans.get_mut(layer.get()) {
+                        *slot = Some(scan);
+                    }
+                }
+                Err(e) => {
+                    // The run is over, as when a worker fails: no tree is built from the rest.
+                    self.reading.clear();
+                    self.scans.clear();
+                    return self.apply(Action::ScanFailed {
+                        run,
+                        error: browser_error(
+                            "A layer's index arrived damaged from the worker.",
+                            e.to_string(),
+                        ),
+                    });
+                }
+            }
+            if env.now_ms() - started >= self.slice.ms {
+                if !self.reading.is_empty() {
+                    self.out.push(Output::Later(super::Event::ScanDue { run }));
+                    return;
+                }
+                break;
+            }
+        }
+        self.scans_read();
+    }
+
+    /// Every scan that arrived is read: the tree, when none is still to come.
+    fn scans_read(&mut self) {
+        if self.scans_waiting() == 0 && self.reading.is_empty() {
+            self.out
+                .push(Output::Later(super::Event::TreeDue { run: self.run }));
+        }
+    }
+
     /// The tree of run `run`, when that run is still the one on and all its scans are in: a
     /// slice of it a task ([`Slice`]), then its reports (their file hints a slice a task too:
     /// [`Self::report_due`]).
@@ -321,7 +398,7 @@ impl Loader {
             Some((of, session, building, spent)) if of == run => (building, (session, spent)),
             Some(_) | None => {
                 // Taken by the build once started: a second TreeDue finds none.
-                if self.scans.is_empty() || self.scans_waiting() != 0 {
+                if self.scans.is_empty() || self.scans_waiting() != 0 || !self.reading.is_empty() {
                     return;
                 }
                 let Some(session) = self.state.session().cloned() else {

@@ -458,8 +458,10 @@ impl Sim {
                     layer,
                     millis: 1.0,
                     memory: 0,
-                    scan: Box::new(scan),
-                    kept: crate::protocol::Kept::Files(kept),
+                    scan: crate::protocol::ScanPayload::Made {
+                        scan: Box::new(scan),
+                        kept,
+                    },
                 }
             }
             Request::HashBlob { job, layer, blob } => {
@@ -634,9 +636,23 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
         assert_eq!(held.len(), 1, "{held:?}");
         held.into_iter().next().unwrap()
     };
-    // The last index decoded in one task, the tree a slice a task, its reports in a task of
-    // their own.
-    let tree = next(&mut sim);
+    // The indexes read a slice a task as they arrive, then the tree a slice a task, then its
+    // reports in tasks of their own.
+    let first = next(&mut sim);
+    let Event::ScanDue { run } = first else {
+        panic!("{first:?}")
+    };
+    let mut reads = 0;
+    let tree = loop {
+        sim.send(Event::ScanDue { run });
+        reads += 1;
+        assert!(reads < 100_000, "the scans are never read");
+        match next(&mut sim) {
+            Event::ScanDue { run: r } if r == run => continue,
+            other => break other,
+        }
+    };
+    assert!(reads >= 3, "{reads} reading slices");
     let Event::TreeDue { run } = tree else {
         panic!("{tree:?}")
     };
@@ -963,6 +979,36 @@ fn b_files_are_read_from_b_and_b_can_be_another_image_of_the_open_archive() {
         platform: None,
     });
     assert_eq!(sim.requests(Worker::Compare).len(), 3);
+}
+
+#[test]
+fn a_scan_that_arrives_damaged_fails_its_run_and_says_where() {
+    let mut sim = Sim::new("");
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    sim.deliver();
+    let (request, _) = sim.pool.remove(0);
+    let Request::ScanBlob { job, layer, .. } = request else {
+        panic!("{request:?}")
+    };
+    // A path table of five names whose bytes stop after two.
+    let bytes = vec![5, b'a', b'b'];
+    sim.inbox.push((
+        Worker::Pool,
+        Response::Scanned {
+            job,
+            layer,
+            millis: 1.0,
+            memory: 0,
+            scan: crate::protocol::ScanPayload::Arrived(crate::protocol::Arrived(Rc::new(bytes))),
+        },
+    ));
+    sim.run_pool();
+    let LayersState::Failed(error) = &sim.state().layers else {
+        panic!("{:?}", sim.state().layers)
+    };
+    assert!(error.summary.contains("arrived damaged"), "{error:?}");
+    assert!(error.detail.contains("at byte 0"), "{error:?}");
+    assert!(!sim.marks.contains(&"strata:layers-ready"));
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //! analysis (`AnalysePackages`), reading the rest by range.
 use crate::platform::blob_source::BlobSource;
 use crate::platform::registry_client::{self, BlobReader};
-use crate::protocol::{ErrorInfo, Kept, RegistryBlob, Request, Response, browser_error};
+use crate::protocol::{ErrorInfo, RegistryBlob, Request, Response, ScanPayload, browser_error};
 use crate::wire;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -491,8 +491,10 @@ fn send_scan(
             layer,
             millis: now_ms() - started,
             memory: crate::platform::browser::wasm_memory(),
-            scan: Box::new(scan),
-            kept: Kept::Files(kept),
+            scan: ScanPayload::Made {
+                scan: Box::new(scan),
+                kept,
+            },
         }),
         Err(e) => post.send(Response::Failed {
             job: Some(job),

@@ -202,6 +202,17 @@ impl PathTable {
         (&self.name_bytes, &self.name_starts, &self.nodes)
     }
 
+    /// A table from its stored fields, as [`Self::stored`] gives them (its lookups built when
+    /// first needed, as after deserializing).
+    pub(crate) fn from_stored(name_bytes: String, name_starts: Vec<u32>, nodes: Vec<Node>) -> Self {
+        PathTable {
+            name_bytes,
+            name_starts,
+            nodes,
+            lookups: std::sync::OnceLock::new(),
+        }
+    }
+
     /// Number of paths (nodes), the root included.
     pub fn len(&self) -> usize {
         self.nodes.len()

@@ -34,6 +34,15 @@ impl Strings {
         (&self.bytes, &self.starts)
     }
 
+    /// A table from its stored fields, as [`Self::stored`] gives them.
+    pub(crate) fn from_stored(bytes: String, starts: Vec<u32>) -> Self {
+        Strings {
+            bytes,
+            starts,
+            recent: Vec::new(),
+        }
+    }
+
     fn new() -> Self {
         let mut s = Strings {
             bytes: String::new(),

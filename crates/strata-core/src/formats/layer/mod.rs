@@ -6,6 +6,8 @@ pub mod content;
 pub mod decode;
 pub mod index;
 pub mod scan;
+pub mod scan_reader;
 
 pub use index::{Entry, LayerIndex, StrId, Whiteout};
 pub use scan::{LayerScan, LayerScanner, scan_layer};
+pub use scan_reader::ScanReader;

@@ -1,0 +1,380 @@
+//! A [`LayerScan`] read back from its postcard bytes a run of elements at a time, so a page can
+//! decode a million-entry layer's scan (58 MB; 334 ms in one task in wasm) in slices between
+//! frames, as [`crate::snapshot::BodyWriter`] writes a snapshot.
+//!
+//! postcard names no field and writes a sequence as its length then its elements, so the
+//! encoding is the concatenation of its fields': the long sequences (a path table's names and
+//! nodes, the entries, the whiteouts, the strings' offsets) are read a run at a time and the
+//! rest in one piece. The result is the value `postcard::from_bytes` gives (the test holds the
+//! two equal); what follows the scan in the bytes is left unread.
+
+use super::decode::Compression;
+use super::index::{Entry, LayerIndex, Strings, Whiteout, Xattr};
+use super::scan::LayerScan;
+use crate::diagnostic::Diagnostic;
+use crate::digest::{DiffId, Digest};
+use crate::error::{Error, ErrorReport};
+use crate::paths::{Node, PathTable};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// A string's bytes count this many to one element read, against a call's budget (a copy and
+/// a UTF-8 check: far cheaper than an entry's dozen varints).
+const BYTES_PER_ELEMENT: usize = 64;
+
+/// Reads one [`LayerScan`] a budget at a time: call [`ScanReader::work`] with the same bytes
+/// until it gives the scan.
+#[derive(Debug, Default)]
+pub struct ScanReader {
+    /// Bytes read so far.
+    pos: usize,
+    stage: Stage,
+    /// Elements still to read of the sequence being read; `None` before its length is read.
+    left: Option<usize>,
+    name_bytes: String,
+    name_starts: Vec<u32>,
+    nodes: Vec<Node>,
+    entries: Vec<Entry>,
+    whiteouts: Vec<Whiteout>,
+    string_bytes: String,
+    string_starts: Vec<u32>,
+}
+
+/// The fields of a scan in their serialized order (the long ones by name; `Tail` the rest).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    #[default]
+    NameBytes,
+    NameStarts,
+    Nodes,
+    Entries,
+    Whiteouts,
+    StringBytes,
+    StringStarts,
+    Tail,
+    Done,
+}
+
+/// What follows the strings' offsets, in order: the rest of the index, then the rest of the
+/// scan. [`ScanReader::work`] builds the scan with every field named, so a field added to
+/// either struct fails to compile there until it is added here too, in its place.
+#[derive(Deserialize)]
+struct Tail {
+    xattrs: Vec<Xattr>,
+    sparse_maps: Vec<(u32, Vec<(u64, u64)>)>,
+    diagnostics: Vec<Diagnostic>,
+    no_end_marker: bool,
+    compression: Compression,
+    digest: Option<Digest>,
+    diff_id: Option<DiffId>,
+    stored_size: u64,
+    tar_size: u64,
+    error: Option<ErrorReport>,
+}
+
+fn damaged(e: postcard::Error, at: usize) -> Error {
+    Error::Invalid {
+        what: "A layer's index as the worker sent it".into(),
+        detail: format!("{e} (at byte {at})"),
+    }
+}
+
+impl ScanReader {
+    pub fn new() -> ScanReader {
+        ScanReader::default()
+    }
+
+    /// How many bytes are read so far: all of the scan's once it is given.
+    pub fn consumed(&self) -> usize {
+        self.pos
+    }
+
+    /// Reads on for about `budget` elements (at least one); the scan once it is all read.
+    /// `bytes` must be the same each call. Damaged bytes are an error naming the byte.
+    pub fn work(&mut self, bytes: &[u8], budget: usize) -> Result<Option<LayerScan>, Error> {
+        let mut budget = budget.max(1);
+        loop {
+            let whole = match self.stage {
+                Stage::NameBytes => {
+                    self.name_bytes = self.one(bytes)?;
+                    budget = budget.saturating_sub(self.name_bytes.len() / BYTES_PER_ELEMENT);
+                    true
+                }
+                Stage::NameStarts => {
+                    let mut out = std::mem::take(&mut self.name_starts);
+                    let whole = self.run(bytes, &mut out, &mut budget);
+                    self.name_starts = out;
+                    whole?
+                }
+                Stage::Nodes => {
+                    let mut out = std::mem::take(&mut self.nodes);
+                    let whole = self.run(bytes, &mut out, &mut budget);
+                    self.nodes = out;
+                    whole?
+                }
+                Stage::Entries => {
+                    let mut out = std::mem::take(&mut self.entries);
+                    let whole = self.run(bytes, &mut out, &mut budget);
+                    self.entries = out;
+                    whole?
+                }
+                Stage::Whiteouts => {
+                    let mut out = std::mem::take(&mut self.whiteouts);
+                    let whole = self.run(bytes, &mut out, &mut budget);
+                    self.whiteouts = out;
+                    whole?
+                }
+                Stage::StringBytes => {
+                    self.string_bytes = self.one(bytes)?;
+                    budget = budget.saturating_sub(self.string_bytes.len() / BYTES_PER_ELEMENT);
+                    true
+                }
+                Stage::StringStarts => {
+                    let mut out = std::mem::take(&mut self.string_starts);
+                    let whole = self.run(bytes, &mut out, &mut budget);
+                    self.string_starts = out;
+                    whole?
+                }
+                Stage::Tail => {
+                    let tail: Tail = self.one(bytes)?;
+                    self.stage = Stage::Done;
+                    return Ok(Some(self.scan(tail)));
+                }
+                Stage::Done => {
+                    return Err(Error::Invalid {
+                        what: "A layer's index".into(),
+                        detail: "it was read to its end already".into(),
+                    });
+                }
+            };
+            if whole {
+                self.stage = match self.stage {
+                    Stage::NameBytes => Stage::NameStarts,
+                    Stage::NameStarts => Stage::Nodes,
+                    Stage::Nodes => Stage::Entries,
+                    Stage::Entries => Stage::Whiteouts,
+                    Stage::Whiteouts => Stage::StringBytes,
+                    Stage::StringBytes => Stage::StringStarts,
+                    Stage::StringStarts | Stage::Tail | Stage::Done => Stage::Tail,
+                };
+            }
+            if budget == 0 {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads a whole scan at once (what `work` gives with no budget).
+    pub fn read(bytes: &[u8]) -> Result<LayerScan, Error> {
+        let mut reader = ScanReader::new();
+        loop {
+            if let Some(scan) = reader.work(bytes, usize::MAX)? {
+                return Ok(scan);
+            }
+        }
+    }
+
+    /// The scan from the long fields read and the rest.
+    fn scan(&mut self, tail: Tail) -> LayerScan {
+        let Tail {
+            xattrs,
+            sparse_maps,
+            diagnostics,
+            no_end_marker,
+            compression,
+            digest,
+            diff_id,
+            stored_size,
+            tar_size,
+            error,
+        } = tail;
+        LayerScan {
+            index: LayerIndex {
+                paths: PathTable::from_stored(
+                    std::mem::take(&mut self.name_bytes),
+                    std::mem::take(&mut self.name_starts),
+                    std::mem::take(&mut self.nodes),
+                ),
+                entries: std::mem::take(&mut self.entries),
+                whiteouts: std::mem::take(&mut self.whiteouts),
+                strings: Strings::from_stored(
+                    std::mem::take(&mut self.string_bytes),
+                    std::mem::take(&mut self.string_starts),
+                ),
+                xattrs,
+                sparse_maps,
+                diagnostics,
+                no_end_marker,
+            },
+            compression,
+            digest,
+            diff_id,
+            stored_size,
+            tar_size,
+            error,
+        }
+    }
+
+    /// One value, whole.
+    fn one<T: DeserializeOwned>(&mut self, bytes: &[u8]) -> Result<T, Error> {
+        let rest = bytes.get(self.pos..).unwrap_or_default();
+        let (value, after) =
+            postcard::take_from_bytes::<T>(rest).map_err(|e| damaged(e, self.pos))?;
+        self.pos = bytes.len() - after.len();
+        Ok(value)
+    }
+
+    /// Up to `budget` more elements of a sequence into `out`; whether it is all read.
+    fn run<T: DeserializeOwned>(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<T>,
+        budget: &mut usize,
+    ) -> Result<bool, Error> {
+        let n = match self.left {
+            Some(n) => n,
+            None => {
+                let n: usize = self.one(bytes)?;
+                // Each element is at least a byte: a damaged length reserves no more than the
+                // bytes there are.
+                out.reserve(n.min(bytes.len() - self.pos));
+                n
+            }
+        };
+        let k = n.min(*budget);
+        let rest = bytes.get(self.pos..).unwrap_or_default();
+        let mut de = postcard::Deserializer::from_bytes(rest);
+        for _ in 0..k {
+            match T::deserialize(&mut de) {
+                Ok(v) => out.push(v),
+                Err(e) => return Err(damaged(e, self.pos)),
+            }
+        }
+        let after = de.finalize().map_err(|e| damaged(e, self.pos))?;
+        self.pos = bytes.len() - after.len();
+        *budget -= k;
+        self.left = (n > k).then_some(n - k);
+        Ok(n == k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+    use crate::source::MemorySource;
+
+    fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            if let Some(target) = name.strip_prefix("link:") {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_size(0);
+                h.set_mode(0o777);
+                b.append_link(&mut h, "bin/sh", target)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                continue;
+            }
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_uid(1000);
+            h.set_username("dev").unwrap_or_else(|e| panic!("{e}"));
+            h.set_cksum();
+            b.append_data(&mut h, name, *data)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        b.into_inner().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn scanned(layer: &[u8]) -> LayerScan {
+        let n = layer.len() as u64;
+        crate::scan_layer(
+            &MemorySource::new(layer.to_vec()),
+            0,
+            n,
+            &Limits::default(),
+            &mut |_| true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn encoded(scan: &LayerScan) -> Vec<u8> {
+        postcard::to_allocvec(scan).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_scan_read_a_run_at_a_time_is_the_scan_postcard_reads() {
+        let files: Vec<(String, Vec<u8>)> = (0..300)
+            .map(|i| (format!("usr/share/d{}/f{i}", i % 7), vec![b'x'; i % 5]))
+            .collect();
+        let mut entries: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        entries.extend([
+            ("etc/.wh.gone", &b""[..]),
+            ("var/.wh..wh..opq", b""),
+            ("link:bin/ash", b""),
+        ]);
+        let mut layer = tar(&entries);
+        // Damaged after its entries: the scan has an error and diagnostics to carry too.
+        layer.truncate(layer.len() - 1024 - 100);
+        let scan = scanned(&layer);
+        assert!(scan.error.is_some() || !scan.index.diagnostics.is_empty());
+        assert!(!scan.index.whiteouts.is_empty());
+        let mut bytes = encoded(&scan);
+        let whole = bytes.len();
+        bytes.extend(b"the files the scan kept");
+        for budget in [1, 2, 3, 7, 64, usize::MAX] {
+            let mut reader = ScanReader::new();
+            let mut calls = 0;
+            let back = loop {
+                calls += 1;
+                if let Some(back) = reader
+                    .work(&bytes, budget)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                {
+                    break back;
+                }
+            };
+            assert_eq!(encoded(&back), encoded(&scan), "budget {budget}");
+            assert_eq!(
+                reader.consumed(),
+                whole,
+                "the bytes after the scan are left"
+            );
+            if budget == 1 {
+                assert!(calls > 300, "{calls} calls");
+            }
+        }
+        // The lookups are built again when first wanted.
+        let back = ScanReader::read(&bytes).unwrap_or_else(|e| panic!("{e}"));
+        assert!(back.index.paths.lookup("usr/share/d3/f3").is_some());
+    }
+
+    #[test]
+    fn damaged_bytes_are_an_error_naming_the_byte_never_a_panic() {
+        let scan = scanned(&tar(&[("a", b"1"), ("b/c", b"22")]));
+        let bytes = encoded(&scan);
+        for cut in 0..bytes.len() {
+            let mut reader = ScanReader::new();
+            let got = loop {
+                match reader.work(&bytes[..cut], 1) {
+                    Ok(Some(_)) => break Ok(()),
+                    Ok(None) => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            let Err(e) = got else {
+                panic!("{cut} bytes of {} read as a whole scan", bytes.len())
+            };
+            assert!(e.to_string().contains("index"), "{e}");
+        }
+        // A length far beyond the bytes reserves nothing huge and fails.
+        let mut huge = vec![0u8];
+        huge.extend([0xff, 0xff, 0xff, 0xff, 0x0f]);
+        let err = ScanReader::read(&huge).map(|_| ()).unwrap_err();
+        assert!(format!("{err:?}").contains("at byte"), "{err:?}");
+    }
+}
