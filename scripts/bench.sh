@@ -208,7 +208,9 @@ target("gzip 1 GB indexed + verified in the tab vs gzip -dc | sha256sum", t_gzip
 target("legacy 1 GB: strata ls --merged, digests verified, vs tar -xOf|tar -tvf", t_tar_pipe, t_ls, 1.0)
 def mem(k):
     w = web[k]
-    return (f"wasm page {w['wasm_page_mb']:.0f} + largest worker {w['wasm_worker_max_mb']:.0f} MiB;"
+    th = w.get("tree_heap_mb", {})
+    return (f"wasm page {w['wasm_page_mb']:.0f} (its tree: layer indexes {th.get('layer_indexes', 0):.0f}, paths {th.get('paths', 0):.0f},"
+            f" structure {th.get('structure', 0):.0f}) + largest worker {w['wasm_worker_max_mb']:.0f} MiB;"
             f" renderer RSS growth peak {w['rss_growth_peak_mb']:.0f}, settled {w['rss_growth_settled_mb']:.0f} MiB;"
             f" JS heaps {w['js_heap_peak_mb']:.0f} MiB (measureUserAgentSpecificMemory, which counts no wasm memory here)")
 w1m = web["1m"]
@@ -225,7 +227,7 @@ if g4:
     print(f"{'4.6 GB, 1,000,000 files, 12 mixed layers (target: no task over 100 ms)':<66} overview {g4['overview_ms']:.0f} ms,"
           f" layers ready {g4['index_ms'] / 1000:.2f} s (tree {g4['tree_ms'] / 1000:.2f} s), every digest {g4['verified_ms'] / 1000:.2f} s;"
           f" longest task while indexing {lt['max_ms']:.0f} ms ({lt['over_100']} over 100 ms)  -> {'yes' if lt['max_ms'] <= 100 else 'NO'}; {mem('4g')}")
-for k in ("legacy", "gzip", "zstd"):
+for k in ("legacy", "gzip", "zstd", "1m"):
     lt = web[k]["indexing_long_tasks"]
     print(f"  longest main-thread task while indexing {k}: {lt['max_ms']:.0f} ms ({lt['over_50']} over 50 ms, {lt['over_100']} over 100 ms)")
 EOF

@@ -205,6 +205,8 @@ pub struct ScanStats {
     pub worker_memory_max: u64,
     /// The page's wasm memory once the tree is built.
     pub page_memory: u64,
+    /// What the tree holds of it, by part.
+    pub tree_heap: strata_core::tree::TreeHeap,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

@@ -496,6 +496,7 @@ impl Loader {
         explorer.stats.tree_millis = tree_millis;
         explorer.stats.wall_millis = explorer.millis + tree_millis;
         explorer.stats.page_memory = env.page_memory();
+        explorer.stats.tree_heap = explorer.analysis.tree.heap();
         explorer
     }
 }

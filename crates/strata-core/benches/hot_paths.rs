@@ -210,6 +210,29 @@ mod benches {
             })
         });
         g.finish();
+
+        // A 20k-entry layer's scan as the page gets it from a worker: postcard in one go, and
+        // as the page reads it (8192 elements a call, a task's slice between looks at the
+        // clock): the slices must cost no more than the whole.
+        let scanned = scan(&small);
+        let bytes = postcard::to_allocvec(&scanned).unwrap();
+        let mut g = c.benchmark_group("a scan from the worker (20k entries)");
+        g.sample_size(20);
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_function("postcard in one go", |b| {
+            b.iter(|| black_box(postcard::from_bytes::<strata_core::LayerScan>(&bytes).unwrap()))
+        });
+        g.bench_function("ScanReader, 8192 elements a call", |b| {
+            b.iter(|| {
+                let mut r = strata_core::layer::ScanReader::new();
+                loop {
+                    if let Some(s) = r.work(&bytes, 8192).unwrap() {
+                        break black_box(s);
+                    }
+                }
+            })
+        });
+        g.finish();
     }
 
     criterion_group!(group, hot_paths);

@@ -113,6 +113,9 @@ for (const [name, file] of archives) {
     js_heap_peak_mb: peak / 2 ** 20,
     wasm_page_mb: stats.page_memory / 2 ** 20,
     wasm_worker_max_mb: stats.worker_memory_max / 2 ** 20,
+    // What the page's tree holds of its memory, by part (the rest: the reports, the views,
+    // what the allocator keeps of transient buffers).
+    tree_heap_mb: Object.fromEntries(Object.entries(stats.tree_heap).map(([k, v]) => [k, v / 2 ** 20])),
     rss_growth_peak_mb: rssPeak - rssBefore,
     rss_growth_settled_mb: rssSettled - rssBefore,
     measured_by: "wasm memory sizes (page + largest worker) and measureUserAgentSpecificMemory, the larger",

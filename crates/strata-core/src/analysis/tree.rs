@@ -470,7 +470,36 @@ impl TreeBuilder {
     }
 }
 
+/// What an [`ImageTree`] holds on the heap, in bytes, by part (for the memory figures the
+/// benchmark reports: which part to shrink).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TreeHeap {
+    /// The layers' indexes: their entries, path tables and strings.
+    pub layer_indexes: u64,
+    /// The image's own path table (every path of every layer, interned again).
+    pub paths: u64,
+    /// The events by path, the children of each path, each layer's paths and the map from
+    /// each layer's path ids to the image's.
+    pub structure: u64,
+}
+
 impl ImageTree {
+    /// Heap bytes by part (capacities, not lengths: what is allocated).
+    pub fn heap(&self) -> TreeHeap {
+        let u32s = |v: &Vec<u32>| (v.capacity() * 4) as u64;
+        TreeHeap {
+            layer_indexes: self.layers.iter().map(|l| l.heap_bytes() as u64).sum(),
+            paths: self.paths.heap_bytes() as u64,
+            structure: (self.events.capacity() * std::mem::size_of::<Event>()) as u64
+                + self.local_to_global.iter().map(u32s).sum::<u64>()
+                + u32s(&self.event_starts)
+                + u32s(&self.children)
+                + u32s(&self.child_starts)
+                + u32s(&self.layer_paths)
+                + u32s(&self.layer_starts),
+        }
+    }
+
     /// Builds the tree from the layers' indexes, in image order.
     pub fn build(layers: Vec<LayerIndex>) -> ImageTree {
         TreeBuilder::new(layers).finish()

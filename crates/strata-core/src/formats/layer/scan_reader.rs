@@ -244,17 +244,36 @@ impl ScanReader {
         let k = n.min(*budget);
         let rest = bytes.get(self.pos..).unwrap_or_default();
         let mut de = postcard::Deserializer::from_bytes(rest);
-        for _ in 0..k {
-            match T::deserialize(&mut de) {
-                Ok(v) => out.push(v),
-                Err(e) => return Err(damaged(e, self.pos)),
-            }
-        }
+        // As a tuple of `k`: postcard reads its elements with no length before them, through
+        // the same `SeqAccess` a `Vec` is read with.
+        serde::Deserializer::deserialize_tuple(&mut de, k, Push(out, k))
+            .map_err(|e| damaged(e, self.pos))?;
         let after = de.finalize().map_err(|e| damaged(e, self.pos))?;
         self.pos = bytes.len() - after.len();
         *budget -= k;
         self.left = (n > k).then_some(n - k);
         Ok(n == k)
+    }
+}
+
+/// Pushes the `.1` elements of a tuple onto `.0`.
+struct Push<'a, T>(&'a mut Vec<T>, usize);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Push<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} elements", self.1)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        for i in 0..self.1 {
+            match seq.next_element()? {
+                Some(v) => self.0.push(v),
+                None => return Err(serde::de::Error::invalid_length(i, &self)),
+            }
+        }
+        Ok(())
     }
 }
 
