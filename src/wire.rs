@@ -197,7 +197,7 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             memory,
         } => Response::Scanned {
             // Read by the loader a slice at a time; damage is found there (a failure of the
-            // job, as here).
+            // run).
             job,
             layer,
             millis,

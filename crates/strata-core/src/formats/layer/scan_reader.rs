@@ -26,11 +26,8 @@ const BYTES_PER_ELEMENT: usize = 64;
 /// until it gives the scan.
 #[derive(Debug, Default)]
 pub struct ScanReader {
-    /// Bytes read so far.
-    pos: usize,
+    at: Cursor,
     stage: Stage,
-    /// Elements still to read of the sequence being read; `None` before its length is read.
-    left: Option<usize>,
     name_bytes: String,
     name_starts: Vec<u32>,
     nodes: Vec<Node>,
@@ -38,6 +35,16 @@ pub struct ScanReader {
     whiteouts: Vec<Whiteout>,
     string_bytes: String,
     string_starts: Vec<u32>,
+}
+
+/// Where the reading is: apart from the fields read, so a sequence's field can be filled while
+/// the cursor moves.
+#[derive(Debug, Default)]
+struct Cursor {
+    /// Bytes read so far.
+    pos: usize,
+    /// Elements still to read of the sequence being read; `None` before its length is read.
+    left: Option<usize>,
 }
 
 /// The fields of a scan in their serialized order (the long ones by name; `Tail` the rest).
@@ -86,7 +93,7 @@ impl ScanReader {
 
     /// How many bytes are read so far: all of the scan's once it is given.
     pub fn consumed(&self) -> usize {
-        self.pos
+        self.at.pos
     }
 
     /// Reads on for about `budget` elements (at least one); the scan once it is all read.
@@ -94,49 +101,25 @@ impl ScanReader {
     pub fn work(&mut self, bytes: &[u8], budget: usize) -> Result<Option<LayerScan>, Error> {
         let mut budget = budget.max(1);
         loop {
+            let at = &mut self.at;
             let whole = match self.stage {
                 Stage::NameBytes => {
-                    self.name_bytes = self.one(bytes)?;
+                    self.name_bytes = at.one(bytes)?;
                     budget = budget.saturating_sub(self.name_bytes.len() / BYTES_PER_ELEMENT);
                     true
                 }
-                Stage::NameStarts => {
-                    let mut out = std::mem::take(&mut self.name_starts);
-                    let whole = self.run(bytes, &mut out, &mut budget);
-                    self.name_starts = out;
-                    whole?
-                }
-                Stage::Nodes => {
-                    let mut out = std::mem::take(&mut self.nodes);
-                    let whole = self.run(bytes, &mut out, &mut budget);
-                    self.nodes = out;
-                    whole?
-                }
-                Stage::Entries => {
-                    let mut out = std::mem::take(&mut self.entries);
-                    let whole = self.run(bytes, &mut out, &mut budget);
-                    self.entries = out;
-                    whole?
-                }
-                Stage::Whiteouts => {
-                    let mut out = std::mem::take(&mut self.whiteouts);
-                    let whole = self.run(bytes, &mut out, &mut budget);
-                    self.whiteouts = out;
-                    whole?
-                }
+                Stage::NameStarts => at.run(bytes, &mut self.name_starts, &mut budget)?,
+                Stage::Nodes => at.run(bytes, &mut self.nodes, &mut budget)?,
+                Stage::Entries => at.run(bytes, &mut self.entries, &mut budget)?,
+                Stage::Whiteouts => at.run(bytes, &mut self.whiteouts, &mut budget)?,
                 Stage::StringBytes => {
-                    self.string_bytes = self.one(bytes)?;
+                    self.string_bytes = at.one(bytes)?;
                     budget = budget.saturating_sub(self.string_bytes.len() / BYTES_PER_ELEMENT);
                     true
                 }
-                Stage::StringStarts => {
-                    let mut out = std::mem::take(&mut self.string_starts);
-                    let whole = self.run(bytes, &mut out, &mut budget);
-                    self.string_starts = out;
-                    whole?
-                }
+                Stage::StringStarts => at.run(bytes, &mut self.string_starts, &mut budget)?,
                 Stage::Tail => {
-                    let tail: Tail = self.one(bytes)?;
+                    let tail: Tail = at.one(bytes)?;
                     self.stage = Stage::Done;
                     return Ok(Some(self.scan(tail)));
                 }
@@ -214,7 +197,9 @@ impl ScanReader {
             error,
         }
     }
+}
 
+impl Cursor {
     /// One value, whole.
     fn one<T: DeserializeOwned>(&mut self, bytes: &[u8]) -> Result<T, Error> {
         let rest = bytes.get(self.pos..).unwrap_or_default();
@@ -244,36 +229,17 @@ impl ScanReader {
         let k = n.min(*budget);
         let rest = bytes.get(self.pos..).unwrap_or_default();
         let mut de = postcard::Deserializer::from_bytes(rest);
-        // As a tuple of `k`: postcard reads its elements with no length before them, through
-        // the same `SeqAccess` a `Vec` is read with.
-        serde::Deserializer::deserialize_tuple(&mut de, k, Push(out, k))
-            .map_err(|e| damaged(e, self.pos))?;
+        for _ in 0..k {
+            match T::deserialize(&mut de) {
+                Ok(v) => out.push(v),
+                Err(e) => return Err(damaged(e, self.pos)),
+            }
+        }
         let after = de.finalize().map_err(|e| damaged(e, self.pos))?;
         self.pos = bytes.len() - after.len();
         *budget -= k;
         self.left = (n > k).then_some(n - k);
         Ok(n == k)
-    }
-}
-
-/// Pushes the `.1` elements of a tuple onto `.0`.
-struct Push<'a, T>(&'a mut Vec<T>, usize);
-
-impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Push<'_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} elements", self.1)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        for i in 0..self.1 {
-            match seq.next_element()? {
-                Some(v) => self.0.push(v),
-                None => return Err(serde::de::Error::invalid_length(i, &self)),
-            }
-        }
-        Ok(())
     }
 }
 
@@ -332,9 +298,9 @@ mod tests {
             .map(|(n, d)| (n.as_str(), d.as_slice()))
             .collect();
         entries.extend([
-            ("etc/.wh.gone", &b""[..]),
+            ("link:bin/ash", &b""[..]),
+            ("etc/.wh.gone", b""),
             ("var/.wh..wh..opq", b""),
-            ("link:bin/ash", b""),
         ]);
         let mut layer = tar(&entries);
         // Damaged after its entries: the scan has an error and diagnostics to carry too.
@@ -342,6 +308,12 @@ mod tests {
         let scan = scanned(&layer);
         assert!(scan.error.is_some() || !scan.index.diagnostics.is_empty());
         assert!(!scan.index.whiteouts.is_empty());
+        assert!(
+            scan.index
+                .entries
+                .iter()
+                .any(|e| scan.index.link(e).is_some())
+        );
         let mut bytes = encoded(&scan);
         let whole = bytes.len();
         bytes.extend(b"the files the scan kept");
