@@ -65,7 +65,6 @@ enum ReportStage {
 /// A layer's scan that arrived, being read from its bytes a slice at a time.
 #[derive(Debug)]
 pub(super) struct Reading {
-    run: u64,
     layer: LayerIdx,
     reader: ScanReader,
     bytes: Arrived,
@@ -283,7 +282,6 @@ impl Loader {
                     self.out.push(Output::Later(super::Event::ScanDue { run }));
                 }
                 self.reading.push_back(Reading {
-                    run,
                     layer,
                     reader: ScanReader::new(),
                     bytes,
@@ -336,12 +334,11 @@ impl Loader {
     /// A slice of reading the scans that arrived ([`Slice`]), the next task's if any is left;
     /// the tree once every scan is read.
     pub(super) fn scan_due(&mut self, run: u64, env: &dyn Env) {
+        if run != self.run {
+            return; // an earlier run's task: its readings were dropped when this run began
+        }
         let started = env.now_ms();
         while let Some(reading) = self.reading.front_mut() {
-            if reading.run != run || run != self.run {
-                self.reading.clear(); // an earlier run's
-                return;
-            }
             match reading
                 .reader
                 .work(&reading.bytes.0, self.slice.steps_per_look)
@@ -367,20 +364,22 @@ impl Loader {
                     });
                 }
             }
-            if env.now_ms() - started >= self.slice.ms {
-                if !self.reading.is_empty() {
-                    self.out.push(Output::Later(super::Event::ScanDue { run }));
-                    return;
-                }
-                break;
+            if !self.reading.is_empty() && env.now_ms() - started >= self.slice.ms {
+                self.out.push(Output::Later(super::Event::ScanDue { run }));
+                return;
             }
         }
         self.scans_read();
     }
 
+    /// Whether every scan of the run is in and read.
+    fn all_read(&self) -> bool {
+        self.scans_waiting() == 0 && self.reading.is_empty()
+    }
+
     /// Every scan that arrived is read: the tree, when none is still to come.
     fn scans_read(&mut self) {
-        if self.scans_waiting() == 0 && self.reading.is_empty() {
+        if self.all_read() {
             self.out
                 .push(Output::Later(super::Event::TreeDue { run: self.run }));
         }
@@ -398,7 +397,7 @@ impl Loader {
             Some((of, session, building, spent)) if of == run => (building, (session, spent)),
             Some(_) | None => {
                 // Taken by the build once started: a second TreeDue finds none.
-                if self.scans.is_empty() || self.scans_waiting() != 0 || !self.reading.is_empty() {
+                if self.scans.is_empty() || !self.all_read() {
                     return;
                 }
                 let Some(session) = self.state.session().cloned() else {

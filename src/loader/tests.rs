@@ -642,31 +642,33 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
     let Event::ScanDue { run } = first else {
         panic!("{first:?}")
     };
-    let mut reads = 0;
-    let tree = loop {
-        sim.send(Event::ScanDue { run });
-        reads += 1;
-        assert!(reads < 100_000, "the scans are never read");
-        match next(&mut sim) {
-            Event::ScanDue { run: r } if r == run => continue,
-            other => break other,
+    // Sends a task again while it comes back as the next one (the layers still scanning
+    // meanwhile): how many times, and the task after it.
+    let repeat = |sim: &mut Sim, task: Event| {
+        let again = format!("{task:?}");
+        let mut times = 0;
+        loop {
+            assert!(matches!(sim.state().layers, LayersState::Scanning { .. }));
+            sim.send(Event::ScanDue { run: 0 }); // a stale run's: does nothing
+            sim.send(match task {
+                Event::ScanDue { run } => Event::ScanDue { run },
+                Event::TreeDue { run } => Event::TreeDue { run },
+                ref other => panic!("{other:?}"),
+            });
+            times += 1;
+            assert!(times < 100_000, "{again} is never done");
+            let after = next(sim);
+            if format!("{after:?}") != again {
+                return (times, after);
+            }
         }
     };
+    let (reads, tree) = repeat(&mut sim, Event::ScanDue { run });
     assert!(reads >= 3, "{reads} reading slices");
     let Event::TreeDue { run } = tree else {
         panic!("{tree:?}")
     };
-    let mut slices = 0;
-    let reports = loop {
-        assert!(matches!(sim.state().layers, LayersState::Scanning { .. }));
-        sim.send(Event::TreeDue { run });
-        slices += 1;
-        assert!(slices < 1000, "the tree is never built");
-        match next(&mut sim) {
-            Event::TreeDue { run: r } if r == run => continue,
-            other => break other,
-        }
-    };
+    let (slices, reports) = repeat(&mut sim, Event::TreeDue { run });
     assert!(slices >= 3, "{slices} slices");
     assert!(
         matches!(reports, Event::ReportDue { run: r } if r == run),
