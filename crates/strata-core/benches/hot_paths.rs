@@ -1,8 +1,9 @@
 //! The engine's hot paths, so regressions show: scanning an archive's headers, a layer's
 //! inflate (or zstd decode) + both hashes + index, an uncompressed scan, the zstd decoder and
 //! sha256 alone, building the tree of many files (at once and in slices), the merged view, the
-//! file hints and the guided walk's examples. Data is generated here,
-//! in memory (zstd streams by zrip's encoder, level 3: no zstd binary is needed to run this).
+//! waste report, the file hints, the guided walk's examples, a snapshot's body and a scan as
+//! the page reads it. Data is generated here, in memory (zstd streams by zrip's encoder,
+//! level 3: no zstd binary is needed to run this).
 //!
 //!     cargo bench -p strata-core --bench hot_paths
 
@@ -71,7 +72,10 @@ mod benches {
     }
 
     fn scan(blob: &[u8]) -> strata_core::LayerScan {
-        let mut s = LayerScanner::new(None, &Limits::default());
+        scan_with(LayerScanner::new(None, &Limits::default()), blob)
+    }
+
+    fn scan_with(mut s: LayerScanner, blob: &[u8]) -> strata_core::LayerScan {
         for chunk in blob.chunks(4 << 20) {
             s.push(chunk);
         }
@@ -88,6 +92,19 @@ mod benches {
             g.bench_with_input(BenchmarkId::new("uncompressed", name), tar, |b, t| {
                 b.iter(|| black_box(scan(t)))
             });
+            // As the workers scan: told the blob's size, the index makes room once instead of
+            // doubling (LayerScanner::expecting); it must cost no more than doubling does.
+            g.bench_with_input(
+                BenchmarkId::new("uncompressed, expecting its size", name),
+                tar,
+                |b, t| {
+                    b.iter(|| {
+                        let s =
+                            LayerScanner::new(None, &Limits::default()).expecting(t.len() as u64);
+                        black_box(scan_with(s, t))
+                    })
+                },
+            );
             let gz = gzip(tar);
             g.bench_with_input(
                 BenchmarkId::new("gzip: inflate + 2 sha256 + index", name),
@@ -201,13 +218,19 @@ mod benches {
                 black_box(strata_core::snapshot::body_of("a", "b", &image, &analysis).unwrap())
             })
         });
+        // The whole body written as the page writes it, 16k elements a call.
+        let written = || {
+            let mut w =
+                strata_core::snapshot::BodyWriter::new("a", "b", &image, &analysis).unwrap();
+            while !w.write(&analysis, 16_384).unwrap() {}
+            w
+        };
         g.bench_function("16k elements a call", |b| {
-            b.iter(|| {
-                let mut w =
-                    strata_core::snapshot::BodyWriter::new("a", "b", &image, &analysis).unwrap();
-                while !w.write(&analysis, 16_384).unwrap() {}
-                black_box(w.finish())
-            })
+            b.iter(|| black_box(written().finish()))
+        });
+        // As the page saves it: in the pieces it was written in, never joined in one buffer.
+        g.bench_function("16k elements a call, kept in its pieces", |b| {
+            b.iter(|| black_box(written().finish_in_pieces()))
         });
         g.finish();
 

@@ -227,6 +227,16 @@ engine_test! {
             assert_eq!(writer.finish(), body, "{budget} elements a call");
             assert!(budget > 100 || calls > 20, "{calls} calls of {budget} elements");
         }
+        // In pieces, as the page hands it on: the same bytes, cut where they reached the size.
+        for (budget, size) in [(1, 64), (3, 200), (1000, 1)] {
+            let mut writer = strata_core::snapshot::BodyWriter::new("tiny.oci.tar", "OCI image layout", &image, &analysis).unwrap().in_pieces_of(size);
+            while !writer.write(&analysis, budget).unwrap() {}
+            let pieces = writer.finish_in_pieces();
+            assert!(pieces.len() > 3, "{} pieces of {size} bytes", pieces.len());
+            assert!(pieces.iter().all(|p| !p.is_empty()));
+            assert!(pieces[..pieces.len() - 1].iter().all(|p| p.len() >= size), "a piece cut short");
+            assert_eq!(pieces.concat(), body, "{budget} elements a call, pieces of {size} bytes");
+        }
         // Given another analysis than the one it was begun from, it says so (no panic).
         let mut writer = strata_core::snapshot::BodyWriter::new("tiny.oci.tar", "OCI image layout", &image, &analysis).unwrap();
         let one_layer = strata_core::analyse(&mut image.clone(), vec![snapshot.scans[0].clone()]);

@@ -146,8 +146,13 @@ pub struct WasteReport {
     /// Wasted bytes in layers after the first, over the file bytes of those layers.
     pub user_wasted_percent: f64,
     pub wasted_paths: Vec<WastedPath>,
+    /// The [`LARGEST_FILES`] largest files of the merged filesystem, largest first (the
+    /// earlier path first among equals).
     pub largest_files: Vec<LargeFile>,
 }
+
+/// How many files [`WasteReport::largest_files`] lists.
+pub const LARGEST_FILES: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WastedPath {
@@ -175,9 +180,11 @@ struct Present {
 
 /// An image's tree built a piece at a time, so a host with one thread (the web app's page)
 /// can build a million paths' tree between frames: [`TreeBuilder::work`] does about `budget`
-/// steps (a path interned, a directory's children sorted, an entry applied, a path's events
-/// grouped) and says whether it is done. [`ImageTree::build`] runs it in one go: both give the
-/// same tree, whatever the budgets.
+/// steps (a name or path copied, a path interned, counted or placed, a directory's children
+/// sorted, an entry applied, an event grouped) and says whether it is done. Every stage is cut
+/// so: none walks every path in one step (each of those walks took 14-40 ms natively for a
+/// million paths, and two or three times that in wasm). [`ImageTree::build`] runs it in one
+/// go: both give the same tree, whatever the budgets.
 pub struct TreeBuilder {
     layers: Vec<LayerIndex>,
     paths: PathTable,
@@ -192,17 +199,51 @@ pub struct TreeBuilder {
     /// Each layer's paths, once they are listed.
     layer_paths: Vec<u32>,
     layer_starts: Vec<u32>,
+    /// Where the next item of each group goes, while a grouping is placed.
+    fill: Vec<u32>,
+    /// The most steps one piece of work took (tests: no stage does it all at once).
+    #[cfg(test)]
+    largest_step: usize,
 }
 
-/// Where a [`TreeBuilder`] is.
+/// Where a [`TreeBuilder`] is. The three groupings (children by parent, events by path,
+/// paths by layer) are each a count, a running sum of the counts, and a placing pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
+    /// Copying the first layer's names, from `next`: its table is the image's as far as it
+    /// goes.
+    CopyNames {
+        next: usize,
+    },
+    /// Copying the first layer's paths, from `next`; its ids map to themselves.
+    CopyPaths {
+        next: usize,
+    },
+    /// Making the image table's lookups, with room for every layer's names and paths (an
+    /// image of more than one layer: the rest are interned into it).
+    Reserve,
+    /// Placing the image table's names in its lookups, from `next`.
+    PlaceNames {
+        next: usize,
+    },
+    /// Placing its paths, from `next`.
+    PlacePaths {
+        next: usize,
+    },
     /// Interning layer `layer`'s paths into the image's table, from local id `next`.
     Intern {
         layer: usize,
         next: usize,
     },
-    /// Sorting by name the children of the paths from `next` on (once they are placed).
+    /// Counting the children of each path, from path `next` (every path is in).
+    CountChildren {
+        next: usize,
+    },
+    /// Placing each path among its parent's children, from path `next`.
+    PlaceChildren {
+        next: usize,
+    },
+    /// Sorting by name the children of the paths from `next` on.
     SortChildren {
         next: usize,
     },
@@ -211,10 +252,32 @@ enum Stage {
         layer: usize,
         next: Option<usize>,
     },
-    /// Grouping the events by path.
-    Group,
-    /// Listing each layer's paths; then done.
-    PerLayer,
+    /// Counting the events of each path, from event `next` (in the order they were made).
+    CountEvents {
+        next: usize,
+    },
+    /// Summing the counts of grouping `of` (children or events) into where each group
+    /// starts, from `next`.
+    Sum {
+        of: Grown,
+        next: usize,
+    },
+    /// Placing the events by path, from event `next` (stable: a path's stay in layer order).
+    PlaceEvents {
+        next: usize,
+    },
+    /// Counting the paths of each layer, from path `next`; then summing them (one per layer).
+    CountLayerPaths {
+        next: usize,
+    },
+    /// Placing each path in the lists of the layers it has events in, from path `next`.
+    PlaceLayerPaths {
+        next: usize,
+    },
+    /// Growing the buffers the next stage fills.
+    Grow {
+        then: Grown,
+    },
     Done,
 }
 
@@ -231,6 +294,46 @@ struct Merge {
     deleted_here: DeletedHere,
 }
 
+/// A running sum over `counts` from `next`, of at most `budget` of them: the next to sum.
+fn sum_from(counts: &mut [u32], next: usize, budget: usize) -> usize {
+    let end = counts.len().min(next.saturating_add(budget));
+    for i in next.max(1)..end {
+        counts[i] += counts[i - 1];
+    }
+    end
+}
+
+/// Calls `f(path, layer)` for each layer each path from `next` has events in, for paths whose
+/// events add up to about `budget` steps: (the next path, the steps taken).
+fn walk_layers(
+    events: &[Event],
+    event_starts: &[u32],
+    next: usize,
+    budget: usize,
+    mut f: impl FnMut(usize, usize),
+) -> (usize, usize) {
+    let n = event_starts.len().saturating_sub(1);
+    let (mut p, mut steps) = (next, 0);
+    while p < n && steps < budget {
+        let (a, z) = (event_starts[p] as usize, event_starts[p + 1] as usize);
+        steps += z - a + 1;
+        for l in layers_of(&events[a..z]) {
+            f(p, l);
+        }
+        p += 1;
+    }
+    (p, steps)
+}
+
+/// The layers a path's events are in (its timeline is in layer order, so each once).
+fn layers_of(events: &[Event]) -> impl Iterator<Item = usize> + '_ {
+    let mut last = None;
+    events
+        .iter()
+        .map(|e| e.layer as usize)
+        .filter(move |&l| last.replace(l) != Some(l))
+}
+
 impl TreeBuilder {
     /// A builder of the tree of these layers' indexes, in image order.
     pub fn new(layers: Vec<LayerIndex>) -> TreeBuilder {
@@ -241,25 +344,30 @@ impl TreeBuilder {
         // (Its lookups come along if it has them, else are built if a path is looked up or a
         // later layer interned.)
         let first = layers.first().filter(|l| !l.paths.is_empty());
-        let paths = first.map_or_else(PathTable::new, |l| l.paths.clone());
-        let mut local_to_global = Vec::with_capacity(layers.len());
-        if let Some(first) = first {
-            local_to_global.push((0..first.paths.len() as u32).collect::<Vec<u32>>());
-        }
-        let layer = local_to_global.len();
+        let (paths, stage) = match first {
+            Some(l) => (
+                PathTable::copy_start(&l.paths),
+                Stage::CopyNames { next: 0 },
+            ),
+            None if layers.len() > 1 => (PathTable::new(), Stage::Reserve),
+            // Local id 0 is the root, the image's root.
+            None => (PathTable::new(), Stage::Intern { layer: 0, next: 1 }),
+        };
         TreeBuilder {
             layers,
             paths,
-            local_to_global,
+            local_to_global: Vec::new(),
             children: Vec::new(),
             child_starts: Vec::new(),
             merge: Merge::default(),
-            // Local id 0 is the root, the image's root.
-            stage: Stage::Intern { layer, next: 1 },
+            stage,
             events: Vec::new(),
             event_starts: Vec::new(),
             layer_paths: Vec::new(),
             layer_starts: Vec::new(),
+            fill: Vec::new(),
+            #[cfg(test)]
+            largest_step: 0,
         }
     }
 
@@ -269,6 +377,10 @@ impl TreeBuilder {
         let mut left = budget.max(1);
         while left > 0 && self.stage != Stage::Done {
             let done = self.step(left);
+            #[cfg(test)]
+            {
+                self.largest_step = self.largest_step.max(done);
+            }
             left = left.saturating_sub(done.max(1));
         }
         self.stage == Stage::Done
@@ -291,17 +403,80 @@ impl TreeBuilder {
         }
     }
 
-    /// One piece of the current stage, of at most about `budget` steps; the steps it took.
+    /// One piece of the current stage, of at most `budget` steps; the steps it took.
     fn step(&mut self, budget: usize) -> usize {
+        let n = self.paths.len();
         match self.stage {
+            Stage::CopyNames { next } => {
+                let from = &self.layers[0].paths;
+                let (names, _) = from.counts();
+                let end = names.min(next.saturating_add(budget));
+                self.paths.copy_names(from, end);
+                self.stage = if end >= names {
+                    Stage::CopyPaths { next: 0 }
+                } else {
+                    Stage::CopyNames { next: end }
+                };
+                end - next
+            }
+            Stage::CopyPaths { next } => {
+                let from = &self.layers[0].paths;
+                let (_, nodes) = from.counts();
+                let end = nodes.min(next.saturating_add(budget));
+                self.paths.copy_nodes(from, end);
+                if self.local_to_global.is_empty() {
+                    self.local_to_global.push(Vec::with_capacity(nodes));
+                }
+                self.local_to_global[0].extend(next as u32..end as u32);
+                self.stage = if end < nodes {
+                    Stage::CopyPaths { next: end }
+                } else if self.layers.len() > 1 {
+                    Stage::Reserve
+                } else {
+                    Stage::Intern { layer: 1, next: 1 }
+                };
+                end - next
+            }
+            Stage::Reserve => {
+                let (names, nodes) = self.layers.iter().fold((0, 0), |(a, b), l| {
+                    let (names, nodes) = l.paths.counts();
+                    (a + names, b + nodes)
+                });
+                self.paths.reserve_lookups(names, nodes);
+                self.stage = Stage::PlaceNames { next: 0 };
+                1
+            }
+            Stage::PlaceNames { next } => {
+                let (names, _) = self.paths.counts();
+                let end = names.min(next.saturating_add(budget));
+                self.paths.place_names(next..end);
+                self.stage = if end >= names {
+                    Stage::PlacePaths { next: 0 }
+                } else {
+                    Stage::PlaceNames { next: end }
+                };
+                (end - next).max(1)
+            }
+            Stage::PlacePaths { next } => {
+                let end = n.min(next.saturating_add(budget));
+                self.paths.place_nodes(next..end);
+                self.stage = if end >= n {
+                    // The first layer's paths are in already when it was copied.
+                    Stage::Intern {
+                        layer: self.local_to_global.len(),
+                        next: 1,
+                    }
+                } else {
+                    Stage::PlacePaths { next: end }
+                };
+                (end - next).max(1)
+            }
             Stage::Intern { layer, next } => {
                 let Some(index) = self.layers.get(layer) else {
                     // Every path is in: place each under its parent.
-                    let (children, child_starts) = children_of(&self.paths);
-                    self.children = children;
-                    self.child_starts = child_starts;
-                    self.stage = Stage::SortChildren { next: 0 };
-                    return self.paths.len();
+                    self.child_starts = vec![0u32; n + 1];
+                    self.stage = Stage::CountChildren { next: 1 };
+                    return 1;
                 };
                 let n = index.paths.len();
                 if self.local_to_global.len() == layer {
@@ -327,8 +502,55 @@ impl TreeBuilder {
                 };
                 end.saturating_sub(next)
             }
+            Stage::CountChildren { next } => {
+                let end = n.min(next.saturating_add(budget));
+                for id in next..end {
+                    let parent = self.paths.parent(PathId(id as u32)).unwrap_or(PathId::ROOT);
+                    self.child_starts[parent.index() + 1] += 1;
+                }
+                self.stage = if end >= n {
+                    Stage::Sum {
+                        of: Grown::Children,
+                        next: 0,
+                    }
+                } else {
+                    Stage::CountChildren { next: end }
+                };
+                end.saturating_sub(next).max(1)
+            }
+            Stage::Sum { of, next } => {
+                let starts: &mut [u32] = match of {
+                    Grown::Children => &mut self.child_starts,
+                    Grown::Events => &mut self.event_starts,
+                    Grown::LayerPaths => &mut self.layer_starts,
+                    // Not a grouping: nothing to sum (never asked for).
+                    Grown::Merge => &mut [],
+                };
+                let end = sum_from(starts, next, budget);
+                self.stage = if end >= starts.len() {
+                    Stage::Grow { then: of }
+                } else {
+                    Stage::Sum { of, next: end }
+                };
+                end - next
+            }
+            Stage::PlaceChildren { next } => {
+                let end = n.min(next.saturating_add(budget));
+                for id in next..end {
+                    let parent = self.paths.parent(PathId(id as u32)).unwrap_or(PathId::ROOT);
+                    let slot = &mut self.fill[parent.index()];
+                    self.children[*slot as usize] = id as u32;
+                    *slot += 1;
+                }
+                self.stage = if end >= n {
+                    self.fill.clear();
+                    Stage::SortChildren { next: 0 }
+                } else {
+                    Stage::PlaceChildren { next: end }
+                };
+                end.saturating_sub(next).max(1)
+            }
             Stage::SortChildren { next } => {
-                let n = self.paths.len();
                 let (mut p, mut sorted) = (next, 0);
                 while p < n && sorted < budget {
                     let (a, z) = (
@@ -342,12 +564,7 @@ impl TreeBuilder {
                     p += 1;
                 }
                 self.stage = if p >= n {
-                    self.merge.present = vec![None; n];
-                    self.merge.last = vec![u32::MAX; n];
-                    Stage::Apply {
-                        layer: 0,
-                        next: None,
-                    }
+                    Stage::Grow { then: Grown::Merge }
                 } else {
                     Stage::SortChildren { next: p }
                 };
@@ -355,7 +572,8 @@ impl TreeBuilder {
             }
             Stage::Apply { layer, next } => {
                 if layer >= self.layers.len() {
-                    self.stage = Stage::Group;
+                    self.event_starts = vec![0u32; n + 1];
+                    self.stage = Stage::CountEvents { next: 0 };
                     return 1;
                 }
                 let mut b = Builder {
@@ -406,68 +624,162 @@ impl TreeBuilder {
                 self.stage = stage;
                 done
             }
-            Stage::Group => {
-                // Group events by path (stable: layer order within a path is kept).
-                let n = self.paths.len();
-                let pending = std::mem::take(&mut self.merge.pending);
-                let mut counts = vec![0u32; n + 1];
-                for (p, _) in &pending {
-                    counts[*p as usize + 1] += 1;
+            Stage::CountEvents { next } => {
+                let pending = &self.merge.pending;
+                let end = pending.len().min(next.saturating_add(budget));
+                for (p, _) in &pending[next..end] {
+                    self.event_starts[*p as usize + 1] += 1;
                 }
-                for i in 1..counts.len() {
-                    counts[i] += counts[i - 1];
-                }
-                let event_starts = counts.clone();
-                let mut fill = counts;
-                let mut events = vec![
-                    Event {
-                        layer: 0,
-                        change: Change::Added,
-                        entry: NO_ENTRY,
-                        deleted_by: None
-                    };
-                    pending.len()
-                ];
-                for (p, e) in &pending {
-                    events[fill[*p as usize] as usize] = *e;
-                    fill[*p as usize] += 1;
-                }
-                self.events = events;
-                self.event_starts = event_starts;
-                self.stage = Stage::PerLayer;
-                pending.len() + n
-            }
-            Stage::PerLayer => {
-                // Paths per layer, in path order.
-                let n = self.paths.len();
-                let mut per_layer: Vec<Vec<u32>> = vec![Vec::new(); self.layers.len()];
-                for p in 0..n {
-                    let (a, z) = (
-                        self.event_starts[p] as usize,
-                        self.event_starts[p + 1] as usize,
-                    );
-                    let mut last_layer = None;
-                    for e in &self.events[a..z] {
-                        if last_layer != Some(e.layer) {
-                            per_layer[e.layer as usize].push(p as u32);
-                            last_layer = Some(e.layer);
-                        }
+                self.stage = if end >= pending.len() {
+                    Stage::Sum {
+                        of: Grown::Events,
+                        next: 0,
                     }
+                } else {
+                    Stage::CountEvents { next: end }
+                };
+                (end - next).max(1)
+            }
+            Stage::PlaceEvents { next } => {
+                let pending = &self.merge.pending;
+                let end = pending.len().min(next.saturating_add(budget));
+                for (p, e) in &pending[next..end] {
+                    let slot = &mut self.fill[*p as usize];
+                    self.events[*slot as usize] = *e;
+                    *slot += 1;
                 }
-                let mut layer_starts = vec![0u32];
-                let mut layer_paths = Vec::new();
-                for v in per_layer {
-                    layer_paths.extend(v);
-                    layer_starts.push(layer_paths.len() as u32);
+                self.stage = if end >= pending.len() {
+                    self.merge.pending = Vec::new();
+                    self.fill.clear();
+                    self.layer_starts = vec![0u32; self.layers.len() + 1];
+                    Stage::CountLayerPaths { next: 0 }
+                } else {
+                    Stage::PlaceEvents { next: end }
+                };
+                (end - next).max(1)
+            }
+            Stage::CountLayerPaths { next } => {
+                let starts = &mut self.layer_starts;
+                let (end, steps) =
+                    walk_layers(&self.events, &self.event_starts, next, budget, |_, l| {
+                        starts[l + 1] += 1;
+                    });
+                self.stage = if end >= n {
+                    // One per layer: a few dozen at most.
+                    sum_from(&mut self.layer_starts, 0, usize::MAX);
+                    Stage::Grow {
+                        then: Grown::LayerPaths,
+                    }
+                } else {
+                    Stage::CountLayerPaths { next: end }
+                };
+                steps.max(1)
+            }
+            Stage::PlaceLayerPaths { next } => {
+                let (fill, layer_paths) = (&mut self.fill, &mut self.layer_paths);
+                let (end, steps) =
+                    walk_layers(&self.events, &self.event_starts, next, budget, |p, l| {
+                        layer_paths[fill[l] as usize] = p as u32;
+                        fill[l] += 1;
+                    });
+                self.stage = if end >= n {
+                    self.fill = Vec::new();
+                    Stage::Done
+                } else {
+                    Stage::PlaceLayerPaths { next: end }
+                };
+                steps.max(1)
+            }
+            Stage::Grow { then } => {
+                let steps = self.grow(then, budget);
+                if steps == 0 {
+                    self.stage = then.stage();
                 }
-                self.layer_paths = layer_paths;
-                self.layer_starts = layer_starts;
-                self.stage = Stage::Done;
-                n + self.events.len()
+                steps.max(1)
             }
             Stage::Done => 0,
         }
     }
+
+    /// Up to `budget` more of the buffers the stage after `then` fills; 0 once they are
+    /// whole.
+    fn grow(&mut self, then: Grown, budget: usize) -> usize {
+        let empty = Event {
+            layer: 0,
+            change: Change::Added,
+            entry: NO_ENTRY,
+            deleted_by: None,
+        };
+        let (starts, by) = match then {
+            Grown::Children => (&self.child_starts, &mut self.fill),
+            Grown::Events => (&self.event_starts, &mut self.fill),
+            Grown::LayerPaths => (&self.layer_starts, &mut self.fill),
+            Grown::Merge => {
+                let n = self.paths.len();
+                return match grow(&mut self.merge.present, n, None, budget) {
+                    0 => grow(&mut self.merge.last, n, u32::MAX, budget),
+                    k => k,
+                };
+            }
+        };
+        // Where each group's next item goes starts where the group does.
+        let k = grow_copy(by, starts, budget);
+        if k > 0 {
+            return k;
+        }
+        let total = starts.last().copied().unwrap_or(0) as usize;
+        match then {
+            Grown::Children => grow(&mut self.children, total, 0, budget),
+            Grown::Events => grow(&mut self.events, total, empty, budget),
+            Grown::LayerPaths => grow(&mut self.layer_paths, total, 0, budget),
+            Grown::Merge => 0,
+        }
+    }
+}
+
+/// Which buffers a [`Stage::Grow`] grows: those of the stage after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grown {
+    Children,
+    Merge,
+    Events,
+    LayerPaths,
+}
+
+impl Grown {
+    fn stage(self) -> Stage {
+        match self {
+            Grown::Children => Stage::PlaceChildren { next: 1 },
+            Grown::Merge => Stage::Apply {
+                layer: 0,
+                next: None,
+            },
+            Grown::Events => Stage::PlaceEvents { next: 0 },
+            Grown::LayerPaths => Stage::PlaceLayerPaths { next: 0 },
+        }
+    }
+}
+
+/// `v` grown towards `len` with `value`, by at most `budget`: how many were added. Fresh
+/// memory is slow to touch the first time (16 MB of a million events filled at once took 17
+/// ms natively), so a large buffer is filled a piece at a time, as the rest.
+fn grow<T: Clone>(v: &mut Vec<T>, len: usize, value: T, budget: usize) -> usize {
+    let k = len.saturating_sub(v.len()).min(budget);
+    if v.capacity() < len {
+        v.reserve_exact(len - v.len());
+    }
+    v.extend(std::iter::repeat_n(value, k));
+    k
+}
+
+/// `v` grown towards a copy of `from`, by at most `budget`: how many were added.
+fn grow_copy(v: &mut Vec<u32>, from: &[u32], budget: usize) -> usize {
+    let (a, z) = (v.len(), from.len().min(v.len().saturating_add(budget)));
+    if v.capacity() < from.len() {
+        v.reserve_exact(from.len() - a);
+    }
+    v.extend_from_slice(&from[a..z]);
+    z - a
 }
 
 /// What an [`ImageTree`] holds on the heap, in bytes, by part (for the memory figures the
@@ -681,10 +993,15 @@ impl ImageTree {
 
     /// Wasted space and the largest files.
     pub fn waste(&self) -> WasteReport {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
         let (mut total, mut wasted, mut final_bytes, mut user_total, mut user_wasted) =
             (0u64, 0u64, 0u64, 0u64, 0u64);
         let mut wasted_paths = Vec::new();
-        let mut largest = Vec::new();
+        // The hundred largest files so far, the smallest of them on top (bigger first, then
+        // the earlier path, as a stable sort by size gives them). Collecting every file to
+        // sort was most of this walk's time on a million files.
+        let mut largest: BinaryHeap<(Reverse<u64>, u32, usize)> = BinaryHeap::new();
         for p in 0..self.paths.len() {
             let id = PathId(p as u32);
             let tl = self.timeline(id);
@@ -710,7 +1027,16 @@ impl ImageTree {
                     }
                 } else {
                     final_bytes += entry.size;
-                    largest.push((entry.size, id, e.layer as usize + 1));
+                    let file = (Reverse(entry.size), id.0, e.layer as usize + 1);
+                    if largest.len() < LARGEST_FILES {
+                        largest.push(file);
+                    } else if largest
+                        .peek()
+                        .is_some_and(|top| (file.0, file.1) < (top.0, top.1))
+                    {
+                        largest.pop();
+                        largest.push(file);
+                    }
                 }
             }
             if path_waste > 0 {
@@ -723,12 +1049,11 @@ impl ImageTree {
                 });
             }
         }
-        largest.sort_by_key(|l| std::cmp::Reverse(l.0));
-        largest.truncate(100);
         let largest_files = largest
+            .into_sorted_vec()
             .into_iter()
-            .map(|(size, id, layer)| LargeFile {
-                path: self.paths.path(id),
+            .map(|(Reverse(size), id, layer)| LargeFile {
+                path: self.paths.path(PathId(id)),
                 size,
                 layer,
             })
@@ -819,28 +1144,6 @@ pub struct ChangeCounts {
     pub modified: u64,
     pub deleted: u64,
     pub unchanged: u64,
-}
-
-/// CSR children lists of a path table, in path order ([`TreeBuilder`] sorts them by name).
-fn children_of(paths: &PathTable) -> (Vec<u32>, Vec<u32>) {
-    let n = paths.len();
-    let mut counts = vec![0u32; n + 1];
-    for id in paths.ids().skip(1) {
-        let parent = paths.parent(id).unwrap_or(PathId::ROOT);
-        counts[parent.index() + 1] += 1;
-    }
-    for i in 1..=n {
-        counts[i] += counts[i - 1];
-    }
-    let starts = counts.clone();
-    let mut fill = counts;
-    let mut children = vec![0u32; n.saturating_sub(1)];
-    for id in paths.ids().skip(1) {
-        let parent = paths.parent(id).unwrap_or(PathId::ROOT).index();
-        children[fill[parent] as usize] = id.0;
-        fill[parent] += 1;
-    }
-    (children, starts)
 }
 
 struct Builder<'a> {
@@ -1272,6 +1575,14 @@ mod tests {
                 pieces += 1;
                 assert!(pieces < 10_000, "budget {budget}: the build never ends");
             }
+            // No piece does much more than it was asked to: a directory's children are
+            // sorted in one (the root's seven are the most here), a path's events counted in
+            // one (three at most).
+            assert!(
+                b.largest_step <= budget + 8,
+                "budget {budget}: a piece took {} steps",
+                b.largest_step
+            );
             let tree = b.finish();
             assert_eq!(bytes(&tree), bytes(&whole), "budget {budget}");
             if budget == 1 {

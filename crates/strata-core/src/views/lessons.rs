@@ -120,30 +120,44 @@ pub struct Examples {
 impl Examples {
     /// The examples of `tree`, whose waste is `waste`.
     pub fn of(tree: &ImageTree, waste: &crate::tree::WasteReport) -> Examples {
-        let modified = find(tree, |tree, path, i| {
-            let tl = tree.timeline(path);
-            let e = &tl[i];
-            (e.change == Change::Modified && i > 0)
-                .then(|| {
-                    tree.entry(e)
-                        .filter(|x| x.kind == EntryKind::File)
-                        .map(|_| (e.layer as usize, tl[i - 1].layer as usize))
-                })
-                .flatten()
-        });
+        // One walk for both (each was a walk of every path of its own, and finds nothing in
+        // an image of one layer).
+        let (modified, dead) = find_two(
+            tree,
+            |tree, path, i| {
+                let tl = tree.timeline(path);
+                let e = &tl[i];
+                (e.change == Change::Modified && i > 0)
+                    .then(|| {
+                        tree.entry(e)
+                            .filter(|x| x.kind == EntryKind::File)
+                            .map(|_| (e.layer as usize, tl[i - 1].layer as usize))
+                    })
+                    .flatten()
+            },
+            |tree, path, i| {
+                let tl = tree.timeline(path);
+                let e = &tl[i];
+                // The events first: most paths are never deleted, and their entries (72
+                // bytes each) are then not read at all.
+                let deleted = tl[i + 1..].iter().find(|l| l.change == Change::Deleted)?;
+                let entry = tree
+                    .entry(e)
+                    .filter(|x| x.kind == EntryKind::File && x.size > 0)?;
+                Some((e.layer as usize, deleted.layer as usize, entry.size))
+            },
+        );
         let whiteout = (0..tree.n_layers()).find_map(|l| {
             let index = &tree.layers[l];
             index.whiteouts.iter().find(|w| !w.opaque).map(|w| {
                 let target = index.paths.path(w.target);
+                // By the layer's own id, not by name: a lookup by name builds the image's
+                // lookup tables, a hash of every path.
                 let lower = tree
-                    .paths
-                    .lookup(&target)
-                    .and_then(|p| {
-                        tree.timeline(p)
-                            .iter()
-                            .rev()
-                            .find(|e| (e.layer as usize) < l && e.is_present())
-                    })
+                    .timeline(tree.global(l, w.target))
+                    .iter()
+                    .rev()
+                    .find(|e| (e.layer as usize) < l && e.is_present())
                     .map(|e| e.layer as usize + 1);
                 (l, index.paths.path(w.entry_path), target, lower)
             })
@@ -155,15 +169,6 @@ impl Examples {
                 .iter()
                 .find(|w| w.opaque)
                 .map(|w| (l, index.paths.path(w.target)))
-        });
-        let dead = find(tree, |tree, path, i| {
-            let tl = tree.timeline(path);
-            let e = &tl[i];
-            let entry = tree
-                .entry(e)
-                .filter(|x| x.kind == EntryKind::File && x.size > 0)?;
-            let deleted = tl[i + 1..].iter().find(|l| l.change == Change::Deleted)?;
-            Some((e.layer as usize, deleted.layer as usize, entry.size))
         });
         Examples {
             modified,
@@ -467,17 +472,32 @@ pub fn lessons_with(
 }
 
 /// The first path (in path order) and event for which `pick` says something.
-fn find<T>(
+/// The first path (and timeline position) each of `a` and `b` picks, in one walk of the
+/// paths in order, stopping once both are found.
+#[allow(clippy::type_complexity)]
+fn find_two<A, B>(
     tree: &ImageTree,
-    pick: impl Fn(&ImageTree, PathId, usize) -> Option<T>,
-) -> Option<(String, T)> {
+    a: impl Fn(&ImageTree, PathId, usize) -> Option<A>,
+    b: impl Fn(&ImageTree, PathId, usize) -> Option<B>,
+) -> (Option<(String, A)>, Option<(String, B)>) {
+    let (mut found_a, mut found_b) = (None, None);
     for p in 1..tree.paths.len() {
         let id = PathId(p as u32);
         for i in 0..tree.timeline(id).len() {
-            if let Some(v) = pick(tree, id, i) {
-                return Some((tree.paths.path(id), v));
+            if found_a.is_none()
+                && let Some(v) = a(tree, id, i)
+            {
+                found_a = Some((tree.paths.path(id), v));
+            }
+            if found_b.is_none()
+                && let Some(v) = b(tree, id, i)
+            {
+                found_b = Some((tree.paths.path(id), v));
             }
         }
+        if found_a.is_some() && found_b.is_some() {
+            break;
+        }
     }
-    None
+    (found_a, found_b)
 }

@@ -9,6 +9,7 @@
 use crate::error::Error;
 use crate::image::Image;
 use crate::layer::LayerScan;
+use crate::layer::index::LongField;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 
@@ -110,26 +111,22 @@ pub struct BodyWriter {
     /// The piece being written, and how many of its elements are written.
     at: usize,
     done: usize,
+    /// The body's pieces written, each of about `piece` bytes, and the one being written: one
+    /// buffer grown by doubling copied what it held at each step (a 32 MB copy was one task of
+    /// 50 ms on the page), and a page hands the pieces on without joining them.
+    full: Vec<Vec<u8>>,
     out: Vec<u8>,
+    piece: usize,
 }
+
+/// The size a body is written in ([`BodyWriter::in_pieces_of`]).
+const BODY_PIECE: usize = 4 << 20;
 
 /// A piece of the body: bytes already encoded (everything small), or one of a layer index's
 /// long sequences, whose length is already written.
 enum Piece {
     Bytes(Vec<u8>),
-    Run { layer: usize, field: Field },
-}
-
-/// The long sequences of a layer's index, in the order they are serialized.
-#[derive(Clone, Copy)]
-enum Field {
-    NameBytes,
-    NameStarts,
-    Nodes,
-    Entries,
-    Whiteouts,
-    StringBytes,
-    StringStarts,
+    Run { layer: usize, field: LongField },
 }
 
 /// Raw bytes copied count this many to one element encoded, against a write's budget.
@@ -193,7 +190,7 @@ impl Layout {
     }
 
     /// A long sequence of `len` elements: its length now, its elements when written.
-    fn run(&mut self, layer: usize, field: Field, len: usize) -> Result<(), Error> {
+    fn run(&mut self, layer: usize, field: LongField, len: usize) -> Result<(), Error> {
         // A sequence's length is a varint, as a u64's is.
         self.value(&(len as u64))?;
         self.pieces
@@ -232,15 +229,9 @@ impl BodyWriter {
             };
             // Some, then LayerScan's fields, in order; first its index's.
             l.value(&1u8)?;
-            let (name_bytes, name_starts, nodes) = index.paths.stored();
-            l.run(i, Field::NameBytes, name_bytes.len())?;
-            l.run(i, Field::NameStarts, name_starts.len())?;
-            l.run(i, Field::Nodes, nodes.len())?;
-            l.run(i, Field::Entries, index.entries.len())?;
-            l.run(i, Field::Whiteouts, index.whiteouts.len())?;
-            let (string_bytes, string_starts) = index.strings.stored();
-            l.run(i, Field::StringBytes, string_bytes.len())?;
-            l.run(i, Field::StringStarts, string_starts.len())?;
+            for field in LongField::IN_ORDER {
+                l.run(i, field, field.len_in(index))?;
+            }
             l.value(&index.xattrs)?;
             l.value(&index.sparse_maps)?;
             l.value(&index.diagnostics)?;
@@ -258,8 +249,17 @@ impl BodyWriter {
             pieces,
             at: 0,
             done: 0,
+            full: Vec::new(),
             out: Vec::new(),
+            piece: BODY_PIECE,
         })
+    }
+
+    /// The body cut in pieces of about `bytes` (4 MiB unless told; a piece ends where a
+    /// write does, so it may be a little longer).
+    pub fn in_pieces_of(mut self, bytes: usize) -> BodyWriter {
+        self.piece = bytes.max(1);
+        self
     }
 
     /// Writes about `budget` more elements (an index entry, a path; 64 bytes of names), and
@@ -290,15 +290,17 @@ impl BodyWriter {
                         })?;
                     let (from, out) = (self.done, &mut self.out);
                     let (written, len, cost) = match field {
-                        Field::NameBytes => raw(index.paths.stored().0.as_bytes(), from, left, out),
-                        Field::StringBytes => {
+                        LongField::NameBytes => {
+                            raw(index.paths.stored().0.as_bytes(), from, left, out)
+                        }
+                        LongField::StringBytes => {
                             raw(index.strings.stored().0.as_bytes(), from, left, out)
                         }
-                        Field::NameStarts => run(index.paths.stored().1, from, left, out)?,
-                        Field::Nodes => run(index.paths.stored().2, from, left, out)?,
-                        Field::Entries => run(&index.entries, from, left, out)?,
-                        Field::Whiteouts => run(&index.whiteouts, from, left, out)?,
-                        Field::StringStarts => run(index.strings.stored().1, from, left, out)?,
+                        LongField::NameStarts => run(index.paths.stored().1, from, left, out)?,
+                        LongField::Nodes => run(index.paths.stored().2, from, left, out)?,
+                        LongField::Entries => run(&index.entries, from, left, out)?,
+                        LongField::Whiteouts => run(&index.whiteouts, from, left, out)?,
+                        LongField::StringStarts => run(index.strings.stored().1, from, left, out)?,
                     };
                     left = left.saturating_sub(cost.max(1));
                     self.done += written;
@@ -307,13 +309,26 @@ impl BodyWriter {
                     }
                 }
             }
+            if self.out.len() >= self.piece {
+                // Room for a piece and a write past it (a run of elements), so it seldom grows.
+                let next = Vec::with_capacity(self.piece + self.piece / 4);
+                self.full.push(std::mem::replace(&mut self.out, next));
+            }
         }
         Ok(self.at >= self.pieces.len())
     }
 
     /// The body written so far: all of it once [`BodyWriter::write`] has said so.
     pub fn finish(self) -> Vec<u8> {
-        self.out
+        self.finish_in_pieces().concat()
+    }
+
+    /// [`BodyWriter::finish`], in the pieces it was written in, in order (none empty).
+    pub fn finish_in_pieces(mut self) -> Vec<Vec<u8>> {
+        if !self.out.is_empty() {
+            self.full.push(self.out);
+        }
+        self.full
     }
 }
 

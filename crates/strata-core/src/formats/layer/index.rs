@@ -256,6 +256,54 @@ impl LayerIndex {
     }
 }
 
+/// The long sequences of a [`LayerIndex`] (its path table's names and nodes, its entries and
+/// whiteouts, its strings), in the order postcard writes them. A snapshot's writer and a scan's
+/// reader go through them a run at a time, and both take their order from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LongField {
+    NameBytes,
+    NameStarts,
+    Nodes,
+    Entries,
+    Whiteouts,
+    StringBytes,
+    StringStarts,
+}
+
+impl LongField {
+    /// Every one, in their serialized order.
+    pub const IN_ORDER: [LongField; 7] = [
+        LongField::NameBytes,
+        LongField::NameStarts,
+        LongField::Nodes,
+        LongField::Entries,
+        LongField::Whiteouts,
+        LongField::StringBytes,
+        LongField::StringStarts,
+    ];
+
+    /// The one serialized after this; `None` after the last.
+    pub fn next(self) -> Option<LongField> {
+        let i = Self::IN_ORDER.iter().position(|f| *f == self)?;
+        Self::IN_ORDER.get(i + 1).copied()
+    }
+
+    /// Its length in `index`: bytes for the two strings' bytes, elements for the rest.
+    pub fn len_in(self, index: &LayerIndex) -> usize {
+        let (name_bytes, name_starts, nodes) = index.paths.stored();
+        let (string_bytes, string_starts) = index.strings.stored();
+        match self {
+            LongField::NameBytes => name_bytes.len(),
+            LongField::NameStarts => name_starts.len(),
+            LongField::Nodes => nodes.len(),
+            LongField::Entries => index.entries.len(),
+            LongField::Whiteouts => index.whiteouts.len(),
+            LongField::StringBytes => string_bytes.len(),
+            LongField::StringStarts => string_starts.len(),
+        }
+    }
+}
+
 /// Builds a [`LayerIndex`] from tar entries, in order.
 #[derive(Debug)]
 pub struct LayerIndexBuilder {
@@ -263,6 +311,9 @@ pub struct LayerIndexBuilder {
     limits: Limits,
     /// Diagnostics of one kind beyond this many are counted, not listed.
     suppressed: usize,
+    /// How far through its layer the scan is: (stored bytes read, stored bytes in all), the
+    /// second 0 when unknown.
+    progress: (u64, u64),
 }
 
 const MAX_LISTED_DIAGNOSTICS: usize = 200;
@@ -278,7 +329,39 @@ impl LayerIndexBuilder {
             index,
             limits: limits.clone(),
             suppressed: 0,
+            progress: (0, 0),
         }
+    }
+
+    /// Says how far through its layer the scan is (stored bytes read, and in all; 0 if
+    /// unknown), for [`Self::make_room`].
+    pub fn at(&mut self, read: u64, total: u64) -> &mut Self {
+        self.progress = (read, total);
+        self
+    }
+
+    /// Room for more entries, once the index is full. Once an eighth of the layer is read,
+    /// for about as many as it will have at that rate, a sixteenth over (a uniform layer's
+    /// estimate is close, and its index then grows once more, not three times by doubling);
+    /// at least a quarter more, so an estimate that runs short costs a few copies, and at
+    /// most eight times what there is. Before that, or with no size to go by, doubling.
+    fn make_room(&mut self) {
+        let entries = &mut self.index.entries;
+        let len = entries.len();
+        let (read, total) = self.progress;
+        let more = if total > 0 && read.saturating_mul(8) >= total {
+            let expected =
+                u64::try_from(u128::from(len as u64) * u128::from(total) / u128::from(read.max(1)))
+                    .unwrap_or(u64::MAX);
+            let expected = usize::try_from(expected).unwrap_or(usize::MAX);
+            (expected.saturating_add(expected / 16))
+                .saturating_sub(len)
+                .max(len / 4 + 64)
+                .min(len.saturating_mul(8))
+        } else {
+            len.max(64)
+        };
+        entries.reserve_exact(more);
     }
 
     fn diagnose(&mut self, d: Diagnostic) {
@@ -427,6 +510,9 @@ impl LayerIndexBuilder {
             .index
             .strings
             .intern_small(&String::from_utf8_lossy(&t.gname));
+        if self.index.entries.len() == self.index.entries.capacity() {
+            self.make_room();
+        }
         self.index.entries.push(Entry {
             path: id,
             kind: t.kind,
@@ -588,6 +674,99 @@ mod tests {
         assert_eq!(got, whiteouts, "whiteouts of {names:?}");
         let got: Vec<&str> = index.diagnostics.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(got, codes, "diagnostics of {names:?}");
+    }
+
+    /// A snapshot's writer and a scan's reader take the long fields' order from `LongField`:
+    /// encoded one after the other in that order, they are how the index's own bytes begin.
+    #[test]
+    fn the_long_fields_in_order_are_how_an_index_s_bytes_begin() -> postcard::Result<()> {
+        let mut s = LayerScanner::new(None, &Limits::default());
+        s.push(&tar_of(&["a", "b/c", "b/.wh.d", "e/.wh..wh..opq"]));
+        let index = s.finish().index;
+        let (name_bytes, name_starts, nodes) = index.paths.stored();
+        let (string_bytes, string_starts) = index.strings.stored();
+        let mut prefix = Vec::new();
+        for field in LongField::IN_ORDER {
+            let (bytes, len) = match field {
+                LongField::NameBytes => (postcard::to_allocvec(name_bytes)?, name_bytes.len()),
+                LongField::NameStarts => (postcard::to_allocvec(name_starts)?, name_starts.len()),
+                LongField::Nodes => (postcard::to_allocvec(nodes)?, nodes.len()),
+                LongField::Entries => (postcard::to_allocvec(&index.entries)?, index.entries.len()),
+                LongField::Whiteouts => (
+                    postcard::to_allocvec(&index.whiteouts)?,
+                    index.whiteouts.len(),
+                ),
+                LongField::StringBytes => {
+                    (postcard::to_allocvec(string_bytes)?, string_bytes.len())
+                }
+                LongField::StringStarts => {
+                    (postcard::to_allocvec(string_starts)?, string_starts.len())
+                }
+            };
+            assert_eq!(field.len_in(&index), len, "{field:?}");
+            prefix.extend(bytes);
+        }
+        assert_eq!(index.whiteouts.len(), 2);
+        let whole = postcard::to_allocvec(&index)?;
+        assert!(whole.len() > prefix.len() && whole.starts_with(&prefix));
+        // `next` walks the same order, and ends after the last.
+        let mut walk = vec![LongField::IN_ORDER[0]];
+        while let Some(next) = walk.last().and_then(|f| f.next()) {
+            walk.push(next);
+        }
+        assert_eq!(walk, LongField::IN_ORDER);
+        Ok(())
+    }
+
+    #[test]
+    fn the_index_makes_room_for_as_many_entries_as_the_layer_will_have() {
+        let entry = Entry {
+            path: PathId::ROOT,
+            kind: EntryKind::File,
+            flags: 0,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            uname: StrId::NONE,
+            gname: StrId::NONE,
+            link: StrId::NONE,
+            size: 0,
+            mtime: 0,
+            data_offset: 0,
+            stored_size: 0,
+            content_hash: 0,
+        };
+        // A full index of 4096 entries, `read` of `total` stored bytes in: the room it makes.
+        let room = |read: u64, total: u64| {
+            let mut b = LayerIndexBuilder::new(&Limits::default());
+            b.index.entries = vec![entry; 4096];
+            b.index.entries.shrink_to_fit();
+            b.at(read, total).make_room();
+            b.index.entries.capacity()
+        };
+        let near = |got: usize, want: usize| got >= want && got < want + 64;
+        // An eighth of the way through: eight times as many, a sixteenth over.
+        assert!(
+            near(room(1000, 8000), 4096 * 8 + 4096 * 8 / 16),
+            "{}",
+            room(1000, 8000)
+        );
+        // Half way: twice as many, a sixteenth over.
+        assert!(near(room(4000, 8000), 8192 + 512), "{}", room(4000, 8000));
+        // Too early to tell, or no size to go by: doubling.
+        assert!(near(room(999, 8000), 8192), "{}", room(999, 8000));
+        assert!(near(room(5000, 0), 8192), "{}", room(5000, 0));
+        // At the end (or past what was said): a quarter more, never less.
+        assert!(
+            near(room(8000, 8000), 4096 + 1024 + 64),
+            "{}",
+            room(8000, 8000)
+        );
+        assert!(
+            near(room(9000, 8000), 4096 + 1024 + 64),
+            "{}",
+            room(9000, 8000)
+        );
     }
 
     #[test]

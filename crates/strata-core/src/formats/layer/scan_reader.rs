@@ -9,7 +9,7 @@
 //! two equal); what follows the scan in the bytes is left unread.
 
 use super::decode::Compression;
-use super::index::{Entry, LayerIndex, Strings, Whiteout, Xattr};
+use super::index::{Entry, LayerIndex, LongField, Strings, Whiteout, Xattr};
 use super::scan::LayerScan;
 use crate::diagnostic::Diagnostic;
 use crate::digest::{DiffId, Digest};
@@ -47,19 +47,19 @@ struct Cursor {
     left: Option<usize>,
 }
 
-/// The fields of a scan in their serialized order (the long ones by name; `Tail` the rest).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// The fields of a scan in their serialized order: the index's long ones ([`LongField`]),
+/// then `Tail`, the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    #[default]
-    NameBytes,
-    NameStarts,
-    Nodes,
-    Entries,
-    Whiteouts,
-    StringBytes,
-    StringStarts,
+    Long(LongField),
     Tail,
     Done,
+}
+
+impl Default for Stage {
+    fn default() -> Self {
+        Stage::Long(LongField::IN_ORDER[0])
+    }
 }
 
 /// What follows the strings' offsets, in order: the rest of the index, then the rest of the
@@ -102,22 +102,8 @@ impl ScanReader {
         let mut budget = budget.max(1);
         loop {
             let at = &mut self.at;
-            let whole = match self.stage {
-                Stage::NameBytes => {
-                    self.name_bytes = at.one(bytes)?;
-                    budget = budget.saturating_sub(self.name_bytes.len() / BYTES_PER_ELEMENT);
-                    true
-                }
-                Stage::NameStarts => at.run(bytes, &mut self.name_starts, &mut budget)?,
-                Stage::Nodes => at.run(bytes, &mut self.nodes, &mut budget)?,
-                Stage::Entries => at.run(bytes, &mut self.entries, &mut budget)?,
-                Stage::Whiteouts => at.run(bytes, &mut self.whiteouts, &mut budget)?,
-                Stage::StringBytes => {
-                    self.string_bytes = at.one(bytes)?;
-                    budget = budget.saturating_sub(self.string_bytes.len() / BYTES_PER_ELEMENT);
-                    true
-                }
-                Stage::StringStarts => at.run(bytes, &mut self.string_starts, &mut budget)?,
+            let field = match self.stage {
+                Stage::Long(field) => field,
                 Stage::Tail => {
                     let tail: Tail = at.one(bytes)?;
                     self.stage = Stage::Done;
@@ -130,16 +116,25 @@ impl ScanReader {
                     });
                 }
             };
+            let whole = match field {
+                LongField::NameBytes => {
+                    self.name_bytes = at.one(bytes)?;
+                    budget = budget.saturating_sub(self.name_bytes.len() / BYTES_PER_ELEMENT);
+                    true
+                }
+                LongField::NameStarts => at.run(bytes, &mut self.name_starts, &mut budget)?,
+                LongField::Nodes => at.run(bytes, &mut self.nodes, &mut budget)?,
+                LongField::Entries => at.run(bytes, &mut self.entries, &mut budget)?,
+                LongField::Whiteouts => at.run(bytes, &mut self.whiteouts, &mut budget)?,
+                LongField::StringBytes => {
+                    self.string_bytes = at.one(bytes)?;
+                    budget = budget.saturating_sub(self.string_bytes.len() / BYTES_PER_ELEMENT);
+                    true
+                }
+                LongField::StringStarts => at.run(bytes, &mut self.string_starts, &mut budget)?,
+            };
             if whole {
-                self.stage = match self.stage {
-                    Stage::NameBytes => Stage::NameStarts,
-                    Stage::NameStarts => Stage::Nodes,
-                    Stage::Nodes => Stage::Entries,
-                    Stage::Entries => Stage::Whiteouts,
-                    Stage::Whiteouts => Stage::StringBytes,
-                    Stage::StringBytes => Stage::StringStarts,
-                    Stage::StringStarts | Stage::Tail | Stage::Done => Stage::Tail,
-                };
+                self.stage = field.next().map_or(Stage::Tail, Stage::Long);
             }
             if budget == 0 {
                 return Ok(None);
