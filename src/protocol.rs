@@ -50,14 +50,80 @@ pub struct RegistryBlob {
     pub digest: Digest,
 }
 
-/// Bytes that crossed the wire and go on unread (a layer scan, to the package worker): shared,
-/// never copied on the page, and printed by length only.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Arrived(pub Rc<Vec<u8>>);
+/// Bytes that crossed the wire (a layer scan, a snapshot's body), printed by length only.
+#[derive(Clone)]
+pub enum Arrived {
+    /// In this module's memory, shared.
+    Here(Rc<Vec<u8>>),
+    /// Still in the JS buffer they arrived in (a worker's scan, on the page). The page copies
+    /// them into its memory a piece at a time while it reads them (58 MB at once was a 55 ms
+    /// task), then hands the buffer itself on to the package worker, transferred, not copied
+    /// again (another 58 ms). Never made natively.
+    Js(js_sys::Uint8Array),
+}
+
+impl Arrived {
+    pub fn new(bytes: Vec<u8>) -> Arrived {
+        Arrived::Here(Rc::new(bytes))
+    }
+
+    /// The bytes, when they are in this module's memory.
+    pub fn here(&self) -> Option<&[u8]> {
+        match self {
+            Arrived::Here(b) => Some(b),
+            Arrived::Js(_) => None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Arrived::Here(b) => b.len(),
+            Arrived::Js(a) => a.length() as usize,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes, in this module's memory (copied there if they were not).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            Arrived::Here(b) => Rc::try_unwrap(b).unwrap_or_else(|b| b.as_ref().clone()),
+            Arrived::Js(a) => a.to_vec(),
+        }
+    }
+}
+
+/// The same bytes: equal bytes here, the same buffer in JS.
+impl PartialEq for Arrived {
+    fn eq(&self, other: &Arrived) -> bool {
+        match (self, other) {
+            (Arrived::Here(a), Arrived::Here(b)) => a == b,
+            (Arrived::Js(a), Arrived::Js(b)) => {
+                let (a, b): (&wasm_bindgen::JsValue, &wasm_bindgen::JsValue) =
+                    (a.as_ref(), b.as_ref());
+                a == b
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Arrived {}
+
+impl Default for Arrived {
+    fn default() -> Arrived {
+        Arrived::new(Vec::new())
+    }
+}
 
 impl std::fmt::Debug for Arrived {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Arrived({} bytes)", self.0.len())
+        match self {
+            Arrived::Here(b) => write!(f, "Arrived({} bytes)", b.len()),
+            Arrived::Js(_) => write!(f, "Arrived(a JS buffer)"),
+        }
     }
 }
 
@@ -175,6 +241,11 @@ pub enum Request {
         limits: Limits,
         registry: Option<RegistryAccess>,
     },
+    /// Pause the job running here between its reads for up to `ms` (0: go on now): the user
+    /// clicked or typed while the layers are read, and on a machine of two cores the page's
+    /// thread was one of three busy ones. Measured: a tab's click took 137 ms to show, 23 ms of
+    /// it on the page's thread, the rest waiting for a core.
+    Hold { ms: u32 },
     /// Read one file's content out of a layer blob (the `File` travels beside): `len` bytes
     /// from `offset` of the content, or all of it when `len` is `None`.
     ReadEntry {
@@ -203,6 +274,7 @@ impl Request {
             | Request::AnalysePackages { .. }
             | Request::PackageScan { .. }
             | Request::Rehearse
+            | Request::Hold { .. }
             | Request::ListTags { .. }
             | Request::CompressSnapshot { .. }
             | Request::SupplyChain { .. } => None,
@@ -291,7 +363,8 @@ pub enum Response {
         report: Box<PackageReport>,
     },
     /// `CompressSnapshot`'s answer: the snapshot file (its bytes travel beside the JSON).
-    SnapshotFile { bytes: Vec<u8> },
+    #[serde(skip)]
+    SnapshotFile { bytes: Arrived },
     /// The repository's tags.
     Tags {
         repository: String,

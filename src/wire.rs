@@ -11,7 +11,6 @@
 
 use crate::protocol::{Arrived, ErrorInfo, JobId, Request, Response, ScanPayload, browser_error};
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
 use strata_core::LayerIdx;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -58,12 +57,11 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             // The scan, then the files it kept: the page reads the first, the package worker
             // both (the page hands it these bytes unread).
             let bytes = match scan {
-                ScanPayload::Arrived(a) => Ok(a.0.as_ref().clone()),
+                ScanPayload::Arrived(a) => Ok(a.into_vec()),
                 ScanPayload::Made { scan, kept } => {
-                    postcard::to_allocvec(&*scan).and_then(|mut b| {
-                        b.extend(postcard::to_allocvec(&kept)?);
-                        Ok(b)
-                    })
+                    let mut bytes = Vec::new();
+                    write_scan(&scan, &kept, &mut |_, piece| bytes.extend_from_slice(piece))
+                        .map(|_| bytes)
                 }
             };
             match bytes {
@@ -94,7 +92,7 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
             total,
             bytes,
         } => (Head::Content { job, offset, total }, Some(bytes)),
-        Response::SnapshotFile { bytes } => (Head::SnapshotFile, Some(bytes)),
+        Response::SnapshotFile { bytes } => (Head::SnapshotFile, Some(bytes.into_vec())),
         Response::Snapshot {
             file_size,
             snapshot,
@@ -150,6 +148,93 @@ pub fn encode_response(response: Response) -> (String, Option<Vec<u8>>) {
     (serde_json::to_string(&head).unwrap_or_default(), bytes)
 }
 
+/// How much of a scan [`write_scan`] holds before it hands it on.
+const WRITE_PIECE: usize = 1 << 20;
+
+/// A scan's bytes as they travel (postcard: the `LayerScan`, then the files it kept), handed
+/// to `sink` a piece at a time with the offset of each: the scanning worker writes them
+/// straight into the JS buffer that carries them, where one `Vec` of them beside the index
+/// (58 MB for a million entries) was a third of its memory. The bytes written.
+pub fn write_scan(
+    scan: &strata_core::LayerScan,
+    kept: &[strata_core::layer::scan::Captured],
+    sink: &mut dyn FnMut(usize, &[u8]),
+) -> postcard::Result<usize> {
+    let mut out = Pieces {
+        buf: Vec::with_capacity(WRITE_PIECE),
+        at: 0,
+        sink,
+    };
+    out = postcard::serialize_with_flavor(scan, out)?;
+    postcard::serialize_with_flavor(kept, out)?.done()
+}
+
+/// The size of [`write_scan`]'s bytes.
+pub fn scan_size(
+    scan: &strata_core::LayerScan,
+    kept: &[strata_core::layer::scan::Captured],
+) -> postcard::Result<usize> {
+    use postcard::ser_flavors::Size;
+    Ok(
+        postcard::serialize_with_flavor::<_, _, usize>(scan, Size::default())?
+            + postcard::serialize_with_flavor::<_, _, usize>(kept, Size::default())?,
+    )
+}
+
+/// A postcard output that hands its bytes on a piece at a time.
+struct Pieces<'a> {
+    buf: Vec<u8>,
+    /// The offset of `buf`'s first byte.
+    at: usize,
+    sink: &'a mut dyn FnMut(usize, &[u8]),
+}
+
+impl Pieces<'_> {
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            (self.sink)(self.at, &self.buf);
+            self.at += self.buf.len();
+            self.buf.clear();
+        }
+    }
+
+    fn done(mut self) -> postcard::Result<usize> {
+        self.flush();
+        Ok(self.at)
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Pieces<'_> {
+    /// Itself, so a second value can follow the first.
+    type Output = Self;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.buf.push(byte);
+        if self.buf.len() >= WRITE_PIECE {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        if self.buf.len() + data.len() > WRITE_PIECE {
+            self.flush();
+            if data.len() >= WRITE_PIECE {
+                // A long run (a table's names): straight on, not through the buffer.
+                (self.sink)(self.at, data);
+                self.at += data.len();
+                return Ok(());
+            }
+        }
+        self.buf.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Self> {
+        Ok(self)
+    }
+}
+
 fn unsendable(e: postcard::Error) -> Response {
     Response::Failed {
         job: None,
@@ -160,6 +245,13 @@ fn unsendable(e: postcard::Error) -> Response {
 /// The response a message carries, its engine types restored; a message that does not decode
 /// is a `Failed` response saying so.
 pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
+    decode_arrived(json, bytes.map(Arrived::new))
+}
+
+/// [`decode_response`] of the bytes as they arrived: a scan's and a snapshot file's stay
+/// where they are (the loader copies a scan in a piece at a time, and hands it on; a snapshot
+/// file is saved from its buffer); the others are copied in now.
+fn decode_arrived(json: &str, bytes: Option<Arrived>) -> Response {
     let head = match serde_json::from_str::<Head>(json) {
         Ok(h) => h,
         Err(e) => {
@@ -172,7 +264,6 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             };
         }
     };
-    let bytes = bytes.unwrap_or_default();
     match head {
         Head::Plain(Response::Loaded {
             mut image,
@@ -202,23 +293,29 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             layer,
             millis,
             memory,
-            scan: ScanPayload::Arrived(Arrived(Rc::new(bytes))),
+            scan: ScanPayload::Arrived(bytes.unwrap_or_default()),
         },
         Head::Content { job, offset, total } => Response::Content {
             job,
             offset,
             total,
-            bytes,
+            bytes: copied(bytes),
         },
-        Head::SnapshotFile => Response::SnapshotFile { bytes },
-        Head::Snapshot { file_size } => match strata_core::snapshot::from_postcard(&bytes) {
-            Ok(snapshot) => Response::Snapshot {
-                file_size,
-                snapshot: Box::new(snapshot),
-            },
-            Err(e) => failed(&e),
+        // Saved from the buffer it came in: never copied into the page's memory.
+        Head::SnapshotFile => Response::SnapshotFile {
+            bytes: bytes.unwrap_or_default(),
         },
+        Head::Snapshot { file_size } => {
+            match strata_core::snapshot::from_postcard(&copied(bytes)) {
+                Ok(snapshot) => Response::Snapshot {
+                    file_size,
+                    snapshot: Box::new(snapshot),
+                },
+                Err(e) => failed(&e),
+            }
+        }
         Head::Analysed { images, image } => {
+            let bytes = copied(bytes);
             let n = bytes
                 .get(..8)
                 .and_then(|b| <[u8; 8]>::try_from(b).ok())
@@ -245,7 +342,7 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
             job,
             millis,
             memory,
-        } => match serde_json::from_slice::<strata_core::packages::PackageReport>(&bytes) {
+        } => match serde_json::from_slice::<strata_core::packages::PackageReport>(&copied(bytes)) {
             Ok(report) => Response::Packages {
                 job,
                 millis,
@@ -263,6 +360,11 @@ pub fn decode_response(json: &str, bytes: Option<Vec<u8>>) -> Response {
     }
 }
 
+/// Bytes beside a message, in the page's memory (copied in if they were not).
+fn copied(bytes: Option<Arrived>) -> Vec<u8> {
+    bytes.map(Arrived::into_vec).unwrap_or_default()
+}
+
 fn failed(e: &strata_core::Error) -> Response {
     Response::Failed {
         job: None,
@@ -278,17 +380,17 @@ pub fn encode_request(request: &Request) -> String {
 
 /// The bytes a request carries beside its JSON (the page copies them once, into the message):
 /// a snapshot's body, a layer scan forwarded to the package worker.
-pub fn request_bytes(request: &Request) -> Option<&[u8]> {
+pub fn request_bytes(request: &Request) -> Option<&Arrived> {
     match request {
-        Request::CompressSnapshot { body } => Some(body.0.as_slice()),
-        Request::PackageScan { scan, .. } => Some(scan.0.as_slice()),
+        Request::CompressSnapshot { body } => Some(body),
+        Request::PackageScan { scan, .. } => Some(scan),
         _ => None,
     }
 }
 
 /// [`request_bytes`], as a worker receives them.
 pub fn received_bytes(request: &Request) -> Option<Vec<u8>> {
-    request_bytes(request).map(<[u8]>::to_vec)
+    request_bytes(request).map(|a| a.clone().into_vec())
 }
 
 /// The request in a message: its JSON and the bytes beside it ([`request_bytes`], joined).
@@ -301,11 +403,9 @@ pub fn decode_request(json: &str, bytes: Option<Vec<u8>>) -> Result<Request, Err
     };
     let mut request: Request = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
     match &mut request {
-        Request::CompressSnapshot { body } => *body = Arrived(Rc::new(bytes.unwrap_or_default())),
+        Request::CompressSnapshot { body } => *body = Arrived::new(bytes.unwrap_or_default()),
         Request::PackageScan { scan, .. } => {
-            *scan = Arrived(Rc::new(
-                bytes.ok_or_else(|| bad("a layer scan without its bytes".into()))?,
-            ))
+            *scan = Arrived::new(bytes.ok_or_else(|| bad("a layer scan without its bytes".into()))?)
         }
         _ => {}
     }
@@ -334,14 +434,16 @@ fn open_envelope(data: &JsValue) -> (String, Option<JsValue>) {
 }
 
 /// Page side: the message for a request, with its `File` beside it and its bytes
-/// ([`request_bytes`]) copied into a buffer of their own; and that buffer, to transfer rather
-/// than copy again.
+/// ([`request_bytes`]) in a buffer of their own (copied there from the page's memory, or the
+/// JS buffer they arrived in); and that buffer, to transfer rather than copy again. A buffer
+/// transferred is the page's no more: [`Arrived::Js`] bytes are sent once they are copied in.
 pub fn request_message(request: &Request, file: Option<&JsValue>) -> (JsValue, Option<JsValue>) {
     let message = envelope(encode_request(request), file);
-    let Some(bytes) = request_bytes(request) else {
-        return (message, None);
+    let array = match request_bytes(request) {
+        None => return (message, None),
+        Some(Arrived::Here(bytes)) => js_sys::Uint8Array::from(bytes.as_slice()),
+        Some(Arrived::Js(array)) => array.clone(),
     };
-    let array = js_sys::Uint8Array::from(bytes);
     let _ = js_sys::Reflect::set(&message, &"bytes".into(), &array);
     (message, Some(array.buffer().into()))
 }
@@ -356,8 +458,37 @@ pub fn read_request(data: &JsValue) -> (Result<Request, ErrorInfo>, Option<JsVal
     (decode_request(&json, bytes), attachment)
 }
 
-/// Worker side: posts a response, transferring (not copying) the buffer of its bytes.
+/// Worker side: posts a response, transferring (not copying) the buffer of its bytes. A
+/// scan is written straight into that buffer ([`write_scan`]).
 pub fn post_response(scope: &web_sys::DedicatedWorkerGlobalScope, response: Response) {
+    let response = match response {
+        Response::Scanned {
+            job,
+            layer,
+            millis,
+            memory,
+            scan: ScanPayload::Made { scan, kept },
+        } => match scan_into_js(&scan, &kept) {
+            Ok(array) => {
+                let head = Head::Scanned {
+                    job,
+                    layer,
+                    millis,
+                    memory,
+                };
+                let json = serde_json::to_string(&head).unwrap_or_default();
+                let message = envelope(json, Some(&array));
+                let _ = scope
+                    .post_message_with_transfer(&message, &js_sys::Array::of1(&array.buffer()));
+                return;
+            }
+            Err(e) => Response::Failed {
+                job: Some(job),
+                error: browser_error("The layer's index could not be sent to the page.", e),
+            },
+        },
+        other => other,
+    };
     let (json, bytes) = encode_response(response);
     match bytes {
         Some(b) => {
@@ -372,13 +503,41 @@ pub fn post_response(scope: &web_sys::DedicatedWorkerGlobalScope, response: Resp
     }
 }
 
+/// A scan's bytes ([`write_scan`]) in a JS buffer of their own, written a piece at a time.
+fn scan_into_js(
+    scan: &strata_core::LayerScan,
+    kept: &[strata_core::layer::scan::Captured],
+) -> Result<js_sys::Uint8Array, String> {
+    let size = scan_size(scan, kept).map_err(|e| e.to_string())?;
+    let length = u32::try_from(size)
+        .map_err(|_| format!("the index takes {size} bytes, more than one buffer holds"))?;
+    let array = js_sys::Uint8Array::new_with_length(length);
+    let written = write_scan(scan, kept, &mut |at, piece| {
+        // Within the size measured above (a piece past it would be cut short by `subarray`,
+        // and is caught by the count below).
+        let end = (at + piece.len()).min(size);
+        if at < end {
+            array
+                .subarray(at as u32, end as u32)
+                .copy_from(&piece[..end - at]);
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    if written != size {
+        return Err(format!(
+            "the index took {written} bytes, not the {size} measured"
+        ));
+    }
+    Ok(array)
+}
+
 /// Page side: the response in a message, decoded.
 pub fn read_response(data: &JsValue) -> Response {
     let (json, attachment) = open_envelope(data);
     let bytes = attachment
         .and_then(|a| a.dyn_into::<js_sys::Uint8Array>().ok())
-        .map(|a| a.to_vec());
-    decode_response(&json, bytes)
+        .map(Arrived::Js);
+    decode_arrived(&json, bytes)
 }
 
 #[cfg(test)]
@@ -428,15 +587,72 @@ mod tests {
         };
         let mut reader = strata_core::layer::ScanReader::new();
         let again = loop {
-            if let Some(s) = reader.work(&arrived.0, 1).unwrap_or_else(|e| panic!("{e}")) {
+            if let Some(s) = reader
+                .work(arrived.here().unwrap_or_default(), 1)
+                .unwrap_or_else(|e| panic!("{e}"))
+            {
                 break s;
             }
         };
         assert_eq!(again.index.entries.len(), 2);
         assert!(again.index.paths.lookup("etc/hosts").is_some());
         let files: Vec<strata_core::layer::scan::Captured> =
-            postcard::from_bytes(&arrived.0[reader.consumed()..]).unwrap_or_else(|e| panic!("{e}"));
+            postcard::from_bytes(&arrived.here().unwrap_or_default()[reader.consumed()..])
+                .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(files[0].bytes, b"kept");
+    }
+
+    #[test]
+    fn a_scan_written_a_piece_at_a_time_is_its_postcard_bytes() {
+        // 40k paths, whose names' bytes (one long run) and entries are each past a piece,
+        // and files kept of a piece and a half: every way a piece is handed on.
+        let names: Vec<String> = (0..40_000)
+            .map(|i| format!("d{}/file-{i:06}", i / 1000))
+            .collect();
+        let mut tar = Vec::new();
+        for name in &names {
+            tar.extend_from_slice(&strata_core::tar::header::ustar_header(
+                name.as_bytes(),
+                b'0',
+                0o644,
+                0,
+                0,
+            ));
+        }
+        let size = tar.len() as u64 + 1024;
+        tar.resize(size as usize, 0);
+        let scan = strata_core::scan_layer(
+            &strata_core::MemorySource::new(tar),
+            0,
+            size,
+            &strata_core::Limits::default(),
+            &mut |_| true,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(scan.index.entries.len() >= 40_000);
+        let kept = vec![strata_core::layer::scan::Captured {
+            entry: 3,
+            bytes: vec![7; WRITE_PIECE * 3 / 2],
+        }];
+        let mut want = postcard::to_allocvec(&scan).unwrap_or_else(|e| panic!("{e}"));
+        want.extend(postcard::to_allocvec(&kept).unwrap_or_else(|e| panic!("{e}")));
+        assert!(want.len() > 3 * WRITE_PIECE, "{} bytes", want.len());
+        let (mut got, mut pieces) = (Vec::new(), 0);
+        let written = write_scan(&scan, &kept, &mut |at, piece| {
+            assert_eq!(
+                at,
+                got.len(),
+                "pieces come in order, each where the last ended"
+            );
+            assert!(!piece.is_empty());
+            got.extend_from_slice(piece);
+            pieces += 1;
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(written, want.len());
+        assert_eq!(scan_size(&scan, &kept).ok(), Some(want.len()));
+        assert!(got == want, "the pieces are not the postcard bytes");
+        assert!(pieces >= 4, "{pieces} pieces");
     }
 
     #[test]
@@ -446,7 +662,7 @@ mod tests {
             layer: LayerIdx::new(2),
             layers: 3,
             expected: 2,
-            scan: Arrived(Rc::new(b"abc".to_vec())),
+            scan: Arrived::new(b"abc".to_vec()),
         };
         let json = encode_request(&request);
         assert!(!json.contains("abc"), "the scan is not in the JSON: {json}");
@@ -461,7 +677,10 @@ mod tests {
         else {
             panic!("{back:?}")
         };
-        assert_eq!((layer, scan.0.as_slice()), (LayerIdx::new(2), &b"abc"[..]));
+        assert_eq!(
+            (layer, scan.here().unwrap_or_default()),
+            (LayerIdx::new(2), &b"abc"[..])
+        );
         // Without its bytes: refused, not taken for an empty scan.
         assert!(decode_request(&json, None).is_err());
     }
@@ -469,7 +688,7 @@ mod tests {
     #[test]
     fn a_snapshot_body_goes_beside_and_its_file_comes_back_beside() {
         let request = Request::CompressSnapshot {
-            body: Arrived(Rc::new(b"body".to_vec())),
+            body: Arrived::new(b"body".to_vec()),
         };
         let json = encode_request(&request);
         assert!(
@@ -480,15 +699,15 @@ mod tests {
         let Ok(Request::CompressSnapshot { body }) = back else {
             panic!("{back:?}")
         };
-        assert_eq!(body.0.as_slice(), b"body");
+        assert_eq!(body.here().unwrap_or_default(), b"body");
         let (json, bytes) = encode_response(Response::SnapshotFile {
-            bytes: b"file".to_vec(),
+            bytes: Arrived::new(b"file".to_vec()),
         });
         assert_eq!(bytes.as_deref(), Some(&b"file"[..]));
         let Response::SnapshotFile { bytes } = decode_response(&json, bytes) else {
             panic!("not a snapshot file")
         };
-        assert_eq!(bytes, b"file");
+        assert_eq!(bytes.here(), Some(&b"file"[..]));
     }
 
     #[test]

@@ -186,7 +186,14 @@ pub fn OverviewView(props: &OverviewViewProps) -> Html {
                     } else {
                         <dt>{ "Read" }</dt>
                         <dd id="bytes-read" data-bytes-read={session.bytes_read.to_string()} data-file-size={session.listing.file_size.to_string()}>
-                            { format!("{} of this {} archive, to show this page", format_bytes(session.bytes_read), format_bytes(session.listing.file_size)) }
+                            { if explorer.is_some() {
+                                // Once the layers are indexed the count is still the overview's
+                                // alone: say so, and what else was read, and where.
+                                format!("{} of this {} archive to show the overview, then its layers ({}) in the workers, to index their files",
+                                    format_bytes(session.bytes_read), format_bytes(session.listing.file_size), ov.stored_size_text)
+                            } else {
+                                format!("{} of this {} archive, to show this page", format_bytes(session.bytes_read), format_bytes(session.listing.file_size))
+                            } }
                         </dd>
                     }
                 </dl>

@@ -5,7 +5,7 @@
 
 use crate::loader::{Env, Event, Loader, Output, Setup, Worker};
 use crate::platform::browser;
-use crate::platform::worker_pool::cores;
+use crate::platform::worker_pool::{self, cores};
 use crate::platform::workers::Workers;
 use crate::protocol::{ErrorInfo, FileBytes, ReadJob, Reader, Response};
 use crate::route::Route;
@@ -40,6 +40,9 @@ struct Host {
     queue: RefCell<VecDeque<Event>>,
     busy: Cell<bool>,
     show: RefCell<Option<UseStateSetter<Rc<AppState>>>>,
+    /// The state last shown: an event that changed nothing re-renders nothing (a slice of a
+    /// scan's decoding, an input that held the workers).
+    shown: RefCell<Option<Rc<AppState>>>,
 }
 
 impl Host {
@@ -72,8 +75,15 @@ impl Host {
     }
 
     fn show(&self) {
+        let loader = self.loader.borrow();
+        let state = loader.state();
+        if self.shown.borrow().as_deref() == Some(state) {
+            return;
+        }
         if let Some(set) = &*self.show.borrow() {
-            set.set(Rc::new(self.loader.borrow().state().clone()));
+            let state = Rc::new(state.clone());
+            *self.shown.borrow_mut() = Some(state.clone());
+            set.set(state);
         }
     }
 
@@ -102,6 +112,14 @@ impl Host {
                 Output::Later(event) => {
                     let weak = Rc::downgrade(self);
                     browser::later(0, move || {
+                        if let Some(host) = weak.upgrade() {
+                            host.dispatch(event);
+                        }
+                    });
+                }
+                Output::AfterPaint(event) => {
+                    let weak = Rc::downgrade(self);
+                    browser::after_paint(move || {
                         if let Some(host) = weak.upgrade() {
                             host.dispatch(event);
                         }
@@ -145,13 +163,27 @@ pub fn use_loader() -> LoaderHandle {
             queue: RefCell::default(),
             busy: Cell::new(false),
             show: RefCell::new(None),
+            shown: RefCell::new(None),
         })
     });
     let shown = use_state(|| Rc::new(host.loader.borrow().state().clone()));
     *host.show.borrow_mut() = Some(shown.setter());
     {
         let host = (*host).clone();
-        use_effect_with((), move |()| host.start());
+        use_effect_with((), move |()| {
+            // A pointer or key pressed, or a click (a keyboard's too): what it does is shown
+            // sooner with the pool's workers paused (`Loader`'s `hold_pool`).
+            let weak = Rc::downgrade(&host);
+            browser::on_window_events(&["pointerdown", "keydown", "click"], move || {
+                if let Some(host) = weak.upgrade() {
+                    host.dispatch(Event::UserInput);
+                }
+            });
+            host.start();
+            // The workers a read of layers needs (the pool's and the package worker), started
+            // while the page waits for a file, so that reading does not wait for them.
+            browser::later(0, || worker_pool::warm(cores() + 1));
+        });
     }
     let callbacks = use_memo((), |()| {
         let host = (*host).clone();

@@ -3,43 +3,70 @@
 //! own compresses it (most of the time), the browser downloads it, and the page says what it
 //! came to.
 
-use crate::loader::Event;
+use crate::loader::{Event, SLICE_MS};
 use crate::platform::browser;
 use crate::platform::worker_client::WorkerClient;
 use crate::protocol::{Arrived, Request, Response};
 use crate::state::{AppState, Explorer, LayersState};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use strata_core::snapshot::BodyWriter;
 use yew::prelude::*;
 
-/// How long one slice of writing the body may run before the page gets the thread back: under
-/// the 50 ms that makes a frame long, with room for the frame itself.
-const SLICE_MS: f64 = 25.0;
 /// Elements written between two looks at the clock (a few milliseconds' worth).
 const ELEMENTS_PER_LOOK: usize = 16_384;
 
 /// Writes the body of `explorer`'s analysis a slice at a time, each slice in a task of its own,
-/// then hands it to `then` (a million entries took 248 ms in one task).
+/// then hands it to `then` in the JS buffer it is sent in (a million entries took 248 ms in
+/// one task).
 fn write_body(
     mut writer: BodyWriter,
     explorer: Rc<Explorer>,
-    then: impl FnOnce(Result<Vec<u8>, strata_core::Error>) + 'static,
+    then: impl FnOnce(Result<js_sys::Uint8Array, strata_core::Error>) + 'static,
 ) {
     let began = browser::now_ms();
     loop {
         match writer.write(&explorer.analysis, ELEMENTS_PER_LOOK) {
-            // Handed over in a task of its own: sending copies it out of wasm memory (40 ms
-            // for a 4.6 GB image's), which with a last slice made one task too long.
+            // Copied out of wasm memory a slice at a time too, in tasks of their own: at once
+            // it was a task of 40-60 ms.
             Ok(true) => {
-                let body = writer.finish();
-                return browser::later(0, move || then(Ok(body)));
+                let pieces: VecDeque<Vec<u8>> = writer.finish_in_pieces().into();
+                let total: usize = pieces.iter().map(Vec::len).sum();
+                let Ok(length) = u32::try_from(total) else {
+                    return then(Err(strata_core::Error::Invalid {
+                        what: "the snapshot".into(),
+                        detail: format!("its body is {total} bytes, more than one buffer holds"),
+                    }));
+                };
+                let array = js_sys::Uint8Array::new_with_length(length);
+                return browser::later(0, move || copy_out(pieces, array, 0, then));
             }
             Ok(false) if browser::now_ms() - began < SLICE_MS => {}
             Ok(false) => return browser::later(0, move || write_body(writer, explorer, then)),
             Err(e) => return then(Err(e)),
         }
     }
+}
+
+/// The body's pieces copied into `array` from `at` on, a slice of them a task, each let go
+/// once copied; then `array` to `then`.
+fn copy_out(
+    mut pieces: VecDeque<Vec<u8>>,
+    array: js_sys::Uint8Array,
+    mut at: u32,
+    then: impl FnOnce(Result<js_sys::Uint8Array, strata_core::Error>) + 'static,
+) {
+    let began = browser::now_ms();
+    while let Some(piece) = pieces.pop_front() {
+        let end = at + piece.len() as u32; // within the length the pieces add up to
+        array.subarray(at, end).copy_from(&piece);
+        at = end;
+        if !pieces.is_empty() && browser::now_ms() - began >= SLICE_MS {
+            return browser::later(0, move || copy_out(pieces, array, at, then));
+        }
+    }
+    then(Ok(array))
 }
 
 /// The file name a snapshot of `name` is saved as.
@@ -105,7 +132,7 @@ pub fn use_snapshot_save(state: &AppState, dispatch: &Callback<Event>) -> Callba
                     Callback::from(move |response: Response| {
                         let note = match response {
                             Response::SnapshotFile { bytes } => {
-                                browser::download(&bytes, &file);
+                                browser::download_arrived(&bytes, &file);
                                 format!(
                                     "Snapshot saved as {file}: {} ({:.2}% of the image's {} stored). It opens anywhere, offline, with every view but file contents.",
                                     strata_core::text::format_bytes(bytes.len() as u64),
@@ -127,8 +154,9 @@ pub fn use_snapshot_save(state: &AppState, dispatch: &Callback<Event>) -> Callba
                 match WorkerClient::spawn(on_answer) {
                     Ok(client) => {
                         client.send(
+                            // Transferred, not copied again.
                             &Request::CompressSnapshot {
-                                body: Arrived(Rc::new(body)),
+                                body: Arrived::Js(body),
                             },
                             None,
                         );

@@ -32,10 +32,10 @@ pub(super) struct Slice {
 }
 
 impl Default for Slice {
-    /// 25 ms, looking at the clock every few ms (in wasm).
+    /// [`super::SLICE_MS`], looking at the clock every few ms (in wasm).
     fn default() -> Self {
         Slice {
-            ms: 25.0,
+            ms: super::SLICE_MS,
             steps_per_look: 8192,
         }
     }
@@ -62,12 +62,44 @@ enum ReportStage {
     Rest(Walked),
 }
 
-/// A layer's scan that arrived, being read from its bytes a slice at a time.
+/// A layer's scan that arrived, being read from its bytes a slice at a time (copied into the
+/// page's memory first, a piece a slice, when they are still in the JS buffer they came in).
 #[derive(Debug)]
 pub(super) struct Reading {
     layer: LayerIdx,
     reader: ScanReader,
     bytes: Arrived,
+    /// [`Arrived::Js`] bytes, as far as they are copied in.
+    copied: Vec<u8>,
+    /// Whether the bytes went on, unread, to the package worker (which decodes them while the
+    /// others are read): once they are in the page's memory, as a JS buffer given away is
+    /// gone.
+    forwarded: bool,
+}
+
+/// How much of a scan's JS buffer is copied into the page's memory at a time (a few ms).
+const COPY_PIECE: usize = 4 << 20;
+
+impl Reading {
+    /// Copies the next piece in, if any is left: whether one was.
+    fn copy_piece(&mut self) -> bool {
+        let Arrived::Js(array) = &self.bytes else {
+            return false;
+        };
+        let (a, total) = (self.copied.len(), array.length() as usize);
+        if a >= total {
+            return false;
+        }
+        let z = total.min(a + COPY_PIECE);
+        if a == 0 {
+            self.copied.reserve_exact(total);
+        }
+        self.copied.resize(z, 0);
+        array
+            .subarray(a as u32, z as u32)
+            .copy_to(&mut self.copied[a..z]);
+        true
+    }
 }
 
 /// What a pool job for a layer carries: the `File` beside the message, or the registry blob;
@@ -116,6 +148,10 @@ fn job_source(source: &Source, session: &Session, layer: LayerIdx) -> JobSource 
     }
 }
 
+/// The longest a pool worker pauses for one input (ms), should the page not say it painted
+/// (a hidden tab paints no frames).
+pub(super) const HOLD_MS: u32 = 250;
+
 /// Stored layer bytes from which the package worker rehearses its analysis while they are
 /// read: ~1 s of reading, long enough for the rehearsal (200-250 ms in its own worker) to be
 /// done before the last scan arrives.
@@ -153,6 +189,7 @@ impl Loader {
             size,
         });
         self.pool = true;
+        self.held = None; // a new pool's workers are not held
         let Some(source) = self
             .source
             .clone()
@@ -214,6 +251,27 @@ impl Loader {
         }
     }
 
+    /// An input while the pool reads layers: its workers pause between reads until the page
+    /// has painted what the input did ([`HOLD_MS`] at most), so the page's thread has a core.
+    /// Again only once that hold is released or over.
+    pub(super) fn hold_pool(&mut self, env: &dyn Env) {
+        let now = env.now_ms();
+        let reading = self.scans_waiting() + self.hashes_waiting() > 0;
+        if !self.pool || !reading || self.held.is_some_and(|at| now - at < f64::from(HOLD_MS)) {
+            return;
+        }
+        self.held = Some(now);
+        self.out.push(Output::HoldPool { ms: HOLD_MS });
+        self.out.push(Output::AfterPaint(super::Event::InputShown));
+    }
+
+    /// The page painted after the input: the pool goes on.
+    pub(super) fn release_pool(&mut self) {
+        if self.held.take().is_some() && self.pool {
+            self.out.push(Output::HoldPool { ms: 0 });
+        }
+    }
+
     /// Scans still to come (a failed one never comes: its run is over).
     fn scans_waiting(&self) -> usize {
         self.jobs
@@ -262,22 +320,6 @@ impl Loader {
                         return self.scans_read();
                     }
                 };
-                // On to the package worker, unread (it decodes it while the others are read).
-                if let Some((job, layers, expected)) = self.package_scans
-                    && self.packages_worker
-                {
-                    self.out.push(Output::Send {
-                        worker: Worker::Packages,
-                        request: Request::PackageScan {
-                            job,
-                            layer,
-                            layers,
-                            expected,
-                            scan: bytes.clone(),
-                        },
-                        attach: Attach::Nothing,
-                    });
-                }
                 if self.reading.is_empty() {
                     self.out.push(Output::Later(super::Event::ScanDue { run }));
                 }
@@ -285,6 +327,8 @@ impl Loader {
                     layer,
                     reader: ScanReader::new(),
                     bytes,
+                    copied: Vec::new(),
+                    forwarded: false,
                 });
             }
             Response::Hashed {
@@ -339,10 +383,21 @@ impl Loader {
         }
         let started = env.now_ms();
         while let Some(reading) = self.reading.front_mut() {
-            match reading
-                .reader
-                .work(&reading.bytes.0, self.slice.steps_per_look)
-            {
+            if reading.copy_piece() {
+                if env.now_ms() - started >= self.slice.ms {
+                    self.out.push(Output::Later(super::Event::ScanDue { run }));
+                    return;
+                }
+                continue;
+            }
+            if !reading.forwarded {
+                reading.forwarded = true;
+                let (layer, bytes) = (reading.layer, reading.bytes.clone());
+                self.forward_scan(layer, &bytes);
+                continue; // `reading` was let go to send it: take it again
+            }
+            let bytes = reading.bytes.here().unwrap_or(&reading.copied);
+            match reading.reader.work(bytes, self.slice.steps_per_look) {
                 Ok(None) => {}
                 Ok(Some(scan)) => {
                     let layer = reading.layer;
@@ -370,6 +425,25 @@ impl Loader {
             }
         }
         self.scans_read();
+    }
+
+    /// A layer's scan, unread, to the package worker, if it has the run's package job.
+    fn forward_scan(&mut self, layer: LayerIdx, scan: &Arrived) {
+        if let Some((job, layers, expected)) = self.package_scans
+            && self.packages_worker
+        {
+            self.out.push(Output::Send {
+                worker: Worker::Packages,
+                request: Request::PackageScan {
+                    job,
+                    layer,
+                    layers,
+                    expected,
+                    scan: scan.clone(),
+                },
+                attach: Attach::Nothing,
+            });
+        }
     }
 
     /// Whether every scan of the run is in and read.

@@ -9,6 +9,11 @@
 //! [`AppState`]; what only loading needs (where the bytes are, the jobs in flight and the scans
 //! they brought) is here.
 
+/// How long one slice of the page's long work (reading a scan, building the tree, its reports,
+/// writing a snapshot) may hold the page's thread before it gives it back: under the 50 ms
+/// that makes a frame long, with room for the frame itself.
+pub const SLICE_MS: f64 = 25.0;
+
 mod compare;
 mod layers;
 mod open;
@@ -87,6 +92,11 @@ pub enum Output {
     /// Handle this event in a task of its own, after the current one (and a paint): long work
     /// split from what came before it, so no one task holds the page for both.
     Later(Event),
+    /// Handle this event once the page has painted what it shows now (not before the next
+    /// frame, as [`Output::Later`] may be).
+    AfterPaint(Event),
+    /// Ask the pool's busy workers to pause between reads for up to `ms` (0: go on now).
+    HoldPool { ms: u32 },
 }
 
 // `Navigate(Route)` is the large variant (a link's whole state): events are handled one at a
@@ -124,6 +134,11 @@ pub enum Event {
     },
     /// Stop loading, back to the start screen.
     Cancel,
+    /// The user pressed a key or a pointer, or clicked: the page is about to show what that
+    /// did, and the pool's workers (if reading layers) pause until it has.
+    UserInput,
+    /// The page has painted since the input that held the pool.
+    InputShown,
     /// Go to a view or selection (a click, a key, the URL).
     Navigate(Route),
     /// Open another image of the archive, or another platform (by manifest digest).
@@ -254,6 +269,8 @@ pub struct Loader {
     /// The image and key the supply chain was last looked up for, and the last lookup's number.
     supply_done: Option<(u64, Option<String>)>,
     next_lookup: u64,
+    /// When the pool was last held for an input (and not released since).
+    held: Option<f64>,
     out: Vec<Output>,
 }
 
@@ -302,6 +319,7 @@ impl Loader {
             keys: Keys::default(),
             supply_done: None,
             next_lookup: 0,
+            held: None,
             out: Vec::new(),
         }
     }
@@ -340,6 +358,8 @@ impl Loader {
                 self.source = None;
                 self.apply(Action::Cancel);
             }
+            Event::UserInput => self.hold_pool(env),
+            Event::InputShown => self.release_pool(),
             Event::Navigate(route) => self.apply(Action::Navigate(route)),
             Event::PickImage { image, manifest } => self.pick_image(image, manifest),
             Event::WantScan(want) => self.apply(Action::WantScan(want)),
@@ -377,6 +397,7 @@ impl Loader {
     fn stop_pool(&mut self) {
         self.out.push(Output::Stop(Worker::Pool));
         self.pool = false;
+        self.held = None;
         self.hashes_due.clear();
     }
 

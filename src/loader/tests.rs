@@ -57,6 +57,9 @@ struct Sim {
     later: Vec<Event>,
     /// Keep the page's later tasks here instead of running them (to look between them).
     hold_later: Option<Vec<Event>>,
+    /// Events for after the page's next paint, and the pool's holds asked for (ms; 0 releases).
+    unpainted: Vec<Event>,
+    holds: Vec<u32>,
     /// Pool jobs not run yet.
     pool: Vec<(Request, Attach)>,
     /// Every request sent (for assertions), file read answers, marks.
@@ -105,6 +108,8 @@ impl Sim {
             inbox: Vec::new(),
             later: Vec::new(),
             hold_later: None,
+            unpainted: Vec::new(),
+            holds: Vec::new(),
             pool: Vec::new(),
             sent: Vec::new(),
             replies: Vec::new(),
@@ -147,6 +152,13 @@ impl Sim {
                 self.answer(Worker::Pool, response);
             }
             self.deliver();
+        }
+    }
+
+    /// The page paints.
+    fn paint(&mut self) {
+        for event in std::mem::take(&mut self.unpainted) {
+            self.send(event);
         }
     }
 
@@ -209,6 +221,12 @@ impl Sim {
                     Some(held) => held.push(event),
                     None => self.later.push(event),
                 },
+                // Once the test says the page painted.
+                Output::AfterPaint(event) => self.unpainted.push(event),
+                Output::HoldPool { ms } => {
+                    assert!(self.alive.contains(&Worker::Pool), "no pool to hold");
+                    self.holds.push(ms);
+                }
             }
         }
         for event in std::mem::take(&mut self.later) {
@@ -729,6 +747,41 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
 }
 
 #[test]
+fn an_input_while_layers_are_read_holds_the_pool_until_the_page_has_painted() {
+    let mut sim = Sim::new("");
+    sim.drop_file(DOCKER.to_vec(), "tiny.docker.tar");
+    assert!(!sim.pool.is_empty(), "the scans are queued");
+    sim.send(Event::UserInput);
+    assert_eq!(sim.holds, [layers::HOLD_MS]);
+    // More input before the paint: the hold stands, and one paint releases it.
+    sim.send(Event::UserInput);
+    assert_eq!(sim.holds, [layers::HOLD_MS]);
+    sim.paint();
+    assert_eq!(sim.holds, [layers::HOLD_MS, 0]);
+    sim.paint();
+    assert_eq!(sim.holds, [layers::HOLD_MS, 0], "released once");
+    // A hold the page never said it painted after (a hidden tab) is over after HOLD_MS: the
+    // next input holds again.
+    sim.send(Event::UserInput);
+    sim.unpainted.clear();
+    sim.send(Event::UserInput);
+    assert_eq!(sim.holds.len(), 3);
+    let now = sim.clock.0.get();
+    sim.clock.0.set(now + f64::from(layers::HOLD_MS));
+    sim.send(Event::UserInput);
+    assert_eq!(sim.holds.len(), 4);
+    sim.paint();
+    // Read and verified: nothing to hold.
+    sim.run_pool();
+    assert!(matches!(sim.state().layers, LayersState::Ready(_)));
+    assert!(sim.explorer().checking().is_empty());
+    let holds = sim.holds.clone();
+    sim.send(Event::UserInput);
+    assert_eq!(sim.holds, holds);
+    assert!(sim.unpainted.is_empty());
+}
+
+#[test]
 fn a_file_read_after_the_scan() {
     let mut sim = Sim::new("");
     sim.drop_file(OCI.to_vec(), "tiny.oci.tar");
@@ -1001,7 +1054,7 @@ fn a_scan_that_arrives_damaged_fails_its_run_and_says_where() {
             layer,
             millis: 1.0,
             memory: 0,
-            scan: crate::protocol::ScanPayload::Arrived(crate::protocol::Arrived(Rc::new(bytes))),
+            scan: crate::protocol::ScanPayload::Arrived(crate::protocol::Arrived::new(bytes)),
         },
     ));
     sim.run_pool();

@@ -107,8 +107,12 @@ pub fn copy_text(text: &str, done: impl FnOnce(bool) + 'static) {
 
 /// A `blob:` URL for bytes of a given type (revoke with [`revoke_url`]).
 pub fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
-    let array = js_sys::Uint8Array::from(bytes);
-    let parts = js_sys::Array::of1(&array);
+    blob_url_of(&js_sys::Uint8Array::from(bytes), mime)
+}
+
+/// [`blob_url`] of bytes in a JS buffer already.
+fn blob_url_of(array: &js_sys::Uint8Array, mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(array);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
@@ -121,7 +125,20 @@ pub fn revoke_url(url: &str) {
 
 /// Saves bytes as a file named `name`, through a temporary link.
 pub fn download(bytes: &[u8], name: &str) {
-    let Some(url) = blob_url(bytes, "application/octet-stream") else {
+    download_array(&js_sys::Uint8Array::from(bytes), name)
+}
+
+/// [`download`] of bytes as they arrived: from the JS buffer they came in, if they are still
+/// in one (a 19 MB snapshot copied into the page's memory and out again was a 54 ms task).
+pub fn download_arrived(bytes: &crate::protocol::Arrived, name: &str) {
+    match bytes {
+        crate::protocol::Arrived::Here(b) => download(b, name),
+        crate::protocol::Arrived::Js(array) => download_array(array, name),
+    }
+}
+
+fn download_array(array: &js_sys::Uint8Array, name: &str) {
+    let Some(url) = blob_url_of(array, "application/octet-stream") else {
         return;
     };
     let Some(doc) = window().and_then(|w| w.document()) else {
@@ -149,6 +166,33 @@ pub fn later(ms: i32, f: impl FnOnce() + 'static) {
     if let Some(w) = window() {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), ms);
     }
+}
+
+/// Runs `f` once the page has painted its next frame: a task queued from the frame's
+/// animation callback runs after that frame's paint.
+pub fn after_paint(f: impl FnOnce() + 'static) {
+    let cb = Closure::once_into_js(move || later(0, f));
+    if let Some(w) = window() {
+        let _ = w.request_animation_frame(cb.unchecked_ref());
+    }
+}
+
+/// Calls `f` on every `kinds` event at the window, before the page's own handlers see it
+/// (capture), for the page's life.
+pub fn on_window_events(kinds: &[&str], f: impl Fn() + 'static) {
+    let Some(w) = window() else { return };
+    let cb = Closure::<dyn Fn()>::new(f);
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_capture(true);
+    options.set_passive(true);
+    for kind in kinds {
+        let _ = w.add_event_listener_with_callback_and_add_event_listener_options(
+            kind,
+            cb.as_ref().unchecked_ref(),
+            &options,
+        );
+    }
+    cb.forget(); // listens as long as the page lives
 }
 
 /// `system`, `light` or `dark` on `<html data-theme>` (the CSS follows the system otherwise).

@@ -69,7 +69,14 @@ impl Workers {
                 if let Some(slot) = self.slot(worker) {
                     *slot = None;
                 }
-                match WorkerClient::spawn(on_response(worker)) {
+                // The package worker starts as the layers' reading does, beside the pool's:
+                // a spare one is ready already.
+                let spawned = if worker == Worker::Packages {
+                    crate::platform::worker_pool::take_or_spawn(on_response(worker))
+                } else {
+                    WorkerClient::spawn(on_response(worker))
+                };
+                match spawned {
                     Ok(client) => {
                         if let Some(slot) = self.slot(worker) {
                             *slot = Some(client);
@@ -108,8 +115,13 @@ impl Workers {
                     pool.submit(request, attachment, affinity);
                 }
             }
+            Output::HoldPool { ms } => {
+                if let Some(pool) = &self.pool {
+                    pool.hold(ms);
+                }
+            }
             // The page's own (the loader's host runs them).
-            Output::Reply { .. } | Output::Mark(_) | Output::Later(_) => {}
+            Output::Reply { .. } | Output::Mark(_) | Output::Later(_) | Output::AfterPaint(_) => {}
         }
         None
     }

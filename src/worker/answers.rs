@@ -285,16 +285,19 @@ impl PackageInput {
                 self.indexes.len()
             ))),
             Some(Some(_)) => Err(damaged("its scan arrived twice".into())),
-            Some(None) => postcard::take_from_bytes::<LayerScan>(&arrived.0)
-                .and_then(|(scan, rest)| {
-                    let kept: Vec<Captured> = if rest.is_empty() {
-                        Vec::new()
-                    } else {
-                        postcard::from_bytes(rest)?
-                    };
-                    Ok((scan, kept))
-                })
-                .map_err(|e| damaged(e.to_string())),
+            // A worker's are always in its memory: `wire::decode_request` copies them in.
+            Some(None) => {
+                postcard::take_from_bytes::<LayerScan>(arrived.here().unwrap_or_default())
+                    .and_then(|(scan, rest)| {
+                        let kept: Vec<Captured> = if rest.is_empty() {
+                            Vec::new()
+                        } else {
+                            postcard::from_bytes(rest)?
+                        };
+                        Ok((scan, kept))
+                    })
+                    .map_err(|e| damaged(e.to_string()))
+            }
         };
         match decoded {
             Ok((scan, kept)) => {
@@ -353,7 +356,6 @@ impl PackageInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::rc::Rc;
 
     fn history() -> History {
         History {
@@ -373,8 +375,8 @@ mod tests {
     #[test]
     fn a_damaged_or_doubled_scan_fails_the_analysis_naming_its_layer() {
         let mut input = PackageInput::new(1, 2, 2);
-        input.add(LayerIdx::new(1), &Arrived(Rc::new(vec![0xff; 3])));
-        input.add(LayerIdx::new(1), &Arrived(Rc::new(Vec::new())));
+        input.add(LayerIdx::new(1), &Arrived::new(vec![0xff; 3]));
+        input.add(LayerIdx::new(1), &Arrived::new(Vec::new()));
         let e = input
             .analyse(&history(), &Limits::default(), &mut no_reads)
             .unwrap_err();
@@ -384,7 +386,7 @@ mod tests {
         );
         // A layer the image does not have.
         let mut input = PackageInput::new(1, 1, 1);
-        input.add(LayerIdx::new(3), &Arrived(Rc::new(Vec::new())));
+        input.add(LayerIdx::new(3), &Arrived::new(Vec::new()));
         let e = input
             .analyse(&history(), &Limits::default(), &mut no_reads)
             .unwrap_err();
@@ -400,8 +402,7 @@ mod tests {
         assert!(e.detail.contains("2 layer scans still to come"), "{e:?}");
         // Another job's scans are dropped, not mixed in.
         let mut slot = Some(PackageInput::new(1, 2, 1));
-        PackageInput::of_job(&mut slot, 1, 2, 1)
-            .add(LayerIdx::new(0), &Arrived(Rc::new(vec![0xff])));
+        PackageInput::of_job(&mut slot, 1, 2, 1).add(LayerIdx::new(0), &Arrived::new(vec![0xff]));
         assert!(PackageInput::of_job(&mut slot, 2, 2, 1).error.is_none());
         let e = PackageInput::take_job(&mut slot, 2, 2)
             .analyse(&history(), &Limits::default(), &mut no_reads)

@@ -62,6 +62,12 @@ test("the archive is read by range, not loaded whole", async () => {
   const size = Number(await page.getAttribute("#bytes-read", "data-file-size"));
   assert.ok(size > 50_000_000, `fixture size ${size}`);
   assert.ok(read > 0 && read < 256 * 1024, `read ${read} bytes of ${size} to show the overview`);
+  // Once the layers are indexed, the count is still said to be the overview's, and the layers'
+  // read is said beside it.
+  await page.waitForSelector('.image-page[data-layers="ready"]', { timeout: 60000 });
+  const said = await page.textContent("#bytes-read");
+  assert.match(said, /to show the overview, then its layers \(.+\) in the workers/, said);
+  assert.equal(Number(await page.getAttribute("#bytes-read", "data-bytes-read")), read);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
