@@ -108,17 +108,8 @@ print(" ".join(out))' "$ROOT/tests/e2e/package.json" "$ROOT/tests/e2e/node_modul
   fi
 fi
 
-# --- PyPI: the real OCI artifact client the tests push artifacts with ---------------------------
-if [[ $MODE == test ]]; then
-  ORAS_VERSION=0.2.43
-  if [[ "$(python3 -c 'import importlib.metadata as m; print(m.version("oras"))' 2>/dev/null)" == "$ORAS_VERSION" ]]; then
-    echo "[setup] oras $ORAS_VERSION (PyPI) present"
-  else
-    step "pip install oras==$ORAS_VERSION" python3 -m pip install --quiet --disable-pip-version-check "oras==$ORAS_VERSION"
-  fi
-fi
-
-# --- Python packages for the supply-chain fixtures (PyPI: securesystemslib, in-toto-attestation, oras)
+# --- Python packages for the supply-chain fixtures (PyPI: securesystemslib, in-toto-attestation, and oras,
+# the OCI artifact client the tests push referrers with), in their own venv
 if [[ $MODE == test ]]; then
   step "python venv (supply-chain fixtures)" "$ROOT/scripts/supply-chain-fixtures.sh" venv
 fi

@@ -225,7 +225,10 @@ fn helm_artifact() -> (String, String) {
         .status()
         .unwrap();
     assert!(tgz.success());
-    let push = Command::new("python3")
+    // oras-py lives in the supply-chain venv that `scripts/setup.sh test` makes
+    // (scripts/supply-chain-fixtures.sh venv); the system Python has no oras.
+    let python = root().join("target/tools/venv/bin/python");
+    let push = Command::new(&python)
         .current_dir(&dir)
         .arg("-c")
         .arg(format!(
@@ -238,7 +241,8 @@ fn helm_artifact() -> (String, String) {
         .unwrap();
     assert!(
         push.status.success(),
-        "oras push (pip install oras; scripts/setup.sh test does): {}",
+        "oras push with {} (scripts/setup.sh test makes that venv): {}",
+        python.display(),
         String::from_utf8_lossy(&push.stderr)
     );
     let archive = dir.join("chart.oci.tar");
