@@ -117,7 +117,10 @@ fn place_name(l: &mut Lookups, id: u32, h: u64) {
     l.name_tags[i] = tag(h);
 }
 
+/// The name lookups made `slots` big and filled again. The old ones are freed first: they are
+/// rebuilt from the names, so they need not be held beside the new ones.
 fn grow_names(bytes: &str, starts: &[u32], l: &mut Lookups, slots: usize) {
+    (l.name_slots, l.name_tags) = (Vec::new(), Vec::new());
     l.name_slots = vec![EMPTY; slots];
     l.name_tags = vec![0; slots];
     for id in 0..(starts.len() - 1) as u32 {
@@ -156,7 +159,9 @@ fn place_node(nodes: &[Node], l: &mut Lookups, id: u32) {
     l.node_tags[i] = tag(h);
 }
 
+/// The path lookups made `slots` big and filled again, the old ones freed first (as above).
 fn grow_nodes(nodes: &[Node], l: &mut Lookups, slots: usize) {
+    (l.node_slots, l.node_tags) = (Vec::new(), Vec::new());
     l.node_slots = vec![EMPTY; slots];
     l.node_tags = vec![0; slots];
     for id in 1..nodes.len() as u32 {
@@ -224,6 +229,38 @@ impl PathTable {
             name_starts,
             nodes: Vec::with_capacity(of.nodes.len()),
             lookups: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// How many names, nodes and name bytes this table has.
+    pub(crate) fn sizes(&self) -> (usize, usize, usize) {
+        (self.n_names(), self.nodes.len(), self.name_bytes.len())
+    }
+
+    /// Room for `names` names, `nodes` paths and `name_bytes` bytes of names in all, made now
+    /// and at once: interning up to that many then grows nothing (a table that doubles holds
+    /// its old and new copies at once, and up to half of the new one unused). The lookups, if
+    /// built, are made that size and filled again now. Smaller figures than it has change
+    /// nothing.
+    pub(crate) fn make_room(&mut self, names: usize, nodes: usize, name_bytes: usize) {
+        let PathTable {
+            name_bytes: bytes,
+            name_starts,
+            nodes: table,
+            lookups,
+        } = self;
+        bytes.reserve_exact(name_bytes.saturating_sub(bytes.len()));
+        name_starts.reserve_exact((names + 1).saturating_sub(name_starts.len()));
+        table.reserve_exact(nodes.saturating_sub(table.len()));
+        if let Some(l) = lookups.get_mut() {
+            let name_slots = (names.max(8) * 2).next_power_of_two();
+            if name_slots > l.name_slots.len() {
+                grow_names(bytes, name_starts, l, name_slots);
+            }
+            let node_slots = (nodes.max(8) * 2).next_power_of_two();
+            if node_slots > l.node_slots.len() {
+                grow_nodes(table, l, node_slots);
+            }
         }
     }
 

@@ -126,7 +126,7 @@ fn with_empty(indexes: Vec<Option<LayerIndex>>) -> Vec<LayerIndex> {
         .into_iter()
         .map(|i| {
             i.unwrap_or_else(|| LayerIndex {
-                paths: crate::paths::PathTable::new(),
+                paths: std::sync::Arc::new(crate::paths::PathTable::new()),
                 ..LayerIndex::default()
             })
         })

@@ -18,6 +18,7 @@ use crate::layer::{Entry, LayerIndex};
 use crate::paths::{PathId, PathTable};
 use crate::tar::EntryKind;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// What a layer did to a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,8 +88,9 @@ impl Event {
 /// The tree of an image, built from its layers' indexes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImageTree {
-    /// Every path of every layer.
-    pub paths: PathTable,
+    /// Every path of every layer. An image of one layer shares its layer's table (the same
+    /// paths, the same ids).
+    pub paths: Arc<PathTable>,
     pub layers: Vec<LayerIndex>,
     /// Per layer: its local path ids mapped to ids in `paths`.
     local_to_global: Vec<Vec<u32>>,
@@ -187,7 +189,7 @@ struct Present {
 /// go: both give the same tree, whatever the budgets.
 pub struct TreeBuilder {
     layers: Vec<LayerIndex>,
-    paths: PathTable,
+    paths: Arc<PathTable>,
     local_to_global: Vec<Vec<u32>>,
     children: Vec<u32>,
     child_starts: Vec<u32>,
@@ -343,15 +345,23 @@ impl TreeBuilder {
         // copies of arrays; interning a million paths was three quarters of the tree's time.
         // (Its lookups come along if it has them, else are built if a path is looked up or a
         // later layer interned.)
+        //
+        // An image of one layer has no path the layer does not: its table is the layer's,
+        // shared, not copied (a million paths' table is 23 MiB on the page). Its ids are then
+        // mapped to themselves, a piece at a time as when copying.
         let first = layers.first().filter(|l| !l.paths.is_empty());
         let (paths, stage) = match first {
+            Some(l) if layers.len() == 1 => (Arc::clone(&l.paths), Stage::CopyPaths { next: 0 }),
             Some(l) => (
-                PathTable::copy_start(&l.paths),
+                Arc::new(PathTable::copy_start(&l.paths)),
                 Stage::CopyNames { next: 0 },
             ),
-            None if layers.len() > 1 => (PathTable::new(), Stage::Reserve),
+            None if layers.len() > 1 => (Arc::new(PathTable::new()), Stage::Reserve),
             // Local id 0 is the root, the image's root.
-            None => (PathTable::new(), Stage::Intern { layer: 0, next: 1 }),
+            None => (
+                Arc::new(PathTable::new()),
+                Stage::Intern { layer: 0, next: 1 },
+            ),
         };
         TreeBuilder {
             layers,
@@ -411,7 +421,7 @@ impl TreeBuilder {
                 let from = &self.layers[0].paths;
                 let (names, _) = from.counts();
                 let end = names.min(next.saturating_add(budget));
-                self.paths.copy_names(from, end);
+                Arc::make_mut(&mut self.paths).copy_names(from, end);
                 self.stage = if end >= names {
                     Stage::CopyPaths { next: 0 }
                 } else {
@@ -423,7 +433,9 @@ impl TreeBuilder {
                 let from = &self.layers[0].paths;
                 let (_, nodes) = from.counts();
                 let end = nodes.min(next.saturating_add(budget));
-                self.paths.copy_nodes(from, end);
+                if !Arc::ptr_eq(&self.paths, from) {
+                    Arc::make_mut(&mut self.paths).copy_nodes(from, end);
+                }
                 if self.local_to_global.is_empty() {
                     self.local_to_global.push(Vec::with_capacity(nodes));
                 }
@@ -442,14 +454,14 @@ impl TreeBuilder {
                     let (names, nodes) = l.paths.counts();
                     (a + names, b + nodes)
                 });
-                self.paths.reserve_lookups(names, nodes);
+                Arc::make_mut(&mut self.paths).reserve_lookups(names, nodes);
                 self.stage = Stage::PlaceNames { next: 0 };
                 1
             }
             Stage::PlaceNames { next } => {
                 let (names, _) = self.paths.counts();
                 let end = names.min(next.saturating_add(budget));
-                self.paths.place_names(next..end);
+                Arc::make_mut(&mut self.paths).place_names(next..end);
                 self.stage = if end >= names {
                     Stage::PlacePaths { next: 0 }
                 } else {
@@ -459,7 +471,7 @@ impl TreeBuilder {
             }
             Stage::PlacePaths { next } => {
                 let end = n.min(next.saturating_add(budget));
-                self.paths.place_nodes(next..end);
+                Arc::make_mut(&mut self.paths).place_nodes(next..end);
                 self.stage = if end >= n {
                     // The first layer's paths are in already when it was copied.
                     Stage::Intern {
@@ -484,11 +496,11 @@ impl TreeBuilder {
                 }
                 let end = n.min(next.saturating_add(budget));
                 let map = &mut self.local_to_global[layer];
+                let paths = Arc::make_mut(&mut self.paths);
                 for i in next..end {
                     let id = PathId(i as u32);
                     let parent = index.paths.parent(id).unwrap_or(PathId::ROOT);
-                    map[i] = self
-                        .paths
+                    map[i] = paths
                         .child(PathId(map[parent.index()]), index.paths.name(id))
                         .0;
                 }
@@ -801,7 +813,16 @@ impl ImageTree {
         let u32s = |v: &Vec<u32>| (v.capacity() * 4) as u64;
         TreeHeap {
             layer_indexes: self.layers.iter().map(|l| l.heap_bytes() as u64).sum(),
-            paths: self.paths.heap_bytes() as u64,
+            // Shared with the only layer's index, and counted there.
+            paths: if self
+                .layers
+                .iter()
+                .any(|l| Arc::ptr_eq(&l.paths, &self.paths))
+            {
+                0
+            } else {
+                self.paths.heap_bytes() as u64
+            },
             structure: (self.events.capacity() * std::mem::size_of::<Event>()) as u64
                 + self.local_to_global.iter().map(u32s).sum::<u64>()
                 + u32s(&self.event_starts)
@@ -1547,6 +1568,17 @@ mod tests {
             Some("a/c/d".into())
         );
         assert!(one.paths.has_lookups());
+        // Its table is its layer's, shared, not copied, and counted once in its heap; an image
+        // of several layers has its own.
+        assert!(Arc::ptr_eq(&one.paths, &one.layers[0].paths));
+        assert_eq!(one.heap().paths, 0);
+        assert!(one.heap().layer_indexes >= one.paths.heap_bytes() as u64);
+        assert!(
+            tree.layers
+                .iter()
+                .all(|l| !Arc::ptr_eq(&l.paths, &tree.paths))
+        );
+        assert!(tree.heap().paths >= tree.paths.heap_bytes() as u64);
     }
 
     #[test]
@@ -1558,7 +1590,7 @@ mod tests {
                 "a/", "a/b=1", "a/c/", "a/c/d=2", "e=3", "x/", "x/y=1", "z/", "z/q=1",
             ]),
             LayerIndex {
-                paths: PathTable::new(),
+                paths: Arc::new(PathTable::new()),
                 ..LayerIndex::default()
             },
             layer(&[

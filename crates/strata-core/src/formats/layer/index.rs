@@ -8,6 +8,7 @@ use crate::limits::Limits;
 use crate::paths::{PathId, PathTable, normalise_layer_path};
 use crate::tar::{EntryKind, Sparse, TarEnd, TarEntry};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// An index into a [`Strings`] table; `StrId::NONE` for none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,7 +166,9 @@ pub struct Xattr {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerIndex {
-    pub paths: PathTable,
+    /// Shared with the image's tree when the image has this one layer (its table is then the
+    /// image's, id for id: one copy on the page, not two).
+    pub paths: Arc<PathTable>,
     /// In tar order. A path may appear twice (the later one wins, as when extracting).
     pub entries: Vec<Entry>,
     pub whiteouts: Vec<Whiteout>,
@@ -321,7 +324,7 @@ const MAX_LISTED_DIAGNOSTICS: usize = 200;
 impl LayerIndexBuilder {
     pub fn new(limits: &Limits) -> Self {
         let index = LayerIndex {
-            paths: PathTable::new(),
+            paths: Arc::new(PathTable::new()),
             strings: Strings::new(),
             ..LayerIndex::default()
         };
@@ -345,6 +348,9 @@ impl LayerIndexBuilder {
     /// estimate is close, and its index then grows once more, not three times by doubling);
     /// at least a quarter more, so an estimate that runs short costs a few copies, and at
     /// most eight times what there is. Before that, or with no size to go by, doubling.
+    ///
+    /// The path table makes room at the same rate, for the paths and names the layer will
+    /// have: its tables, too, held the old and the new copy at once each time they doubled.
     fn make_room(&mut self) {
         let entries = &mut self.index.entries;
         let len = entries.len();
@@ -362,6 +368,19 @@ impl LayerIndexBuilder {
             len.max(64)
         };
         entries.reserve_exact(more);
+        if total > 0 && read.saturating_mul(8) >= total && len > 0 {
+            // As many more of each as entries, in proportion to what there is per entry so far.
+            let scale = |n: usize| {
+                usize::try_from(n as u128 * (len + more) as u128 / len as u128)
+                    .unwrap_or(usize::MAX)
+            };
+            let (names, nodes, name_bytes) = self.index.paths.sizes();
+            Arc::make_mut(&mut self.index.paths).make_room(
+                scale(names),
+                scale(nodes),
+                scale(name_bytes),
+            );
+        }
     }
 
     fn diagnose(&mut self, d: Diagnostic) {
@@ -417,9 +436,9 @@ impl LayerIndexBuilder {
         let name = path.rsplit('/').next().unwrap_or("");
         if let Some(target_name) = name.strip_prefix(".wh.") {
             let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-            let entry_path = self.index.paths.intern(&path);
+            let entry_path = Arc::make_mut(&mut self.index.paths).intern(&path);
             if target_name == ".wh..opq" {
-                let target = self.index.paths.intern(dir);
+                let target = Arc::make_mut(&mut self.index.paths).intern(dir);
                 self.index.whiteouts.push(Whiteout {
                     target,
                     opaque: true,
@@ -444,7 +463,7 @@ impl LayerIndexBuilder {
                 } else {
                     format!("{dir}/{target_name}")
                 };
-                let target = self.index.paths.intern(&target);
+                let target = Arc::make_mut(&mut self.index.paths).intern(&target);
                 self.index.whiteouts.push(Whiteout {
                     target,
                     opaque: false,
@@ -462,7 +481,7 @@ impl LayerIndexBuilder {
                 ),
             ));
         }
-        let id = self.index.paths.intern(&path);
+        let id = Arc::make_mut(&mut self.index.paths).intern(&path);
         let link = match (&t.link, t.kind) {
             (Some(l), EntryKind::Hardlink) => {
                 let l = String::from_utf8_lossy(l);
@@ -612,7 +631,14 @@ impl LayerIndexBuilder {
                 ),
             ));
         }
-        self.index.entries.shrink_to_fit();
+        // Shrinking copies the entries (natively, and in wasm unless the allocator can split
+        // the block in place): for a million entries, 72 MB held twice, a scanning worker's
+        // peak. Room made from the layer's size is at most a sixteenth over, so it is kept;
+        // room made by doubling (no size given) may be half unused, and is given back.
+        let entries = &mut self.index.entries;
+        if entries.capacity() - entries.len() > entries.capacity() / 8 {
+            entries.shrink_to_fit();
+        }
         self.index
     }
 }

@@ -168,11 +168,11 @@ impl ScanReader {
         } = tail;
         LayerScan {
             index: LayerIndex {
-                paths: PathTable::from_stored(
+                paths: std::sync::Arc::new(PathTable::from_stored(
                     std::mem::take(&mut self.name_bytes),
                     std::mem::take(&mut self.name_starts),
                     std::mem::take(&mut self.nodes),
-                ),
+                )),
                 entries: std::mem::take(&mut self.entries),
                 whiteouts: std::mem::take(&mut self.whiteouts),
                 strings: Strings::from_stored(
