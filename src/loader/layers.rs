@@ -16,7 +16,7 @@ use crate::state::{Analysed, Walked};
 use std::rc::Rc;
 use strata_core::LayerIdx;
 use strata_core::hints::{FileHints, Hint};
-use strata_core::layer::ScanReader;
+use strata_core::layer::{Progress, ScanReader, Window};
 use strata_core::tree::WasteReport;
 
 /// How the tree's build and its file hints are cut into tasks of the page's: a million paths'
@@ -62,43 +62,89 @@ enum ReportStage {
     Rest(Walked),
 }
 
-/// A layer's scan that arrived, being read from its bytes a slice at a time (copied into the
-/// page's memory first, a piece a slice, when they are still in the JS buffer they came in).
+/// A layer's scan that arrived, being read from its bytes a slice at a time. Bytes still in
+/// the JS buffer they came in are read through a window of a few MiB copied into the page's
+/// memory, slid on as they are read: a million entries' scan is 58 MB, which the page held
+/// whole beside the index it was reading out of it, its memory's peak.
 #[derive(Debug)]
 pub(super) struct Reading {
     layer: LayerIdx,
     reader: ScanReader,
     bytes: Arrived,
-    /// [`Arrived::Js`] bytes, as far as they are copied in.
-    copied: Vec<u8>,
-    /// Whether the bytes went on, unread, to the package worker (which decodes them while the
-    /// others are read): once they are in the page's memory, as a JS buffer given away is
-    /// gone.
+    /// The window on [`Arrived::Js`] bytes: bytes `start..start + window.len()` of them.
+    window: Vec<u8>,
+    start: usize,
+    /// The scan's length, taken when it arrived (a JS buffer given away reads as empty).
+    total: usize,
+    /// Whether the bytes went on to the package worker (which decodes them while the others
+    /// are read): before they are read once they are all in the page's memory (a scan of up
+    /// to a piece, in its first), else once read, as a JS buffer given away is gone.
     forwarded: bool,
 }
 
-/// How much of a scan's JS buffer is copied into the page's memory at a time (a few ms).
+/// How much more of a scan's JS buffer is copied into the window at a time (a few ms).
 const COPY_PIECE: usize = 4 << 20;
 
 impl Reading {
-    /// Copies the next piece in, if any is left: whether one was.
-    fn copy_piece(&mut self) -> bool {
+    pub(super) fn new(layer: LayerIdx, bytes: Arrived) -> Reading {
+        let total = bytes.len();
+        Reading {
+            layer,
+            reader: ScanReader::new(),
+            bytes,
+            window: Vec::new(),
+            start: 0,
+            total,
+            forwarded: false,
+        }
+    }
+
+    /// Reads on for `budget` elements.
+    fn work(&mut self, budget: usize) -> Result<Progress, strata_core::Error> {
+        match &self.bytes {
+            Arrived::Here(bytes) => Ok(match self.reader.work(bytes, budget)? {
+                Some(scan) => Progress::Scan(Box::new(scan)),
+                None => Progress::Budget,
+            }),
+            Arrived::Js(_) => self.reader.work_in(
+                Window {
+                    bytes: &self.window,
+                    start: self.start,
+                    total: self.total,
+                },
+                budget,
+            ),
+        }
+    }
+
+    /// Whether all the scan's bytes are in the page's memory (then its JS buffer can go on to
+    /// the package worker before it is read, as a small scan's does, in its first piece).
+    fn holds_all(&self) -> bool {
+        match &self.bytes {
+            Arrived::Here(_) => true,
+            Arrived::Js(_) => self.start == 0 && self.window.len() == self.total,
+        }
+    }
+
+    /// Lets go of the window's bytes that are read and copies the next piece in after the
+    /// rest (a value longer than a piece, as the path names' bytes of a big layer are, widens
+    /// the window a piece each time until it is in).
+    fn slide(&mut self) {
         let Arrived::Js(array) = &self.bytes else {
-            return false;
+            return;
         };
-        let (a, total) = (self.copied.len(), array.length() as usize);
-        if a >= total {
-            return false;
+        let read = (self.reader.consumed().saturating_sub(self.start)).min(self.window.len());
+        self.window.drain(..read);
+        self.start += read;
+        let a = self.start + self.window.len();
+        let z = self.total.min(a + COPY_PIECE);
+        if a < z {
+            let have = self.window.len();
+            self.window.resize(have + (z - a), 0);
+            array
+                .subarray(a as u32, z as u32)
+                .copy_to(&mut self.window[have..]);
         }
-        let z = total.min(a + COPY_PIECE);
-        if a == 0 {
-            self.copied.reserve_exact(total);
-        }
-        self.copied.resize(z, 0);
-        array
-            .subarray(a as u32, z as u32)
-            .copy_to(&mut self.copied[a..z]);
-        true
     }
 }
 
@@ -323,13 +369,7 @@ impl Loader {
                 if self.reading.is_empty() {
                     self.out.push(Output::Later(super::Event::ScanDue { run }));
                 }
-                self.reading.push_back(Reading {
-                    layer,
-                    reader: ScanReader::new(),
-                    bytes,
-                    copied: Vec::new(),
-                    forwarded: false,
-                });
+                self.reading.push_back(Reading::new(layer, bytes));
             }
             Response::Hashed {
                 job, layer, digest, ..
@@ -383,27 +423,25 @@ impl Loader {
         }
         let started = env.now_ms();
         while let Some(reading) = self.reading.front_mut() {
-            if reading.copy_piece() {
-                if env.now_ms() - started >= self.slice.ms {
-                    self.out.push(Output::Later(super::Event::ScanDue { run }));
-                    return;
-                }
-                continue;
-            }
-            if !reading.forwarded {
+            if !reading.forwarded && reading.holds_all() {
                 reading.forwarded = true;
                 let (layer, bytes) = (reading.layer, reading.bytes.clone());
                 self.forward_scan(layer, &bytes);
                 continue; // `reading` was let go to send it: take it again
             }
-            let bytes = reading.bytes.here().unwrap_or(&reading.copied);
-            match reading.reader.work(bytes, self.slice.steps_per_look) {
-                Ok(None) => {}
-                Ok(Some(scan)) => {
-                    let layer = reading.layer;
-                    self.reading.pop_front();
-                    if let Some(slot) = self.scans.get_mut(layer.get()) {
-                        *slot = Some(scan);
+            match reading.work(self.slice.steps_per_look) {
+                Ok(Progress::Budget) => {}
+                Ok(Progress::NeedBytes) => reading.slide(),
+                Ok(Progress::Scan(scan)) => {
+                    let Some(read) = self.reading.pop_front() else {
+                        unreachable!("the front reading gave its scan")
+                    };
+                    if !read.forwarded {
+                        // Its JS buffer, read to the end and whole: the package worker's now.
+                        self.forward_scan(read.layer, &read.bytes);
+                    }
+                    if let Some(slot) = self.scans.get_mut(read.layer.get()) {
+                        *slot = Some(*scan);
                     }
                 }
                 Err(e) => {

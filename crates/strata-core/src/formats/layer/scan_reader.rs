@@ -62,6 +62,34 @@ impl Default for Stage {
     }
 }
 
+/// A host's window on a scan's bytes ([`ScanReader::work_in`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Window<'a> {
+    /// Bytes `start..start + bytes.len()` of the scan's.
+    pub bytes: &'a [u8],
+    pub start: usize,
+    /// How many bytes there are in all (the window is the last one when it reaches them).
+    pub total: usize,
+}
+
+impl Window<'_> {
+    fn is_last(&self) -> bool {
+        self.start + self.bytes.len() >= self.total
+    }
+}
+
+/// What a call of [`ScanReader::work_in`] came to.
+#[derive(Debug)]
+pub enum Progress {
+    /// The scan, read whole.
+    Scan(Box<LayerScan>),
+    /// The budget is spent: call again.
+    Budget,
+    /// The window ends inside a value: call again with the window slid on (from
+    /// [`ScanReader::consumed`]) or widened.
+    NeedBytes,
+}
+
 /// What follows the strings' offsets, in order: the rest of the index, then the rest of the
 /// scan. [`ScanReader::work`] builds the scan with every field named, so a field added to
 /// either struct fails to compile there until it is added here too, in its place.
@@ -99,15 +127,35 @@ impl ScanReader {
     /// Reads on for about `budget` elements (at least one); the scan once it is all read.
     /// `bytes` must be the same each call. Damaged bytes are an error naming the byte.
     pub fn work(&mut self, bytes: &[u8], budget: usize) -> Result<Option<LayerScan>, Error> {
+        let whole = Window {
+            bytes,
+            start: 0,
+            total: bytes.len(),
+        };
+        match self.work_in(whole, budget)? {
+            Progress::Scan(scan) => Ok(Some(*scan)),
+            // All the bytes are there: a value they cut short is damage, and said so.
+            Progress::Budget | Progress::NeedBytes => Ok(None),
+        }
+    }
+
+    /// As [`Self::work`], from a window on the bytes: `window.bytes` are bytes
+    /// `window.start..` of `window.total`. The window must begin at or before
+    /// [`Self::consumed`] and may end anywhere: a value it cuts short is read once it is in
+    /// ([`Progress::NeedBytes`]: slide the window on, or widen it). So a host holds a few MiB
+    /// of a scan at a time, not all of it (a million entries' scan is 58 MB).
+    pub fn work_in(&mut self, window: Window<'_>, budget: usize) -> Result<Progress, Error> {
         let mut budget = budget.max(1);
         loop {
             let at = &mut self.at;
             let field = match self.stage {
                 Stage::Long(field) => field,
                 Stage::Tail => {
-                    let tail: Tail = at.one(bytes)?;
+                    let Some(tail) = at.one::<Tail>(window)? else {
+                        return Ok(Progress::NeedBytes);
+                    };
                     self.stage = Stage::Done;
-                    return Ok(Some(self.scan(tail)));
+                    return Ok(Progress::Scan(Box::new(self.scan(tail))));
                 }
                 Stage::Done => {
                     return Err(Error::Invalid {
@@ -116,28 +164,32 @@ impl ScanReader {
                     });
                 }
             };
+            let w = window;
             let whole = match field {
-                LongField::NameBytes => {
-                    self.name_bytes = at.one(bytes)?;
-                    budget = budget.saturating_sub(self.name_bytes.len() / BYTES_PER_ELEMENT);
+                LongField::NameBytes => at.one(w)?.map(|b: String| {
+                    budget = budget.saturating_sub(b.len() / BYTES_PER_ELEMENT);
+                    self.name_bytes = b;
                     true
-                }
-                LongField::NameStarts => at.run(bytes, &mut self.name_starts, &mut budget)?,
-                LongField::Nodes => at.run(bytes, &mut self.nodes, &mut budget)?,
-                LongField::Entries => at.run(bytes, &mut self.entries, &mut budget)?,
-                LongField::Whiteouts => at.run(bytes, &mut self.whiteouts, &mut budget)?,
-                LongField::StringBytes => {
-                    self.string_bytes = at.one(bytes)?;
-                    budget = budget.saturating_sub(self.string_bytes.len() / BYTES_PER_ELEMENT);
+                }),
+                LongField::NameStarts => at.run(w, &mut self.name_starts, &mut budget)?,
+                LongField::Nodes => at.run(w, &mut self.nodes, &mut budget)?,
+                LongField::Entries => at.run(w, &mut self.entries, &mut budget)?,
+                LongField::Whiteouts => at.run(w, &mut self.whiteouts, &mut budget)?,
+                LongField::StringBytes => at.one(w)?.map(|b: String| {
+                    budget = budget.saturating_sub(b.len() / BYTES_PER_ELEMENT);
+                    self.string_bytes = b;
                     true
-                }
-                LongField::StringStarts => at.run(bytes, &mut self.string_starts, &mut budget)?,
+                }),
+                LongField::StringStarts => at.run(w, &mut self.string_starts, &mut budget)?,
+            };
+            let Some(whole) = whole else {
+                return Ok(Progress::NeedBytes);
             };
             if whole {
                 self.stage = field.next().map_or(Stage::Tail, Stage::Long);
             }
             if budget == 0 {
-                return Ok(None);
+                return Ok(Progress::Budget);
             }
         }
     }
@@ -195,46 +247,84 @@ impl ScanReader {
 }
 
 impl Cursor {
-    /// One value, whole.
-    fn one<T: DeserializeOwned>(&mut self, bytes: &[u8]) -> Result<T, Error> {
-        let rest = bytes.get(self.pos..).unwrap_or_default();
-        let (value, after) =
-            postcard::take_from_bytes::<T>(rest).map_err(|e| damaged(e, self.pos))?;
-        self.pos = bytes.len() - after.len();
-        Ok(value)
+    /// The window's bytes from the cursor on.
+    fn rest<'a>(&self, w: Window<'a>) -> Result<&'a [u8], Error> {
+        self.pos
+            .checked_sub(w.start)
+            .and_then(|from| w.bytes.get(from..))
+            .ok_or_else(|| Error::Invalid {
+                what: "A layer's index being read".into(),
+                detail: format!(
+                    "the window on its bytes ({}..{}) does not hold byte {}",
+                    w.start,
+                    w.start + w.bytes.len(),
+                    self.pos
+                ),
+            })
     }
 
-    /// Up to `budget` more elements of a sequence into `out`; whether it is all read.
+    /// One value, whole; `None` if the window cuts it short before the bytes end.
+    fn one<T: DeserializeOwned>(&mut self, w: Window<'_>) -> Result<Option<T>, Error> {
+        let rest = self.rest(w)?;
+        match postcard::take_from_bytes::<T>(rest) {
+            Ok((value, after)) => {
+                self.pos = w.start + w.bytes.len() - after.len();
+                Ok(Some(value))
+            }
+            Err(postcard::Error::DeserializeUnexpectedEnd) if !w.is_last() => Ok(None),
+            Err(e) => Err(damaged(e, self.pos)),
+        }
+    }
+
+    /// Up to `budget` more elements of a sequence into `out`: whether it is all read, or
+    /// `None` if the window ends first (the elements before that are in).
     fn run<T: DeserializeOwned>(
         &mut self,
-        bytes: &[u8],
+        w: Window<'_>,
         out: &mut Vec<T>,
         budget: &mut usize,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<bool>, Error> {
         let n = match self.left {
             Some(n) => n,
             None => {
-                let n: usize = self.one(bytes)?;
+                let Some(n) = self.one::<usize>(w)? else {
+                    return Ok(None);
+                };
                 // Each element is at least a byte: a damaged length reserves no more than the
                 // bytes there are.
-                out.reserve(n.min(bytes.len() - self.pos));
+                out.reserve(n.min(w.total.saturating_sub(self.pos)));
+                self.left = Some(n);
                 n
             }
         };
         let k = n.min(*budget);
-        let rest = bytes.get(self.pos..).unwrap_or_default();
-        let mut de = postcard::Deserializer::from_bytes(rest);
-        for _ in 0..k {
-            match T::deserialize(&mut de) {
-                Ok(v) => out.push(v),
-                Err(e) => return Err(damaged(e, self.pos)),
+        let mut rest = self.rest(w)?;
+        let mut read = 0;
+        let mut cut = false;
+        while read < k {
+            match postcard::take_from_bytes::<T>(rest) {
+                Ok((v, after)) => {
+                    out.push(v);
+                    rest = after;
+                    read += 1;
+                }
+                Err(postcard::Error::DeserializeUnexpectedEnd) if !w.is_last() => {
+                    cut = true;
+                    break;
+                }
+                Err(e) => return Err(damaged(e, w.start + w.bytes.len() - rest.len())),
             }
         }
-        let after = de.finalize().map_err(|e| damaged(e, self.pos))?;
-        self.pos = bytes.len() - after.len();
-        *budget -= k;
-        self.left = (n > k).then_some(n - k);
-        Ok(n == k)
+        self.pos = w.start + w.bytes.len() - rest.len();
+        *budget -= read;
+        self.left = Some(n - read);
+        if cut {
+            return Ok(None);
+        }
+        if n == read {
+            self.left = None;
+        }
+        Ok(Some(n == read))
     }
 }
 
@@ -337,6 +427,68 @@ mod tests {
         // The lookups are built again when first wanted.
         let back = ScanReader::read(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert!(back.index.paths.lookup("usr/share/d3/f3").is_some());
+    }
+
+    /// Read as a host does that holds a window of the bytes, `piece` more at a time, and lets
+    /// go of what is read: the window never holds all the scan.
+    fn read_windowed(bytes: &[u8], piece: usize, budget: usize) -> (LayerScan, usize, usize) {
+        let mut reader = ScanReader::new();
+        let (mut window, mut start, mut widest) = (Vec::new(), 0, 0);
+        loop {
+            let w = Window {
+                bytes: &window,
+                start,
+                total: bytes.len(),
+            };
+            match reader.work_in(w, budget).unwrap_or_else(|e| panic!("{e}")) {
+                Progress::Scan(scan) => return (*scan, reader.consumed(), widest),
+                Progress::Budget => {}
+                Progress::NeedBytes => {
+                    let used = reader.consumed() - start;
+                    window.drain(..used);
+                    start += used;
+                    let end = bytes.len().min(start + window.len() + piece);
+                    window.extend_from_slice(&bytes[start + window.len()..end]);
+                    widest = widest.max(window.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_scan_read_through_a_small_window_is_the_scan_postcard_reads() {
+        let files: Vec<(String, Vec<u8>)> = (0..2000)
+            .map(|i| (format!("usr/lib/d{}/file-{i}", i % 13), vec![b'y'; i % 3]))
+            .collect();
+        let entries: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let scan = scanned(&tar(&entries));
+        let mut bytes = encoded(&scan);
+        let whole = bytes.len();
+        bytes.extend(b"what follows the scan");
+        // Pieces of a byte cut every value somewhere; the names' bytes, one string, are read
+        // once the window has widened to hold them.
+        for (piece, budget) in [(1, 5), (7, 1), (100, 64), (4096, usize::MAX)] {
+            let (back, consumed, widest) = read_windowed(&bytes, piece, budget);
+            assert_eq!(encoded(&back), encoded(&scan), "pieces of {piece}");
+            assert_eq!(consumed, whole, "pieces of {piece}");
+            let names = scan.index.paths.stored().0.len();
+            assert!(
+                widest <= names + 16 + piece && widest < whole / 2,
+                "pieces of {piece}: the window grew to {widest} of {whole} bytes"
+            );
+        }
+        // A window that does not hold the byte the reader is at is an error, not a misread.
+        let mut reader = ScanReader::new();
+        let ahead = Window {
+            bytes: &bytes[10..20],
+            start: 10,
+            total: bytes.len(),
+        };
+        let err = reader.work_in(ahead, 5).map(|_| ()).unwrap_err();
+        assert!(err.to_string().contains("does not hold byte 0"), "{err}");
     }
 
     #[test]
