@@ -584,6 +584,10 @@ impl TreeBuilder {
             }
             Stage::Apply { layer, next } => {
                 if layer >= self.layers.len() {
+                    // What was present where is done with: let it go before the events are
+                    // grouped, the stages that hold the most at once (16 bytes a path).
+                    self.merge.present = Vec::new();
+                    self.merge.last = Vec::new();
                     self.event_starts = vec![0u32; n + 1];
                     self.stage = Stage::CountEvents { next: 0 };
                     return 1;
@@ -728,6 +732,16 @@ impl TreeBuilder {
             Grown::LayerPaths => (&self.layer_starts, &mut self.fill),
             Grown::Merge => {
                 let n = self.paths.len();
+                if self.merge.pending.capacity() == 0 {
+                    // About one event an entry or whiteout: room made once, where doubling
+                    // held the old and the new at once (20 MB each for a million events).
+                    let events: usize = self
+                        .layers
+                        .iter()
+                        .map(|l| l.entries.len() + l.whiteouts.len())
+                        .sum();
+                    self.merge.pending.reserve_exact(events + events / 16);
+                }
                 return match grow(&mut self.merge.present, n, None, budget) {
                     0 => grow(&mut self.merge.last, n, u32::MAX, budget),
                     k => k,
