@@ -112,6 +112,8 @@ for name in legacy gzip zstd 1m bigfiles; do
   CLI_RSS[$name]=$(rss_mib "$STRATA stats $a")
   CLI_OVERVIEW[$name]=$(secs "$STRATA overview $a")
 done
+# `ls` prints the merged filesystem as it walks it: its memory should be the index's, as `stats`.
+RSS_LS_1M=$(rss_mib "$STRATA ls --merged $B/files.1m.tar")
 # Exit 0 only when every layer's digest and diff_id were checked and matched (3: damaged).
 "$STRATA" ls --merged "$LEGACY" >/dev/null || { note "strata ls --merged failed on $LEGACY"; exit 1; }
 T_LS=$(secs "$STRATA ls --merged $LEGACY")
@@ -123,7 +125,7 @@ echo "$WEB_JSON" >"$B/web.json" # the raw measurements, for a closer look
 
 python3 - "$MB_LEGACY" "$MB_BIG" "$T_TAR" "$T_TAR_1M" "$T_GZIP" "$T_PIGZ" "$T_ZSTD" "$T_GZIP_BIG" "$T_SKOPEO" \
   "${CLI_JSON[legacy]}" "${CLI_JSON[gzip]}" "${CLI_JSON[zstd]}" "${CLI_JSON[1m]}" "${CLI_JSON[bigfiles]}" \
-  "${CLI_RSS[legacy]} ${CLI_RSS[gzip]} ${CLI_RSS[zstd]} ${CLI_RSS[1m]} ${CLI_RSS[bigfiles]}" \
+  "${CLI_RSS[legacy]} ${CLI_RSS[gzip]} ${CLI_RSS[zstd]} ${CLI_RSS[1m]} ${CLI_RSS[bigfiles]} $RSS_LS_1M" \
   "${CLI_OVERVIEW[legacy]} ${CLI_OVERVIEW[gzip]} ${CLI_OVERVIEW[zstd]}" "$WEB_JSON" "$(nproc)" \
   "$T_TAR_PIPE $T_LS $T_OPENSSL" <<'EOF'
 import json, sys
@@ -131,7 +133,7 @@ a = sys.argv[1:]
 mb_legacy, mb_big = float(a[0]), float(a[1])
 t_tar, t_tar1m, t_gzip, t_pigz, t_zstd, t_gzip_big, t_skopeo = map(float, a[2:9])
 cli = dict(zip(["legacy", "gzip", "zstd", "1m", "bigfiles"], [json.loads(x) for x in a[9:14]]))
-rss = dict(zip(["legacy", "gzip", "zstd", "1m", "bigfiles"], a[14].split()))
+rss = dict(zip(["legacy", "gzip", "zstd", "1m", "bigfiles", "1m ls --merged"], a[14].split()))
 ov = dict(zip(["legacy", "gzip", "zstd"], map(float, a[15].split())))
 web = json.loads(a[16])
 cores = a[17]

@@ -626,25 +626,30 @@ fn print_files(files: &[FileInfo], format: Format, diagnostics: Vec<Diagnostic>)
     }
     let mut o = out_buffered();
     for f in files {
-        let mode = mode_string(f.kind, u32::from_str_radix(&f.mode, 8).unwrap_or(0));
-        let change = f.change.map_or(' ', Change::letter);
-        let link = match f.kind {
-            EntryKind::Symlink => format!(" -> {}", f.linkname),
-            EntryKind::Hardlink => format!(" link to {}", f.linkname),
-            _ => String::new(),
-        };
-        writeln!(
-            o,
-            "{change} {mode} {}/{} {:>12} {} {}{link}",
-            f.uid,
-            f.gid,
-            f.size,
-            format_time(f.mtime),
-            f.path
-        )?;
+        print_file(&mut o, f)?;
     }
     o.flush()?;
     Ok(())
+}
+
+/// One line of `ls`, as `tar -tv` writes it (with the change letter first).
+fn print_file(o: &mut impl Write, f: &FileInfo) -> std::io::Result<()> {
+    let mode = mode_string(f.kind, u32::from_str_radix(&f.mode, 8).unwrap_or(0));
+    let change = f.change.map_or(' ', Change::letter);
+    let link = match f.kind {
+        EntryKind::Symlink => format!(" -> {}", f.linkname),
+        EntryKind::Hardlink => format!(" link to {}", f.linkname),
+        _ => String::new(),
+    };
+    writeln!(
+        o,
+        "{change} {mode} {}/{} {:>12} {} {}{link}",
+        f.uid,
+        f.gid,
+        f.size,
+        format_time(f.mtime),
+        f.path
+    )
 }
 
 fn layer_number(tree: &ImageTree, n: usize) -> Result<usize> {
@@ -664,6 +669,29 @@ pub fn ls(
     let mut opened = a.open()?;
     let analysis = opened.analyse()?;
     let tree = &analysis.tree;
+    let whole = match (layer, merged) {
+        (Some(n), true) => Some(layer_number(tree, n)?),
+        (None, _) if !changes_only => Some(tree.n_layers().saturating_sub(1)),
+        _ => None,
+    };
+    if let (Some(l), Format::Table) = (whole, format) {
+        // The merged filesystem printed as it is walked: a list of every path first took
+        // 466 MiB for a million files.
+        let mut o = out_buffered();
+        let mut failed = None;
+        tree.for_each_merged(l, &mut |f| {
+            if failed.is_none()
+                && let Err(e) = print_file(&mut o, &f)
+            {
+                failed = Some(e);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        o.flush()?;
+        return Ok(finish(&analysis.damage(&opened.image)));
+    }
     let files = match (layer, merged, changes_only) {
         (None, _, true) => bail!("--changes-only needs --layer N"),
         (Some(n), false, true) => {

@@ -819,3 +819,41 @@ fn a_zero_filled_file_is_waste_not_a_bomb() {
         assert_eq!(changes, ["added", "deleted"], "{name}");
     }
 }
+
+/// `ls` prints the merged filesystem as it walks the tree, none of it held (a list of every
+/// path first took 466 MiB for a million files); its lines are the JSON's files, one for one
+/// and in order: the same walk, whiteouts and hard links (named as files) included.
+#[test]
+fn ls_prints_the_files_its_json_lists_in_the_same_order() {
+    for name in [
+        "layers.docker.tar",
+        "layers.oci-zstd.tar",
+        "waste-demo.docker.tar",
+    ] {
+        let archive = image(name);
+        let text = Command::new(STRATA)
+            .args(["ls", &archive])
+            .output()
+            .unwrap();
+        assert!(text.status.success(), "{name}");
+        let text = String::from_utf8(text.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let json = Command::new(STRATA)
+            .args(["ls", "--merged", "--format", "json", &archive])
+            .output()
+            .unwrap();
+        assert!(json.status.success(), "{name}");
+        let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+        let files = json["files"].as_array().unwrap();
+        assert!(files.len() > 10, "{name}: {} files", files.len());
+        assert_eq!(lines.len(), files.len(), "{name}");
+        for (line, f) in lines.iter().zip(files) {
+            let path = f["path"].as_str().unwrap();
+            let shown = match f["linkname"].as_str().filter(|_| f["type"] == "symlink") {
+                Some(target) => format!(" {path} -> {target}"),
+                None => format!(" {path}"),
+            };
+            assert!(line.ends_with(&shown), "{name}: {line:?} is not {f}");
+        }
+    }
+}
