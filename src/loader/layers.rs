@@ -16,7 +16,7 @@ use crate::state::{Analysed, Walked};
 use std::rc::Rc;
 use strata_core::LayerIdx;
 use strata_core::hints::{FileHints, Hint};
-use strata_core::layer::{Progress, ScanReader, Window};
+use strata_core::layer::{Progress, ScanReader, ScanWindow};
 use strata_core::tree::WasteReport;
 
 /// How the tree's build and its file hints are cut into tasks of the page's: a million paths'
@@ -71,11 +71,8 @@ pub(super) struct Reading {
     layer: LayerIdx,
     reader: ScanReader,
     bytes: Arrived,
-    /// The window on [`Arrived::Js`] bytes: bytes `start..start + window.len()` of them.
-    window: Vec<u8>,
-    start: usize,
-    /// The scan's length, taken when it arrived (a JS buffer given away reads as empty).
-    total: usize,
+    /// The window on [`Arrived::Js`] bytes.
+    window: ScanWindow,
     /// Whether the bytes went on to the package worker (which decodes them while the others
     /// are read): before they are read once they are all in the page's memory (a scan of up
     /// to a piece, in its first), else once read, as a JS buffer given away is gone.
@@ -87,14 +84,12 @@ const COPY_PIECE: usize = 4 << 20;
 
 impl Reading {
     pub(super) fn new(layer: LayerIdx, bytes: Arrived) -> Reading {
-        let total = bytes.len();
         Reading {
             layer,
             reader: ScanReader::new(),
+            // Its length taken now: a JS buffer given away reads as empty.
+            window: ScanWindow::new(bytes.len()),
             bytes,
-            window: Vec::new(),
-            start: 0,
-            total,
             forwarded: false,
         }
     }
@@ -106,14 +101,7 @@ impl Reading {
                 Some(scan) => Progress::Scan(Box::new(scan)),
                 None => Progress::Budget,
             }),
-            Arrived::Js(_) => self.reader.work_in(
-                Window {
-                    bytes: &self.window,
-                    start: self.start,
-                    total: self.total,
-                },
-                budget,
-            ),
+            Arrived::Js(_) => self.reader.work_in(self.window.view(), budget),
         }
     }
 
@@ -122,7 +110,7 @@ impl Reading {
     fn holds_all(&self) -> bool {
         match &self.bytes {
             Arrived::Here(_) => true,
-            Arrived::Js(_) => self.start == 0 && self.window.len() == self.total,
+            Arrived::Js(_) => self.window.holds_all(),
         }
     }
 
@@ -133,18 +121,12 @@ impl Reading {
         let Arrived::Js(array) = &self.bytes else {
             return;
         };
-        let read = (self.reader.consumed().saturating_sub(self.start)).min(self.window.len());
-        self.window.drain(..read);
-        self.start += read;
-        let a = self.start + self.window.len();
-        let z = self.total.min(a + COPY_PIECE);
-        if a < z {
-            let have = self.window.len();
-            self.window.resize(have + (z - a), 0);
-            array
-                .subarray(a as u32, z as u32)
-                .copy_to(&mut self.window[have..]);
-        }
+        self.window
+            .slide(self.reader.consumed(), COPY_PIECE, |at, out| {
+                array
+                    .subarray(at as u32, (at + out.len()) as u32)
+                    .copy_to(out);
+            });
     }
 }
 

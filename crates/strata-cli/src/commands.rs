@@ -669,41 +669,45 @@ pub fn ls(
     let mut opened = a.open()?;
     let analysis = opened.analyse()?;
     let tree = &analysis.tree;
-    let whole = match (layer, merged) {
-        (Some(n), true) => Some(layer_number(tree, n)?),
-        (None, _) if !changes_only => Some(tree.n_layers().saturating_sub(1)),
-        _ => None,
-    };
-    if let (Some(l), Format::Table) = (whole, format) {
-        // The merged filesystem printed as it is walked: a list of every path first took
-        // 466 MiB for a million files.
-        let mut o = out_buffered();
-        let mut failed = None;
-        tree.for_each_merged(l, &mut |f| {
-            if failed.is_none()
-                && let Err(e) = print_file(&mut o, &f)
-            {
-                failed = Some(e);
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        o.flush()?;
-        return Ok(finish(&analysis.damage(&opened.image)));
+    /// What is listed: one layer's merged filesystem, one layer's changes, or its entries.
+    enum Listing {
+        Merged(usize),
+        Changes(usize),
+        Entries(usize),
     }
-    let files = match (layer, merged, changes_only) {
+    let listing = match (layer, merged, changes_only) {
         (None, _, true) => bail!("--changes-only needs --layer N"),
-        (Some(n), false, true) => {
-            let l = layer_number(tree, n)?;
-            tree.changes(l)
-                .into_iter()
-                .filter(|f| f.change != Some(Change::Unchanged))
-                .collect()
+        (Some(n), true, _) => Listing::Merged(layer_number(tree, n)?),
+        (None, _, false) => Listing::Merged(tree.n_layers().saturating_sub(1)),
+        (Some(n), false, true) => Listing::Changes(layer_number(tree, n)?),
+        (Some(n), false, false) => Listing::Entries(layer_number(tree, n)?),
+    };
+    let files = match listing {
+        Listing::Merged(l) if matches!(format, Format::Table) => {
+            // The merged filesystem printed as it is walked: a list of every path first took
+            // 466 MiB for a million files.
+            let mut o = out_buffered();
+            let mut failed = None;
+            tree.for_each_merged(l, &mut |f| {
+                if failed.is_none()
+                    && let Err(e) = print_file(&mut o, &f)
+                {
+                    failed = Some(e);
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            o.flush()?;
+            return Ok(finish(&analysis.damage(&opened.image)));
         }
-        (Some(n), false, false) => layer_entries(tree, layer_number(tree, n)?),
-        (Some(n), true, _) => tree.merged(layer_number(tree, n)?),
-        (None, _, false) => tree.merged(tree.n_layers().saturating_sub(1)),
+        Listing::Merged(l) => tree.merged(l),
+        Listing::Changes(l) => tree
+            .changes(l)
+            .into_iter()
+            .filter(|f| f.change != Some(Change::Unchanged))
+            .collect(),
+        Listing::Entries(l) => layer_entries(tree, l),
     };
     print_files(&files, format, all_diagnostics(&opened.image, &analysis))?;
     Ok(finish(&analysis.damage(&opened.image)))

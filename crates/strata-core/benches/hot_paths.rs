@@ -259,25 +259,16 @@ mod benches {
         // copied in each time it runs out (the page copies 4 MiB; this scan is 1.2 MB), and
         // what is read let go.
         g.bench_function("ScanReader through a window, 8192 elements a call", |b| {
-            use strata_core::layer::{Progress, ScanReader, Window};
+            use strata_core::layer::{Progress, ScanReader, ScanWindow};
             b.iter(|| {
-                let (mut r, mut window, mut start) = (ScanReader::new(), Vec::new(), 0);
+                let (mut r, mut window) = (ScanReader::new(), ScanWindow::new(bytes.len()));
                 loop {
-                    let w = Window {
-                        bytes: &window,
-                        start,
-                        total: bytes.len(),
-                    };
-                    match r.work_in(w, 8192).unwrap() {
+                    match r.work_in(window.view(), 8192).unwrap() {
                         Progress::Scan(s) => break black_box(s),
                         Progress::Budget => {}
-                        Progress::NeedBytes => {
-                            let read = r.consumed() - start;
-                            window.drain(..read);
-                            start += read;
-                            let a = start + window.len();
-                            window.extend_from_slice(&bytes[a..bytes.len().min(a + (64 << 10))]);
-                        }
+                        Progress::NeedBytes => window.slide(r.consumed(), 64 << 10, |at, out| {
+                            out.copy_from_slice(&bytes[at..at + out.len()]);
+                        }),
                     }
                 }
             })

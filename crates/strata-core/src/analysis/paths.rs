@@ -232,24 +232,19 @@ impl PathTable {
         }
     }
 
-    /// How many names, nodes and name bytes this table has.
-    pub(crate) fn sizes(&self) -> (usize, usize, usize) {
-        (self.n_names(), self.nodes.len(), self.name_bytes.len())
-    }
-
-    /// Room for `names` names, `nodes` paths and `name_bytes` bytes of names in all, made now
-    /// and at once: interning up to that many then grows nothing (a table that doubles holds
-    /// its old and new copies at once, and up to half of the new one unused). The lookups, if
-    /// built, are made that size and filled again now. Smaller figures than it has change
-    /// nothing.
-    pub(crate) fn make_room(&mut self, names: usize, nodes: usize, name_bytes: usize) {
+    /// Room made now, and at once, for `scale(n)` of what it has `n` of (names, paths, bytes of
+    /// names): interning up to that many then grows nothing (a table that doubles holds its old
+    /// and new copies at once, and up to half of the new one unused). The lookups, if built,
+    /// are made that size and filled again now. A scale below what it has changes nothing.
+    pub(crate) fn make_room(&mut self, scale: impl Fn(usize) -> usize) {
+        let (names, nodes) = (scale(self.n_names()), scale(self.nodes.len()));
         let PathTable {
             name_bytes: bytes,
             name_starts,
             nodes: table,
             lookups,
         } = self;
-        bytes.reserve_exact(name_bytes.saturating_sub(bytes.len()));
+        bytes.reserve_exact(scale(bytes.len()).saturating_sub(bytes.len()));
         name_starts.reserve_exact((names + 1).saturating_sub(name_starts.len()));
         table.reserve_exact(nodes.saturating_sub(table.len()));
         if let Some(l) = lookups.get_mut() {

@@ -355,7 +355,8 @@ impl LayerIndexBuilder {
         let entries = &mut self.index.entries;
         let len = entries.len();
         let (read, total) = self.progress;
-        let more = if total > 0 && read.saturating_mul(8) >= total {
+        let estimated = total > 0 && read.saturating_mul(8) >= total;
+        let more = if estimated {
             let expected =
                 u64::try_from(u128::from(len as u64) * u128::from(total) / u128::from(read.max(1)))
                     .unwrap_or(u64::MAX);
@@ -368,18 +369,12 @@ impl LayerIndexBuilder {
             len.max(64)
         };
         entries.reserve_exact(more);
-        if total > 0 && read.saturating_mul(8) >= total && len > 0 {
+        if estimated && len > 0 {
             // As many more of each as entries, in proportion to what there is per entry so far.
-            let scale = |n: usize| {
+            Arc::make_mut(&mut self.index.paths).make_room(|n| {
                 usize::try_from(n as u128 * (len + more) as u128 / len as u128)
                     .unwrap_or(usize::MAX)
-            };
-            let (names, nodes, name_bytes) = self.index.paths.sizes();
-            Arc::make_mut(&mut self.index.paths).make_room(
-                scale(names),
-                scale(nodes),
-                scale(name_bytes),
-            );
+            });
         }
     }
 

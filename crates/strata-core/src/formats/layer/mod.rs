@@ -10,4 +10,4 @@ pub mod scan_reader;
 
 pub use index::{Entry, LayerIndex, StrId, Whiteout};
 pub use scan::{LayerScan, LayerScanner, scan_layer};
-pub use scan_reader::{Progress, ScanReader, Window};
+pub use scan_reader::{Progress, ScanReader, ScanWindow, Window};

@@ -78,6 +78,67 @@ impl Window<'_> {
     }
 }
 
+/// A host's own copy of part of a scan's bytes, as [`ScanReader::work_in`] reads through it:
+/// what is read is let go, and more is copied in after the rest when the reader asks for it
+/// ([`Progress::NeedBytes`]). The page fills it from a JS buffer; tests and benches from a
+/// slice.
+#[derive(Debug, Default)]
+pub struct ScanWindow {
+    bytes: Vec<u8>,
+    start: usize,
+    total: usize,
+}
+
+impl ScanWindow {
+    /// An empty window on a scan of `total` bytes.
+    pub fn new(total: usize) -> ScanWindow {
+        ScanWindow {
+            bytes: Vec::new(),
+            start: 0,
+            total,
+        }
+    }
+
+    /// The window as the reader takes it.
+    pub fn view(&self) -> Window<'_> {
+        Window {
+            bytes: &self.bytes,
+            start: self.start,
+            total: self.total,
+        }
+    }
+
+    /// Whether it holds every byte of the scan.
+    pub fn holds_all(&self) -> bool {
+        self.start == 0 && self.bytes.len() == self.total
+    }
+
+    /// How many bytes it holds now.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Lets go of the bytes before `consumed` (the reader's [`ScanReader::consumed`]) and
+    /// appends up to `piece` more after the rest: `fill(offset, out)` copies the scan's bytes
+    /// from `offset` into `out`. A value longer than a piece widens the window a piece a call
+    /// until it is in.
+    pub fn slide(&mut self, consumed: usize, piece: usize, fill: impl FnOnce(usize, &mut [u8])) {
+        let read = consumed.saturating_sub(self.start).min(self.bytes.len());
+        self.bytes.drain(..read);
+        self.start += read;
+        let (have, a) = (self.bytes.len(), self.start + self.bytes.len());
+        let z = self.total.min(a.saturating_add(piece));
+        if a < z {
+            self.bytes.resize(have + (z - a), 0);
+            fill(a, &mut self.bytes[have..]);
+        }
+    }
+}
+
 /// What a call of [`ScanReader::work_in`] came to.
 #[derive(Debug)]
 pub enum Progress {
@@ -432,23 +493,19 @@ mod tests {
     /// Read as a host does that holds a window of the bytes, `piece` more at a time, and lets
     /// go of what is read: the window never holds all the scan.
     fn read_windowed(bytes: &[u8], piece: usize, budget: usize) -> (LayerScan, usize, usize) {
-        let mut reader = ScanReader::new();
-        let (mut window, mut start, mut widest) = (Vec::new(), 0, 0);
+        let (mut reader, mut window, mut widest) =
+            (ScanReader::new(), ScanWindow::new(bytes.len()), 0);
         loop {
-            let w = Window {
-                bytes: &window,
-                start,
-                total: bytes.len(),
-            };
-            match reader.work_in(w, budget).unwrap_or_else(|e| panic!("{e}")) {
+            match reader
+                .work_in(window.view(), budget)
+                .unwrap_or_else(|e| panic!("{e}"))
+            {
                 Progress::Scan(scan) => return (*scan, reader.consumed(), widest),
                 Progress::Budget => {}
                 Progress::NeedBytes => {
-                    let used = reader.consumed() - start;
-                    window.drain(..used);
-                    start += used;
-                    let end = bytes.len().min(start + window.len() + piece);
-                    window.extend_from_slice(&bytes[start + window.len()..end]);
+                    window.slide(reader.consumed(), piece, |at, out| {
+                        out.copy_from_slice(&bytes[at..at + out.len()]);
+                    });
                     widest = widest.max(window.len());
                 }
             }
