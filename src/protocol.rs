@@ -15,7 +15,7 @@
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 use strata_core::history::History;
-use strata_core::layer::Entry;
+use strata_core::layer::content::StoredFile;
 use strata_core::layer::scan::Captured;
 use strata_core::packages::PackageReport;
 use strata_core::registry::Credentials;
@@ -253,8 +253,7 @@ pub enum Request {
         registry: Option<RegistryBlob>,
         blob: BlobLocation,
         compression: Compression,
-        entry: Entry,
-        sparse_map: Option<Vec<(u64, u64)>>,
+        file: StoredFile,
         offset: u64,
         len: Option<u64>,
     },

@@ -16,6 +16,7 @@ use crate::state::{Analysed, Walked};
 use std::rc::Rc;
 use strata_core::LayerIdx;
 use strata_core::hints::{FileHints, Hint};
+use strata_core::layer::content::StoredFile;
 use strata_core::layer::{Progress, ScanReader, ScanWindow};
 use strata_core::tree::WasteReport;
 
@@ -692,7 +693,7 @@ impl Loader {
                 .out
                 .push(fail("This file's layer is missing from the archive.", ""));
         };
-        let (Some(blob), Some(found)) = (image_layer.location, index.entries.get(entry)) else {
+        let Some(blob) = image_layer.location.filter(|_| entry < index.entries.len()) else {
             return self
                 .out
                 .push(fail("This file's layer is missing from the archive.", ""));
@@ -716,8 +717,7 @@ impl Loader {
                 .and_then(|s| s.as_ref().map(|s| s.compression))
                 .or(image_layer.compression)
                 .unwrap_or(strata_core::Compression::None),
-            entry: *found,
-            sparse_map: index.sparse_map(entry).map(<[_]>::to_vec),
+            file: StoredFile::of(index, entry),
             offset,
             len,
         };

@@ -128,8 +128,7 @@ pub fn read_entry(source: &dyn ReadAt, blob: BlobLocation, request: Request) -> 
     let Request::ReadEntry {
         job,
         compression,
-        entry,
-        sparse_map,
+        file,
         offset,
         len,
         ..
@@ -145,8 +144,7 @@ pub fn read_entry(source: &dyn ReadAt, blob: BlobLocation, request: Request) -> 
         source,
         blob,
         compression,
-        &entry,
-        sparse_map.as_deref(),
+        &file,
         (offset, len),
         &mut |chunk| {
             bytes.extend_from_slice(chunk);
@@ -157,7 +155,7 @@ pub fn read_entry(source: &dyn ReadAt, blob: BlobLocation, request: Request) -> 
         Ok(()) => Response::Content {
             job,
             offset,
-            total: entry.size,
+            total: file.entry.size,
             bytes,
         },
         Err(e) => Response::Failed {

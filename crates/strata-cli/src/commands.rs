@@ -860,8 +860,7 @@ pub(crate) fn read_file(
         &opened.source,
         blob,
         compression,
-        entry,
-        index.sparse_map(i),
+        &strata_core::layer::content::StoredFile::of(index, i),
         (0, max),
         &mut |chunk| {
             sink.write_all(chunk)

@@ -124,15 +124,7 @@ for t in a b; do
   umoci repack --image img:$t $t >/dev/null
 done
 "#;
-    let status = std::process::Command::new("bash")
-        .args(["-c", script])
-        .current_dir(&dir)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "umoci (scripts/setup.sh test installs it)"
-    );
+    common::bash_in(&dir, script, "umoci");
     dir.join("img")
 }
 

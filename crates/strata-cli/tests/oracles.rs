@@ -821,8 +821,10 @@ fn a_zero_filled_file_is_waste_not_a_bomb() {
 }
 
 /// `ls` prints the merged filesystem as it walks the tree, none of it held (a list of every
-/// path first took 466 MiB for a million files); its lines are the JSON's files, one for one
-/// and in order: the same walk, whiteouts and hard links (named as files) included.
+/// path first took 466 MiB for a million files), as a table and as JSON; the table's lines are
+/// the JSON's files, one for one and in order: the same walk, whiteouts and hard links (named
+/// as files) included. (The JSON's bytes are those a list of every file gave: the format 2
+/// snapshot test holds them to what Strata printed before it streamed.)
 #[test]
 fn ls_prints_the_files_its_json_lists_in_the_same_order() {
     for name in [

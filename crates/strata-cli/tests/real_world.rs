@@ -8,6 +8,9 @@
 //! - several images in one archive: a command that needs one refuses to guess.
 //! - OCI artifacts (a Helm chart pushed by the real `oras` client, copied to an archive by
 //!   skopeo): shown raw, never read as a filesystem.
+//! - sparse files, as GNU tar writes them in each of its four sparse formats (old GNU headers,
+//!   PAX 0.0, 0.1 and 1.0), added verbatim as layers by `umoci raw add-layer` and copied by
+//!   skopeo: listed at their real size and read back byte for byte, holes as zeros.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on what they did not expect
 
@@ -445,4 +448,77 @@ fn a_go_containerregistry_tarball_reads_with_its_compressed_layers_verified() {
         json_ok(&["inspect", &crane])[0]["Id"],
         json_ok(&["inspect", &fixture("layers.docker.tar")])[0]["Id"]
     );
+}
+
+/// A 3 MiB file of three short runs of bytes in holes, as GNU tar stores it with `--sparse` in
+/// each of its formats, each tar a layer of its own image (umoci adds it verbatim, gzipped);
+/// skopeo copies each image to an oci-archive (the layer gzipped) and a docker-archive (the
+/// layer as it is). Strata lists the file at its real size and `cat` gives the file's bytes.
+#[test]
+fn sparse_files_from_gnu_tar_read_back_byte_for_byte() {
+    let dir = root().join("target/real-world-sparse");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("root")).unwrap();
+    let holes = dir.join("root/holes.bin");
+    let size = 3u64 << 20;
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(&holes).unwrap();
+        f.set_len(size).unwrap();
+        for (at, bytes) in [(0, &b"head"[..]), (1 << 20, b"middle"), (size - 4, b"tail")] {
+            f.seek(SeekFrom::Start(at)).unwrap();
+            f.write_all(bytes).unwrap();
+        }
+    }
+    std::fs::write(dir.join("root/plain.txt"), "plain\n").unwrap();
+    let want = std::fs::read(&holes).unwrap();
+    let script = r#"
+set -euo pipefail
+export SOURCE_DATE_EPOCH=1700000000
+tar --format=gnu --sparse -cf gnu.tar -C root .
+for v in 0.0 0.1 1.0; do tar --format=posix --sparse --sparse-version=$v -cf pax-$v.tar -C root .; done
+for t in gnu pax-0.0 pax-0.1 pax-1.0; do
+  umoci init --layout $t >/dev/null
+  umoci new --image $t:s >/dev/null
+  umoci raw add-layer --image $t:s $t.tar >/dev/null
+  skopeo copy -q oci:$t:s oci-archive:$t.oci.tar
+  skopeo copy -q oci:$t:s docker-archive:$t.docker.tar:strata/sparse:1
+done
+"#;
+    common::bash_in(&dir, script, "GNU tar, umoci and skopeo");
+    for t in ["gnu", "pax-0.0", "pax-0.1", "pax-1.0"] {
+        // The holes are not stored: this tar is a sparse one (else the test proves nothing).
+        let tar_len = std::fs::metadata(dir.join(format!("{t}.tar")))
+            .unwrap()
+            .len();
+        assert!(
+            tar_len < 64 << 10,
+            "{t}: GNU tar stored the holes ({tar_len} bytes)"
+        );
+        for archive in [format!("{t}.oci.tar"), format!("{t}.docker.tar")] {
+            let archive = dir.join(&archive);
+            let archive = archive.to_str().unwrap();
+            let ls = json_ok(&["ls", "--layer", "1", "--format", "json", archive]);
+            let files = ls["files"].as_array().unwrap();
+            let file = files
+                .iter()
+                .find(|f| f["path"] == "holes.bin")
+                .unwrap_or_else(|| panic!("{archive}: no holes.bin in {ls}"));
+            assert_eq!(file["size"], size, "{archive}: {file}");
+            assert_eq!(files.len(), 2, "{archive}: {ls}"); // holes.bin, plain.txt ("." is the root)
+            let (code, got, err) = run(&["cat", archive, "holes.bin"]);
+            assert_eq!(code, 0, "{archive}: {err}");
+            assert!(
+                got == want,
+                "{archive}: cat gave {} bytes, not the file's",
+                got.len()
+            );
+            let (code, got, err) = run(&["cat", archive, "plain.txt"]);
+            assert_eq!(
+                (code, got.as_slice()),
+                (0, &b"plain\n"[..]),
+                "{archive}: {err}"
+            );
+        }
+    }
 }

@@ -104,3 +104,92 @@ fn a_snapshot_answers_like_the_image_it_was_made_from() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Snapshots people saved before the format's version 3 (whose entries held their owners and
+/// stored sizes inline) still open, and answer as the Strata that wrote them did: the file and
+/// each `expected/` output were written by Strata at e5405b6 (format 2) from the layers
+/// fixture, whose files have two owners (0 and 65534), links, whiteouts and odd names. Saved
+/// again, such a snapshot is written in this version's format and answers the same.
+#[test]
+fn a_snapshot_of_format_2_answers_as_the_strata_that_wrote_it() {
+    let fixtures = common::root().join("tests/fixtures/snapshot-v2");
+    let v2 = fixtures.join("layers.oci.tar.strata");
+    let v2 = v2.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("strata-snapshot-v2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let again = dir.join("again.strata");
+    let again = again.to_str().unwrap();
+    let (code, _, err) = run(&["snapshot", "-o", again, v2]);
+    assert_eq!(code, 0, "{err}");
+    let body = |path: &str| {
+        let file = std::fs::read(path).unwrap();
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&file[b"STRATA-SNAPSHOT\n".len()..]),
+            &mut out,
+        )
+        .unwrap();
+        out
+    };
+    // postcard writes the version first, as a varint.
+    assert_eq!(body(v2)[0], 2);
+    assert_eq!(body(again)[0], 3);
+    for (expected, args) in [
+        ("inspect.json", &["inspect"][..]),
+        (
+            "history.json",
+            &["history", "--format", "json", "--no-trunc"],
+        ),
+        ("ls-merged.json", &["ls", "--merged", "--format", "json"]),
+        ("ls-merged.txt", &["ls", "--merged"]),
+        (
+            "ls-layer2.json",
+            &["ls", "--layer", "2", "--format", "json"],
+        ),
+        (
+            "ls-layer3.json",
+            &["ls", "--layer", "3", "--format", "json"],
+        ),
+        (
+            "ls-layer3-changes.json",
+            &["ls", "--layer", "3", "--changes-only", "--format", "json"],
+        ),
+        (
+            "ls-layer4.json",
+            &["ls", "--layer", "4", "--format", "json"],
+        ),
+        ("hints.json", &["hints", "--format", "json"]),
+        ("ci.json", &["ci", "--format", "json"]),
+        ("timeline-owned.json", &["timeline", "--format", "json"]),
+    ] {
+        let want = std::fs::read(fixtures.join("expected").join(expected)).unwrap();
+        for snap in [v2, again] {
+            let mut argv = args.to_vec();
+            argv.push(snap);
+            if args[0] == "timeline" {
+                argv.push("app/owned");
+            }
+            let got = stdout(&argv);
+            assert!(
+                got == want,
+                "`strata {argv:?}` is not what format 2's Strata printed ({expected}):\n{}",
+                String::from_utf8_lossy(&got)
+            );
+        }
+    }
+    // The owners came through: the file chowned to 65534 and root's others.
+    let ls: serde_json::Value =
+        serde_json::from_slice(&stdout(&["ls", "--format", "json", v2])).unwrap();
+    let owned = ls["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "app/owned")
+        .unwrap();
+    assert_eq!(
+        (&owned["uid"], &owned["gid"]),
+        (&65534.into(), &65534.into()),
+        "{owned}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -91,6 +91,21 @@ pub fn args(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
+/// Runs a bash `script` in `dir` for a test's inputs, failing the test (naming `tools`, which
+/// scripts/setup.sh test installs) when it fails.
+#[track_caller]
+pub fn bash_in(dir: &std::path::Path, script: &str, tools: &str) {
+    let status = Command::new("bash")
+        .args(["-c", script])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "{tools} (scripts/setup.sh test installs them)"
+    );
+}
+
 pub fn run(args: &[&str]) -> (i32, Vec<u8>, String) {
     run_with(args, "")
 }

@@ -386,7 +386,10 @@ impl FileHints {
                                 "{bits} (mode {:04o}); deleted in layer {d}, but still in layer {layer}",
                                 entry.mode
                             ),
-                            None => format!("{bits} (mode {:04o}), owner {}:{}", entry.mode, entry.uid, entry.gid),
+                            None => {
+                                let owner = tree.layers[e.layer as usize].owner(entry);
+                                format!("{bits} (mode {:04o}), owner {}:{}", entry.mode, owner.uid, owner.gid)
+                            }
                         },
                     });
                 }

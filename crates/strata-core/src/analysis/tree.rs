@@ -944,15 +944,16 @@ impl ImageTree {
             EntryKind::Hardlink => self.hardlink_target(layer, entry).map_or(0, |t| t.size),
             _ => entry.size,
         };
+        let owner = index.owner(entry);
         FileInfo {
             path: self.paths.path(path),
             kind: entry.kind,
             size,
             mode: format!("{:04o}", entry.mode),
-            uid: entry.uid,
-            gid: entry.gid,
-            uname: index.uname(entry).to_owned(),
-            gname: index.gname(entry).to_owned(),
+            uid: owner.uid,
+            gid: owner.gid,
+            uname: index.strings.get(owner.uname).to_owned(),
+            gname: index.strings.get(owner.gname).to_owned(),
             mtime: entry.mtime,
             linkname: index.link(entry).unwrap_or("").to_owned(),
             hardlink_to: None,
@@ -1338,7 +1339,8 @@ impl Builder<'_> {
     /// Whether entry `e` of layer `l` is the same as what `prev` points at.
     fn same(&self, prev: Present, l: usize, e: &Entry) -> bool {
         if prev.entry == NO_ENTRY {
-            return e.kind == EntryKind::Dir && e.mode == 0o755 && e.uid == 0 && e.gid == 0;
+            let owner = self.layers[l].owner(e);
+            return e.kind == EntryKind::Dir && e.mode == 0o755 && owner.uid == 0 && owner.gid == 0;
         }
         let pl = prev.layer as usize;
         let a = self.resolve(pl, &self.layers[pl].entries[prev.entry as usize]);
@@ -1346,10 +1348,10 @@ impl Builder<'_> {
         let (Some((al, a)), Some((bl, b))) = (a, b) else {
             return false;
         };
+        let (ao, bo) = (self.layers[al].owner(a), self.layers[bl].owner(b));
         a.kind == b.kind
             && a.mode == b.mode
-            && a.uid == b.uid
-            && a.gid == b.gid
+            && (ao.uid, ao.gid) == (bo.uid, bo.gid)
             && (a.kind != EntryKind::File || (a.size == b.size && a.content_hash == b.content_hash))
             && (a.kind != EntryKind::Symlink || self.layers[al].link(a) == self.layers[bl].link(b))
     }

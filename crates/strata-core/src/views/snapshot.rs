@@ -15,8 +15,9 @@ use std::io::{Read, Write};
 
 /// The first bytes of a snapshot file.
 pub const MAGIC: &[u8] = b"STRATA-SNAPSHOT\n";
-/// The format's version: a reader refuses others.
-pub const VERSION: u32 = 2;
+/// The format's version. A reader reads this one and version 2 (whose entries held their
+/// owners and stored sizes inline), and refuses others.
+pub const VERSION: u32 = 3;
 /// The most a snapshot may decompress to.
 pub const MAX_DECOMPRESSED: u64 = 2 << 30;
 /// Snapshot files this large are refused before reading (they are a few MB for big images).
@@ -232,8 +233,10 @@ impl BodyWriter {
             for field in LongField::IN_ORDER {
                 l.run(i, field, field.len_in(index))?;
             }
+            l.value(&index.owners)?;
             l.value(&index.xattrs)?;
             l.value(&index.sparse_maps)?;
+            l.value(&index.stored_sizes)?;
             l.value(&index.diagnostics)?;
             l.value(&index.no_end_marker)?;
             l.value(&s.compression)?;
@@ -407,14 +410,20 @@ pub fn decompress(file: &[u8], max: u64) -> Result<Vec<u8>, Error> {
 
 /// Reads decompressed snapshot bytes, validating every index before restoring it.
 pub fn from_postcard(bytes: &[u8]) -> Result<Snapshot, Error> {
-    let mut s: Snapshot =
-        postcard::from_bytes(bytes).map_err(|e| bad(format!("it cannot be read: {e}")))?;
-    if s.version != VERSION {
-        return Err(bad(format!(
-            "it is version {}, and this Strata reads version {VERSION}",
-            s.version
-        )));
-    }
+    let cannot = |e: postcard::Error| bad(format!("it cannot be read: {e}"));
+    // The version is the first field: it says how to read the rest.
+    let (version, _) = postcard::take_from_bytes::<u32>(bytes).map_err(cannot)?;
+    let mut s: Snapshot = match version {
+        VERSION => postcard::from_bytes(bytes).map_err(cannot)?,
+        2 => postcard::from_bytes::<v2::Snapshot>(bytes)
+            .map_err(cannot)?
+            .into_current(),
+        other => {
+            return Err(bad(format!(
+                "it is version {other}, and this Strata reads versions 2 and {VERSION}"
+            )));
+        }
+    };
     if s.scans.len() != s.image.layers.len() {
         return Err(bad(format!(
             "it has {} layer scans for {} layers",
@@ -436,6 +445,148 @@ pub fn from_postcard(bytes: &[u8]) -> Result<Snapshot, Error> {
     }
     s.image.restore_config();
     Ok(s)
+}
+
+/// Version 2 of the format, as Strata wrote it until its entries were made smaller: each entry
+/// held its uid, gid, their names and its stored size. Read into the current types, with the
+/// owners gathered into a table and the stored sizes that are not the size kept aside, as a
+/// scan would have made them.
+mod v2 {
+    use crate::diagnostic::Diagnostic;
+    use crate::digest::{DiffId, Digest};
+    use crate::error::ErrorReport;
+    use crate::image::Image;
+    use crate::layer::decode::Compression;
+    use crate::layer::index::{Owner, OwnerInterner, StrId, Strings, Whiteout, Xattr};
+    use crate::paths::{PathId, PathTable};
+    use crate::tar::EntryKind;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Snapshot {
+        /// 2: [`super::from_postcard`] has read it.
+        _version: u32,
+        name: String,
+        format: String,
+        #[serde(with = "super::as_json")]
+        image: Image,
+        scans: Vec<Option<LayerScan>>,
+    }
+
+    #[derive(Deserialize)]
+    struct LayerScan {
+        index: LayerIndex,
+        compression: Compression,
+        digest: Option<Digest>,
+        diff_id: Option<DiffId>,
+        stored_size: u64,
+        tar_size: u64,
+        error: Option<ErrorReport>,
+    }
+
+    #[derive(Deserialize)]
+    struct LayerIndex {
+        paths: PathTable,
+        entries: Vec<Entry>,
+        whiteouts: Vec<Whiteout>,
+        strings: Strings,
+        xattrs: Vec<Xattr>,
+        sparse_maps: Vec<(u32, Vec<(u64, u64)>)>,
+        diagnostics: Vec<Diagnostic>,
+        no_end_marker: bool,
+    }
+
+    #[derive(Deserialize)]
+    struct Entry {
+        path: PathId,
+        kind: EntryKind,
+        flags: u8,
+        mode: u16,
+        uid: u32,
+        gid: u32,
+        uname: StrId,
+        gname: StrId,
+        link: StrId,
+        size: u64,
+        mtime: i64,
+        data_offset: u64,
+        stored_size: u64,
+        content_hash: u64,
+    }
+
+    impl Snapshot {
+        pub fn into_current(self) -> super::Snapshot {
+            super::Snapshot {
+                // Read into this version's types, it is one of this version.
+                version: super::VERSION,
+                name: self.name,
+                format: self.format,
+                image: self.image,
+                scans: self
+                    .scans
+                    .into_iter()
+                    .map(|s| s.map(LayerScan::into_current))
+                    .collect(),
+            }
+        }
+    }
+
+    impl LayerScan {
+        fn into_current(self) -> crate::layer::LayerScan {
+            let old = self.index;
+            let mut owners = Vec::new();
+            let mut interner = OwnerInterner::default();
+            let mut stored_sizes = Vec::new();
+            let entries = old
+                .entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    if e.stored_size != e.size {
+                        stored_sizes.push((i as u32, e.stored_size));
+                    }
+                    let owner = Owner {
+                        uid: e.uid,
+                        gid: e.gid,
+                        uname: e.uname,
+                        gname: e.gname,
+                    };
+                    crate::layer::Entry {
+                        path: e.path,
+                        kind: e.kind,
+                        flags: e.flags,
+                        mode: e.mode,
+                        owner: interner.id(&mut owners, owner),
+                        link: e.link,
+                        size: e.size,
+                        mtime: e.mtime,
+                        data_offset: e.data_offset,
+                        content_hash: e.content_hash,
+                    }
+                })
+                .collect();
+            crate::layer::LayerScan {
+                index: crate::layer::LayerIndex {
+                    paths: std::sync::Arc::new(old.paths),
+                    entries,
+                    whiteouts: old.whiteouts,
+                    strings: old.strings,
+                    owners,
+                    xattrs: old.xattrs,
+                    sparse_maps: old.sparse_maps,
+                    stored_sizes,
+                    diagnostics: old.diagnostics,
+                    no_end_marker: old.no_end_marker,
+                },
+                compression: self.compression,
+                digest: self.digest,
+                diff_id: self.diff_id,
+                stored_size: self.stored_size,
+                tar_size: self.tar_size,
+                error: self.error,
+            }
+        }
+    }
 }
 
 /// A snapshot file's bytes → the snapshot.
@@ -464,13 +615,24 @@ mod tests {
         let bomb = gz.finish().unwrap_or_default();
         let e = decompress(&bomb, 1000).map(|_| ()).unwrap_err().to_string();
         assert!(e.contains("more than 1000 bytes"), "{e}");
-        // Valid gzip of bytes that are not a snapshot.
-        let mut gz = flate2::write::GzEncoder::new(MAGIC.to_vec(), flate2::Compression::best());
-        let _ = gz.write_all(b"\x05hello");
-        let e = decode(&gz.finish().unwrap_or_default())
+        // Valid gzip of bytes that are not a snapshot: of a version this one does not read,
+        // and of one it reads (each of them), cut short.
+        let gzipped = |body: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(MAGIC.to_vec(), flate2::Compression::best());
+            let _ = gz.write_all(body);
+            gz.finish().unwrap_or_default()
+        };
+        let e = decode(&gzipped(b"\x05hello"))
             .map(|_| ())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("cannot be read"), "{e}");
+        assert!(
+            e.contains("it is version 5, and this Strata reads versions 2 and 3"),
+            "{e}"
+        );
+        for body in [&b"\x02hello"[..], b"\x03hello", b""] {
+            let e = decode(&gzipped(body)).map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains("cannot be read"), "{body:?}: {e}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use super::rpm::{self, RpmDb};
 use super::{apk, npm};
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
-use crate::layer::content::RangeRequest;
+use crate::layer::content::{RangeRequest, StoredFile};
 use crate::layer::scan::Captured;
 use crate::limits::Limits;
 use crate::paths::PathId;
@@ -298,7 +298,7 @@ impl PackageScan {
         let mut order: Vec<usize> = (0..self.requests.len()).collect();
         order.sort_by_key(|&i| {
             let r = &self.requests[i];
-            (r.layer, r.range.entry.data_offset + r.range.offset)
+            (r.layer, r.range.file.entry.data_offset + r.range.offset)
         });
         let requests = std::mem::take(&mut self.requests);
         let targets = std::mem::take(&mut self.request_targets);
@@ -600,8 +600,7 @@ fn request(tree: &ImageTree, layer: usize, entry: u32, offset: u64, len: u64) ->
         layer,
         entry,
         range: RangeRequest {
-            entry: index.entries[entry as usize],
-            sparse_map: index.sparse_map(entry as usize).map(<[_]>::to_vec),
+            file: StoredFile::of(index, entry as usize),
             offset,
             len,
         },

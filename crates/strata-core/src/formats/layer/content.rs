@@ -7,9 +7,33 @@ use crate::error::Error;
 use crate::image::BlobLocation;
 use crate::layer::decode::Compression;
 use crate::layer::decode::{Decoder, Sink};
-use crate::layer::{Entry, index::flags};
+use crate::layer::{Entry, LayerIndex, index::flags};
 use crate::source::{ReadAt, read_exact_at};
 use crate::tar::EntryKind;
+
+/// One file of a layer as reading its bytes needs it: its entry, the bytes the tar stores for it
+/// and its sparse map when that is in the headers. It travels on its own, so a host that holds
+/// only the layer's blob (a pool worker) can serve it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredFile {
+    pub entry: Entry,
+    /// [`LayerIndex::stored_size`]: the size but for a sparse file.
+    pub stored_size: u64,
+    /// [`LayerIndex::sparse_map`].
+    pub sparse_map: Option<Vec<(u64, u64)>>,
+}
+
+impl StoredFile {
+    /// Entry `i` of `index` (which must have it, as for `index.entries[i]`).
+    pub fn of(index: &LayerIndex, i: usize) -> StoredFile {
+        let entry = index.entries[i];
+        StoredFile {
+            entry,
+            stored_size: index.stored_size(i),
+            sparse_map: index.sparse_map(i).map(<[_]>::to_vec),
+        }
+    }
+}
 
 /// The file's content, bytes `range.0 ..` (up to `range.1` bytes, or to the end), handed to
 /// `out` in pieces. Sparse files are expanded first. Reading stops as soon as the range is out,
@@ -18,11 +42,11 @@ pub fn read_entry<S: ReadAt + ?Sized>(
     source: &S,
     blob: BlobLocation,
     compression: Compression,
-    entry: &Entry,
-    sparse_map: Option<&[(u64, u64)]>,
+    file: &StoredFile,
     range: (u64, Option<u64>),
     out: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let (entry, stored_size) = (&file.entry, file.stored_size);
     if entry.kind != EntryKind::File {
         return Err(Error::Invalid {
             what: "reading a file".into(),
@@ -34,7 +58,7 @@ pub fn read_entry<S: ReadAt + ?Sized>(
     let sparse = entry.flags & flags::SPARSE != 0;
     if compression == Compression::None && !sparse {
         // The bytes are right there: read just the range.
-        let (from, to) = (start.min(entry.stored_size), end.min(entry.stored_size));
+        let (from, to) = (start.min(stored_size), end.min(stored_size));
         let mut buf = vec![0u8; usize::try_from((to - from).min(1 << 20)).unwrap_or(1 << 20)];
         let mut at = from;
         while at < to {
@@ -64,15 +88,15 @@ pub fn read_entry<S: ReadAt + ?Sized>(
         }
         Ok(())
     };
-    let mut expander = SparseExpander::new(entry, sparse_map);
+    let mut expander = SparseExpander::new(entry, file.sparse_map.as_deref());
     let mut forward = |chunk: &[u8]| expander.push(chunk, &mut clip);
     match compression {
         Compression::None => {
             let mut buf = vec![0u8; 1 << 20];
             let mut at = 0u64;
-            while at < entry.stored_size && !done.get() {
-                let n = usize::try_from((entry.stored_size - at).min(buf.len() as u64))
-                    .unwrap_or(buf.len());
+            while at < stored_size && !done.get() {
+                let n =
+                    usize::try_from((stored_size - at).min(buf.len() as u64)).unwrap_or(buf.len());
                 read_exact_at(
                     source,
                     blob.offset + entry.data_offset + at,
@@ -86,7 +110,7 @@ pub fn read_entry<S: ReadAt + ?Sized>(
         _ => {
             let mut sink = Window {
                 skip: entry.data_offset,
-                take: entry.stored_size,
+                take: stored_size,
                 out: &mut forward,
             };
             let mut decoder = Decoder::new(compression);
@@ -117,13 +141,10 @@ pub fn read_entry<S: ReadAt + ?Sized>(
     Ok(())
 }
 
-/// One range of one file of a layer, for [`read_ranges`]: the entry itself travels with it, so
-/// a host that holds only the layer's blob (a pool worker) can serve it.
+/// One range of one file of a layer, for [`read_ranges`].
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RangeRequest {
-    pub entry: Entry,
-    /// The entry's sparse map when it is in the headers (see [`crate::LayerIndex::sparse_map`]).
-    pub sparse_map: Option<Vec<(u64, u64)>>,
+    pub file: StoredFile,
     /// Offset in the file's content.
     pub offset: u64,
     pub len: u64,
@@ -144,15 +165,14 @@ pub fn read_ranges<S: ReadAt + ?Sized>(
     // Windows in the uncompressed tar: (start, end, request), sorted by start.
     let mut windows = Vec::new();
     for (i, r) in requests.iter().enumerate() {
-        let sparse = r.entry.flags & flags::SPARSE != 0;
-        if r.entry.kind != EntryKind::File || sparse || compression == Compression::None {
+        let sparse = r.file.entry.flags & flags::SPARSE != 0;
+        if r.file.entry.kind != EntryKind::File || sparse || compression == Compression::None {
             let mut got = Vec::new();
             let res = read_entry(
                 source,
                 blob,
                 compression,
-                &r.entry,
-                r.sparse_map.as_deref(),
+                &r.file,
                 (r.offset, Some(r.len)),
                 &mut |chunk| {
                     got.extend_from_slice(chunk);
@@ -162,9 +182,9 @@ pub fn read_ranges<S: ReadAt + ?Sized>(
             answers[i] = Some(res.map(|()| got));
             continue;
         }
-        let from = r.offset.min(r.entry.stored_size);
-        let to = r.offset.saturating_add(r.len).min(r.entry.stored_size);
-        let base = r.entry.data_offset;
+        let from = r.offset.min(r.file.stored_size);
+        let to = r.offset.saturating_add(r.len).min(r.file.stored_size);
+        let base = r.file.entry.data_offset;
         windows.push((base + from, base + to, i));
         answers[i] = Some(Ok(Vec::with_capacity(
             usize::try_from(to - from).unwrap_or(0).min(1 << 20),
@@ -430,15 +450,11 @@ mod tests {
             kind: EntryKind::File,
             flags: flags::SPARSE | flags::SPARSE_MAP_IN_DATA,
             mode: 0o644,
-            uid: 0,
-            gid: 0,
-            uname: crate::layer::StrId::EMPTY,
-            gname: crate::layer::StrId::EMPTY,
+            owner: crate::layer::index::OwnerId(0),
             link: crate::layer::StrId::NONE,
             size: 200,
             mtime: 0,
             data_offset: 0,
-            stored_size: b.len() as u64,
             content_hash: 0,
         };
         let mut e = SparseExpander::new(&entry, None);

@@ -122,7 +122,10 @@ pub mod flags {
     pub const SPARSE_MAP_IN_DATA: u8 = 4;
 }
 
-/// One file, directory, link or device of a layer.
+/// One file, directory, link or device of a layer: 48 bytes, a million of them in every layer
+/// index a tab holds. What most entries share is kept apart: the owner (a layer has a handful,
+/// [`LayerIndex::owners`]) and the bytes stored when they are not the size (sparse files,
+/// [`LayerIndex::stored_sizes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub path: PathId,
@@ -130,10 +133,8 @@ pub struct Entry {
     pub flags: u8,
     /// Permission bits with setuid, setgid and sticky (`& 0o7777`).
     pub mode: u16,
-    pub uid: u32,
-    pub gid: u32,
-    pub uname: StrId,
-    pub gname: StrId,
+    /// Its uid, gid and their names, in [`LayerIndex::owners`].
+    pub owner: OwnerId,
     /// Symlink target as written, or hard link target (a normalised path in this layer).
     pub link: StrId,
     /// Size in bytes (the real size of a sparse file; 0 for non-files).
@@ -141,10 +142,31 @@ pub struct Entry {
     pub mtime: i64,
     /// Offset of the data in the uncompressed layer tar.
     pub data_offset: u64,
-    /// Bytes stored in the tar for this entry (differs from `size` for sparse files).
-    pub stored_size: u64,
     /// xxh3 of the content as stored, to tell changed files from rewritten ones (0 if none).
     pub content_hash: u64,
+}
+
+/// An index into a layer's [`LayerIndex::owners`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OwnerId(pub u32);
+
+/// Who owns an entry: the numbers and the names the tar header gives (names may be empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Owner {
+    pub uid: u32,
+    pub gid: u32,
+    pub uname: StrId,
+    pub gname: StrId,
+}
+
+impl Owner {
+    /// root:root, unnamed: what a directory no layer wrote has.
+    pub const ROOT: Owner = Owner {
+        uid: 0,
+        gid: 0,
+        uname: StrId::EMPTY,
+        gname: StrId::EMPTY,
+    };
 }
 
 /// A whiteout: `.wh.NAME` deletes `target` (and all below it) from lower layers;
@@ -173,9 +195,14 @@ pub struct LayerIndex {
     pub entries: Vec<Entry>,
     pub whiteouts: Vec<Whiteout>,
     pub strings: Strings,
+    /// The entries' owners, each once (a layer has a handful; one per entry at worst).
+    pub owners: Vec<Owner>,
     pub xattrs: Vec<Xattr>,
     /// Sparse files' maps from the headers (old GNU and PAX 0.x), by entry.
     pub sparse_maps: Vec<(u32, Vec<(u64, u64)>)>,
+    /// The bytes the tar stores for the entries whose stored bytes are not their size (sparse
+    /// files; a non-file with data), by entry, in entry order. Every other entry stores `size`.
+    pub stored_sizes: Vec<(u32, u64)>,
     pub diagnostics: Vec<Diagnostic>,
     /// True when the tar ended without end-of-archive blocks (umoci writes those).
     pub no_end_marker: bool,
@@ -190,12 +217,32 @@ impl LayerIndex {
         (e.link != StrId::NONE).then(|| self.strings.get(e.link))
     }
 
+    /// Entry `e`'s owner (root:root, unnamed, for an id out of range: [`Self::validate`]
+    /// refuses those in an index from outside).
+    pub fn owner(&self, e: &Entry) -> Owner {
+        self.owners
+            .get(e.owner.0 as usize)
+            .copied()
+            .unwrap_or(Owner::ROOT)
+    }
+
     pub fn uname(&self, e: &Entry) -> &str {
-        self.strings.get(e.uname)
+        self.strings.get(self.owner(e).uname)
     }
 
     pub fn gname(&self, e: &Entry) -> &str {
-        self.strings.get(e.gname)
+        self.strings.get(self.owner(e).gname)
+    }
+
+    /// The bytes the tar stores for entry `i`: its size but for a sparse file.
+    pub fn stored_size(&self, i: usize) -> u64 {
+        match self
+            .stored_sizes
+            .binary_search_by_key(&(i as u64), |(n, _)| u64::from(*n))
+        {
+            Ok(at) => self.stored_sizes[at].1,
+            Err(_) => self.entries.get(i).map_or(0, |e| e.size),
+        }
     }
 
     /// Heap bytes used by the index (what the memory figures report).
@@ -204,6 +251,8 @@ impl LayerIndex {
             + self.entries.capacity() * std::mem::size_of::<Entry>()
             + self.whiteouts.capacity() * std::mem::size_of::<Whiteout>()
             + self.strings.heap_bytes()
+            + self.owners.capacity() * std::mem::size_of::<Owner>()
+            + self.stored_sizes.capacity() * 16
             + self
                 .xattrs
                 .iter()
@@ -223,9 +272,19 @@ impl LayerIndex {
             if e.path.index() >= paths {
                 return Err(format!("entry {i}'s path is not in the table"));
             }
-            if !(string_ok(e.uname) && string_ok(e.gname) && string_ok(e.link)) {
+            if !string_ok(e.link) {
                 return Err(format!("entry {i} names a string that is not in the table"));
             }
+            if e.owner.0 as usize >= self.owners.len() {
+                return Err(format!("entry {i}'s owner is not in the table"));
+            }
+        }
+        if !self
+            .owners
+            .iter()
+            .all(|o| string_ok(o.uname) && string_ok(o.gname))
+        {
+            return Err("an owner names a string that is not in the table".into());
         }
         for w in &self.whiteouts {
             if w.target.index() >= paths || w.entry_path.index() >= paths {
@@ -233,7 +292,14 @@ impl LayerIndex {
             }
         }
         let entries = self.entries.len();
+        if !self.stored_sizes.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Err("the stored sizes are not in entry order".into());
+        }
         if self.sparse_maps.iter().any(|(e, _)| *e as usize >= entries)
+            || self
+                .stored_sizes
+                .iter()
+                .any(|(e, _)| *e as usize >= entries)
             || self.xattrs.iter().any(|x| x.entry as usize >= entries)
         {
             return Err("a sparse map or xattr names an entry that does not exist".into());
@@ -307,6 +373,40 @@ impl LongField {
     }
 }
 
+/// Gives each owner of a layer's entries an id in its table, storing it once.
+#[derive(Debug, Default)]
+pub(crate) struct OwnerInterner {
+    ids: std::collections::HashMap<Owner, OwnerId>,
+    /// The last owner's, looked at first: a layer's entries come in runs of one owner.
+    last: Option<(Owner, OwnerId)>,
+}
+
+impl OwnerInterner {
+    /// `owner`'s id in `table`, where it is added the first time it is seen.
+    pub(crate) fn id(&mut self, table: &mut Vec<Owner>, owner: Owner) -> OwnerId {
+        if let Some((last, id)) = self.last
+            && last == owner
+        {
+            return id;
+        }
+        let id = match self.ids.get(&owner) {
+            Some(id) => *id,
+            None => {
+                let id = OwnerId(table.len() as u32);
+                table.push(owner);
+                // A layer of a different owner an entry (hostile, or generated) stores them
+                // as an entry field would, without a map beside them.
+                if self.ids.len() < MAX_OWNERS_LOOKED_UP {
+                    self.ids.insert(owner, id);
+                }
+                id
+            }
+        };
+        self.last = Some((owner, id));
+        id
+    }
+}
+
 /// Builds a [`LayerIndex`] from tar entries, in order.
 #[derive(Debug)]
 pub struct LayerIndexBuilder {
@@ -317,9 +417,12 @@ pub struct LayerIndexBuilder {
     /// How far through its layer the scan is: (stored bytes read, stored bytes in all), the
     /// second 0 when unknown.
     progress: (u64, u64),
+    owners: OwnerInterner,
 }
 
 const MAX_LISTED_DIAGNOSTICS: usize = 200;
+/// Owners beyond this many are added to a layer's table without looking for them first.
+const MAX_OWNERS_LOOKED_UP: usize = 1 << 16;
 
 impl LayerIndexBuilder {
     pub fn new(limits: &Limits) -> Self {
@@ -333,6 +436,7 @@ impl LayerIndexBuilder {
             limits: limits.clone(),
             suppressed: 0,
             progress: (0, 0),
+            owners: OwnerInterner::default(),
         }
     }
 
@@ -524,6 +628,18 @@ impl LayerIndexBuilder {
             .index
             .strings
             .intern_small(&String::from_utf8_lossy(&t.gname));
+        let owner = self.owners.id(
+            &mut self.index.owners,
+            Owner {
+                uid: clamp(t.uid),
+                gid: clamp(t.gid),
+                uname,
+                gname,
+            },
+        );
+        if t.stored_size != t.size {
+            self.index.stored_sizes.push((n, t.stored_size));
+        }
         if self.index.entries.len() == self.index.entries.capacity() {
             self.make_room();
         }
@@ -532,15 +648,11 @@ impl LayerIndexBuilder {
             kind: t.kind,
             flags,
             mode: (t.mode & 0o7777) as u16,
-            uid: clamp(t.uid),
-            gid: clamp(t.gid),
-            uname,
-            gname,
+            owner,
             link,
             size: t.size,
             mtime: t.mtime,
             data_offset: t.data_offset,
-            stored_size: t.stored_size,
             content_hash: 0,
         });
         Ok(Some(n as usize))
@@ -746,15 +858,11 @@ mod tests {
             kind: EntryKind::File,
             flags: 0,
             mode: 0o644,
-            uid: 0,
-            gid: 0,
-            uname: StrId::NONE,
-            gname: StrId::NONE,
+            owner: OwnerId(0),
             link: StrId::NONE,
             size: 0,
             mtime: 0,
             data_offset: 0,
-            stored_size: 0,
             content_hash: 0,
         };
         // A full index of 4096 entries, `read` of `total` stored bytes in: the room it makes.
@@ -829,5 +937,58 @@ mod tests {
             &["aufs-metadata", "aufs-metadata"],
         );
         check(&["d/.wh."], &[], &[], &["bad-whiteout"]);
+    }
+
+    /// An entry is 48 bytes (a million of them are in every index a tab holds): who owns it is
+    /// in the layer's table of owners, each owner once, and each entry still answers with its
+    /// own header's uid, gid and names.
+    #[test]
+    fn owners_are_stored_once_a_layer_and_each_entry_answers_with_its_own() {
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
+        let owners = [
+            (0, 0, "root", "root"),
+            (1000, 100, "alice", "users"),
+            (65534, 65534, "", ""),
+        ];
+        let mut b = tar::Builder::new(Vec::new());
+        let mut want = Vec::new();
+        for i in 0..30u64 {
+            // Runs of one owner, and owners coming back after others.
+            let (uid, gid, uname, gname) = owners[((i / 4) % 3) as usize];
+            let mut h = tar::Header::new_gnu();
+            h.set_path(format!("f{i}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            h.set_mode(0o644);
+            h.set_uid(uid);
+            h.set_gid(gid);
+            h.set_username(uname).unwrap_or_else(|e| panic!("{e}"));
+            h.set_groupname(gname).unwrap_or_else(|e| panic!("{e}"));
+            h.set_size(0);
+            h.set_cksum();
+            b.append(&h, &[][..]).unwrap_or_else(|e| panic!("{e}"));
+            want.push((uid as u32, gid as u32, uname.to_owned(), gname.to_owned()));
+        }
+        let mut s = LayerScanner::new(None, &Limits::default());
+        s.push(&b.into_inner().unwrap_or_else(|e| panic!("{e}")));
+        let mut index = s.finish().index;
+        assert_eq!(index.owners.len(), 3);
+        let got: Vec<_> = index
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    index.owner(e).uid,
+                    index.owner(e).gid,
+                    index.uname(e).to_owned(),
+                    index.gname(e).to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert!(index.validate().is_ok());
+        // From outside, an owner out of the table is refused before it is used.
+        index.entries[7].owner = OwnerId(3);
+        let e = index.validate().map(|_| ()).unwrap_err();
+        assert!(e.contains("entry 7's owner is not in the table"), "{e}");
     }
 }

@@ -9,7 +9,7 @@
 //! two equal); what follows the scan in the bytes is left unread.
 
 use super::decode::Compression;
-use super::index::{Entry, LayerIndex, LongField, Strings, Whiteout, Xattr};
+use super::index::{Entry, LayerIndex, LongField, Owner, Strings, Whiteout, Xattr};
 use super::scan::LayerScan;
 use crate::diagnostic::Diagnostic;
 use crate::digest::{DiffId, Digest};
@@ -156,8 +156,10 @@ pub enum Progress {
 /// either struct fails to compile there until it is added here too, in its place.
 #[derive(Deserialize)]
 struct Tail {
+    owners: Vec<Owner>,
     xattrs: Vec<Xattr>,
     sparse_maps: Vec<(u32, Vec<(u64, u64)>)>,
+    stored_sizes: Vec<(u32, u64)>,
     diagnostics: Vec<Diagnostic>,
     no_end_marker: bool,
     compression: Compression,
@@ -268,8 +270,10 @@ impl ScanReader {
     /// The scan from the long fields read and the rest.
     fn scan(&mut self, tail: Tail) -> LayerScan {
         let Tail {
+            owners,
             xattrs,
             sparse_maps,
+            stored_sizes,
             diagnostics,
             no_end_marker,
             compression,
@@ -292,8 +296,10 @@ impl ScanReader {
                     std::mem::take(&mut self.string_bytes),
                     std::mem::take(&mut self.string_starts),
                 ),
+                owners,
                 xattrs,
                 sparse_maps,
+                stored_sizes,
                 diagnostics,
                 no_end_marker,
             },
