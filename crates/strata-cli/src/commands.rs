@@ -683,7 +683,21 @@ pub fn ls(
         (Some(n), false, false) => Listing::Entries(layer_number(tree, n)?),
     };
     let files = match listing {
-        Listing::Merged(l) if matches!(format, Format::Table) => {
+        Listing::Merged(l) if matches!(format, Format::Json) => {
+            // Written as the tree is walked, as the table is below: the same bytes as
+            // `print_files` writes, without every file's `FileInfo` held first.
+            #[derive(Serialize)]
+            struct LsOut<'a> {
+                files: MergedFiles<'a>,
+                diagnostics: Vec<Diagnostic>,
+            }
+            print_json(&LsOut {
+                files: MergedFiles { tree, layer: l },
+                diagnostics: all_diagnostics(&opened.image, &analysis),
+            })?;
+            return Ok(finish(&analysis.damage(&opened.image)));
+        }
+        Listing::Merged(l) => {
             // The merged filesystem printed as it is walked: a list of every path first took
             // 466 MiB for a million files.
             let mut o = out_buffered();
@@ -701,7 +715,6 @@ pub fn ls(
             o.flush()?;
             return Ok(finish(&analysis.damage(&opened.image)));
         }
-        Listing::Merged(l) => tree.merged(l),
         Listing::Changes(l) => tree
             .changes(l)
             .into_iter()
@@ -711,6 +724,32 @@ pub fn ls(
     };
     print_files(&files, format, all_diagnostics(&opened.image, &analysis))?;
     Ok(finish(&analysis.damage(&opened.image)))
+}
+
+/// The merged filesystem after a layer, serialized as a sequence of `FileInfo` as the tree is
+/// walked ([`ImageTree::for_each_merged`]).
+struct MergedFiles<'a> {
+    tree: &'a ImageTree,
+    layer: usize,
+}
+
+impl Serialize for MergedFiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(None)?;
+        let mut failed = None;
+        self.tree.for_each_merged(self.layer, &mut |f| {
+            if failed.is_none()
+                && let Err(e) = seq.serialize_element(&f)
+            {
+                failed = Some(e);
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => seq.end(),
+        }
+    }
 }
 
 /// A layer's entries in tar order, whiteouts left out, each with its change.
