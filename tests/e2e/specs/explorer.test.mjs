@@ -54,6 +54,14 @@ test("a text file shows its exact content, and Download saves the same bytes", a
   const want = readFileSync(path.join(FIXTURES, "layers-rootfs/data/readd.txt"), "utf8");
   const lines = await page.$$eval("#text-content .line", (ls) => ls.map((l) => l.childNodes[1].textContent));
   assert.equal(lines.join("\n") + "\n", want);
+  // A file's owner is its own header's (umoci unpack's uid and gid), here not root's: a
+  // layer's owners travel from the worker as a table beside the entries.
+  await toLayers(page, "?path=app/owned");
+  await page.waitForFunction(() => document.getElementById("detail-path")?.textContent === "/app/owned");
+  const owned = JSON.parse(readFileSync(path.join(FIXTURES, "oracle/layers.docker/merged.json"), "utf8")).find((e) => e.path === "app/owned");
+  assert.notEqual(owned.uid, 0);
+  const owner = await page.locator('#file-details dt:text-is("Owner") + dd').textContent();
+  assert.match(owner, new RegExp(`^${owned.uid}( \\(.+\\))?:${owned.gid}( \\(.+\\))?$`), owner);
   // A binary file deep in a big gzip layer: download it and compare digests.
   await openFixture(page, ctx.server.url, "big.oci.tar", { layers: true });
   await toLayers(page, "?path=payload/part06.bin");
