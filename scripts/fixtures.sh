@@ -373,6 +373,40 @@ with tarfile.open(src) as t:
             o.addfile(member, t.extractfile(member) if member.isfile() else None)
 EOF
 
+# A gzip layer stored as other bytes of the same tar (gzip -9 where skopeo wrote its default):
+# its diff_id still holds, but the manifest's digest names bytes the archive does not have.
+# Only the hash of the stored bytes can tell.
+python3 - "$IMG" <<'EOF'
+import gzip, io, json, os, sys, tarfile, zlib
+img = sys.argv[1]
+src = os.path.join(img, "layers.oci.tar")
+with tarfile.open(src) as t:
+    index = json.load(t.extractfile("index.json"))
+    mdigest = index["manifests"][0]["digest"].split(":")[1]
+    manifest = json.load(t.extractfile("blobs/sha256/" + mdigest))
+    layer = manifest["layers"][1]
+    name = "blobs/sha256/" + layer["digest"].split(":")[1]
+    stored = t.extractfile(name).read()
+    assert stored[:2] == b"\x1f\x8b", "layers.oci.tar's layer 2 is gzip"
+    again = gzip.compress(gzip.decompress(stored), compresslevel=9, mtime=0)
+    assert again != stored
+    with tarfile.open(os.path.join(img, "broken.regzipped.oci.tar"), "w", format=tarfile.PAX_FORMAT) as o:
+        for m in t.getmembers():
+            if m.name == name:
+                m.size = len(again)
+                o.addfile(m, io.BytesIO(again))
+            else:
+                o.addfile(m, t.extractfile(m) if m.isfile() else None)
+json.dump({"layer": 2, "digest": layer["digest"], "stored": "sha256:" + __import__("hashlib").sha256(again).hexdigest()},
+          open(os.path.join(img, "broken.regzipped.json"), "w"))
+EOF
+# skopeo's own word on it, for the tests: which digest it expected and which it got.
+if "${SKOPEO[@]}" copy -q "oci-archive:$IMG/broken.regzipped.oci.tar" "dir:$W/regzipped" 2>"$IMG/broken.regzipped.skopeo.txt"; then
+  die "skopeo copied broken.regzipped.oci.tar without a digest error"
+fi
+grep -q "Digest did not match" "$IMG/broken.regzipped.skopeo.txt" || die "skopeo: $(cat "$IMG/broken.regzipped.skopeo.txt")"
+rm -rf "$W/regzipped"
+
 # --- oracles: what the real tools say -----------------------------------------------------------
 step "oracles: skopeo inspect, podman (vfs) inspect and history, umoci unpack, tar -tv per layer"
 oracle() { # oracle NAME ARCHIVE-FLAVOUR-PATH TRANSPORT
@@ -501,7 +535,9 @@ Do not edit: rerun the script (\`FORCE=1\` to rebuild).
 - \`broken.truncated.tar\` (first half of layers.docker.tar), \`broken.random.bin\` (64 KiB of
   sha256-counter bytes), \`broken.flipped.tar\` (one bit flipped in layer 2's data; where in
   \`broken.flipped.json\`), \`broken.header.tar\` (one bit flipped in a tar header of layer 3),
-  \`broken.missing.tar\` (the last layer's blob left out).
+  \`broken.missing.tar\` (the last layer's blob left out), \`broken.regzipped.oci.tar\` (layers.oci.tar
+  with layer 2's gzip blob made again by \`gzip -9\`: the same tar, other bytes than its digest names;
+  \`broken.regzipped.json\`).
 
 ## Oracles (\`oracle/<flavour>/\`)
 

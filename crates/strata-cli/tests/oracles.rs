@@ -551,6 +551,48 @@ fn a_flipped_byte_names_the_layer_and_both_digests_and_the_rest_loads() {
 }
 
 #[test]
+fn a_gzip_blob_of_other_bytes_is_named_with_the_digests_skopeo_names() {
+    // The same tar compressed again: the config's diff_id holds, the manifest's digest does not.
+    let skopeo =
+        std::fs::read_to_string(fixtures().join("images/broken.regzipped.skopeo.txt")).unwrap();
+    // "... Digest did not match, expected sha256:<64 hex>, got sha256:<64 hex>"
+    let after = |word: &str| {
+        let at = skopeo
+            .find(word)
+            .unwrap_or_else(|| panic!("skopeo said: {skopeo}"))
+            + word.len();
+        skopeo[at..at + 71].to_owned()
+    };
+    let said = ["", &after("expected "), &after(", got ")];
+    let ov = json_damaged(&[
+        "overview",
+        "--verify",
+        "--format",
+        "json",
+        &image("broken.regzipped.oci.tar"),
+    ]);
+    let diags = errors(&ov);
+    let digest: Vec<_> = diags
+        .iter()
+        .filter(|d| d["code"] == "digest-mismatch")
+        .collect();
+    assert_eq!(digest.len(), 1, "{diags:?}");
+    assert_eq!(digest[0]["subject"], "layer 2");
+    let msg = digest[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("names the blob {}", said[1]))
+            && msg.contains(&format!("hash to {}", said[2])),
+        "as skopeo names them ({}, {}): {msg}",
+        said[1],
+        said[2]
+    );
+    assert!(
+        !diags.iter().any(|d| d["code"] == "diff-id-mismatch"),
+        "the tar is the same: {diags:?}"
+    );
+}
+
+#[test]
 fn a_missing_blob_is_a_diagnostic_and_the_rest_loads() {
     let ov = json(&["overview", "--format", "json", &image("broken.missing.tar")]);
     let d = ov["diagnostics"]

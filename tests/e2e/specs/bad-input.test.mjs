@@ -86,6 +86,28 @@ test("a flipped byte in a layer is named after the layers are read, and the rest
   await page.context().close();
 });
 
+test("a gzip layer whose bytes are not the ones its digest names is named once its digest is checked, and its tar still shows", async () => {
+  // The same tar, compressed again (gzip -9): the diff_id holds, the manifest's digest does not,
+  // so only the hash of the stored bytes can tell (a compressed layer's, taken as it is scanned).
+  const page = await newPage(ctx.browser);
+  await openFixture(page, ctx.server.url, "broken.regzipped.oci.tar", { layers: true });
+  await page.waitForSelector('.image-page[data-verified="done"]');
+  const want = JSON.parse(readFileSync(fixture("broken.regzipped.json"), "utf8"));
+  // The oracle: skopeo copy refuses the same blob, naming the digest it expected and the one it got.
+  const skopeo = readFileSync(fixture("broken.regzipped.skopeo.txt"), "utf8");
+  const [, expected, got] = skopeo.match(/expected (sha256:[0-9a-f]{64}), got (sha256:[0-9a-f]{64})/);
+  assert.deepEqual([expected, got], [want.digest, want.stored]);
+  const problem = page.locator('.diagnostic[data-code="digest-mismatch"]');
+  assert.equal(await problem.count(), 1);
+  const text = await problem.textContent();
+  assert.match(text, new RegExp(`layer ${want.layer}`));
+  assert.ok(text.includes(expected) && text.includes(got), `both digests named as skopeo names them: ${text}`);
+  assert.equal(await page.locator('.diagnostic[data-code="diff-id-mismatch"]').count(), 0);
+  assert.equal(await page.locator("#overview .badge.bad").count(), 1);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 for (const bomb of ["gzip-bomb.tar", "zstd-bomb.tar"]) {
   test(`${bomb}: the layer stops at the decompression limit, named, and the page stays usable`, async () => {
     const page = await newPage(ctx.browser);
