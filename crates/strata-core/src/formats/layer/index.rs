@@ -252,7 +252,7 @@ impl LayerIndex {
             + self.whiteouts.capacity() * std::mem::size_of::<Whiteout>()
             + self.strings.heap_bytes()
             + self.owners.capacity() * std::mem::size_of::<Owner>()
-            + self.stored_sizes.capacity() * 16
+            + self.stored_sizes.capacity() * std::mem::size_of::<(u32, u64)>()
             + self
                 .xattrs
                 .iter()
@@ -302,7 +302,9 @@ impl LayerIndex {
                 .any(|(e, _)| *e as usize >= entries)
             || self.xattrs.iter().any(|x| x.entry as usize >= entries)
         {
-            return Err("a sparse map or xattr names an entry that does not exist".into());
+            return Err(
+                "a sparse map, stored size or xattr names an entry that does not exist".into(),
+            );
         }
         Ok(())
     }
