@@ -18,9 +18,10 @@ use strata_core::LayerIdx;
 use strata_core::hints::{FileHints, Hint};
 use strata_core::layer::content::StoredFile;
 use strata_core::layer::{Progress, ScanReader, ScanWindow};
-use strata_core::tree::WasteReport;
+use strata_core::lessons::ExamplesWalk;
+use strata_core::tree::{WasteReport, WasteWalk};
 
-/// How the tree's build and its file hints are cut into tasks of the page's: a million paths'
+/// How the tree's build and its reports are cut into tasks of the page's: a million paths'
 /// tree took 464-740 ms in one task, its file hints 277 ms, and the user could neither scroll
 /// nor click meanwhile.
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +43,9 @@ impl Default for Slice {
     }
 }
 
-/// An image's reports on their way, each stage a task of the page's (a million paths took 310
-/// ms in one): its file hints a slice at a time, its waste, the guided walk's examples, then
-/// the rest and the explorer.
+/// An image's reports on their way (a million paths took 310 ms in one task of the page's):
+/// its file hints, its waste and the guided walk's examples, each a slice at a time, then the
+/// rest and the explorer in a task of its own.
 #[derive(Debug)]
 pub(super) struct Reporting {
     run: u64,
@@ -58,8 +59,8 @@ pub(super) struct Reporting {
 #[derive(Debug)]
 enum ReportStage {
     Hints(FileHints),
-    Waste(Vec<Hint>),
-    Examples(Vec<Hint>, WasteReport),
+    Waste(Vec<Hint>, WasteWalk),
+    Examples(Vec<Hint>, WasteReport, ExamplesWalk),
     Rest(Walked),
 }
 
@@ -544,23 +545,38 @@ impl Loader {
         let started = env.now_ms();
         let tree = &reporting.analysed.analysis.tree;
         let next = match reporting.stage {
-            // The file hints walk every path: a slice a task, as the tree was built.
+            // The file hints, the waste and the guided walk's examples each walk every path
+            // (277, 34 and up to 86 ms for a million in wasm): a slice a task, as the tree was
+            // built.
             ReportStage::Hints(mut hints) => loop {
                 if hints.work(tree, self.slice.steps_per_look) {
-                    break ReportStage::Waste(hints.finish(tree));
+                    break ReportStage::Waste(hints.finish(tree), WasteWalk::new(tree));
                 }
                 if env.now_ms() - started >= self.slice.ms {
                     break ReportStage::Hints(hints);
                 }
             },
-            // Every path again (34 ms for a million in wasm), then the guided walk's examples
-            // (a walk again, up to 86 ms): a task each.
-            ReportStage::Waste(found) => ReportStage::Examples(found, tree.waste()),
-            ReportStage::Examples(file_hints, waste) => ReportStage::Rest(Walked {
-                file_hints,
-                examples: strata_core::lessons::Examples::of(tree, &waste),
-                waste,
-            }),
+            ReportStage::Waste(found, mut walk) => loop {
+                if walk.work(tree, self.slice.steps_per_look) {
+                    let waste = walk.finish(tree);
+                    break ReportStage::Examples(found, waste, ExamplesWalk::new(tree));
+                }
+                if env.now_ms() - started >= self.slice.ms {
+                    break ReportStage::Waste(found, walk);
+                }
+            },
+            ReportStage::Examples(file_hints, waste, mut walk) => loop {
+                if walk.work(tree, self.slice.steps_per_look) {
+                    break ReportStage::Rest(Walked {
+                        file_hints,
+                        examples: walk.finish(tree, &waste),
+                        waste,
+                    });
+                }
+                if env.now_ms() - started >= self.slice.ms {
+                    break ReportStage::Examples(file_hints, waste, walk);
+                }
+            },
             ReportStage::Rest(walked) => {
                 let Reporting {
                     session,

@@ -707,9 +707,17 @@ fn the_tree_and_its_reports_are_built_in_tasks_of_their_own() {
         report_slices += 1;
         assert!(report_slices < 1000, "the reports are never done");
     }
-    // The hints in slices, then the waste, the guided walk's examples and the rest a task each.
-    assert!(report_slices >= 4, "{report_slices} report slices");
+    // The hints, the waste and the guided walk's examples in slices of three steps (the
+    // hints visit every path but the root, the waste every path, the examples at least one),
+    // then the rest a task of its own.
     let explorer = sim.explorer();
+    let paths = explorer.analysis.tree.paths.len();
+    assert!(paths >= 6, "{paths} paths: too few to cut");
+    let least = (paths - 1).div_ceil(3) + paths.div_ceil(3) + 1 + 1;
+    assert!(
+        report_slices >= least,
+        "{report_slices} report slices for {paths} paths, not {least} or more"
+    );
     // What the slices made is what one task makes.
     let mut whole = Sim::new("");
     whole.drop_file(DOCKER.to_vec(), "tiny.docker.tar");

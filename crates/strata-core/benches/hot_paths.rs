@@ -17,9 +17,9 @@ mod benches {
     use strata_core::digest::Sha256Stream;
     use strata_core::hints::{FileHints, file_hints};
     use strata_core::layer::decode::{Compression, Decoder, Sink};
-    use strata_core::lessons::Examples;
+    use strata_core::lessons::{Examples, ExamplesWalk};
     use strata_core::tar::scan_archive;
-    use strata_core::tree::{ImageTree, TreeBuilder};
+    use strata_core::tree::{ImageTree, TreeBuilder, WasteWalk};
     use strata_core::{LayerScanner, Limits, MemorySource};
 
     /// A layer tar of `n` files of `size` bytes spread over directories.
@@ -188,9 +188,23 @@ mod benches {
                 black_box(h.finish(&tree))
             })
         });
+        g.bench_function("waste report in 8192-path slices", |b| {
+            b.iter(|| {
+                let mut w = WasteWalk::new(&tree);
+                while !w.work(&tree, 8192) {}
+                black_box(w.finish(&tree))
+            })
+        });
         let waste = tree.waste();
         g.bench_function("the guided walk's examples", |b| {
             b.iter(|| black_box(Examples::of(&tree, &waste)))
+        });
+        g.bench_function("the guided walk's examples in 8192-path slices", |b| {
+            b.iter(|| {
+                let mut w = ExamplesWalk::new(&tree);
+                while !w.work(&tree, 8192) {}
+                black_box(w.finish(&tree, &waste))
+            })
         });
         g.finish();
 

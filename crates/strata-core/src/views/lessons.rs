@@ -120,33 +120,81 @@ pub struct Examples {
 impl Examples {
     /// The examples of `tree`, whose waste is `waste`.
     pub fn of(tree: &ImageTree, waste: &crate::tree::WasteReport) -> Examples {
-        // One walk for both (each was a walk of every path of its own, and finds nothing in
-        // an image of one layer).
-        let (modified, dead) = find_two(
-            tree,
-            |tree, path, i| {
-                let tl = tree.timeline(path);
-                let e = &tl[i];
-                (e.change == Change::Modified && i > 0)
-                    .then(|| {
-                        tree.entry(e)
-                            .filter(|x| x.kind == EntryKind::File)
-                            .map(|_| (e.layer as usize, tl[i - 1].layer as usize))
-                    })
-                    .flatten()
-            },
-            |tree, path, i| {
-                let tl = tree.timeline(path);
-                let e = &tl[i];
-                // The events first: most paths are never deleted, and their entries (72
-                // bytes each) are then not read at all.
-                let deleted = tl[i + 1..].iter().find(|l| l.change == Change::Deleted)?;
-                let entry = tree
-                    .entry(e)
-                    .filter(|x| x.kind == EntryKind::File && x.size > 0)?;
-                Some((e.layer as usize, deleted.layer as usize, entry.size))
-            },
-        );
+        ExamplesWalk::new(tree).finish(tree, waste)
+    }
+}
+
+/// [`Examples::of`] found a piece at a time (a million paths took up to 86 ms in wasm, one
+/// task of the page's): [`ExamplesWalk::work`] visits about `budget` paths of the tree it was
+/// made for and says whether it is done; [`ExamplesWalk::finish`] visits the rest and says
+/// what it found. It borrows nothing, so a host can keep it across tasks beside the tree.
+#[derive(Debug)]
+pub struct ExamplesWalk {
+    /// How many paths the tree has: a different tree is not walked.
+    paths: usize,
+    /// The next path to visit, by id (the root, 0, has no events).
+    next: usize,
+    modified: Option<(String, (usize, usize))>,
+    dead: Option<(String, (usize, usize, u64))>,
+}
+
+impl ExamplesWalk {
+    /// A walk of `tree`, not started.
+    pub fn new(tree: &ImageTree) -> ExamplesWalk {
+        ExamplesWalk {
+            paths: tree.paths.len(),
+            next: 1,
+            modified: None,
+            dead: None,
+        }
+    }
+
+    /// Visits about `budget` paths (at least one); true once both examples are found or every
+    /// path is visited. Given another tree than its own, it visits nothing more.
+    pub fn work(&mut self, tree: &ImageTree, budget: usize) -> bool {
+        if tree.paths.len() != self.paths {
+            self.next = self.paths;
+        }
+        let end = self.paths.min(self.next.saturating_add(budget.max(1)));
+        // One walk for both (each was a walk of every path of its own, and finds nothing in an
+        // image of one layer).
+        while self.next < end && !(self.modified.is_some() && self.dead.is_some()) {
+            let id = PathId(self.next as u32);
+            self.next += 1;
+            let tl = tree.timeline(id);
+            for (i, e) in tl.iter().enumerate() {
+                if self.modified.is_none()
+                    && e.change == Change::Modified
+                    && i > 0
+                    && tree.entry(e).is_some_and(|x| x.kind == EntryKind::File)
+                {
+                    self.modified = Some((
+                        tree.paths.path(id),
+                        (e.layer as usize, tl[i - 1].layer as usize),
+                    ));
+                }
+                // The events first: most paths are never deleted, and their entries are then
+                // not read at all.
+                if self.dead.is_none()
+                    && let Some(deleted) = tl[i + 1..].iter().find(|l| l.change == Change::Deleted)
+                    && let Some(entry) = tree
+                        .entry(e)
+                        .filter(|x| x.kind == EntryKind::File && x.size > 0)
+                {
+                    self.dead = Some((
+                        tree.paths.path(id),
+                        (e.layer as usize, deleted.layer as usize, entry.size),
+                    ));
+                }
+            }
+        }
+        self.next >= self.paths || (self.modified.is_some() && self.dead.is_some())
+    }
+
+    /// Visits the paths still to visit and says what the walk found, with the whiteouts of
+    /// `tree`'s layers (a look at each layer's list) and `waste`, `tree`'s waste.
+    pub fn finish(mut self, tree: &ImageTree, waste: &crate::tree::WasteReport) -> Examples {
+        while !self.work(tree, usize::MAX) {}
         let whiteout = (0..tree.n_layers()).find_map(|l| {
             let index = &tree.layers[l];
             index.whiteouts.iter().find(|w| !w.opaque).map(|w| {
@@ -171,10 +219,10 @@ impl Examples {
                 .map(|w| (l, index.paths.path(w.target)))
         });
         Examples {
-            modified,
+            modified: self.modified,
             whiteout,
             opaque,
-            dead,
+            dead: self.dead,
             wasted_bytes: waste.wasted_bytes,
             total_file_bytes: waste.total_file_bytes,
         }
@@ -471,33 +519,44 @@ pub fn lessons_with(
     out
 }
 
-/// The first path (in path order) and event for which `pick` says something.
-/// The first path (and timeline position) each of `a` and `b` picks, in one walk of the
-/// paths in order, stopping once both are found.
-#[allow(clippy::type_complexity)]
-fn find_two<A, B>(
-    tree: &ImageTree,
-    a: impl Fn(&ImageTree, PathId, usize) -> Option<A>,
-    b: impl Fn(&ImageTree, PathId, usize) -> Option<B>,
-) -> (Option<(String, A)>, Option<(String, B)>) {
-    let (mut found_a, mut found_b) = (None, None);
-    for p in 1..tree.paths.len() {
-        let id = PathId(p as u32);
-        for i in 0..tree.timeline(id).len() {
-            if found_a.is_none()
-                && let Some(v) = a(tree, id, i)
-            {
-                found_a = Some((tree.paths.path(id), v));
-            }
-            if found_b.is_none()
-                && let Some(v) = b(tree, id, i)
-            {
-                found_b = Some((tree.paths.path(id), v));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::tests::{layer, wasteful_layers};
+
+    #[test]
+    fn the_examples_found_a_piece_at_a_time_are_the_examples_found_at_once() {
+        // One tree where both path examples are found early, one where neither is (a layer
+        // alone: every path is walked).
+        for tree in [
+            ImageTree::build(wasteful_layers()),
+            ImageTree::build(vec![layer(&["a/", "a/b=1", "c=2"])]),
+        ] {
+            let waste = tree.waste();
+            let whole = Examples::of(&tree, &waste);
+            for budget in [1, 2, 5, 1000] {
+                let mut walk = ExamplesWalk::new(&tree);
+                let mut pieces = 1;
+                while !walk.work(&tree, budget) {
+                    pieces += 1;
+                    assert!(pieces < 10_000, "budget {budget}: the walk never ends");
+                }
+                if budget == 1 && tree.n_layers() == 1 {
+                    assert_eq!(
+                        pieces,
+                        tree.paths.len() - 1,
+                        "one path a piece, not the root"
+                    );
+                }
+                assert_eq!(walk.finish(&tree, &waste), whole, "budget {budget}");
             }
         }
-        if found_a.is_some() && found_b.is_some() {
-            break;
-        }
+        let found = Examples::of(
+            &ImageTree::build(wasteful_layers()),
+            &ImageTree::build(wasteful_layers()).waste(),
+        );
+        assert_eq!(found.modified.as_ref().map(|m| m.0.as_str()), Some("a/b"));
+        assert_eq!(found.dead.as_ref().map(|d| d.0.as_str()), Some("a/c/d"));
+        assert!(found.whiteout.is_some() && found.opaque.is_some());
     }
-    (found_a, found_b)
 }
