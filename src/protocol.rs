@@ -230,6 +230,10 @@ pub enum Request {
     /// package worker when it starts on an image whose layers take a while to read: the
     /// analysis's code is then compiled and optimised before the user waits for it.
     Rehearse,
+    /// Rehearse a layer's scan in each compression on a small made-up layer
+    /// (`worker::warm_up::rehearse_scan`), sent to the first spare worker as it starts: the
+    /// scan's code is then optimised before the first drop, not while its overview is drawn.
+    RehearseScan,
     /// The package analysis of the open image, in the worker that has job `job`'s scans: it
     /// built the same tree from them (the same path ids as the page's), parses the package
     /// databases the scans kept and reads the rest by range from the `File` beside, or from
@@ -273,6 +277,7 @@ impl Request {
             | Request::AnalysePackages { .. }
             | Request::PackageScan { .. }
             | Request::Rehearse
+            | Request::RehearseScan
             | Request::Hold { .. }
             | Request::ListTags { .. }
             | Request::CompressSnapshot { .. }

@@ -59,6 +59,11 @@ pub fn warm(n: usize) {
             let Ok(client) = WorkerClient::spawn(callback) else {
                 return;
             };
+            // One rehearsal is enough: the workers share one compiled module, and what V8
+            // optimises in one is optimised for all.
+            if spares.is_empty() {
+                client.send(&Request::RehearseScan, None);
+            }
             spares.push(Spare {
                 client,
                 answer_to,

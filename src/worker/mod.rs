@@ -307,6 +307,9 @@ fn handle(state: &mut State, request: Request, attachment: Option<JsValue>, post
         Request::Rehearse => {
             std::hint::black_box(warm_up::rehearse());
         }
+        Request::RehearseScan => {
+            std::hint::black_box(warm_up::rehearse_scan());
+        }
         Request::AnalysePackages {
             job,
             layers,
