@@ -33,6 +33,21 @@ pub(super) struct Slice {
     pub steps_per_look: usize,
 }
 
+impl Slice {
+    /// Runs `work` (`steps_per_look` steps a call, true once done) until it is done or this
+    /// slice, begun at `started`, is spent: whether it is done.
+    fn run(&self, started: f64, env: &dyn Env, mut work: impl FnMut(usize) -> bool) -> bool {
+        loop {
+            if work(self.steps_per_look) {
+                return true;
+            }
+            if env.now_ms() - started >= self.ms {
+                return false;
+            }
+        }
+    }
+}
+
 impl Default for Slice {
     /// [`super::SLICE_MS`], looking at the clock every few ms (in wasm).
     fn default() -> Self {
@@ -509,16 +524,11 @@ impl Loader {
             }
         };
         let (session, spent) = spent;
-        loop {
-            if building.work(self.slice.steps_per_look) {
-                break;
-            }
-            if env.now_ms() - started >= self.slice.ms {
-                let spent = spent + env.now_ms() - started;
-                self.building = Some((run, session, building, spent));
-                self.out.push(Output::Later(super::Event::TreeDue { run }));
-                return;
-            }
+        if !self.slice.run(started, env, |steps| building.work(steps)) {
+            let spent = spent + env.now_ms() - started;
+            self.building = Some((run, session, building, spent));
+            self.out.push(Output::Later(super::Event::TreeDue { run }));
+            return;
         }
         let analysed = building.finish();
         let hints = FileHints::new(&analysed.analysis.tree);
@@ -548,35 +558,35 @@ impl Loader {
             // The file hints, the waste and the guided walk's examples each walk every path
             // (277, 34 and up to 86 ms for a million in wasm): a slice a task, as the tree was
             // built.
-            ReportStage::Hints(mut hints) => loop {
-                if hints.work(tree, self.slice.steps_per_look) {
-                    break ReportStage::Waste(hints.finish(tree), WasteWalk::new(tree));
+            ReportStage::Hints(mut hints) => {
+                if self
+                    .slice
+                    .run(started, env, |steps| hints.work(tree, steps))
+                {
+                    ReportStage::Waste(hints.finish(tree), WasteWalk::new(tree))
+                } else {
+                    ReportStage::Hints(hints)
                 }
-                if env.now_ms() - started >= self.slice.ms {
-                    break ReportStage::Hints(hints);
-                }
-            },
-            ReportStage::Waste(found, mut walk) => loop {
-                if walk.work(tree, self.slice.steps_per_look) {
+            }
+            ReportStage::Waste(found, mut walk) => {
+                if self.slice.run(started, env, |steps| walk.work(tree, steps)) {
                     let waste = walk.finish(tree);
-                    break ReportStage::Examples(found, waste, ExamplesWalk::new(tree));
+                    ReportStage::Examples(found, waste, ExamplesWalk::new(tree))
+                } else {
+                    ReportStage::Waste(found, walk)
                 }
-                if env.now_ms() - started >= self.slice.ms {
-                    break ReportStage::Waste(found, walk);
-                }
-            },
-            ReportStage::Examples(file_hints, waste, mut walk) => loop {
-                if walk.work(tree, self.slice.steps_per_look) {
-                    break ReportStage::Rest(Walked {
+            }
+            ReportStage::Examples(file_hints, waste, mut walk) => {
+                if self.slice.run(started, env, |steps| walk.work(tree, steps)) {
+                    ReportStage::Rest(Walked {
                         file_hints,
                         examples: walk.finish(tree, &waste),
                         waste,
-                    });
+                    })
+                } else {
+                    ReportStage::Examples(file_hints, waste, walk)
                 }
-                if env.now_ms() - started >= self.slice.ms {
-                    break ReportStage::Examples(file_hints, waste, walk);
-                }
-            },
+            }
             ReportStage::Rest(walked) => {
                 let Reporting {
                     session,

@@ -237,6 +237,9 @@ pub fn rehearse_scan() -> ScanRehearsal {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use strata_core::packages::Ecosystem;
+
     #[test]
     fn the_scan_rehearsal_reads_the_same_layer_in_each_form() {
         let r = rehearse_scan();
@@ -246,7 +249,7 @@ mod tests {
         assert_eq!(zstd.compression, Compression::Zstd);
         assert_eq!(plain.digest, None, "left for later, as a dropped file's");
         // The compressed blobs still hold the rehearsal's layer: their diff_id is its digest
-        // (else remake them from `layers()[0]` with gzip -9 -n and zstd -19).
+        // (else remake `rehearsal/layer.tar.zst` from `layers()[0]` with zstd -19).
         for s in [gzip, zstd] {
             assert!(s.error.is_none(), "{:?}", s.error);
             assert_eq!(
@@ -258,9 +261,6 @@ mod tests {
         }
         assert!(plain.index.entries.len() > PACKAGES * FILES_EACH);
     }
-
-    use super::*;
-    use strata_core::packages::Ecosystem;
 
     #[test]
     fn the_rehearsal_takes_the_paths_a_real_image_does() {

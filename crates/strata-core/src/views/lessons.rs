@@ -551,10 +551,8 @@ mod tests {
                 assert_eq!(walk.finish(&tree, &waste), whole, "budget {budget}");
             }
         }
-        let found = Examples::of(
-            &ImageTree::build(wasteful_layers()),
-            &ImageTree::build(wasteful_layers()).waste(),
-        );
+        let tree = ImageTree::build(wasteful_layers());
+        let found = Examples::of(&tree, &tree.waste());
         assert_eq!(found.modified.as_ref().map(|m| m.0.as_str()), Some("a/b"));
         assert_eq!(found.dead.as_ref().map(|d| d.0.as_str()), Some("a/c/d"));
         assert!(found.whiteout.is_some() && found.opaque.is_some());
